@@ -1,0 +1,43 @@
+# Thin aliases over the real tools. The first target that needs it creates .venv and installs
+# the package with its dev tools (needs only python3 >= 3.11, pip and make).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/baseline.yaml
+ARGS ?=
+
+.PHONY: run validate test test-slow lint format docs bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed  ## run a scenario: make run [SCENARIO=scenarios/x.yaml] [ARGS=...]
+	$(BIN)/python -m sim run $(SCENARIO) $(ARGS)
+
+validate: $(BIN)/.installed
+	$(BIN)/python -m sim validate $(SCENARIO)
+
+test: $(BIN)/.installed  ## the default suite (no slow tests)
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-slow: $(BIN)/.installed
+	$(BIN)/python -m pytest -m slow -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check sim tests
+	$(BIN)/mypy
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix sim tests
+	$(BIN)/ruff format sim tests
+
+docs: $(BIN)/.installed  ## regenerate the scenario-format reference from the schema
+	$(BIN)/python -m sim schema --markdown > docs/scenario-format.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find results -mindepth 1 ! -name README.md -prune -exec rm -rf {} +

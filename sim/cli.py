@@ -1,0 +1,114 @@
+"""The command line: `python -m sim run|validate|schema ...`.
+
+Exit status: 0 success, 1 a failed check (mass balance), 2 bad input, 130 interrupted.
+Input problems are printed one paragraph each, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ScenarioError
+
+EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sim",
+        description="Critical-minerals supply-chain risk simulator: run a scenario file "
+                    "(shocks on a mine -> refinery -> plant -> market network) and write "
+                    "tables to results/<scenario>/.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run a scenario and write its results",
+                         description="Run a scenario and write results/<name>/.")
+    run.add_argument("file", type=Path, help="scenario YAML file")
+    run.add_argument("--out", type=Path, default=Path("results"),
+                     help="results root folder (default: results)")
+    run.add_argument("--horizon-days", type=_positive_int, default=None,
+                     help="override the scenario's horizon, days")
+    run.add_argument("--no-check-balance", dest="check_balance", action="store_false",
+                     help="skip the mass-balance check (it is on by default)")
+    run.add_argument("--quiet", action="store_true", help="print only where results went")
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    validate.add_argument("file", type=Path, help="scenario YAML file")
+    schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
+    schema.add_argument("--network", action="store_true",
+                        help="the schema of network files (sim/data/*.yaml) instead")
+    schema.add_argument("--markdown", action="store_true",
+                        help="the field reference as Markdown (docs/scenario-format.md)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got '{text}'") \
+            from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 day, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args, argv)
+        if args.command == "validate":
+            return _validate(args)
+        return _schema(args)
+    except ScenarioError as error:
+        print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: no results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from . import balance, engine, report, results, scenario, summary
+
+    loaded = scenario.load(args.file, horizon_days=args.horizon_days)
+    result = engine.run(loaded)
+    table = results.balance(result)
+    if args.check_balance:
+        try:
+            balance.check(table)
+        except balance.MassBalanceError as error:
+            print(f"error: {error}; no results were written", file=sys.stderr)
+            return EXIT_CHECK
+    folder = report.write_results(result, args.out, argv if argv is not None else sys.argv)
+    if not args.quiet:
+        print(summary.text(result, results.market_summary(result), table))
+    print(f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
+          f"{result.n_periods} periods of {loaded.spec.step_days} days)")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from . import scenario
+
+    loaded = scenario.load(args.file)
+    net = loaded.network
+    print(f"{args.file}: valid: {len(net.nodes)} nodes, {len(net.links)} links, "
+          f"{len(loaded.shocks)} shocks, {loaded.spec.horizon_days} days")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from . import docs
+    from .scenario import NetworkFile, ScenarioSpec
+
+    if args.markdown:
+        print(docs.markdown(), end="")
+        return 0
+    model = NetworkFile if args.network else ScenarioSpec
+    print(json.dumps(model.model_json_schema(by_alias=True), indent=2))
+    return 0

@@ -1,0 +1,111 @@
+"""The results folder: layout, provenance and atomic writing.
+
+`results/<name>/` is written into a hidden temporary folder beside it and renamed into place only
+when every file is complete, so an interrupted or failed run never leaves a folder that looks
+finished; an earlier result of the same name stays until the new one replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+import yaml
+
+from . import __version__
+from . import results as R
+from .engine import RunResult
+
+FILES = {
+    "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
+    "provenance.json": "seed, versions, input hash, wall time, command",
+    "timeseries.csv": "per review period: production, stocks, demand, delivered, shortfall ...",
+    "markets.csv": "per market: demand, delivered, shortfall, fill rate, first shortfall",
+    "flows.csv": "per link: tonnes shipped over the horizon",
+    "balance.csv": "per mineral: the mass-balance terms and residual",
+    "events.csv": "when each shock started and ended",
+}
+
+
+def resolved_document(result: RunResult) -> dict[str, Any]:
+    """The scenario as run: its fields plus every node and link of the network it resolved to."""
+    scenario = result.scenario
+    doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    net = scenario.network
+    doc["network"] = {
+        "nodes": [n.model_dump(mode="json", by_alias=True, exclude_none=True)
+                  for n in net.nodes.values()],
+        "links": [{"from": k.supplier, "to": k.buyer, "mineral": k.mineral, "stage": k.stage,
+                   "share": k.share, "transit_days": k.transit_days,
+                   "chokepoints": list(k.chokepoints)} for k in net.links],
+        "resolved_from": scenario.spec.network.base,
+    }
+    return doc
+
+
+def provenance(result: RunResult, argv: list[str] | None = None) -> dict[str, Any]:
+    scenario = result.scenario
+    return {
+        "scenario": scenario.spec.name,
+        "scenario_file": str(scenario.path) if scenario.path else None,
+        "input_sha256": scenario.input_sha256,
+        "seed": scenario.spec.seed,
+        "replications": result.state.reps,
+        "horizon_days": scenario.spec.horizon_days,
+        "step_days": scenario.spec.step_days,
+        "periods": result.n_periods,
+        "wall_seconds": round(result.wall_seconds, 4),
+        "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__, "pandas": pd.__version__, "simpy": simpy.__version__,
+        "command": argv if argv is not None else sys.argv,
+    }
+
+
+def write_results(result: RunResult, root: Path, argv: list[str] | None = None) -> Path:
+    """Write every result file of a run to `root/<name>/`, atomically; return that folder."""
+    target = root / result.scenario.spec.results_name
+    writers: dict[str, Callable[[Path], None]] = {
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(result), sort_keys=False, allow_unicode=True)),
+        "provenance.json": lambda p: p.write_text(json.dumps(provenance(result, argv), indent=2)),
+        "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
+        "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
+        "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
+        "events.csv": lambda p: R.events(result).to_csv(p, index=False),
+    }
+    if result.scenario.spec.outputs.timeseries:
+        writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
+    return write_atomically(target, writers)
+
+
+def write_atomically(target: Path, writers: dict[str, Callable[[Path], None]]) -> Path:
+    """Run each writer into a temporary sibling folder, then swap it in for `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        for name, write in writers.items():
+            write(tmp / name)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,78 @@
+"""Shared building blocks of the input schema: a strict base model and validated field types.
+
+Every scenario or network field is declared once with its type, unit and description (the
+description is what ``python -m sim schema`` and ``docs/scenario-format.md`` show).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from typing import Annotated, Any
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+MINERALS = ("rare_earths", "lithium", "cobalt", "nickel", "graphite", "gallium", "germanium",
+            "manganese", "copper")
+"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral."""
+
+STAGES = ("ore", "refined", "component", "scrap")
+"""Stages of a mineral's chain; a commodity is a (mineral, stage) pair."""
+
+
+class Spec(BaseModel):
+    """Base of every input model: frozen, and unknown fields are errors with a did-you-mean."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+            for key in data:
+                if key not in known:
+                    close = difflib.get_close_matches(str(key), sorted(known), n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else (
+                        "expected one of: " + ", ".join(sorted(known)))
+                    raise PydanticCustomError(
+                        "unknown_field", "unknown field '{field}' ({hint})",
+                        {"field": str(key), "hint": hint})
+        return data
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    return value
+
+
+def _country(code: str) -> str:
+    code = code.upper()
+    if len(code) == 2 and code.startswith("X") and code.isalpha():
+        return code  # ISO 3166 user-assigned range, used for aggregates such as rest of world
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(
+            f"'{code}' is not an ISO 3166 alpha-2 country code (e.g. IN, JP, CN, AU, CD); "
+            "use a code from XA to XZ for an aggregate such as the rest of the world")
+    return code
+
+
+Finite = Annotated[float, AfterValidator(_finite)]
+NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+Positive = Annotated[float, Field(gt=0), AfterValidator(_finite)]
+Fraction = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
+PositiveFraction = Annotated[float, Field(gt=0, le=1), AfterValidator(_finite)]
+Country = Annotated[str, AfterValidator(_country)]
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Day = int | dt.date
+"""A moment: days from the scenario start (integer) or an ISO date (YYYY-MM-DD)."""
+
+
+def country_name(code: str) -> str:
+    """A readable name for an ISO alpha-2 code (the code itself for user-assigned aggregates)."""
+    found = pycountry.countries.get(alpha_2=code)
+    return getattr(found, "common_name", None) or getattr(found, "name", code) if found else code

@@ -1,0 +1,116 @@
+"""The simulation state: every quantity as a numpy array over a batch of replications.
+
+Shapes: a stock is `(R,)` for R replications; link arrays are `(n_links, R)`; a transit pipeline
+is a ring buffer `(slots, R)` indexed by review period modulo its length. All masses are tonnes
+of contained mineral. The state starts at the steady state of a shock-free world: every node at
+its target cover, every pipeline holding its expected flow, every order book at expected flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import (
+    Commodity, MarketSpec, Network, NodeSpec, StockpileSpec, inputs, outputs, transit_periods,
+)
+
+
+@dataclass
+class Ledger:
+    """Cumulative flows across the system boundary, per mineral, t (arrays over replications)."""
+
+    mined: dict[str, np.ndarray]
+    losses: dict[str, np.ndarray]
+    uncollected: dict[str, np.ndarray]
+
+
+@dataclass
+class State:
+    """Stocks, pipelines, order books and boundary flows of one batch of replications."""
+
+    network: Network
+    step_days: int
+    reps: int
+    stock: dict[str, dict[Commodity, np.ndarray]] = field(default_factory=dict)
+    pending: np.ndarray = field(init=False)
+    """Orders placed at the last review, filled at this one, t per link."""
+    in_transit: np.ndarray = field(init=False)
+    """t on the way per link."""
+    rings: list[np.ndarray] = field(default_factory=list)
+    """Per link: t arriving at review k in slot k % len."""
+    in_use: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    """Per market and mineral: ring of material put in use, returning after its lifetime."""
+    unfilled: dict[str, dict[Commodity, np.ndarray]] = field(default_factory=dict)
+    """Per supplier and output: orders it lacked the stock to fill at this review, t."""
+    backlog: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per market: product units waiting (backlog markets only)."""
+    ledger: Ledger = field(init=False)
+
+    @property
+    def zeros(self) -> np.ndarray:
+        return np.zeros(self.reps)
+
+
+def initial_state(network: Network, step_days: int, reps: int,
+                  extra_delay_days: np.ndarray) -> State:
+    """The steady state of a shock-free world. `extra_delay_days` per link (the most shocks can
+    add) sizes each transit ring so that no shipment wraps around."""
+    state = State(network, step_days, reps)
+    n_links = len(network.links)
+    state.pending = np.zeros((n_links, reps))
+    state.in_transit = np.zeros((n_links, reps))
+    for name, node in network.nodes.items():
+        state.stock[name] = {}
+        state.unfilled[name] = {}
+        for commodity in dict.fromkeys(inputs(node) + outputs(node)):
+            state.stock[name][commodity] = np.full(reps, _initial_stock(network, node, commodity))
+    for link in network.links:
+        flow = network.expected_link_tpd[link.index] * step_days
+        base = transit_periods(link.transit_days, step_days)
+        slots = transit_periods(link.transit_days + extra_delay_days[link.index], step_days) + 1
+        ring = np.zeros((slots, reps))
+        ring[:base] = flow  # arrivals at reviews 0 .. base-1
+        state.rings.append(ring)
+        state.in_transit[link.index] = flow * base
+        if link.stage != "scrap":
+            state.pending[link.index] = flow
+    for market in network.of_kind("market"):
+        assert isinstance(market, MarketSpec)
+        lifetime = max(1, round(market.lifetime_years * 365.0 / step_days))
+        state.in_use[market.name] = {}
+        for mineral in market.intensity_kg_per_unit:
+            use = network.expected_use_tpd(market.name, (mineral, "component")) * step_days
+            state.in_use[market.name][mineral] = np.full((lifetime, reps),
+                                                         use * market.eol_history_share)
+        state.backlog[market.name] = np.zeros(reps)
+    state.ledger = Ledger(*({m: np.zeros(reps) for m in network.minerals} for _ in range(3)))
+    return state
+
+
+def _initial_stock(network: Network, node: NodeSpec, commodity: Commodity) -> float:
+    """Target cover of expected use (inputs) or expected shipments (outputs), t."""
+    if isinstance(node, StockpileSpec):
+        return node.initial_t
+    if commodity in inputs(node) and commodity[1] != "scrap":
+        return node.cover_days * network.expected_use_tpd(node.name, commodity)
+    if commodity in outputs(node) and commodity[1] != "scrap":
+        return node.cover_days * network.expected_out_tpd(node.name, commodity)
+    return 0.0
+
+
+def mineral_stock(state: State, mineral: str) -> np.ndarray:
+    """All material of one mineral inside the system: node stocks, in transit and in use, t."""
+    total = state.zeros
+    for stocks in state.stock.values():
+        for (m, _), level in stocks.items():
+            if m == mineral:
+                total = total + level
+    for link in state.network.links:
+        if link.mineral == mineral:
+            total = total + state.in_transit[link.index]
+    for rings in state.in_use.values():
+        if mineral in rings:
+            total = total + rings[mineral].sum(axis=0)
+    return total
