@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .errors import Problem, Where
 from .network import (
     LinkSpec, MarketSpec, MineSpec, Network, NodeSpec, RecyclerSpec, StockpileSpec, inputs,
-    outputs,
+    link_mineral, outputs,
 )
 from .shocks import CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockSpec
 from .yamlio import Document
@@ -54,11 +54,12 @@ def check_links(nodes: dict[str, NodeSpec],
         supplier, buyer = nodes[link.from_], nodes[link.to]
         made = outputs(supplier)
         minerals = [m for m, _ in made]
-        if link.mineral is None and len(minerals) > 1:
-            problems.append(Problem(where, f"'{link.from_}' makes several minerals",
-                                    "a `mineral:` on the link, one of " + ", ".join(minerals)))
+        mineral = link_mineral(supplier, buyer, link.mineral)
+        if mineral is None:
+            problems.append(Problem(where, f"'{link.from_}' makes several minerals that "
+                                    f"'{link.to}' uses", "a `mineral:` on the link, one of "
+                                    + ", ".join(minerals)))
             continue
-        mineral = link.mineral or minerals[0]
         if mineral not in minerals:
             problems.append(Problem(_at(where, "mineral"), f"'{link.from_}' does not make "
                                     f"{mineral}", "one of " + ", ".join(minerals)))

@@ -148,7 +148,8 @@ class LinkSpec(Spec):
     from_: Name = Field(alias="from", description="Supplier node name.")
     to: Name = Field(description="Buyer node name.")
     mineral: Mineral | None = Field(
-        None, description="Mineral shipped; needed only when the supplier makes several.")
+        None, description="Mineral shipped; needed only when the supplier makes several that "
+        "the buyer uses.")
     share: Fraction = Field(
         1.0, description="Share of the buyer's orders of this commodity placed with this "
         "supplier; a buyer's shares sum to 1 per commodity. For end-of-life links (market -> "
@@ -298,14 +299,26 @@ def expected_flows(network: Network) -> list[float]:
     return flows
 
 
+def link_mineral(supplier: NodeSpec, buyer: NodeSpec, given: str | None) -> str | None:
+    """The mineral a link carries: as given, else the only one the supplier makes, else the
+    only one both ends handle; None when that is ambiguous."""
+    if given is not None:
+        return given
+    made = [m for m, _ in outputs(supplier)]
+    if len(made) == 1:
+        return made[0]
+    common = [m for m in made if m in {c[0] for c in inputs(buyer)}]
+    return common[0] if len(common) == 1 else None
+
+
 def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list[Link]:
     """Turn link specs into links with a known commodity; assumes `checks` passed."""
     links = []
     for i, spec in enumerate(specs):
         supplier = nodes[spec.from_]
-        made = outputs(supplier)
-        mineral = spec.mineral or made[0][0]
-        stage = next(s for m, s in made if m == mineral)
+        mineral = link_mineral(supplier, nodes[spec.to], spec.mineral)
+        assert mineral is not None
+        stage = next(s for m, s in outputs(supplier) if m == mineral)
         links.append(Link(i, spec.from_, spec.to, mineral, stage, spec.share, spec.transit_days,
                           tuple(spec.chokepoints)))
     return links

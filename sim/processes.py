@@ -60,6 +60,15 @@ def order_plans(network: Network, node: NodeSpec, step_days: int) -> list[OrderP
     return plans
 
 
+def add_up(arrays: list[np.ndarray], reps: int) -> np.ndarray:
+    """Sum arrays in a fixed order, so that a replication's result does not depend on how many
+    replications share the batch (numpy's pairwise summation along a contiguous axis would)."""
+    total = np.zeros(reps)
+    for array in arrays:
+        total += array
+    return total
+
+
 class Shipper:
     """Puts shipments on links: into the transit ring at their arrival review."""
 
@@ -183,7 +192,7 @@ def fill_orders(state: State, node: NodeSpec, mods: Modifiers, shipper: Shipper,
         if not links or commodity[1] == "scrap":
             continue
         asked = [_allowed(state, mods, link) for link in links]
-        total = np.sum(asked, axis=0)
+        total = add_up(asked, state.reps)
         stock = state.stock[node.name][commodity]
         ratio = np.where(total > stock, stock / np.where(total > 0, total, 1.0), 1.0)
         for link, qty in zip(links, asked, strict=True):
@@ -249,7 +258,9 @@ def market(state: State, node: MarketSpec, mods: Modifiers, shipper: Shipper, re
         rec.put((*key, "shortfall_t"), unmet * t_per_unit)
         rec.put((*key, "eol_t"), eol)
         rec.put((*key, "collected_t"), collected)
-        rec.put((*key, "in_use_t"), ring.sum(axis=0))
+        in_use = state.in_use_total[name][mineral]
+        in_use += used - eol
+        rec.put((*key, "in_use_t"), in_use)
 
 
 def release(state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder,
@@ -267,7 +278,7 @@ def release(state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder,
         gap = wanted_cover * use - on_hand - state.in_transit[link.index]
         asks.append(np.where(low, np.maximum(gap, 0.0), 0.0))
     stock = state.stock[pile.name][commodity]
-    total = np.sum(asks, axis=0) if asks else state.zeros
+    total = add_up(asks, state.reps)
     limit = stock if pile.max_release_tpd is None else np.minimum(
         stock, pile.max_release_tpd * state.step_days)
     ratio = np.where(total > limit, limit / np.where(total > 0, total, 1.0), 1.0)
@@ -288,7 +299,7 @@ def place_orders(state: State, node: NodeSpec, plans: list[OrderPlan], mods: Mod
     """
     for plan in plans:
         on_hand = state.stock[node.name][plan.commodity]
-        on_order = state.in_transit[plan.all_in].sum(axis=0)
+        on_order = add_up([state.in_transit[i] for i in plan.all_in], state.reps)
         if isinstance(node, StockpileSpec):
             target: np.ndarray | float = (node.initial_t if node.target_t is None
                                           else node.target_t)

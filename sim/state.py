@@ -42,6 +42,8 @@ class State:
     """Per link: t arriving at review k in slot k % len."""
     in_use: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     """Per market and mineral: ring of material put in use, returning after its lifetime."""
+    in_use_total: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    """Per market and mineral: the ring's total, kept as a running sum, t."""
     unfilled: dict[str, dict[Commodity, np.ndarray]] = field(default_factory=dict)
     """Per supplier and output: orders it lacked the stock to fill at this review, t."""
     backlog: dict[str, np.ndarray] = field(default_factory=dict)
@@ -80,10 +82,12 @@ def initial_state(network: Network, step_days: int, reps: int,
         assert isinstance(market, MarketSpec)
         lifetime = max(1, round(market.lifetime_years * 365.0 / step_days))
         state.in_use[market.name] = {}
+        state.in_use_total[market.name] = {}
         for mineral in market.intensity_kg_per_unit:
             use = network.expected_use_tpd(market.name, (mineral, "component")) * step_days
-            state.in_use[market.name][mineral] = np.full((lifetime, reps),
-                                                         use * market.eol_history_share)
+            legacy = use * market.eol_history_share
+            state.in_use[market.name][mineral] = np.full((lifetime, reps), legacy)
+            state.in_use_total[market.name][mineral] = np.full(reps, legacy * lifetime)
         state.backlog[market.name] = np.zeros(reps)
     state.ledger = Ledger(*({m: np.zeros(reps) for m in network.minerals} for _ in range(3)))
     return state
@@ -110,7 +114,7 @@ def mineral_stock(state: State, mineral: str) -> np.ndarray:
     for link in state.network.links:
         if link.mineral == mineral:
             total = total + state.in_transit[link.index]
-    for rings in state.in_use.values():
-        if mineral in rings:
-            total = total + rings[mineral].sum(axis=0)
+    for totals in state.in_use_total.values():
+        if mineral in totals:
+            total = total + totals[mineral]
     return total
