@@ -189,10 +189,12 @@ def check_shocks(shocks: Sequence[ShockSpec], windows: Sequence[tuple[float, flo
                                         f"from {shock.country} that this ban could cut",
                                         "a country and mineral with export links"))
         elif isinstance(shock, CapacityLoss | DemandShock):
-            for name in shock.select.nodes:
-                if name not in network.nodes:
-                    problems.append(Problem(where, f"selects unknown node '{name}'",
-                                            _suggest(name, sorted(network.nodes), "node")))
+            unknown = [name for name in shock.select.nodes if name not in network.nodes]
+            problems += [Problem(where, f"selects unknown node '{name}'",
+                                 _suggest(name, sorted(network.nodes), "node"))
+                         for name in unknown]
+            if unknown:
+                continue
             kind_ok = isinstance(shock, CapacityLoss) or any(
                 isinstance(network.nodes[n], MarketSpec) for n in shock.select.select(network))
             if not shock.select.select(network) or not kind_ok:

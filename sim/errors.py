@@ -38,7 +38,11 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.what}"
-        return text + (f"; expected {self.expected}" if self.expected else "")
+        if not self.expected:
+            return text
+        if self.expected.startswith(("did you mean", "expected")):
+            return f"{text}; {self.expected}"
+        return f"{text}; expected {self.expected}"
 
 
 class ScenarioError(Exception):
@@ -71,12 +75,17 @@ def from_validation_error(error: ValidationError, doc: Document) -> list[Problem
         if item["type"] == "unknown_field":
             loc = (*loc, ctx["field"])
             problems.append(Problem(doc.where(loc), f"unknown field '{ctx['field']}'",
-                                    ctx["hint"].replace("did you mean", "perhaps")))
+                                    ctx["hint"]))
             continue
-        what = item["msg"]
-        if item["type"] not in ("missing",) and "input" in item and not isinstance(
-                item["input"], dict | list):
-            what += f" (got {item['input']!r})"
+        if item["type"] == "union_tag_invalid":
+            problems.append(Problem(doc.where(loc), f"unknown {ctx['discriminator'].strip(chr(39))}"
+                                    f" {ctx['tag']!r}", f"one of {ctx['expected_tags']}"))
+            continue
+        what = item["msg"].removeprefix("Value error, ")
+        shown = item.get("input")
+        if (item["type"] != "missing" and "input" in item and not isinstance(shown, dict | list)
+                and repr(shown) not in what):
+            what += f" (got {shown!r})"
         template = _EXPECTED.get(item["type"], "")
         try:
             expected = template.format(**ctx)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import math
 from typing import Annotated, Any
 
 import pycountry
@@ -26,7 +25,8 @@ STAGES = ("ore", "refined", "component", "scrap")
 class Spec(BaseModel):
     """Base of every input model: frozen, and unknown fields are errors with a did-you-mean."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -37,17 +37,11 @@ class Spec(BaseModel):
                 if key not in known:
                     close = difflib.get_close_matches(str(key), sorted(known), n=1)
                     hint = f"did you mean '{close[0]}'?" if close else (
-                        "expected one of: " + ", ".join(sorted(known)))
+                        "expected one of " + ", ".join(sorted(known)))
                     raise PydanticCustomError(
                         "unknown_field", "unknown field '{field}' ({hint})",
                         {"field": str(key), "hint": hint})
         return data
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value}")
-    return value
 
 
 def _country(code: str) -> str:
@@ -61,11 +55,12 @@ def _country(code: str) -> str:
     return code
 
 
-Finite = Annotated[float, AfterValidator(_finite)]
-NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
-Positive = Annotated[float, Field(gt=0), AfterValidator(_finite)]
-Fraction = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
-PositiveFraction = Annotated[float, Field(gt=0, le=1), AfterValidator(_finite)]
+# Spec models refuse NaN and infinities (allow_inf_nan=False), so every float is finite.
+Finite = float
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+PositiveFraction = Annotated[float, Field(gt=0, le=1)]
 Country = Annotated[str, AfterValidator(_country)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Day = int | dt.date

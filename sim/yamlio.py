@@ -54,8 +54,19 @@ def load_file(path: Path) -> Document:
     return parse(text, path)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe loading that leaves dates as text, so that the schema parses them and can say
+    where a bad one is (PyYAML would raise a bare ValueError)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse(text: str, path: Path) -> Document:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:

@@ -1,0 +1,126 @@
+"""The command line end to end: runs, validation, schema, and a message for every bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim import cli, report
+from tests.conftest import ROOT, chain
+
+BAD = ROOT / "tests" / "bad"
+
+# file -> (line, fragments every message for it must contain)
+EXPECTED = {
+    "syntax.yaml": (5, ["YAML error", "expected ',' or '}'"]),
+    "unknown_field.yaml": (4, ["network.nodes[0].capacty_tpa", "did you mean 'capacity_tpa'"]),
+    "wrong_type.yaml": (2, ["horizon_days", "a whole number", "'a year'"]),
+    "negative.yaml": (4, ["capacity_tpa", ">= 0", "-5"]),
+    "nan.yaml": (4, ["capacity_tpa", "finite number"]),
+    "shares.yaml": (10, ["sourcing shares of 'r' for lithium ore sum to 0.8", "sum to 1"]),
+    "unknown_node.yaml": (7, ["network.links[0].from", "unknown node 'au_mien'",
+                              "did you mean 'au_mine'"]),
+    "unknown_country.yaml": (4, ["'QQ' is not an ISO 3166 alpha-2 country code"]),
+    "unreachable.yaml": (5, ["no supply path reaches market 'ev' for lithium component"]),
+    "bad_horizon.yaml": (3, ["review period (7 days) is longer than the horizon (5 days)"]),
+    "escape.yaml": (3, ["outputs.name", "'../../etc'", "no '/'"]),
+    "unsafe_tag.yaml": (1, ["python/object/apply:os.system", "refused because they can run code"]),
+    "shock_country.yaml": (13, ["no node of the network is in CD", "unknown node 'rr'",
+                                "did you mean 'r'", "no link passes chokepoint 'hormuz'",
+                                "ends (day 20) before it starts (day 50)"]),
+    "duplicate.yaml": (2, ["duplicate key 'name' (first at line 1)"]),
+    "bad_link.yaml": (7, ["'ev' (market) does not use lithium ore from 'm' (mine)"]),
+    "bad_date.yaml": (2, ["start", "month value is outside expected range", "ISO date"]),
+}
+
+
+def test_every_bad_file_is_covered() -> None:
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_input_gets_a_located_message_and_exit_2(
+        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    line, fragments = EXPECTED[name]
+    assert cli.main(["validate", str(BAD / name)]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{BAD / name}:{line}:" in err
+    for fragment in fragments:
+        assert fragment in err
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "no/such/file.yaml"]) == cli.EXIT_INPUT
+    assert "file not found" in capsys.readouterr().err
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_run_writes_every_result_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ban = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}
+    path = _write(tmp_path, chain(horizon_days=30, shocks=[ban]))
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "results")]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "results" / "chain"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(report.FILES)
+    assert "fill rate" in out and "balance residual" in out and str(folder) in out
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["seed"] == 0 and len(prov["input_sha256"]) == 64 and prov["wall_seconds"] > 0
+    resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text())
+    assert len(resolved["network"]["nodes"]) == 4
+    markets = (folder / "markets.csv").read_text()
+    assert "ev" in markets and "2025-01-18" in markets  # first shortfall on day 17
+    assert list(tmp_path.joinpath("results").iterdir()) == [folder]  # no partial folders left
+
+
+def test_failed_write_keeps_the_previous_results(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, chain(horizon_days=10))
+    out = tmp_path / "results"
+    assert cli.main(["run", str(path), "--out", str(out), "--quiet"]) == 0
+    before = (out / "chain" / "provenance.json").read_text()
+
+    def broken(result: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.results.flows", broken)
+    assert cli.main(["run", str(path), "--out", str(out), "--quiet"]) == cli.EXIT_INTERRUPTED
+    assert (out / "chain" / "provenance.json").read_text() == before
+    assert [p.name for p in out.iterdir()] == ["chain"]
+
+
+def test_horizon_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, chain(horizon_days=300))
+    assert cli.main(["run", str(path), "--out", str(tmp_path), "--horizon-days", "14"]) == 0
+    assert "14 days" in capsys.readouterr().out
+
+
+def test_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "horizon_days" in schema["properties"]
+    assert "export_ban" in json.dumps(schema)
+
+
+def test_docs_are_generated_from_the_current_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["schema", "--markdown"]) == 0
+    assert capsys.readouterr().out == (ROOT / "docs" / "scenario-format.md").read_text(), (
+        "docs/scenario-format.md is stale: run `make docs`")
+
+
+def test_module_entry_point_help() -> None:
+    done = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+    assert done.returncode == 0
+    for command in ("run", "validate", "schema"):
+        assert command in done.stdout

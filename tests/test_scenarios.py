@@ -1,0 +1,25 @@
+"""Every scenario file in scenarios/ validates and runs on a short horizon, mass balance closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import balance, engine, results, scenario
+from tests.conftest import ROOT
+
+FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def test_the_default_scenario_exists() -> None:
+    assert ROOT / "scenarios" / "baseline.yaml" in FILES
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_scenario_runs_on_a_short_horizon(path: Path) -> None:
+    loaded = scenario.load(path, horizon_days=4 * 7)
+    assert loaded.spec.description, "every scenario says what it represents"
+    result = engine.run(loaded)
+    balance.check(results.balance(result))
+    assert (results.market_summary(result)["fill_rate"] >= 0).all()
