@@ -33,10 +33,19 @@ def balance_table(state: State, initial: dict[str, np.ndarray]) -> pd.DataFrame:
             end = float(final[rep])
             residual = start + mined - end - losses - uncollected
             scale = max(start + mined, 1e-12)
-            rows.append({"mineral": mineral, "rep": rep, "initial_stock_t": start,
-                         "mined_t": mined, "process_losses_t": losses,
-                         "uncollected_eol_t": uncollected, "final_stock_t": end,
-                         "residual_t": residual, "relative_residual": residual / scale})
+            rows.append(
+                {
+                    "mineral": mineral,
+                    "rep": rep,
+                    "initial_stock_t": start,
+                    "mined_t": mined,
+                    "process_losses_t": losses,
+                    "uncollected_eol_t": uncollected,
+                    "final_stock_t": end,
+                    "residual_t": residual,
+                    "relative_residual": residual / scale,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -45,8 +54,12 @@ class MassBalanceError(AssertionError):
 
 
 def check(table: pd.DataFrame, tolerance: float = TOLERANCE) -> None:
-    worst = table.loc[table["relative_residual"].abs().idxmax()] if len(table) else None
-    if worst is not None and abs(worst["relative_residual"]) > tolerance:
+    """Raise `MassBalanceError` if any mineral's residual exceeds `tolerance` (relative)."""
+    if table.empty:
+        return
+    worst = table.iloc[int(np.argmax(table["relative_residual"].abs().to_numpy()))]
+    if abs(worst["relative_residual"]) > tolerance:
         raise MassBalanceError(
             f"mass balance of {worst['mineral']} is off by {worst['residual_t']:.6g} t "
-            f"({worst['relative_residual']:.2e} of throughput, tolerance {tolerance:g})")
+            f"({worst['relative_residual']:.2e} of throughput, tolerance {tolerance:g})"
+        )

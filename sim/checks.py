@@ -12,8 +12,16 @@ from collections.abc import Sequence
 
 from .errors import Problem, Where
 from .network import (
-    LinkSpec, MarketSpec, MineSpec, Network, NodeSpec, RecyclerSpec, StockpileSpec, inputs,
-    link_mineral, outputs,
+    LinkSpec,
+    MarketSpec,
+    MineSpec,
+    Network,
+    NodeSpec,
+    RecyclerSpec,
+    StockpileSpec,
+    inputs,
+    link_mineral,
+    outputs,
 )
 from .shocks import CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockSpec
 from .yamlio import Document
@@ -31,23 +39,34 @@ def check_unique_names(entries: Sequence[tuple[str, Where]]) -> list[Problem]:
     problems = []
     for name, where in entries:
         if name in first:
-            problems.append(Problem(where, f"node name '{name}' is used twice (first at "
-                                    f"{first[name]})", "unique node names"))
+            problems.append(
+                Problem(
+                    where,
+                    f"node name '{name}' is used twice (first at {first[name]})",
+                    "unique node names",
+                )
+            )
         else:
             first[name] = where
     return problems
 
 
-def check_links(nodes: dict[str, NodeSpec],
-                links: Sequence[tuple[LinkSpec, Where]]) -> list[Problem]:
+def check_links(
+    nodes: dict[str, NodeSpec], links: Sequence[tuple[LinkSpec, Where]]
+) -> list[Problem]:
     """Each link joins known nodes and carries a commodity the supplier makes and the buyer uses."""
     problems = []
     for link, where in links:
         bad = False
         for end, name in (("from", link.from_), ("to", link.to)):
             if name not in nodes:
-                problems.append(Problem(_at(where, end), f"unknown node '{name}'",
-                                        _suggest(name, sorted(nodes), "node")))
+                problems.append(
+                    Problem(
+                        _at(where, end),
+                        f"unknown node '{name}'",
+                        _suggest(name, sorted(nodes), "node"),
+                    )
+                )
                 bad = True
         if bad:
             continue
@@ -56,35 +75,59 @@ def check_links(nodes: dict[str, NodeSpec],
         minerals = [m for m, _ in made]
         mineral = link_mineral(supplier, buyer, link.mineral)
         if mineral is None:
-            problems.append(Problem(where, f"'{link.from_}' makes several minerals that "
-                                    f"'{link.to}' uses", "a `mineral:` on the link, one of "
-                                    + ", ".join(minerals)))
+            problems.append(
+                Problem(
+                    where,
+                    f"'{link.from_}' makes several minerals that '{link.to}' uses",
+                    "a `mineral:` on the link, one of " + ", ".join(minerals),
+                )
+            )
             continue
         if mineral not in minerals:
-            problems.append(Problem(_at(where, "mineral"), f"'{link.from_}' does not make "
-                                    f"{mineral}", "one of " + ", ".join(minerals)))
+            problems.append(
+                Problem(
+                    _at(where, "mineral"),
+                    f"'{link.from_}' does not make {mineral}",
+                    "one of " + ", ".join(minerals),
+                )
+            )
             continue
         commodity = next(c for c in made if c[0] == mineral)
         if commodity not in inputs(buyer):
             used = ", ".join(f"{m} {s}" for m, s in inputs(buyer)) or "nothing (mines buy no input)"
-            problems.append(Problem(where, f"'{link.to}' ({buyer.kind}) does not use "  # type: ignore[attr-defined]
-                                    f"{commodity[0]} {commodity[1]} from '{link.from_}' "
-                                    f"({supplier.kind})", f"a buyer that uses it; '{link.to}' "  # type: ignore[attr-defined]
-                                    f"uses {used}"))
+            problems.append(
+                Problem(
+                    where,
+                    f"'{link.to}' ({buyer.kind}) does not use "
+                    f"{commodity[0]} {commodity[1]} from '{link.from_}' "
+                    f"({supplier.kind})",
+                    f"a buyer that uses it; '{link.to}' uses {used}",
+                )
+            )
         elif isinstance(supplier, StockpileSpec) and isinstance(buyer, StockpileSpec):
-            problems.append(Problem(where, "a stockpile cannot supply another stockpile",
-                                    "a link from a refinery, recycler or plant"))
+            problems.append(
+                Problem(
+                    where,
+                    "a stockpile cannot supply another stockpile",
+                    "a link from a refinery, recycler or plant",
+                )
+            )
     return problems
 
 
-def check_network(network: Network, located: dict[str, Where],
-                  link_where: Sequence[Where]) -> list[Problem]:
-    return (check_shares(network, located, link_where) + check_collection(network, located)
-            + check_reachable(network, located))
+def check_network(
+    network: Network, located: dict[str, Where], link_where: Sequence[Where]
+) -> list[Problem]:
+    return (
+        check_shares(network, located, link_where)
+        + check_collection(network, located)
+        + check_reachable(network, located)
+    )
 
 
-def check_shares(network: Network, located: dict[str, Where],
-                 link_where: Sequence[Where]) -> list[Problem]:
+def check_shares(
+    network: Network, located: dict[str, Where], link_where: Sequence[Where]
+) -> list[Problem]:
     """A buyer's sourcing shares sum to 1 per commodity (stockpile links excluded)."""
     groups: dict[tuple[str, tuple[str, str]], list[int]] = defaultdict(list)
     for link in network.links:
@@ -97,11 +140,17 @@ def check_shares(network: Network, located: dict[str, Where],
         total = sum(network.links[i].share for i in members)
         if abs(total - 1.0) > SHARE_TOLERANCE:
             role = "end-of-life shares from" if stage == "scrap" else "sourcing shares of"
-            parts = " + ".join(f"{network.links[i].share:g} ({network.links[i].supplier if stage != 'scrap' else network.links[i].buyer})"
-                               for i in members)
-            problems.append(Problem(link_where[members[0]], f"{role} '{owner}' for {mineral} "
-                                    f"{stage} sum to {total:g} = {parts}",
-                                    "shares that sum to 1"))
+            other = "buyer" if stage == "scrap" else "supplier"
+            parts = " + ".join(
+                f"{network.links[i].share:g} ({getattr(network.links[i], other)})" for i in members
+            )
+            problems.append(
+                Problem(
+                    link_where[members[0]],
+                    f"{role} '{owner}' for {mineral} {stage} sum to {total:g} = {parts}",
+                    "shares that sum to 1",
+                )
+            )
     return problems
 
 
@@ -115,11 +164,16 @@ def check_collection(network: Network, located: dict[str, Where]) -> list[Proble
         sent = {link.mineral for link in network.out_links[market.name]}
         for mineral in market.intensity_kg_per_unit:
             if mineral not in sent:
-                problems.append(Problem(located[market.name], f"market '{market.name}' collects "
-                                        f"end-of-life {mineral} (collection_rate "
-                                        f"{market.collection_rate:g}) but has no link to a "
-                                        f"{mineral} recycler", "a link from the market to a "
-                                        "recycler, or collection_rate 0"))
+                problems.append(
+                    Problem(
+                        located[market.name],
+                        f"market '{market.name}' collects "
+                        f"end-of-life {mineral} (collection_rate "
+                        f"{market.collection_rate:g}) but has no link to a "
+                        f"{mineral} recycler",
+                        "a link from the market to a recycler, or collection_rate 0",
+                    )
+                )
     return problems
 
 
@@ -139,17 +193,29 @@ def check_reachable(network: Network, located: dict[str, Where]) -> list[Problem
     problems = []
     for market in network.of_kind("market"):
         for commodity in inputs(market):
-            if not any((link.supplier, commodity) in reachable
-                       for link in network.in_links[market.name] if link.commodity == commodity):
-                problems.append(Problem(located[market.name], f"no supply path reaches market "
-                                        f"'{market.name}' for {commodity[0]} {commodity[1]}",
-                                        "links from a chain of suppliers that starts at a mine, "
-                                        "a filled stockpile or a recycler"))
+            if not any(
+                (link.supplier, commodity) in reachable
+                for link in network.in_links[market.name]
+                if link.commodity == commodity
+            ):
+                problems.append(
+                    Problem(
+                        located[market.name],
+                        f"no supply path reaches market "
+                        f"'{market.name}' for {commodity[0]} {commodity[1]}",
+                        "links from a chain of suppliers that starts at a mine, "
+                        "a filled stockpile or a recycler",
+                    )
+                )
     return problems
 
 
-def _supplied(network: Network, node: NodeSpec, commodity: tuple[str, str],
-              reachable: set[tuple[str, tuple[str, str]]]) -> bool:
+def _supplied(
+    network: Network,
+    node: NodeSpec,
+    commodity: tuple[str, str],
+    reachable: set[tuple[str, tuple[str, str]]],
+) -> bool:
     if isinstance(node, MineSpec):
         return True
     if isinstance(node, StockpileSpec) and node.initial_t > 0:
@@ -159,12 +225,23 @@ def _supplied(network: Network, node: NodeSpec, commodity: tuple[str, str],
     needed = [commodity] if isinstance(node, StockpileSpec) else inputs(node)
     if isinstance(node, MarketSpec):
         return False
-    return all(any((link.supplier, c) in reachable for link in network.in_links[node.name]
-                   if link.commodity == c) for c in needed)
+    return all(
+        any(
+            (link.supplier, c) in reachable
+            for link in network.in_links[node.name]
+            if link.commodity == c
+        )
+        for c in needed
+    )
 
 
-def check_shocks(shocks: Sequence[ShockSpec], windows: Sequence[tuple[float, float]],
-                 horizon_days: int, network: Network, doc: Document) -> list[Problem]:
+def check_shocks(
+    shocks: Sequence[ShockSpec],
+    windows: Sequence[tuple[float, float]],
+    horizon_days: int,
+    network: Network,
+    doc: Document,
+) -> list[Problem]:
     """Each shock acts inside the horizon on something that exists."""
     problems = []
     chokepoints = sorted({c for link in network.links for c in link.chokepoints})
@@ -172,39 +249,80 @@ def check_shocks(shocks: Sequence[ShockSpec], windows: Sequence[tuple[float, flo
     for i, (shock, (begin, end)) in enumerate(zip(shocks, windows, strict=True)):
         where = doc.where(("shocks", i))
         if begin < 0:
-            problems.append(Problem(where, f"starts {-begin:g} days before the scenario start",
-                                    "a start on or after the scenario start"))
+            problems.append(
+                Problem(
+                    where,
+                    f"starts {-begin:g} days before the scenario start",
+                    "a start on or after the scenario start",
+                )
+            )
         if begin >= horizon_days:
-            problems.append(Problem(where, f"starts on day {begin:g}, after the horizon "
-                                    f"({horizon_days} days)", "a start inside the horizon"))
+            problems.append(
+                Problem(
+                    where,
+                    f"starts on day {begin:g}, after the horizon ({horizon_days} days)",
+                    "a start inside the horizon",
+                )
+            )
         if end <= begin:
-            problems.append(Problem(where, f"ends (day {end:g}) before it starts (day "
-                                    f"{begin:g})", "an end after the start"))
+            problems.append(
+                Problem(
+                    where,
+                    f"ends (day {end:g}) before it starts (day {begin:g})",
+                    "an end after the start",
+                )
+            )
         if isinstance(shock, ExportBan):
             if shock.country not in countries:
-                problems.append(Problem(where, f"no node of the network is in {shock.country}",
-                                        "one of " + ", ".join(countries)))
+                problems.append(
+                    Problem(
+                        where,
+                        f"no node of the network is in {shock.country}",
+                        "one of " + ", ".join(countries),
+                    )
+                )
             elif not any(shock.applies_to(network, link.index) for link in network.links):
-                problems.append(Problem(where, f"the network has no exports of {shock.mineral} "
-                                        f"from {shock.country} that this ban could cut",
-                                        "a country and mineral with export links"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"the network has no exports of {shock.mineral} "
+                        f"from {shock.country} that this ban could cut",
+                        "a country and mineral with export links",
+                    )
+                )
         elif isinstance(shock, CapacityLoss | DemandShock):
             unknown = [name for name in shock.select.nodes if name not in network.nodes]
-            problems += [Problem(where, f"selects unknown node '{name}'",
-                                 _suggest(name, sorted(network.nodes), "node"))
-                         for name in unknown]
+            problems += [
+                Problem(
+                    where,
+                    f"selects unknown node '{name}'",
+                    _suggest(name, sorted(network.nodes), "node"),
+                )
+                for name in unknown
+            ]
             if unknown:
                 continue
             kind_ok = isinstance(shock, CapacityLoss) or any(
-                isinstance(network.nodes[n], MarketSpec) for n in shock.select.select(network))
+                isinstance(network.nodes[n], MarketSpec) for n in shock.select.select(network)
+            )
             if not shock.select.select(network) or not kind_ok:
-                problems.append(Problem(where, "selects no " + (
-                    "node" if isinstance(shock, CapacityLoss) else "market"),
-                    "a selection that matches at least one"))
+                problems.append(
+                    Problem(
+                        where,
+                        "selects no " + ("node" if isinstance(shock, CapacityLoss) else "market"),
+                        "a selection that matches at least one",
+                    )
+                )
         elif isinstance(shock, RouteClosure) and shock.chokepoint not in chokepoints:
-            problems.append(Problem(where, f"no link passes chokepoint '{shock.chokepoint}'",
-                                    _suggest(shock.chokepoint, chokepoints, "chokepoint")
-                                    if chokepoints else "a chokepoint named on some link"))
+            problems.append(
+                Problem(
+                    where,
+                    f"no link passes chokepoint '{shock.chokepoint}'",
+                    _suggest(shock.chokepoint, chokepoints, "chokepoint")
+                    if chokepoints
+                    else "a chokepoint named on some link",
+                )
+            )
     return problems
 
 

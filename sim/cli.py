@@ -20,26 +20,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sim",
         description="Critical-minerals supply-chain risk simulator: run a scenario file "
-                    "(shocks on a mine -> refinery -> plant -> market network) and write "
-                    "tables to results/<scenario>/.")
+        "(shocks on a mine -> refinery -> plant -> market network) and write "
+        "tables to results/<scenario>/.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = sub.add_parser("run", help="run a scenario and write its results",
-                         description="Run a scenario and write results/<name>/.")
+    run = sub.add_parser(
+        "run",
+        help="run a scenario and write its results",
+        description="Run a scenario and write results/<name>/.",
+    )
     run.add_argument("file", type=Path, help="scenario YAML file")
-    run.add_argument("--out", type=Path, default=Path("results"),
-                     help="results root folder (default: results)")
-    run.add_argument("--horizon-days", type=_positive_int, default=None,
-                     help="override the scenario's horizon, days")
-    run.add_argument("--no-check-balance", dest="check_balance", action="store_false",
-                     help="skip the mass-balance check (it is on by default)")
+    run.add_argument(
+        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
+    )
+    run.add_argument(
+        "--horizon-days",
+        type=_positive_int,
+        default=None,
+        help="override the scenario's horizon, days",
+    )
+    run.add_argument(
+        "--no-check-balance",
+        dest="check_balance",
+        action="store_false",
+        help="skip the mass-balance check (it is on by default)",
+    )
     run.add_argument("--quiet", action="store_true", help="print only where results went")
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("file", type=Path, help="scenario YAML file")
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
-    schema.add_argument("--network", action="store_true",
-                        help="the schema of network files (sim/data/*.yaml) instead")
-    schema.add_argument("--markdown", action="store_true",
-                        help="the field reference as Markdown (docs/scenario-format.md)")
+    schema.add_argument(
+        "--network",
+        action="store_true",
+        help="the schema of network files (sim/data/*.yaml) instead",
+    )
+    schema.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the field reference as Markdown (docs/scenario-format.md)",
+    )
     return parser
 
 
@@ -47,8 +66,7 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got '{text}'") \
-            from None
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got '{text}'") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1 day, got {value}")
     return value
@@ -87,8 +105,10 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
     folder = report.write_results(result, args.out, argv if argv is not None else sys.argv)
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
-    print(f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
-          f"{result.n_periods} periods of {loaded.spec.step_days} days)")
+    print(
+        f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
+        f"{result.n_periods} periods of {loaded.spec.step_days} days)"
+    )
     return 0
 
 
@@ -97,8 +117,10 @@ def _validate(args: argparse.Namespace) -> int:
 
     loaded = scenario.load(args.file)
     net = loaded.network
-    print(f"{args.file}: valid: {len(net.nodes)} nodes, {len(net.links)} links, "
-          f"{len(loaded.shocks)} shocks, {loaded.spec.horizon_days} days")
+    print(
+        f"{args.file}: valid: {len(net.nodes)} nodes, {len(net.links)} links, "
+        f"{len(loaded.shocks)} shocks, {loaded.spec.horizon_days} days"
+    )
     return 0
 
 

@@ -101,11 +101,22 @@ def _type(prop: dict[str, Any]) -> str:
     if kind == "object":
         extra = prop.get("additionalProperties")
         return f"mapping to {_type(extra)}" if isinstance(extra, dict) else "mapping"
-    limits = [f"{sym} {prop[key]}" for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"),
-                                                     ("maximum", "<="), ("exclusiveMaximum", "<"))
-              if key in prop]
-    text = {"number": "number", "integer": "integer", "string": "text",
-            "boolean": "true/false"}.get(kind, kind)
+    limits = [
+        f"{sym} {prop[key]}"
+        for key, sym in (
+            ("minimum", ">="),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "<="),
+            ("exclusiveMaximum", "<"),
+        )
+        if key in prop
+    ]
+    text = {
+        "number": "number",
+        "integer": "integer",
+        "string": "text",
+        "boolean": "true/false",
+    }.get(kind, kind)
     if prop.get("format") == "date":
         text = "date"
     return text + (f" ({', '.join(limits)})" if limits else "")
@@ -114,8 +125,14 @@ def _type(prop: dict[str, Any]) -> str:
 def _section(model: type[BaseModel], title: str) -> str:
     schema = model.model_json_schema(by_alias=True)
     required = set(schema.get("required", []))
-    lines = [f"### {title}", "", (model.__doc__ or "").strip().splitlines()[0], "",
-             "| field | type | default | description |", "|---|---|---|---|"]
+    lines = [
+        f"### {title}",
+        "",
+        (model.__doc__ or "").strip().splitlines()[0],
+        "",
+        "| field | type | default | description |",
+        "|---|---|---|---|",
+    ]
     for name, prop in schema["properties"].items():
         default = "required" if name in required else f"`{prop.get('default')!s}`"
         if "default" in prop and prop["default"] is None:
@@ -126,15 +143,32 @@ def _section(model: type[BaseModel], title: str) -> str:
 
 
 SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
-    ("The scenario", [(S.ScenarioSpec, "Top level"), (S.NetworkBlock, "`network`"),
-                      (S.Outputs, "`outputs`")]),
-    ("Nodes (`kind:`)", [(N.MineSpec, "`mine`"), (N.RefinerySpec, "`refinery`"),
-                         (N.PlantSpec, "`plant`"), (N.RecyclerSpec, "`recycler`"),
-                         (N.MarketSpec, "`market`"), (N.StockpileSpec, "`stockpile`")]),
+    (
+        "The scenario",
+        [(S.ScenarioSpec, "Top level"), (S.NetworkBlock, "`network`"), (S.Outputs, "`outputs`")],
+    ),
+    (
+        "Nodes (`kind:`)",
+        [
+            (N.MineSpec, "`mine`"),
+            (N.RefinerySpec, "`refinery`"),
+            (N.PlantSpec, "`plant`"),
+            (N.RecyclerSpec, "`recycler`"),
+            (N.MarketSpec, "`market`"),
+            (N.StockpileSpec, "`stockpile`"),
+        ],
+    ),
     ("Links", [(N.LinkSpec, "`links` entries")]),
-    ("Shocks (`type:`)", [(K.ExportBan, "`export_ban`"), (K.CapacityLoss, "`capacity_loss`"),
-                          (K.RouteClosure, "`route_closure`"), (K.DemandShock, "`demand_shock`"),
-                          (K.Selector, "`select` (in `capacity_loss` and `demand_shock`)")]),
+    (
+        "Shocks (`type:`)",
+        [
+            (K.ExportBan, "`export_ban`"),
+            (K.CapacityLoss, "`capacity_loss`"),
+            (K.RouteClosure, "`route_closure`"),
+            (K.DemandShock, "`demand_shock`"),
+            (K.Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
+        ],
+    ),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]
 

@@ -20,7 +20,7 @@ import numpy as np
 import simpy
 
 from . import processes as P
-from .network import MarketSpec, StockpileSpec
+from .network import MarketSpec, Producer, StockpileSpec
 from .recorder import Recorder
 from .scenario import Scenario
 from .shocks import Modifiers, max_extra_delay_days, shock_process
@@ -64,19 +64,21 @@ def run(scenario: Scenario, reps: int = 1) -> RunResult:
         env.process(shock_process(env, i, shock, scenario.windows[i], mods, events))
     env.process(period_clock(env, state, mods, recorder, periods))
     env.run(until=periods * step)
-    return RunResult(scenario, recorder, state, initial, events,
-                     time.perf_counter() - started, periods)
+    return RunResult(
+        scenario, recorder, state, initial, events, time.perf_counter() - started, periods
+    )
 
 
-def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder: Recorder,
-                 periods: int) -> Generator[simpy.Event, None, None]:
+def period_clock(
+    env: simpy.Environment, state: State, mods: Modifiers, recorder: Recorder, periods: int
+) -> Generator[simpy.Event, None, None]:
     """Run one review every `step_days` (SimPy process)."""
     network = state.network
-    plans = {name: P.order_plans(network, node, state.step_days)
-             for name, node in network.nodes.items()}
+    plans = {
+        name: P.order_plans(network, node, state.step_days) for name, node in network.nodes.items()
+    }
     shipper = P.Shipper(state, mods, recorder)
-    producers = [n for n in network.nodes.values()
-                 if n.kind in ("mine", "refinery", "recycler", "plant")]  # type: ignore[attr-defined]
+    producers = [n for n in network.nodes.values() if isinstance(n, Producer)]
     suppliers = [n for n in network.nodes.values() if not isinstance(n, StockpileSpec)]
     markets = [n for n in network.nodes.values() if isinstance(n, MarketSpec)]
     piles = [n for n in network.nodes.values() if isinstance(n, StockpileSpec)]
@@ -84,17 +86,18 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
         day = float(env.now)
         recorder.period = period
         P.receive(state, period)
-        for node in producers:
-            P.produce(state, node, mods, recorder)
-        for node in suppliers:
-            P.fill_orders(state, node, mods, shipper, period, day)
+        for producer in producers:
+            P.produce(state, producer, mods, recorder)
+        for supplier in suppliers:
+            P.fill_orders(state, supplier, mods, shipper, period, day)
         for market in markets:
             P.market(state, market, mods, shipper, recorder, period, day)
-        releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
-                     for pile in piles}
-        for name, node in network.nodes.items():
+        releasing = {
+            pile.name: P.release(state, pile, shipper, recorder, period, day) for pile in piles
+        }
+        for name, buyer in network.nodes.items():
             if not releasing.get(name, False):
-                P.place_orders(state, node, plans[name], mods)
+                P.place_orders(state, buyer, plans[name], mods)
             elif plans[name]:
                 state.pending[np.concatenate([p.links for p in plans[name]])] = 0.0
         for name, stocks in state.stock.items():

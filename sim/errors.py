@@ -74,17 +74,25 @@ def from_validation_error(error: ValidationError, doc: Document) -> list[Problem
         ctx: dict[str, Any] = item.get("ctx") or {}
         if item["type"] == "unknown_field":
             loc = (*loc, ctx["field"])
-            problems.append(Problem(doc.where(loc), f"unknown field '{ctx['field']}'",
-                                    ctx["hint"]))
+            problems.append(Problem(doc.where(loc), f"unknown field '{ctx['field']}'", ctx["hint"]))
             continue
         if item["type"] == "union_tag_invalid":
-            problems.append(Problem(doc.where(loc), f"unknown {ctx['discriminator'].strip(chr(39))}"
-                                    f" {ctx['tag']!r}", f"one of {ctx['expected_tags']}"))
+            problems.append(
+                Problem(
+                    doc.where(loc),
+                    f"unknown {ctx['discriminator'].strip(chr(39))} {ctx['tag']!r}",
+                    f"one of {ctx['expected_tags']}",
+                )
+            )
             continue
         what = item["msg"].removeprefix("Value error, ")
         shown = item.get("input")
-        if (item["type"] != "missing" and "input" in item and not isinstance(shown, dict | list)
-                and repr(shown) not in what):
+        if (
+            item["type"] != "missing"
+            and "input" in item
+            and not isinstance(shown, dict | list)
+            and repr(shown) not in what
+        ):
             what += f" (got {shown!r})"
         template = _EXPECTED.get(item["type"], "")
         try:
@@ -100,10 +108,9 @@ def _yaml_loc(loc: tuple[Any, ...], data: Any, keep_missing: bool) -> tuple[Any,
     out: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            out.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
             out.append(part)
         elif isinstance(node, dict | list):

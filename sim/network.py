@@ -16,7 +16,14 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from .spec import (
-    MINERALS, Country, Fraction, Name, NonNegative, Positive, PositiveFraction, Spec,
+    MINERALS,
+    Country,
+    Fraction,
+    Name,
+    NonNegative,
+    Positive,
+    PositiveFraction,
+    Spec,
 )
 
 Mineral = Literal[MINERALS]  # type: ignore[valid-type]
@@ -28,13 +35,20 @@ class NodeSpec(Spec):
     """Fields every node has."""
 
     name: Name = Field(description="Unique node name (letters, digits, `_`, `-`, `.`).")
-    country: Country = Field(description="ISO 3166 alpha-2 code of the country the node is in "
-                             "(XA-XZ for aggregates such as the rest of the world).")
+    kind: str = Field(
+        description="Node kind: mine, refinery, plant, recycler, market or stockpile."
+    )
+    country: Country = Field(
+        description="ISO 3166 alpha-2 code of the country the node is in "
+        "(XA-XZ for aggregates such as the rest of the world)."
+    )
     region: str | None = Field(None, description="State or province, e.g. `Odisha`.")
     cover_days: NonNegative = Field(
-        30.0, description="Target inventory, in days of the node's expected use (buyers: of its "
+        30.0,
+        description="Target inventory, in days of the node's expected use (buyers: of its "
         "input; producers: of its expected shipments). The engine starts every node at this "
-        "cover, with pipelines full, so that a run without shocks starts at steady state.")
+        "cover, with pipelines full, so that a run without shocks starts at steady state.",
+    )
     source: str | None = Field(None, description="Where the node's numbers come from.")
 
 
@@ -52,9 +66,14 @@ class RefinerySpec(NodeSpec):
 
     kind: Literal["refinery"]
     mineral: Mineral = Field(description="The mineral refined.")
-    capacity_tpa: NonNegative = Field(description="Output capacity, t refined (contained) per year.")
-    yield_: PositiveFraction = Field(0.95, alias="yield", description="Recovery yield: t refined "
-                                     "out per t contained in ore in (0-1].")
+    capacity_tpa: NonNegative = Field(
+        description="Output capacity, t refined (contained) per year."
+    )
+    yield_: PositiveFraction = Field(
+        0.95,
+        alias="yield",
+        description="Recovery yield: t refined out per t contained in ore in (0-1].",
+    )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
 
 
@@ -65,11 +84,17 @@ class PlantSpec(NodeSpec):
     product: str = Field("component", description="What it makes, e.g. `NdFeB magnet`.")
     recipe: dict[Mineral, PositiveFraction] = Field(
         description="Mass share of each mineral in the contained-mineral content of the output "
-        "(sums to 1). A magnet plant: `{rare_earths: 1.0}`.")
-    capacity_tpa: NonNegative = Field(description="Output capacity, t contained minerals per year "
-                                      "(sum over the recipe).")
-    yield_: PositiveFraction = Field(0.95, alias="yield", description="Share of refined input that "
-                                     "ends in the component; the rest is a process loss.")
+        "(sums to 1). A magnet plant: `{rare_earths: 1.0}`."
+    )
+    capacity_tpa: NonNegative = Field(
+        description="Output capacity, t contained minerals per year (sum over the recipe)."
+    )
+    yield_: PositiveFraction = Field(
+        0.95,
+        alias="yield",
+        description="Share of refined input that "
+        "ends in the component; the rest is a process loss.",
+    )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
 
     @field_validator("recipe")
@@ -89,7 +114,9 @@ class RecyclerSpec(NodeSpec):
     kind: Literal["recycler"]
     mineral: Mineral = Field(description="The mineral recovered.")
     capacity_tpa: NonNegative = Field(description="Output capacity, t refined per year.")
-    yield_: PositiveFraction = Field(0.9, alias="yield", description="t refined out per t scrap in.")
+    yield_: PositiveFraction = Field(
+        0.9, alias="yield", description="t refined out per t scrap in."
+    )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
 
 
@@ -101,16 +128,25 @@ class MarketSpec(NodeSpec):
     unit: str = Field("unit", description="Product unit, e.g. `vehicle`, `wafer`, `MW`.")
     demand_units_per_year: NonNegative = Field(description="Product units demanded per year.")
     intensity_kg_per_unit: dict[Mineral, Positive] = Field(
-        description="kg of each contained mineral (in components) per product unit.")
+        description="kg of each contained mineral (in components) per product unit."
+    )
     unmet: Literal["lost", "backlog"] = Field(
-        "lost", description="`lost`: unmet demand is a lost sale; `backlog`: it waits.")
-    lifetime_years: Positive = Field(12.0, description="Product lifetime in years; material "
-                                     "returns as end-of-life flow after it.")
-    collection_rate: Fraction = Field(0.0, description="Share of end-of-life material collected "
-                                      "and sent to recyclers; the rest leaves the system.")
+        "lost", description="`lost`: unmet demand is a lost sale; `backlog`: it waits."
+    )
+    lifetime_years: Positive = Field(
+        12.0,
+        description="Product lifetime in years; material returns as end-of-life flow after it.",
+    )
+    collection_rate: Fraction = Field(
+        0.0,
+        description="Share of end-of-life material collected "
+        "and sent to recyclers; the rest leaves the system.",
+    )
     eol_history_share: Fraction = Field(
-        0.0, description="End-of-life flow from products sold before the start, as a share of "
-        "today's consumption (0: no legacy products return within the horizon).")
+        0.0,
+        description="End-of-life flow from products sold before the start, as a share of "
+        "today's consumption (0: no legacy products return within the horizon).",
+    )
 
     @field_validator("intensity_kg_per_unit")
     @classmethod
@@ -128,12 +164,18 @@ class StockpileSpec(NodeSpec):
     stage: Literal["refined", "component"] = Field("refined", description="The stage held.")
     initial_t: NonNegative = Field(description="Stock at the start, t contained.")
     target_t: NonNegative | None = Field(
-        None, description="Level it refills to from its suppliers (default: `initial_t`).")
+        None, description="Level it refills to from its suppliers (default: `initial_t`)."
+    )
     release_below_cover_days: NonNegative = Field(
-        15.0, description="Releases to a buyer whose on-hand cover falls below this many days.")
+        15.0, description="Releases to a buyer whose on-hand cover falls below this many days."
+    )
     max_release_tpd: Positive | None = Field(
-        None, description="Most it can release per day, t/day (default: no limit).")
+        None, description="Most it can release per day, t/day (default: no limit)."
+    )
 
+
+Producer = MineSpec | RefinerySpec | RecyclerSpec | PlantSpec
+"""Nodes with a capacity that make something."""
 
 NodeUnion = Annotated[
     MineSpec | RefinerySpec | PlantSpec | RecyclerSpec | MarketSpec | StockpileSpec,
@@ -148,23 +190,33 @@ class LinkSpec(Spec):
     from_: Name = Field(alias="from", description="Supplier node name.")
     to: Name = Field(description="Buyer node name.")
     mineral: Mineral | None = Field(
-        None, description="Mineral shipped; needed only when the supplier makes several that "
-        "the buyer uses.")
+        None,
+        description="Mineral shipped; needed only when the supplier makes several that "
+        "the buyer uses.",
+    )
     share: Fraction = Field(
-        1.0, description="Share of the buyer's orders of this commodity placed with this "
+        1.0,
+        description="Share of the buyer's orders of this commodity placed with this "
         "supplier; a buyer's shares sum to 1 per commodity. For end-of-life links (market -> "
-        "recycler) the share of the collected flow. Ignored on links from a stockpile.")
+        "recycler) the share of the collected flow. Ignored on links from a stockpile.",
+    )
     transit_days: NonNegative = Field(0.0, description="Transit time, days.")
-    chokepoints: tuple[str, ...] = Field((), description="Straits or routes passed, e.g. "
-                                         "`[malacca]`.")
+    chokepoints: tuple[str, ...] = Field(
+        (), description="Straits or routes passed, e.g. `[malacca]`."
+    )
     source: str | None = Field(None, description="Where the link's numbers come from.")
 
 
 # ---------------------------------------------------------------------------------------------
 # The resolved network: plain data the engine reads, with expected (steady-state) flows.
 
-OUTPUT_STAGE = {"mine": "ore", "refinery": "refined", "recycler": "refined",
-                "plant": "component", "market": "scrap"}
+OUTPUT_STAGE = {
+    "mine": "ore",
+    "refinery": "refined",
+    "recycler": "refined",
+    "plant": "component",
+    "market": "scrap",
+}
 INPUT_STAGE = {"refinery": "ore", "recycler": "scrap", "plant": "refined", "market": "component"}
 
 
@@ -176,7 +228,8 @@ def outputs(node: NodeSpec) -> list[Commodity]:
         return [(m, "component") for m in node.recipe]
     if isinstance(node, MarketSpec):
         return [(m, "scrap") for m in node.intensity_kg_per_unit]
-    return [(node.mineral, OUTPUT_STAGE[node.kind])]  # type: ignore[attr-defined]
+    assert isinstance(node, MineSpec | RefinerySpec | RecyclerSpec)
+    return [(node.mineral, OUTPUT_STAGE[node.kind])]
 
 
 def inputs(node: NodeSpec) -> list[Commodity]:
@@ -189,7 +242,8 @@ def inputs(node: NodeSpec) -> list[Commodity]:
         return [(m, "component") for m in node.intensity_kg_per_unit]
     if isinstance(node, MineSpec):
         return []
-    return [(node.mineral, INPUT_STAGE[node.kind])]  # type: ignore[attr-defined]
+    assert isinstance(node, RefinerySpec | RecyclerSpec)
+    return [(node.mineral, INPUT_STAGE[node.kind])]
 
 
 @dataclass(frozen=True)
@@ -239,17 +293,24 @@ class Network:
         return [m for m in MINERALS if m in found]
 
     def of_kind(self, kind: str) -> list[NodeSpec]:
-        return [n for n in self.nodes.values() if n.kind == kind]  # type: ignore[attr-defined]
+        return [n for n in self.nodes.values() if n.kind == kind]
 
     def supply_links(self, buyer: str, commodity: Commodity) -> list[Link]:
         """Links on which `buyer` orders `commodity` (stockpile links excluded)."""
-        return [link for link in self.in_links[buyer] if link.commodity == commodity
-                and not isinstance(self.nodes[link.supplier], StockpileSpec)]
+        return [
+            link
+            for link in self.in_links[buyer]
+            if link.commodity == commodity
+            and not isinstance(self.nodes[link.supplier], StockpileSpec)
+        ]
 
     def expected_out_tpd(self, name: str, commodity: Commodity) -> float:
         """Expected shipments of `commodity` from `name`, t/day."""
-        return sum(self.expected_link_tpd[link.index] for link in self.out_links[name]
-                   if link.commodity == commodity)
+        return sum(
+            self.expected_link_tpd[link.index]
+            for link in self.out_links[name]
+            if link.commodity == commodity
+        )
 
     def expected_use_tpd(self, name: str, commodity: Commodity) -> float:
         """Expected use of input `commodity` at `name`, t/day (what its suppliers must ship)."""
@@ -266,8 +327,10 @@ class Network:
 
 def plant_rate_tpd(network: Network, plant: PlantSpec) -> float:
     """Expected total output of a plant, t/day, enough for its most-demanded mineral."""
-    return max((network.expected_out_tpd(plant.name, c) / plant.recipe[c[0]]
-                for c in outputs(plant)), default=0.0)
+    return max(
+        (network.expected_out_tpd(plant.name, c) / plant.recipe[c[0]] for c in outputs(plant)),
+        default=0.0,
+    )
 
 
 # Upstream order in which expected flows are known: buyers before their suppliers.
@@ -294,8 +357,9 @@ def expected_flows(network: Network) -> list[float]:
         assert isinstance(market, MarketSpec)
         for link in network.out_links[market.name]:
             consumption = network.expected_use_tpd(market.name, (link.mineral, "component"))
-            flows[link.index] = (consumption * market.eol_history_share
-                                 * market.collection_rate * link.share)
+            flows[link.index] = (
+                consumption * market.eol_history_share * market.collection_rate * link.share
+            )
     return flows
 
 
@@ -319,8 +383,18 @@ def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list
         mineral = link_mineral(supplier, nodes[spec.to], spec.mineral)
         assert mineral is not None
         stage = next(s for m, s in outputs(supplier) if m == mineral)
-        links.append(Link(i, spec.from_, spec.to, mineral, stage, spec.share, spec.transit_days,
-                          tuple(spec.chokepoints)))
+        links.append(
+            Link(
+                i,
+                spec.from_,
+                spec.to,
+                mineral,
+                stage,
+                spec.share,
+                spec.transit_days,
+                tuple(spec.chokepoints),
+            )
+        )
     return links
 
 

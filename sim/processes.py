@@ -17,8 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import (
-    Commodity, Link, MarketSpec, MineSpec, Network, NodeSpec, PlantSpec, RecyclerSpec,
-    RefinerySpec, StockpileSpec, inputs, outputs, transit_periods,
+    Commodity,
+    Link,
+    MarketSpec,
+    MineSpec,
+    Network,
+    NodeSpec,
+    PlantSpec,
+    Producer,
+    RecyclerSpec,
+    RefinerySpec,
+    StockpileSpec,
+    inputs,
+    outputs,
+    transit_periods,
 )
 from .recorder import Recorder
 from .shocks import Modifiers
@@ -50,13 +62,21 @@ def order_plans(network: Network, node: NodeSpec, step_days: int) -> list[OrderP
         if not links:
             continue
         shares = np.array([link.share for link in links])
-        lead = sum(link.share * (transit_periods(link.transit_days, step_days) + 1) * step_days
-                   for link in links)
-        all_in = [link.index for link in network.in_links[node.name]
-                  if link.commodity == commodity]
-        plans.append(OrderPlan(commodity, np.array([link.index for link in links]), shares,
-                               np.array(all_in), network.expected_use_tpd(node.name, commodity),
-                               lead))
+        lead = sum(
+            link.share * (transit_periods(link.transit_days, step_days) + 1) * step_days
+            for link in links
+        )
+        all_in = [link.index for link in network.in_links[node.name] if link.commodity == commodity]
+        plans.append(
+            OrderPlan(
+                commodity,
+                np.array([link.index for link in links]),
+                shares,
+                np.array(all_in),
+                network.expected_use_tpd(node.name, commodity),
+                lead,
+            )
+        )
     return plans
 
 
@@ -79,8 +99,11 @@ class Shipper:
 
     def ship(self, link: Link, qty: np.ndarray, period: int, day: float) -> None:
         i = link.index
-        delay = (link.transit_days + self.mods.link_delay_days[i]
-                 + max(0.0, self.mods.link_hold_until[i] - day))
+        delay = (
+            link.transit_days
+            + self.mods.link_delay_days[i]
+            + max(0.0, self.mods.link_hold_until[i] - day)
+        )
         ring = self.state.rings[i]
         ring[(period + transit_periods(delay, self.state.step_days)) % len(ring)] += qty
         self.state.in_transit[i] += qty
@@ -108,8 +131,9 @@ def _allowed(state: State, mods: Modifiers, link: Link) -> np.ndarray:
     passing = mods.link_pass[link.index]
     if passing >= 1.0:
         return order
-    return np.minimum(order, passing * state.network.expected_link_tpd[link.index]
-                      * state.step_days)
+    return np.minimum(
+        order, passing * state.network.expected_link_tpd[link.index] * state.step_days
+    )
 
 
 def _pending_for(state: State, mods: Modifiers, links: list[Link]) -> np.ndarray:
@@ -120,23 +144,25 @@ def _pending_for(state: State, mods: Modifiers, links: list[Link]) -> np.ndarray
     return total
 
 
-def produce(state: State, node: NodeSpec, mods: Modifiers, rec: Recorder) -> None:
+def produce(state: State, node: Producer, mods: Modifiers, rec: Recorder) -> None:
     """Make output up to capacity x availability, the inputs on hand and the stock target.
 
     Target: the output stock the node aims to hold (cover_days of expected shipments) plus the
     orders it must fill now.
     """
     net, step = state.network, state.step_days
-    cap = (node.capacity_tpa * node.availability  # type: ignore[attr-defined]
-           * mods.capacity[node.name] * step / 365.0)
+    cap = node.capacity_tpa * node.availability * mods.capacity[node.name] * step / 365.0
     stock = state.stock[node.name]
     if isinstance(node, PlantSpec):
         _produce_plant(state, node, cap, mods, rec)
         return
     out = outputs(node)[0]
     mineral = out[0]
-    need = (node.cover_days * net.expected_out_tpd(node.name, out)
-            + _pending_for(state, mods, _sales_links(net, node.name, out)) - stock[out])
+    need = (
+        node.cover_days * net.expected_out_tpd(node.name, out)
+        + _pending_for(state, mods, _sales_links(net, node.name, out))
+        - stock[out]
+    )
     made = np.clip(np.minimum(cap, need), 0.0, None)
     if isinstance(node, RefinerySpec | RecyclerSpec):
         feed = stock[inputs(node)[0]]
@@ -152,16 +178,20 @@ def produce(state: State, node: NodeSpec, mods: Modifiers, rec: Recorder) -> Non
     rec.put((node.name, *out, "production_t"), made)
 
 
-def _produce_plant(state: State, plant: PlantSpec, cap: float, mods: Modifiers,
-                   rec: Recorder) -> None:
+def _produce_plant(
+    state: State, plant: PlantSpec, cap: float, mods: Modifiers, rec: Recorder
+) -> None:
     """Plants make all recipe minerals together: output x recipe share of each."""
     net, stock = state.network, state.stock[plant.name]
     need = None
     feasible = np.full(state.reps, cap)
     for mineral, share in plant.recipe.items():
         out = (mineral, "component")
-        gap = (plant.cover_days * net.expected_out_tpd(plant.name, out)
-               + _pending_for(state, mods, _sales_links(net, plant.name, out)) - stock[out])
+        gap = (
+            plant.cover_days * net.expected_out_tpd(plant.name, out)
+            + _pending_for(state, mods, _sales_links(net, plant.name, out))
+            - stock[out]
+        )
         need = gap / share if need is None else np.maximum(need, gap / share)
         feasible = np.minimum(feasible, stock[(mineral, "refined")] * plant.yield_ / share)
     made = np.clip(np.minimum(feasible, need), 0.0, None)  # type: ignore[arg-type]
@@ -180,8 +210,9 @@ def _sales_links(network: Network, name: str, commodity: Commodity) -> list[Link
     return [link for link in network.out_links[name] if link.commodity == commodity]
 
 
-def fill_orders(state: State, node: NodeSpec, mods: Modifiers, shipper: Shipper,
-                period: int, day: float) -> None:
+def fill_orders(
+    state: State, node: NodeSpec, mods: Modifiers, shipper: Shipper, period: int, day: float
+) -> None:
     """Ship last review's orders from stock; pro rata to orders when short.
 
     What could not be shipped for want of stock is kept in `state.unfilled` as a demand signal
@@ -208,16 +239,28 @@ def _unfilled_input(state: State, node: NodeSpec, commodity: Commodity) -> np.nd
     if not unfilled:
         return 0.0
     if isinstance(node, PlantSpec):
-        batches = np.max([unfilled.get((m, "component"), state.zeros) / share
-                          for m, share in node.recipe.items()], axis=0)
+        batches = np.max(
+            [
+                unfilled.get((m, "component"), state.zeros) / share
+                for m, share in node.recipe.items()
+            ],
+            axis=0,
+        )
         return batches * node.recipe[commodity[0]] / node.yield_
     if isinstance(node, RefinerySpec):
         return unfilled.get(outputs(node)[0], 0.0) / node.yield_
     return 0.0
 
 
-def market(state: State, node: MarketSpec, mods: Modifiers, shipper: Shipper, rec: Recorder,
-           period: int, day: float) -> None:
+def market(
+    state: State,
+    node: MarketSpec,
+    mods: Modifiers,
+    shipper: Shipper,
+    rec: Recorder,
+    period: int,
+    day: float,
+) -> None:
     """Build product units from components on hand; unmet demand is lost or backlogged.
 
     Delivered material enters the in-use stock and returns after the product lifetime as
@@ -263,8 +306,9 @@ def market(state: State, node: MarketSpec, mods: Modifiers, shipper: Shipper, re
         rec.put((*key, "in_use_t"), in_use)
 
 
-def release(state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder,
-            period: int, day: float) -> bool:
+def release(
+    state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder, period: int, day: float
+) -> bool:
     """Release reserve stock to buyers whose cover fell below the threshold; True if any did."""
     net, commodity = state.network, (pile.mineral, pile.stage)
     links = net.out_links[pile.name]
@@ -279,8 +323,11 @@ def release(state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder,
         asks.append(np.where(low, np.maximum(gap, 0.0), 0.0))
     stock = state.stock[pile.name][commodity]
     total = add_up(asks, state.reps)
-    limit = stock if pile.max_release_tpd is None else np.minimum(
-        stock, pile.max_release_tpd * state.step_days)
+    limit = (
+        stock
+        if pile.max_release_tpd is None
+        else np.minimum(stock, pile.max_release_tpd * state.step_days)
+    )
     ratio = np.where(total > limit, limit / np.where(total > 0, total, 1.0), 1.0)
     for link, ask in zip(links, asks, strict=True):
         shipper.ship(link, ask * ratio, period, day)
@@ -301,16 +348,19 @@ def place_orders(state: State, node: NodeSpec, plans: list[OrderPlan], mods: Mod
         on_hand = state.stock[node.name][plan.commodity]
         on_order = add_up([state.in_transit[i] for i in plan.all_in], state.reps)
         if isinstance(node, StockpileSpec):
-            target: np.ndarray | float = (node.initial_t if node.target_t is None
-                                          else node.target_t)
+            target: np.ndarray | float = node.initial_t if node.target_t is None else node.target_t
         else:
             use = plan.use_tpd
             extra: np.ndarray | float = 0.0
             if isinstance(node, MarketSpec):
                 use *= mods.demand[node.name]
-                extra = state.backlog[node.name] * node.intensity_kg_per_unit[
-                    plan.commodity[0]] / 1e3
-            target = (use * (node.cover_days + plan.pipeline_days) + extra
-                      + _unfilled_input(state, node, plan.commodity))
+                extra = (
+                    state.backlog[node.name] * node.intensity_kg_per_unit[plan.commodity[0]] / 1e3
+                )
+            target = (
+                use * (node.cover_days + plan.pipeline_days)
+                + extra
+                + _unfilled_input(state, node, plan.commodity)
+            )
         gap = np.maximum(np.asarray(target) - on_hand - on_order, 0.0)
         state.pending[plan.links] = plan.shares[:, None] * gap[None, :]

@@ -18,8 +18,14 @@ from .network import MarketSpec, Network, StockpileSpec, inputs, outputs
 SeriesKey = tuple[str, str, str, str]
 
 MARKET_UNIT_VARIABLES = ("demand_units", "delivered_units", "shortfall_units", "backlog_units")
-MARKET_MINERAL_VARIABLES = ("demand_t", "delivered_t", "shortfall_t", "eol_t", "collected_t",
-                            "in_use_t")
+MARKET_MINERAL_VARIABLES = (
+    "demand_t",
+    "delivered_t",
+    "shortfall_t",
+    "eol_t",
+    "collected_t",
+    "in_use_t",
+)
 
 
 def series_keys(network: Network) -> list[SeriesKey]:
@@ -27,12 +33,15 @@ def series_keys(network: Network) -> list[SeriesKey]:
     keys: list[SeriesKey] = []
     for name, node in network.nodes.items():
         for mineral, stage in dict.fromkeys(inputs(node) + outputs(node)):
-            if stage != "scrap" or node.kind == "recycler":  # type: ignore[attr-defined]
+            if stage != "scrap" or node.kind == "recycler":
                 keys.append((name, mineral, stage, "stock_t"))
         if isinstance(node, MarketSpec):
             keys += [(name, "", "", v) for v in MARKET_UNIT_VARIABLES]
-            keys += [(name, m, "component", v) for m in node.intensity_kg_per_unit
-                     for v in MARKET_MINERAL_VARIABLES]
+            keys += [
+                (name, m, "component", v)
+                for m in node.intensity_kg_per_unit
+                for v in MARKET_MINERAL_VARIABLES
+            ]
         elif isinstance(node, StockpileSpec):
             keys.append((name, node.mineral, node.stage, "released_t"))
         else:
@@ -50,7 +59,7 @@ class Recorder:
         self.shipped = np.zeros((n_periods, len(network.links), reps))
         self.period = 0
 
-    def put(self, key: SeriesKey, value: np.ndarray) -> None:
+    def put(self, key: SeriesKey, value: np.ndarray | float) -> None:
         self.values[self.period, self.index[key]] = value
 
     def timeseries(self, network: Network, start: dt.date, step_days: int) -> pd.DataFrame:
@@ -61,8 +70,7 @@ class Recorder:
         frame = keys.iloc[np.tile(np.repeat(np.arange(n_series), reps), n_periods)]
         frame = frame.reset_index(drop=True)
         frame.insert(0, "rep", np.tile(np.arange(reps), n_periods * n_series))
-        frame.insert(0, "date", [start + dt.timedelta(days=int(p) * step_days)
-                                 for p in period])
+        frame.insert(0, "date", [start + dt.timedelta(days=int(p) * step_days) for p in period])
         frame.insert(0, "day", period * step_days)
         frame.insert(0, "period", period)
         frame["value"] = self.values.reshape(-1)
@@ -76,10 +84,17 @@ class Recorder:
         rows = []
         for link in network.links:
             for rep in range(totals.shape[1]):
-                rows.append({
-                    "rep": rep, "link": link.label, "supplier": link.supplier,
-                    "buyer": link.buyer, "supplier_country": network.nodes[link.supplier].country,
-                    "buyer_country": network.nodes[link.buyer].country,
-                    "mineral": link.mineral, "stage": link.stage,
-                    "shipped_t": float(totals[link.index, rep])})
+                rows.append(
+                    {
+                        "rep": rep,
+                        "link": link.label,
+                        "supplier": link.supplier,
+                        "buyer": link.buyer,
+                        "supplier_country": network.nodes[link.supplier].country,
+                        "buyer_country": network.nodes[link.buyer].country,
+                        "mineral": link.mineral,
+                        "stage": link.stage,
+                        "shipped_t": float(totals[link.index, rep]),
+                    }
+                )
         return pd.DataFrame(rows)

@@ -44,11 +44,21 @@ def resolved_document(result: RunResult) -> dict[str, Any]:
     doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     net = scenario.network
     doc["network"] = {
-        "nodes": [n.model_dump(mode="json", by_alias=True, exclude_none=True)
-                  for n in net.nodes.values()],
-        "links": [{"from": k.supplier, "to": k.buyer, "mineral": k.mineral, "stage": k.stage,
-                   "share": k.share, "transit_days": k.transit_days,
-                   "chokepoints": list(k.chokepoints)} for k in net.links],
+        "nodes": [
+            n.model_dump(mode="json", by_alias=True, exclude_none=True) for n in net.nodes.values()
+        ],
+        "links": [
+            {
+                "from": k.supplier,
+                "to": k.buyer,
+                "mineral": k.mineral,
+                "stage": k.stage,
+                "share": k.share,
+                "transit_days": k.transit_days,
+                "chokepoints": list(k.chokepoints),
+            }
+            for k in net.links
+        ],
         "resolved_from": scenario.spec.network.base,
     }
     return doc
@@ -66,10 +76,12 @@ def provenance(result: RunResult, argv: list[str] | None = None) -> dict[str, An
         "step_days": scenario.spec.step_days,
         "periods": result.n_periods,
         "wall_seconds": round(result.wall_seconds, 4),
-        "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "python": platform.python_version(),
-        "numpy": np.__version__, "pandas": pd.__version__, "simpy": simpy.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "simpy": simpy.__version__,
         "command": argv if argv is not None else sys.argv,
     }
 
@@ -77,9 +89,10 @@ def provenance(result: RunResult, argv: list[str] | None = None) -> dict[str, An
 def write_results(result: RunResult, root: Path, argv: list[str] | None = None) -> Path:
     """Write every result file of a run to `root/<name>/`, atomically; return that folder."""
     target = root / result.scenario.spec.results_name
-    writers: dict[str, Callable[[Path], None]] = {
+    writers: dict[str, Callable[[Path], object]] = {
         "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(result), sort_keys=False, allow_unicode=True)),
+            yaml.safe_dump(resolved_document(result), sort_keys=False, allow_unicode=True)
+        ),
         "provenance.json": lambda p: p.write_text(json.dumps(provenance(result, argv), indent=2)),
         "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
         "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
@@ -91,7 +104,7 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
     return write_atomically(target, writers)
 
 
-def write_atomically(target: Path, writers: dict[str, Callable[[Path], None]]) -> Path:
+def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:
     """Run each writer into a temporary sibling folder, then swap it in for `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))

@@ -23,8 +23,9 @@ def market_summary(result: RunResult) -> pd.DataFrame:
     for market in result.scenario.network.of_kind("market"):
         assert isinstance(market, MarketSpec)
 
-        def series(variable: str, mineral: str = "", stage: str = "",
-                   name: str = market.name) -> np.ndarray:
+        def series(
+            variable: str, mineral: str = "", stage: str = "", name: str = market.name
+        ) -> np.ndarray:
             return rec.values[:, rec.index[(name, mineral, stage, variable)], :]
 
         demand, delivered = series("demand_units"), series("delivered_units")
@@ -35,19 +36,27 @@ def market_summary(result: RunResult) -> pd.DataFrame:
             total_delivered = float(delivered[:, rep].sum())
             hit = np.flatnonzero(short[:, rep] > 1e-9 * max(total_demand, 1.0))
             first_day = int(hit[0]) * spec.step_days if hit.size else None
-            rows.append({
-                "market": market.name, "rep": rep, "country": market.country,
-                "sector": market.sector, "unit": market.unit,
-                "demand_units": total_demand, "delivered_units": total_delivered,
-                "shortfall_units": total_demand - total_delivered,
-                "fill_rate": total_delivered / total_demand if total_demand > 0 else 1.0,
-                "shortfall_t": float(np.asarray(short_t)[:, rep].sum())
-                if market.unmet == "lost" else float(np.asarray(short_t)[-1, rep]),
-                "peak_shortfall_units_per_period": float(short[:, rep].max()),
-                "first_shortfall_day": first_day,
-                "first_shortfall_date": spec.start + dt.timedelta(days=first_day)
-                if first_day is not None else None,
-            })
+            rows.append(
+                {
+                    "market": market.name,
+                    "rep": rep,
+                    "country": market.country,
+                    "sector": market.sector,
+                    "unit": market.unit,
+                    "demand_units": total_demand,
+                    "delivered_units": total_delivered,
+                    "shortfall_units": total_demand - total_delivered,
+                    "fill_rate": total_delivered / total_demand if total_demand > 0 else 1.0,
+                    "shortfall_t": float(np.asarray(short_t)[:, rep].sum())
+                    if market.unmet == "lost"
+                    else float(np.asarray(short_t)[-1, rep]),
+                    "peak_shortfall_units_per_period": float(short[:, rep].max()),
+                    "first_shortfall_day": first_day,
+                    "first_shortfall_date": spec.start + dt.timedelta(days=first_day)
+                    if first_day is not None
+                    else None,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -29,13 +29,17 @@ class NetworkBlock(Spec):
     """The network a scenario runs on."""
 
     base: str | None = Field(
-        None, description="A built-in network (file name in `sim/data/` without `.yaml`, e.g. "
-        "`india_japan_2024`) or a path to a network file, relative to the scenario file.")
+        None,
+        description="A built-in network (file name in `sim/data/` without `.yaml`, e.g. "
+        "`india_japan_2024`) or a path to a network file, relative to the scenario file.",
+    )
     nodes: list[NodeUnion] = Field([], description="Nodes added to the base network.")
     links: list[LinkSpec] = Field([], description="Links added to the base network.")
     overrides: dict[str, dict[str, Any]] = Field(
-        {}, description="Changes to base nodes: node name -> {field: value}, e.g. "
-        "`{ireL_odisha: {capacity_tpa: 500}}`.")
+        {},
+        description="Changes to base nodes: node name -> {field: value}, e.g. "
+        "`{ireL_odisha: {capacity_tpa: 500}}`.",
+    )
 
 
 class NetworkFile(Spec):
@@ -52,8 +56,9 @@ class NetworkFile(Spec):
 class Outputs(Spec):
     """Where results go."""
 
-    name: Name | None = Field(None, description="Folder under `results/` (default: the "
-                              "scenario name).")
+    name: Name | None = Field(
+        None, description="Folder under `results/` (default: the scenario name)."
+    )
     timeseries: bool = Field(True, description="Write the per-period time series table.")
 
 
@@ -64,8 +69,12 @@ class ScenarioSpec(Spec):
     description: str = Field("", description="What the scenario represents, with its sources.")
     start: dt.date = Field(dt.date(2024, 1, 1), description="Start date (day 0), ISO date.")
     horizon_days: int = Field(365, ge=1, le=36500, description="Simulated days.")
-    step_days: int = Field(7, ge=1, le=365, description="Review period, days: nodes produce, ship "
-                           "and order once per period.")
+    step_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        description="Review period, days: nodes produce, ship and order once per period.",
+    )
     seed: int = Field(0, ge=0, description="Master random seed.")
     network: NetworkBlock = Field(description="The network.")
     shocks: list[Shock] = Field([], description="Shocks to inject.")
@@ -76,8 +85,9 @@ class ScenarioSpec(Spec):
     def _step_fits(cls, step: int, info: Any) -> int:
         horizon = info.data.get("horizon_days")
         if horizon is not None and step > horizon:
-            raise ValueError(f"review period ({step} days) is longer than the horizon "
-                             f"({horizon} days)")
+            raise ValueError(
+                f"review period ({step} days) is longer than the horizon ({horizon} days)"
+            )
         return step
 
     @property
@@ -123,8 +133,7 @@ def from_dict(data: dict[str, Any], origin: str = "<scenario>") -> Scenario:
     return resolve(spec, doc, digest, None)
 
 
-def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str,
-            path: Path | None) -> Scenario:
+def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | None) -> Scenario:
     """Assemble the network (base file, inline nodes and links, overrides) and check it whole."""
     from . import checks
 
@@ -143,8 +152,9 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str,
     problems += checks.check_unique_names([(n.name, where) for n, where in nodes])
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
-        problems += _apply_override(by_name, name, changes,
-                                    doc.where(("network", "overrides", name)))
+        problems += _apply_override(
+            by_name, name, changes, doc.where(("network", "overrides", name))
+        )
     if problems:
         raise ScenarioError(problems)
     node_specs = {name: by_name[name][0] for name in by_name}
@@ -175,15 +185,21 @@ def _base_path(base: str, doc: yamlio.Document, problems: list[Problem]) -> Path
     candidate = doc.path.parent / base
     if candidate.is_file():
         return candidate
-    problems.append(Problem(doc.where(("network", "base")),
-                            f"'{base}' is neither a built-in network nor a file",
-                            "a built-in network name (" + ", ".join(builtin_networks())
-                            + ") or a path relative to the scenario file"))
+    problems.append(
+        Problem(
+            doc.where(("network", "base")),
+            f"'{base}' is neither a built-in network nor a file",
+            "a built-in network name ("
+            + ", ".join(builtin_networks())
+            + ") or a path relative to the scenario file",
+        )
+    )
     return None
 
 
-def _apply_override(nodes: dict[str, tuple[NodeSpec, Where]], name: str,
-                    changes: dict[str, Any], where: Where) -> list[Problem]:
+def _apply_override(
+    nodes: dict[str, tuple[NodeSpec, Where]], name: str, changes: dict[str, Any], where: Where
+) -> list[Problem]:
     import difflib
 
     if name not in nodes:
@@ -196,8 +212,12 @@ def _apply_override(nodes: dict[str, tuple[NodeSpec, Where]], name: str,
     try:
         nodes[name] = (type(node).model_validate(data), node_where)
     except ValidationError as error:
-        return [Problem(where, f"override of '{name}': "
-                        + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                    for e in error.errors()),
-                        "fields and values valid for a " + node.kind)]  # type: ignore[attr-defined]
+        return [
+            Problem(
+                where,
+                f"override of '{name}': "
+                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()),
+                "fields and values valid for a " + node.kind,
+            )
+        ]
     return []

@@ -28,12 +28,18 @@ Stage = Literal["ore", "refined", "component"]
 class ShockSpec(Spec):
     """Timing shared by every shock."""
 
-    name: str | None = Field(None, description="A label for tables and charts (default: type "
-                             "and position).")
-    start: Day = Field(description="When it starts: ISO date (YYYY-MM-DD) or day from the "
-                       "scenario start.")
-    end: Day | None = Field(None, description="When it ends (exclusive): ISO date or day. Give "
-                            "`end` or `duration_days`, or neither to last to the horizon.")
+    type: str = Field(description="Shock type.")
+    name: str | None = Field(
+        None, description="A label for tables and charts (default: type and position)."
+    )
+    start: Day = Field(
+        description="When it starts: ISO date (YYYY-MM-DD) or day from the scenario start."
+    )
+    end: Day | None = Field(
+        None,
+        description="When it ends (exclusive): ISO date or day. Give "
+        "`end` or `duration_days`, or neither to last to the horizon.",
+    )
     duration_days: NonNegative | None = Field(None, description="How long it lasts, days.")
     source: str | None = Field(None, description="The real event or debate it represents.")
 
@@ -65,19 +71,22 @@ class Selector(Spec):
     @model_validator(mode="after")
     def _not_empty(self) -> Selector:
         if not (self.nodes or self.kinds or self.countries or self.regions or self.minerals):
-            raise ValueError("select by at least one of: nodes, kinds, countries, regions, "
-                             "minerals")
+            raise ValueError(
+                "select by at least one of: nodes, kinds, countries, regions, minerals"
+            )
         return self
 
     def matches(self, node: NodeSpec) -> bool:
         from .network import inputs, outputs
 
         minerals = {c[0] for c in inputs(node) + outputs(node)}
-        return ((not self.nodes or node.name in self.nodes)
-                and (not self.kinds or node.kind in self.kinds)  # type: ignore[attr-defined]
-                and (not self.countries or node.country in self.countries)
-                and (not self.regions or node.region in self.regions)
-                and (not self.minerals or bool(minerals & set(self.minerals))))
+        return (
+            (not self.nodes or node.name in self.nodes)
+            and (not self.kinds or node.kind in self.kinds)
+            and (not self.countries or node.country in self.countries)
+            and (not self.regions or node.region in self.regions)
+            and (not self.minerals or bool(minerals & set(self.minerals)))
+        )
 
     def select(self, network: Network) -> list[str]:
         return [name for name, node in network.nodes.items() if self.matches(node)]
@@ -90,27 +99,34 @@ class ExportBan(ShockSpec):
     country: Country = Field(description="Exporting country, ISO alpha-2.")
     mineral: Mineral = Field(description="Mineral whose exports are cut.")
     stage: Stage | None = Field(None, description="Only this stage (default: every stage).")
-    severity: Fraction = Field(1.0, description="Share of normal (shock-free) export volume cut, "
-                               "[0-1]: each export link is capped at (1 - severity) x its "
-                               "shock-free flow. 0 with "
-                               "a `licence_delay_days` is a licence review that delays but "
-                               "refuses nothing.")
+    severity: Fraction = Field(
+        1.0,
+        description="Share of normal (shock-free) export volume cut, "
+        "[0-1]: each export link is capped at (1 - severity) x its "
+        "shock-free flow. 0 with "
+        "a `licence_delay_days` is a licence review that delays but "
+        "refuses nothing.",
+    )
     to_countries: tuple[Country, ...] = Field(
-        (), description="Only exports to these countries (default: to every other country).")
+        (), description="Only exports to these countries (default: to every other country)."
+    )
     exempt: tuple[Country, ...] = Field((), description="Destination countries exempted.")
     licence_delay_days: NonNegative = Field(
-        0.0, description="Days added to every export shipment that still passes (licence "
-        "review).")
+        0.0, description="Days added to every export shipment that still passes (licence review)."
+    )
 
     def applies_to(self, network: Network, link_index: int) -> bool:
         link = network.links[link_index]
         seller = network.nodes[link.supplier].country
         buyer = network.nodes[link.buyer].country
-        return (seller == self.country and buyer != self.country
-                and link.mineral == self.mineral
-                and (self.stage is None or link.stage == self.stage)
-                and (not self.to_countries or buyer in self.to_countries)
-                and buyer not in self.exempt)
+        return (
+            seller == self.country
+            and buyer != self.country
+            and link.mineral == self.mineral
+            and (self.stage is None or link.stage == self.stage)
+            and (not self.to_countries or buyer in self.to_countries)
+            and buyer not in self.exempt
+        )
 
 
 class CapacityLoss(ShockSpec):
@@ -127,8 +143,10 @@ class RouteClosure(ShockSpec):
     type: Literal["route_closure"]
     chokepoint: str = Field(description="Chokepoint name as used on links, e.g. `malacca`.")
     mode: Literal["wait", "detour"] = Field(
-        "detour", description="`wait`: shipments sent while it is closed leave when it reopens; "
-        "`detour`: they take `detour_days` longer.")
+        "detour",
+        description="`wait`: shipments sent while it is closed leave when it reopens; "
+        "`detour`: they take `detour_days` longer.",
+    )
     detour_days: NonNegative = Field(0.0, description="Days a detour adds (mode `detour`).")
 
 
@@ -137,12 +155,14 @@ class DemandShock(ShockSpec):
 
     type: Literal["demand_shock"]
     select: Selector = Field(description="Which markets (kinds other than market are ignored).")
-    factor: Annotated[Finite, Field(ge=0)] = Field(description="Demand multiplier, e.g. 1.3 for "
-                                                   "+30%.")
+    factor: Annotated[Finite, Field(ge=0)] = Field(
+        description="Demand multiplier, e.g. 1.3 for +30%."
+    )
 
 
-Shock = Annotated[ExportBan | CapacityLoss | RouteClosure | DemandShock,
-                  Field(discriminator="type")]
+Shock = Annotated[
+    ExportBan | CapacityLoss | RouteClosure | DemandShock, Field(discriminator="type")
+]
 
 
 def to_day(value: Day, start_date: dt.date) -> float:
@@ -153,7 +173,7 @@ def to_day(value: Day, start_date: dt.date) -> float:
 
 
 def shock_label(shock: ShockSpec, index: int) -> str:
-    return shock.name or f"{shock.type}#{index + 1}"  # type: ignore[attr-defined]
+    return shock.name or f"{shock.type}#{index + 1}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,11 +226,13 @@ class Modifiers:
                         else:
                             end = self.windows[index][1]
                             self.link_hold_until[link.index] = max(
-                                self.link_hold_until[link.index], end)
+                                self.link_hold_until[link.index], end
+                            )
 
 
-def max_extra_delay_days(shocks: Sequence[ShockSpec], windows: Sequence[tuple[float, float]],
-                         network: Network) -> np.ndarray:
+def max_extra_delay_days(
+    shocks: Sequence[ShockSpec], windows: Sequence[tuple[float, float]], network: Network
+) -> np.ndarray:
     """Upper bound per link of the days shocks can add to a shipment (sizes transit buffers)."""
     extra = np.zeros(len(network.links))
     for shock, (begin, end) in zip(shocks, windows, strict=True):
@@ -222,9 +244,14 @@ def max_extra_delay_days(shocks: Sequence[ShockSpec], windows: Sequence[tuple[fl
     return extra
 
 
-def shock_process(env: simpy.Environment, index: int, shock: ShockSpec,
-                  window: tuple[float, float], modifiers: Modifiers,
-                  log: list[dict[str, Any]]) -> Generator[simpy.Event, None, None]:
+def shock_process(
+    env: simpy.Environment,
+    index: int,
+    shock: ShockSpec,
+    window: tuple[float, float],
+    modifiers: Modifiers,
+    log: list[dict[str, Any]],
+) -> Generator[simpy.Event, None, None]:
     """Switch one shock on at its start and off at its end (SimPy process)."""
     begin, end = window
     yield env.timeout(max(0.0, begin))

@@ -14,8 +14,17 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-MINERALS = ("rare_earths", "lithium", "cobalt", "nickel", "graphite", "gallium", "germanium",
-            "manganese", "copper")
+MINERALS = (
+    "rare_earths",
+    "lithium",
+    "cobalt",
+    "nickel",
+    "graphite",
+    "gallium",
+    "germanium",
+    "manganese",
+    "copper",
+)
 """Minerals the simulator knows. Each is counted in one mass unit of contained mineral."""
 
 STAGES = ("ore", "refined", "component", "scrap")
@@ -25,8 +34,9 @@ STAGES = ("ore", "refined", "component", "scrap")
 class Spec(BaseModel):
     """Base of every input model: frozen, and unknown fields are errors with a did-you-mean."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -36,11 +46,16 @@ class Spec(BaseModel):
             for key in data:
                 if key not in known:
                     close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                    hint = f"did you mean '{close[0]}'?" if close else (
-                        "expected one of " + ", ".join(sorted(known)))
+                    hint = (
+                        f"did you mean '{close[0]}'?"
+                        if close
+                        else ("expected one of " + ", ".join(sorted(known)))
+                    )
                     raise PydanticCustomError(
-                        "unknown_field", "unknown field '{field}' ({hint})",
-                        {"field": str(key), "hint": hint})
+                        "unknown_field",
+                        "unknown field '{field}' ({hint})",
+                        {"field": str(key), "hint": hint},
+                    )
         return data
 
 
@@ -51,7 +66,8 @@ def _country(code: str) -> str:
     if pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(
             f"'{code}' is not an ISO 3166 alpha-2 country code (e.g. IN, JP, CN, AU, CD); "
-            "use a code from XA to XZ for an aggregate such as the rest of the world")
+            "use a code from XA to XZ for an aggregate such as the rest of the world"
+        )
     return code
 
 
@@ -70,4 +86,6 @@ Day = int | dt.date
 def country_name(code: str) -> str:
     """A readable name for an ISO alpha-2 code (the code itself for user-assigned aggregates)."""
     found = pycountry.countries.get(alpha_2=code)
-    return getattr(found, "common_name", None) or getattr(found, "name", code) if found else code
+    if found is None:
+        return code
+    return str(getattr(found, "common_name", None) or found.name)

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .network import (
-    Commodity, MarketSpec, Network, NodeSpec, StockpileSpec, inputs, outputs, transit_periods,
+    Commodity,
+    MarketSpec,
+    Network,
+    NodeSpec,
+    StockpileSpec,
+    inputs,
+    outputs,
+    transit_periods,
 )
 
 
@@ -55,8 +62,9 @@ class State:
         return np.zeros(self.reps)
 
 
-def initial_state(network: Network, step_days: int, reps: int,
-                  extra_delay_days: np.ndarray) -> State:
+def initial_state(
+    network: Network, step_days: int, reps: int, extra_delay_days: np.ndarray
+) -> State:
     """The steady state of a shock-free world. `extra_delay_days` per link (the most shocks can
     add) sizes each transit ring so that no shipment wraps around."""
     state = State(network, step_days, reps)

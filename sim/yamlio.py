@@ -45,12 +45,25 @@ def load_file(path: Path) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(Where(path, None, ""), "file not found",
-                                     "a path to a scenario file, e.g. scenarios/baseline.yaml")]
-                            ) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    Where(path, None, ""),
+                    "file not found",
+                    "a path to a scenario file, e.g. scenarios/baseline.yaml",
+                )
+            ]
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([Problem(Where(path, None, ""), f"cannot read the file ({error})",
-                                     "a readable UTF-8 text file")]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    Where(path, None, ""),
+                    f"cannot read the file ({error})",
+                    "a readable UTF-8 text file",
+                )
+            ]
+        ) from None
     return parse(text, path)
 
 
@@ -70,8 +83,15 @@ def parse(text: str, path: Path) -> Document:
     try:
         root = loader.get_single_node()
         if root is None:
-            raise ScenarioError([Problem(Where(path, None, ""), "the file is empty",
-                                         "a YAML mapping with at least `name` and `network`")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        Where(path, None, ""),
+                        "the file is empty",
+                        "a YAML mapping with at least `name` and `network`",
+                    )
+                ]
+            )
         lines: dict[Loc, int] = {}
         problems: list[Problem] = []
         _walk(root, (), lines, problems, path)
@@ -84,17 +104,21 @@ def parse(text: str, path: Path) -> Document:
         what = " ".join(str(p) for p in (error.context, error.problem) if p)
         expected = "valid YAML (check indentation, colons and quotes)"
         if "constructor" in what or "tag" in what:
-            expected = ("plain YAML values only: tags such as !!python/object are refused "
-                        "because they can run code")
-        raise ScenarioError([Problem(Where(path, line, ""), f"YAML error: {what}", expected)]) \
-            from None
+            expected = (
+                "plain YAML values only: tags such as !!python/object are refused "
+                "because they can run code"
+            )
+        raise ScenarioError(
+            [Problem(Where(path, line, ""), f"YAML error: {what}", expected)]
+        ) from None
     finally:
         loader.dispose()
     return Document(data, lines, path)
 
 
-def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem],
-          path: Path) -> None:
+def _walk(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem], path: Path
+) -> None:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -102,9 +126,13 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Probl
             key = key_node.value
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(Problem(Where(path, line, dotted((*loc, key))),
-                                        f"duplicate key '{key}' (first at line {seen[key]})",
-                                        "each key once per mapping"))
+                problems.append(
+                    Problem(
+                        Where(path, line, dotted((*loc, key))),
+                        f"duplicate key '{key}' (first at line {seen[key]})",
+                        "each key once per mapping",
+                    )
+                )
             seen[key] = line
             _walk(value_node, (*loc, key), lines, problems, path)
             lines[(*loc, key)] = line

@@ -14,34 +14,71 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def chain(*, demand_units_per_year: float = 36500.0, kg_per_unit: float = 10.0,
-          step_days: int = 1, horizon_days: int = 60, market_cover: float = 10.0,
-          upstream_cover: float = 0.0, transit: tuple[float, float, float] = (1, 1, 1),
-          yields: tuple[float, float] = (1.0, 1.0), capacity_tpa: float = 1e6,
-          shocks: list[dict[str, Any]] | None = None, unmet: str = "lost",
-          extra_nodes: list[dict[str, Any]] | None = None,
-          extra_links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def chain(
+    *,
+    demand_units_per_year: float = 36500.0,
+    kg_per_unit: float = 10.0,
+    step_days: int = 1,
+    horizon_days: int = 60,
+    market_cover: float = 10.0,
+    upstream_cover: float = 0.0,
+    transit: tuple[float, float, float] = (1, 1, 1),
+    yields: tuple[float, float] = (1.0, 1.0),
+    capacity_tpa: float = 1e6,
+    shocks: list[dict[str, Any]] | None = None,
+    unmet: str = "lost",
+    extra_nodes: list[dict[str, Any]] | None = None,
+    extra_links: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """AU mine -> CN refinery -> JP plant -> JP EV market, one mineral (lithium).
 
     With the defaults the market needs 36500 / 365 x 10 kg = 1 t of lithium a day.
     """
     t_mr, t_rp, t_pm = transit
     return {
-        "name": "chain", "start": "2025-01-01", "horizon_days": horizon_days,
+        "name": "chain",
+        "start": "2025-01-01",
+        "horizon_days": horizon_days,
         "step_days": step_days,
         "network": {
             "nodes": [
-                {"name": "mine", "kind": "mine", "country": "AU", "mineral": "lithium",
-                 "capacity_tpa": capacity_tpa, "cover_days": upstream_cover},
-                {"name": "refinery", "kind": "refinery", "country": "CN", "mineral": "lithium",
-                 "capacity_tpa": capacity_tpa, "yield": yields[0], "cover_days": upstream_cover},
-                {"name": "plant", "kind": "plant", "country": "JP", "recipe": {"lithium": 1.0},
-                 "capacity_tpa": capacity_tpa, "yield": yields[1],
-                 "cover_days": upstream_cover},
-                {"name": "ev", "kind": "market", "country": "JP", "sector": "ev",
-                 "unit": "vehicle", "demand_units_per_year": demand_units_per_year,
-                 "intensity_kg_per_unit": {"lithium": kg_per_unit}, "cover_days": market_cover,
-                 "unmet": unmet},
+                {
+                    "name": "mine",
+                    "kind": "mine",
+                    "country": "AU",
+                    "mineral": "lithium",
+                    "capacity_tpa": capacity_tpa,
+                    "cover_days": upstream_cover,
+                },
+                {
+                    "name": "refinery",
+                    "kind": "refinery",
+                    "country": "CN",
+                    "mineral": "lithium",
+                    "capacity_tpa": capacity_tpa,
+                    "yield": yields[0],
+                    "cover_days": upstream_cover,
+                },
+                {
+                    "name": "plant",
+                    "kind": "plant",
+                    "country": "JP",
+                    "recipe": {"lithium": 1.0},
+                    "capacity_tpa": capacity_tpa,
+                    "yield": yields[1],
+                    "cover_days": upstream_cover,
+                },
+                {
+                    "name": "ev",
+                    "kind": "market",
+                    "country": "JP",
+                    "sector": "ev",
+                    "unit": "vehicle",
+                    "demand_units_per_year": demand_units_per_year,
+                    "intensity_kg_per_unit": {"lithium": kg_per_unit},
+                    "cover_days": market_cover,
+                    "unmet": unmet,
+                },
                 *(extra_nodes or []),
             ],
             "links": [
@@ -55,8 +92,9 @@ def chain(*, demand_units_per_year: float = 36500.0, kg_per_unit: float = 10.0,
     }
 
 
-def series(result: Any, node: str, variable: str, mineral: str = "", stage: str = "",
-           rep: int = 0) -> np.ndarray:
+def series(
+    result: Any, node: str, variable: str, mineral: str = "", stage: str = "", rep: int = 0
+) -> np.ndarray:
     rec = result.recorder
     return rec.values[:, rec.index[(node, mineral, stage, variable)], rep]
 

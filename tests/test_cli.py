@@ -23,16 +23,25 @@ EXPECTED = {
     "negative.yaml": (4, ["capacity_tpa", ">= 0", "-5"]),
     "nan.yaml": (4, ["capacity_tpa", "finite number"]),
     "shares.yaml": (10, ["sourcing shares of 'r' for lithium ore sum to 0.8", "sum to 1"]),
-    "unknown_node.yaml": (7, ["network.links[0].from", "unknown node 'au_mien'",
-                              "did you mean 'au_mine'"]),
+    "unknown_node.yaml": (
+        7,
+        ["network.links[0].from", "unknown node 'au_mien'", "did you mean 'au_mine'"],
+    ),
     "unknown_country.yaml": (4, ["'QQ' is not an ISO 3166 alpha-2 country code"]),
     "unreachable.yaml": (5, ["no supply path reaches market 'ev' for lithium component"]),
     "bad_horizon.yaml": (3, ["review period (7 days) is longer than the horizon (5 days)"]),
     "escape.yaml": (3, ["outputs.name", "'../../etc'", "no '/'"]),
     "unsafe_tag.yaml": (1, ["python/object/apply:os.system", "refused because they can run code"]),
-    "shock_country.yaml": (13, ["no node of the network is in CD", "unknown node 'rr'",
-                                "did you mean 'r'", "no link passes chokepoint 'hormuz'",
-                                "ends (day 20) before it starts (day 50)"]),
+    "shock_country.yaml": (
+        13,
+        [
+            "no node of the network is in CD",
+            "unknown node 'rr'",
+            "did you mean 'r'",
+            "no link passes chokepoint 'hormuz'",
+            "ends (day 20) before it starts (day 50)",
+        ],
+    ),
     "duplicate.yaml": (2, ["duplicate key 'name' (first at line 1)"]),
     "bad_link.yaml": (7, ["'ev' (market) does not use lithium ore from 'm' (mine)"]),
     "bad_date.yaml": (2, ["start", "month value is outside expected range", "ISO date"]),
@@ -45,7 +54,8 @@ def test_every_bad_file_is_covered() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_input_gets_a_located_message_and_exit_2(
-        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     line, fragments = EXPECTED[name]
     assert cli.main(["validate", str(BAD / name)]) == cli.EXIT_INPUT
     err = capsys.readouterr().err
@@ -83,8 +93,9 @@ def test_run_writes_every_result_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert list(tmp_path.joinpath("results").iterdir()) == [folder]  # no partial folders left
 
 
-def test_failed_write_keeps_the_previous_results(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_keeps_the_previous_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path, chain(horizon_days=10))
     out = tmp_path / "results"
     assert cli.main(["run", str(path), "--out", str(out), "--quiet"]) == 0
@@ -115,12 +126,18 @@ def test_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
 def test_docs_are_generated_from_the_current_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["schema", "--markdown"]) == 0
     assert capsys.readouterr().out == (ROOT / "docs" / "scenario-format.md").read_text(), (
-        "docs/scenario-format.md is stale: run `make docs`")
+        "docs/scenario-format.md is stale: run `make docs`"
+    )
 
 
 def test_module_entry_point_help() -> None:
-    done = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True,
-                          text=True, check=False, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0
     for command in ("run", "validate", "schema"):
         assert command in done.stdout

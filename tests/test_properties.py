@@ -40,60 +40,112 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
     for m in minerals:
         mines = [f"mine_{m}_{i}" for i in range(draw(st.integers(1, 3)))]
         for name in mines:
-            nodes.append({"name": name, "kind": "mine", "country": draw(st.sampled_from(
-                COUNTRIES)), "mineral": m, "capacity_tpa": draw(capacity),
-                "cover_days": draw(cover)})
+            nodes.append(
+                {
+                    "name": name,
+                    "kind": "mine",
+                    "country": draw(st.sampled_from(COUNTRIES)),
+                    "mineral": m,
+                    "capacity_tpa": draw(capacity),
+                    "cover_days": draw(cover),
+                }
+            )
         refiners[m] = [f"ref_{m}_{i}" for i in range(draw(st.integers(1, 2)))]
         for name in refiners[m]:
-            nodes.append({"name": name, "kind": "refinery", "country": draw(st.sampled_from(
-                COUNTRIES)), "mineral": m, "capacity_tpa": draw(capacity),
-                "yield": draw(st.floats(0.5, 1.0)), "cover_days": draw(cover)})
+            nodes.append(
+                {
+                    "name": name,
+                    "kind": "refinery",
+                    "country": draw(st.sampled_from(COUNTRIES)),
+                    "mineral": m,
+                    "capacity_tpa": draw(capacity),
+                    "yield": draw(st.floats(0.5, 1.0)),
+                    "cover_days": draw(cover),
+                }
+            )
             sources = _subset(draw, mines)
             for src, share in zip(sources, _shares(draw, len(sources)), strict=True):
-                links.append({"from": src, "to": name, "share": share,
-                              "transit_days": draw(transit),
-                              "chokepoints": draw(st.sampled_from([[], ["malacca"]]))})
+                links.append(
+                    {
+                        "from": src,
+                        "to": name,
+                        "share": share,
+                        "transit_days": draw(transit),
+                        "chokepoints": draw(st.sampled_from([[], ["malacca"]])),
+                    }
+                )
     plants = []
     for i in range(draw(st.integers(1, 3))):
         recipe_minerals = _subset(draw, minerals)
         recipe = dict(zip(recipe_minerals, _shares(draw, len(recipe_minerals)), strict=True))
         name = f"plant_{i}"
         plants.append((name, recipe))
-        nodes.append({"name": name, "kind": "plant", "country": draw(st.sampled_from(
-            COUNTRIES)), "recipe": recipe, "capacity_tpa": draw(capacity),
-            "yield": draw(st.floats(0.5, 1.0)), "cover_days": draw(cover)})
+        nodes.append(
+            {
+                "name": name,
+                "kind": "plant",
+                "country": draw(st.sampled_from(COUNTRIES)),
+                "recipe": recipe,
+                "capacity_tpa": draw(capacity),
+                "yield": draw(st.floats(0.5, 1.0)),
+                "cover_days": draw(cover),
+            }
+        )
         for m in recipe:
             sources = _subset(draw, refiners[m])
             for src, share in zip(sources, _shares(draw, len(sources)), strict=True):
-                links.append({"from": src, "to": name, "share": share,
-                              "transit_days": draw(transit)})
+                links.append(
+                    {"from": src, "to": name, "share": share, "transit_days": draw(transit)}
+                )
     recyclers: dict[str, str] = {}
     for j in range(draw(st.integers(1, 3))):
         plant, recipe = draw(st.sampled_from(plants))
         name = f"market_{j}"
         collection = draw(st.sampled_from([0.0, 0.3]))
-        nodes.append({"name": name, "kind": "market", "country": draw(st.sampled_from(
-            COUNTRIES)), "sector": "ev", "demand_units_per_year": draw(st.floats(0.0, 1e5)),
-            "intensity_kg_per_unit": {m: draw(st.floats(0.1, 20.0)) for m in recipe},
-            "cover_days": draw(cover), "unmet": draw(st.sampled_from(["lost", "backlog"])),
-            "lifetime_years": draw(st.floats(0.05, 2.0)), "collection_rate": collection,
-            "eol_history_share": draw(st.floats(0.0, 1.0))})
+        nodes.append(
+            {
+                "name": name,
+                "kind": "market",
+                "country": draw(st.sampled_from(COUNTRIES)),
+                "sector": "ev",
+                "demand_units_per_year": draw(st.floats(0.0, 1e5)),
+                "intensity_kg_per_unit": {m: draw(st.floats(0.1, 20.0)) for m in recipe},
+                "cover_days": draw(cover),
+                "unmet": draw(st.sampled_from(["lost", "backlog"])),
+                "lifetime_years": draw(st.floats(0.05, 2.0)),
+                "collection_rate": collection,
+                "eol_history_share": draw(st.floats(0.0, 1.0)),
+            }
+        )
         for m in recipe:
-            links.append({"from": plant, "to": name, "mineral": m,
-                          "transit_days": draw(transit)})
+            links.append({"from": plant, "to": name, "mineral": m, "transit_days": draw(transit)})
             if collection > 0:
                 if m not in recyclers:
                     recyclers[m] = f"recycler_{m}"
-                    nodes.append({"name": recyclers[m], "kind": "recycler", "country": "JP",
-                                  "mineral": m, "capacity_tpa": draw(capacity),
-                                  "cover_days": draw(cover)})
+                    nodes.append(
+                        {
+                            "name": recyclers[m],
+                            "kind": "recycler",
+                            "country": "JP",
+                            "mineral": m,
+                            "capacity_tpa": draw(capacity),
+                            "cover_days": draw(cover),
+                        }
+                    )
                 links.append({"from": name, "to": recyclers[m], "transit_days": draw(transit)})
     if draw(st.booleans()):
         plant, recipe = plants[0]
         m = next(iter(recipe))
-        nodes.append({"name": "reserve", "kind": "stockpile", "country": "JP", "mineral": m,
-                      "initial_t": draw(st.floats(0.0, 500.0)),
-                      "release_below_cover_days": draw(st.floats(0.0, 30.0))})
+        nodes.append(
+            {
+                "name": "reserve",
+                "kind": "stockpile",
+                "country": "JP",
+                "mineral": m,
+                "initial_t": draw(st.floats(0.0, 500.0)),
+                "release_below_cover_days": draw(st.floats(0.0, 30.0)),
+            }
+        )
         links.append({"from": "reserve", "to": plant, "transit_days": draw(transit)})
         links.append({"from": refiners[m][0], "to": "reserve", "transit_days": 1.0})
     return {"nodes": nodes, "links": links}
@@ -112,34 +164,63 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         kind = draw(st.sampled_from(["capacity_loss", "demand_shock", "route_closure"]))
         common = {"start": start, "duration_days": duration}
         if kind == "capacity_loss":
-            shocks.append({"type": kind, "select": {"kinds": [draw(st.sampled_from(
-                ["mine", "refinery", "plant"]))]}, "fraction": draw(st.floats(0.1, 1.0)),
-                **common})
+            shocks.append(
+                {
+                    "type": kind,
+                    "select": {"kinds": [draw(st.sampled_from(["mine", "refinery", "plant"]))]},
+                    "fraction": draw(st.floats(0.1, 1.0)),
+                    **common,
+                }
+            )
         elif kind == "demand_shock":
-            shocks.append({"type": kind, "select": {"kinds": ["market"]},
-                           "factor": draw(st.floats(0.0, 3.0)), **common})
+            shocks.append(
+                {
+                    "type": kind,
+                    "select": {"kinds": ["market"]},
+                    "factor": draw(st.floats(0.0, 3.0)),
+                    **common,
+                }
+            )
         elif any("malacca" in link.get("chokepoints", []) for link in network["links"]):
-            shocks.append({"type": kind, "chokepoint": "malacca", "mode": draw(
-                st.sampled_from(["wait", "detour"])), "detour_days": draw(
-                st.floats(0.0, 20.0)), **common})
+            shocks.append(
+                {
+                    "type": kind,
+                    "chokepoint": "malacca",
+                    "mode": draw(st.sampled_from(["wait", "detour"])),
+                    "detour_days": draw(st.floats(0.0, 20.0)),
+                    **common,
+                }
+            )
     # An export ban is valid only where the network has such exports; try one at random.
-    candidate = {"type": "export_ban", "country": draw(st.sampled_from(countries)),
-                 "mineral": draw(st.sampled_from(minerals)), "severity": draw(
-                 st.floats(0.0, 1.0)), "licence_delay_days": draw(st.floats(0.0, 60.0)),
-                 "start": draw(window)[0], "duration_days": draw(st.integers(1, 150))}
-    data = {"name": "generated", "horizon_days": horizon,
-            "step_days": draw(st.integers(1, min(10, horizon))), "network": network,
-            "shocks": shocks}
+    candidate = {
+        "type": "export_ban",
+        "country": draw(st.sampled_from(countries)),
+        "mineral": draw(st.sampled_from(minerals)),
+        "severity": draw(st.floats(0.0, 1.0)),
+        "licence_delay_days": draw(st.floats(0.0, 60.0)),
+        "start": draw(window)[0],
+        "duration_days": draw(st.integers(1, 150)),
+    }
+    data = {
+        "name": "generated",
+        "horizon_days": horizon,
+        "step_days": draw(st.integers(1, min(10, horizon))),
+        "network": network,
+        "shocks": shocks,
+    }
     try:
         scenario.from_dict({**data, "shocks": [*shocks, candidate]})
         data["shocks"] = [*shocks, candidate]
-    except Exception:  # noqa: BLE001 - no exports to ban in this network: skip the ban
+    except Exception:
         pass
     return data
 
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS
@@ -156,8 +237,12 @@ def test_mass_balance_closes_and_stocks_stay_non_negative(data: dict[str, Any]) 
     assert np.isfinite(rec.values).all()
     for market, rings in result.state.in_use.items():  # running in-use totals match the rings
         for mineral, ring in rings.items():
-            np.testing.assert_allclose(result.state.in_use_total[market][mineral],
-                                       ring.sum(axis=0), rtol=1e-9, atol=1e-9 * scale)
+            np.testing.assert_allclose(
+                result.state.in_use_total[market][mineral],
+                ring.sum(axis=0),
+                rtol=1e-9,
+                atol=1e-9 * scale,
+            )
 
 
 @SETTINGS
