@@ -7,6 +7,7 @@ right. They run in `scenario.resolve`, so no run starts on an inconsistent netwo
 from __future__ import annotations
 
 import difflib
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -23,7 +24,10 @@ from .network import (
     link_mineral,
     outputs,
 )
-from .shocks import CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockSpec
+from .shocks import (
+    CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockSpec, check_amounts,
+)
+from .uncertainty import Uncertainty
 from .yamlio import Document
 
 SHARE_TOLERANCE = 1e-6
@@ -237,7 +241,7 @@ def _supplied(
 
 def check_shocks(
     shocks: Sequence[ShockSpec],
-    windows: Sequence[tuple[float, float]],
+    windows: Sequence[tuple[float, float] | None],
     horizon_days: int,
     network: Network,
     doc: Document,
@@ -246,8 +250,10 @@ def check_shocks(
     problems = []
     chokepoints = sorted({c for link in network.links for c in link.chokepoints})
     countries = sorted({n.country for n in network.nodes.values()})
-    for i, (shock, (begin, end)) in enumerate(zip(shocks, windows, strict=True)):
+    for i, (shock, window) in enumerate(zip(shocks, windows, strict=True)):
         where = doc.where(("shocks", i))
+        problems += [Problem(where, text) for text in check_amounts(shock)]
+        begin, end = window if window is not None else (0.0, 1.0)  # drawn: clipped at run time
         if begin < 0:
             problems.append(
                 Problem(
@@ -328,3 +334,32 @@ def check_shocks(
 
 def _at(where: Where, key: str) -> Where:
     return Where(where.file, where.line, f"{where.field}.{key}" if where.field else key)
+
+
+def check_uncertainty(spec: Uncertainty, network: Network, doc: Document) -> list[Problem]:
+    """Random inputs select something that exists; random transit times are bounded."""
+    problems = []
+    producers = ("mine", "refinery", "plant", "recycler")
+    for i, outage in enumerate(spec.outages):
+        where = doc.where(("uncertainty", "outages", i))
+        chosen = outage.select.select(network)
+        unknown = [n for n in outage.select.nodes if n not in network.nodes]
+        problems += [Problem(where, f"selects unknown node '{n}'",
+                             _suggest(n, sorted(network.nodes), "node")) for n in unknown]
+        if not unknown and not any(network.nodes[n].kind in producers for n in chosen):
+            problems.append(Problem(where, "selects no mine, refinery, plant or recycler",
+                                    "a selection that matches at least one producer"))
+    for i, rule in enumerate(spec.transit):
+        where = doc.where(("uncertainty", "transit", i))
+        if not rule.links.select(network):
+            problems.append(Problem(where, "selects no link", "a selection that matches a link"))
+        if math.isinf(rule.transit_days.upper):
+            problems.append(Problem(where, f"transit_days ({rule.transit_days.dist}) has no "
+                                    "upper bound", "a bounded distribution (uniform, "
+                                    "triangular, fixed) or a `max:`"))
+    for i, noise in enumerate(spec.demand):
+        where = doc.where(("uncertainty", "demand", i))
+        if not any(network.nodes[n].kind == "market" for n in noise.select.select(network)):
+            problems.append(Problem(where, "selects no market", "a selection that matches a "
+                                    "market"))
+    return problems

@@ -11,8 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import network as N
+from . import randomness as D
 from . import scenario as S
 from . import shocks as K
+from . import uncertainty as U
 
 INTRO = """# Scenario file format
 
@@ -81,6 +83,31 @@ network:
   review it was sent in.
 - The run starts at the steady state of a shock-free world (every stock at its cover, pipelines
   full), so a baseline run shows no transient.
+- Shock numbers (`start`, `duration_days`, `severity`, `fraction`, `factor`, delays) may be
+  distributions, drawn once per replication; random inputs under `uncertainty:` are drawn per
+  replication and review. Replication i always sees the same draws (its own seeded streams),
+  whatever the batch, worker or executor, and whatever the policy: common random numbers.
+
+```yaml
+replications: 1000
+uncertainty:
+  outages:
+    - select: {kinds: [mine], countries: [CD]}
+      rate_per_year: 0.5
+      duration_days: {dist: triangular, low: 7, mode: 21, high: 90}
+  transit:
+    - links: {from_kinds: [mine]}
+      transit_days: {dist: uniform, low: 10, high: 30}
+  demand:
+    - select: {kinds: [market]}
+      factor: {dist: normal, mean: 1.0, sd: 0.1, min: 0}
+shocks:
+  - type: export_ban
+    country: CN
+    mineral: graphite
+    start: 2025-01-01
+    duration_days: {dist: triangular, low: 30, mode: 90, high: 365}
+```
 """
 
 
@@ -169,6 +196,13 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
             (K.Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
         ],
     ),
+    ("Random inputs (`uncertainty:`)", [
+        (U.Uncertainty, "`uncertainty`"), (U.Outages, "`outages` entries"),
+        (U.TransitVariability, "`transit` entries"), (U.DemandNoise, "`demand` entries"),
+        (U.LinkSelector, "`links` (link selector)")]),
+    ("Distributions (`dist:`)", [
+        (D.Fixed, "`fixed`"), (D.Uniform, "`uniform`"), (D.Triangular, "`triangular`"),
+        (D.Lognormal, "`lognormal`"), (D.Exponential, "`exponential`"), (D.Normal, "`normal`")]),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]
 

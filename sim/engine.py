@@ -1,11 +1,12 @@
-"""One run: a SimPy environment with the period clock and the shock processes, on a batch of
-replications at once.
+"""One run: a SimPy environment with the period clock, the shock processes and the random
+inputs, on a batch of replications at once.
 
 The clock is one SimPy process that wakes once per review period and runs the phases of a
 review over all nodes (cost grows with nodes x periods, never with tonnes). Shocks are their own
 processes that switch on and off at their exact days; when a shock and a review fall on the same
 day, the shock acts first (it was scheduled first), so a shock starting on day d affects the
-review on day d.
+review on day d. Every quantity is an array over the batch's replications, so one event advances
+them all.
 """
 
 from __future__ import annotations
@@ -20,22 +21,26 @@ import numpy as np
 import simpy
 
 from . import processes as P
+from .modifiers import Modifiers, shock_process
 from .network import MarketSpec, Producer, StockpileSpec
 from .recorder import Recorder
 from .scenario import Scenario
-from .shocks import Modifiers, max_extra_delay_days, shock_process
+from .shocks import ShockDraws, draw_shock, max_extra_delay_days
 from .state import State, initial_state, mineral_stock
+from .uncertainty import RandomInputs, draw_inputs, transit_upper
 
 
 @dataclass
 class RunResult:
-    """What one run leaves behind (arrays over its replications)."""
+    """What one run of a batch leaves behind (arrays over its replications)."""
 
     scenario: Scenario
+    reps: range
     recorder: Recorder
     state: State
     initial_stock: dict[str, np.ndarray]
     """Per mineral: everything inside the system at the start, t."""
+    shocks: list[ShockDraws]
     events: list[dict[str, Any]]
     wall_seconds: float
     n_periods: int
@@ -45,64 +50,67 @@ def n_periods(scenario: Scenario) -> int:
     return math.ceil(scenario.spec.horizon_days / scenario.spec.step_days)
 
 
-def run(scenario: Scenario, reps: int = 1) -> RunResult:
-    """Simulate the scenario's horizon for `reps` replications (identical while all inputs are
-    deterministic)."""
+def run(scenario: Scenario, reps: int | range = 1, full: bool = True) -> RunResult:
+    """Simulate the scenario's horizon for the replications `reps` (0..reps-1 for an int).
+
+    Replication i draws its random inputs from its own streams, so its results are the same
+    whatever batch it runs in. `full=False` records only what ensemble metrics need.
+    """
     started = time.perf_counter()
+    reps = range(reps) if isinstance(reps, int) else reps
     spec, network = scenario.spec, scenario.network
-    step = spec.step_days
-    periods = n_periods(scenario)
-    extra = max_extra_delay_days(scenario.shocks, scenario.windows, network)
-    state = initial_state(network, step, reps, extra)
+    step, periods, count = spec.step_days, n_periods(scenario), len(reps)
+    shocks = [draw_shock(s, i, spec.seed, reps, spec.start, spec.horizon_days)
+              for i, s in enumerate(spec.shocks)]
+    randoms = draw_inputs(spec.uncertainty, network, spec.seed, reps, periods,
+                          spec.horizon_days)
+    nominal = np.array([link.transit_days for link in network.links], dtype=float)
+    extra = (max_extra_delay_days(shocks, network)
+             + np.maximum(transit_upper(spec.uncertainty, network) - nominal, 0.0))
+    state = initial_state(network, step, count, extra)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
-    mods = Modifiers(network)
-    mods.windows = dict(enumerate(scenario.windows))
-    recorder = Recorder(network, periods, reps)
+    mods = Modifiers(network, count, shocks, randoms)
+    recorder = Recorder(network, periods, count, full=full)
     events: list[dict[str, Any]] = []
     env = simpy.Environment()
-    for i, shock in enumerate(scenario.shocks):
-        env.process(shock_process(env, i, shock, scenario.windows[i], mods, events))
-    env.process(period_clock(env, state, mods, recorder, periods))
+    for number in range(len(shocks)):
+        env.process(shock_process(env, number, mods, events))
+    env.process(period_clock(env, state, mods, recorder, randoms, periods))
     env.run(until=periods * step)
-    return RunResult(
-        scenario, recorder, state, initial, events, time.perf_counter() - started, periods
-    )
+    return RunResult(scenario, reps, recorder, state, initial, shocks, events,
+                     time.perf_counter() - started, periods)
 
 
-def period_clock(
-    env: simpy.Environment, state: State, mods: Modifiers, recorder: Recorder, periods: int
-) -> Generator[simpy.Event, None, None]:
+def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder: Recorder,
+                 randoms: RandomInputs, periods: int) -> Generator[simpy.Event, None, None]:
     """Run one review every `step_days` (SimPy process)."""
     network = state.network
-    plans = {
-        name: P.order_plans(network, node, state.step_days) for name, node in network.nodes.items()
-    }
-    shipper = P.Shipper(state, mods, recorder)
+    plans = {name: P.order_plans(network, node, state.step_days)
+             for name, node in network.nodes.items()}
+    shipper = P.Shipper(state, mods, recorder, randoms.transit)
     producers = [n for n in network.nodes.values() if isinstance(n, Producer)]
     suppliers = [n for n in network.nodes.values() if not isinstance(n, StockpileSpec)]
     markets = [n for n in network.nodes.values() if isinstance(n, MarketSpec)]
     piles = [n for n in network.nodes.values() if isinstance(n, StockpileSpec)]
+    stock_keys = [(name, commodity, (name, *commodity, "stock_t"))
+                  for name, stocks in state.stock.items() for commodity in stocks
+                  if (name, *commodity, "stock_t") in recorder.index]
     for period in range(periods):
         day = float(env.now)
         recorder.period = period
         P.receive(state, period)
         for producer in producers:
-            P.produce(state, producer, mods, recorder)
+            P.produce(state, producer, mods, recorder, day)
         for supplier in suppliers:
             P.fill_orders(state, supplier, mods, shipper, period, day)
         for market in markets:
-            P.market(state, market, mods, shipper, recorder, period, day)
-        releasing = {
-            pile.name: P.release(state, pile, shipper, recorder, period, day) for pile in piles
-        }
+            noise = randoms.demand.get(market.name)
+            P.market(state, market, mods, shipper, recorder, period, day,
+                     None if noise is None else noise[:, period])
+        releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
+                     for pile in piles}
         for name, buyer in network.nodes.items():
-            if not releasing.get(name, False):
-                P.place_orders(state, buyer, plans[name], mods)
-            elif plans[name]:
-                state.pending[np.concatenate([p.links for p in plans[name]])] = 0.0
-        for name, stocks in state.stock.items():
-            for (mineral, stage), level in stocks.items():
-                key = (name, mineral, stage, "stock_t")
-                if key in recorder.index:
-                    recorder.put(key, level)
+            P.place_orders(state, buyer, plans[name], mods, releasing.get(name))
+        for name, commodity, key in stock_keys:
+            recorder.put(key, state.stock[name][commodity])
         yield env.timeout(state.step_days)

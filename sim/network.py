@@ -182,6 +182,7 @@ NodeUnion = Annotated[
     Field(discriminator="kind"),
 ]
 KINDS = ("mine", "refinery", "plant", "recycler", "market", "stockpile")
+Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class LinkSpec(Spec):

@@ -33,7 +33,7 @@ from .network import (
     transit_periods,
 )
 from .recorder import Recorder
-from .shocks import Modifiers
+from .modifiers import Modifiers
 from .state import State
 
 
@@ -92,22 +92,29 @@ def add_up(arrays: list[np.ndarray], reps: int) -> np.ndarray:
 class Shipper:
     """Puts shipments on links: into the transit ring at their arrival review."""
 
-    def __init__(self, state: State, modifiers: Modifiers, recorder: Recorder):
+    def __init__(self, state: State, modifiers: Modifiers, recorder: Recorder,
+                 transit: dict[int, np.ndarray]):
         self.state = state
         self.mods = modifiers
         self.rec = recorder
+        self.transit = transit
+        self.columns = np.arange(state.reps)
 
     def ship(self, link: Link, qty: np.ndarray, period: int, day: float) -> None:
-        i = link.index
-        delay = (
-            link.transit_days
-            + self.mods.link_delay_days[i]
-            + max(0.0, self.mods.link_hold_until[i] - day)
-        )
+        i, step = link.index, self.state.step_days
+        drawn = self.transit.get(i)
+        base = link.transit_days if drawn is None else drawn[:, period]
+        delay = (base + self.mods.link_delay_days[i]
+                 + np.maximum(self.mods.link_hold_until[i] - day, 0.0))
+        reviews = np.maximum(np.ceil(delay / step - 1e-9), 1).astype(np.int64)
         ring = self.state.rings[i]
-        ring[(period + transit_periods(delay, self.state.step_days)) % len(ring)] += qty
+        first = reviews[0]
+        if (reviews == first).all():
+            ring[(period + first) % len(ring)] += qty
+        else:
+            ring[(period + reviews) % len(ring), self.columns] += qty
         self.state.in_transit[i] += qty
-        self.rec.shipped[self.rec.period, i] += qty
+        self.rec.ship(i, qty)
 
 
 def receive(state: State, period: int) -> None:
@@ -128,12 +135,11 @@ def _allowed(state: State, mods: Modifiers, link: Link) -> np.ndarray:
     means 26% of normal volume however much the buyer orders.
     """
     order = state.pending[link.index]
-    passing = mods.link_pass[link.index]
-    if passing >= 1.0:
+    if not mods.any_ban:
         return order
-    return np.minimum(
-        order, passing * state.network.expected_link_tpd[link.index] * state.step_days
-    )
+    passing = mods.link_pass[link.index]
+    cap = passing * state.network.expected_link_tpd[link.index] * state.step_days
+    return np.where(passing >= 1.0, order, np.minimum(order, cap))
 
 
 def _pending_for(state: State, mods: Modifiers, links: list[Link]) -> np.ndarray:
@@ -144,14 +150,14 @@ def _pending_for(state: State, mods: Modifiers, links: list[Link]) -> np.ndarray
     return total
 
 
-def produce(state: State, node: Producer, mods: Modifiers, rec: Recorder) -> None:
+def produce(state: State, node: Producer, mods: Modifiers, rec: Recorder, day: float) -> None:
     """Make output up to capacity x availability, the inputs on hand and the stock target.
 
     Target: the output stock the node aims to hold (cover_days of expected shipments) plus the
     orders it must fill now.
     """
     net, step = state.network, state.step_days
-    cap = node.capacity_tpa * node.availability * mods.capacity[node.name] * step / 365.0
+    cap = node.capacity_tpa * node.availability * mods.capacity_at(node.name, day) * step / 365.0
     stock = state.stock[node.name]
     if isinstance(node, PlantSpec):
         _produce_plant(state, node, cap, mods, rec)
@@ -179,12 +185,12 @@ def produce(state: State, node: Producer, mods: Modifiers, rec: Recorder) -> Non
 
 
 def _produce_plant(
-    state: State, plant: PlantSpec, cap: float, mods: Modifiers, rec: Recorder
+    state: State, plant: PlantSpec, cap: np.ndarray, mods: Modifiers, rec: Recorder
 ) -> None:
     """Plants make all recipe minerals together: output x recipe share of each."""
     net, stock = state.network, state.stock[plant.name]
     need = None
-    feasible = np.full(state.reps, cap)
+    feasible = cap
     for mineral, share in plant.recipe.items():
         out = (mineral, "component")
         gap = (
@@ -260,14 +266,19 @@ def market(
     rec: Recorder,
     period: int,
     day: float,
+    noise: np.ndarray | None,
 ) -> None:
     """Build product units from components on hand; unmet demand is lost or backlogged.
+
+    `noise` is this review's random demand factor per replication (None: no demand noise).
 
     Delivered material enters the in-use stock and returns after the product lifetime as
     end-of-life flow: the collected share ships to recyclers, the rest leaves the system.
     """
     name, stock = node.name, state.stock[node.name]
     new_demand = node.demand_units_per_year * mods.demand[name] * state.step_days / 365.0
+    if noise is not None:
+        new_demand = new_demand * noise
     wanted = new_demand + state.backlog[name]
     possible = wanted
     for mineral, kg in node.intensity_kg_per_unit.items():
@@ -304,12 +315,20 @@ def market(
         in_use = state.in_use_total[name][mineral]
         in_use += used - eol
         rec.put((*key, "in_use_t"), in_use)
+        use_tpd = state.network.expected_use_tpd(name, (mineral, "component")) * mods.demand[name]
+        inbound = add_up([state.in_transit[link.index] for link in state.network.in_links[name]
+                          if link.mineral == mineral], state.reps)
+        # Days of cover (DESIGN.md section 6): (on hand + in transit) / expected daily use.
+        rec.put((*key, "cover_days"), np.divide(on_hand + inbound, use_tpd,
+                                                out=np.full(state.reps, np.inf),
+                                                where=use_tpd > 0))
 
 
 def release(
     state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder, period: int, day: float
-) -> bool:
-    """Release reserve stock to buyers whose cover fell below the threshold; True if any did."""
+) -> np.ndarray:
+    """Release reserve stock to buyers whose cover fell below the threshold; returns the
+    replications in which it did."""
     net, commodity = state.network, (pile.mineral, pile.stage)
     links = net.out_links[pile.name]
     asks = []
@@ -334,15 +353,17 @@ def release(
     stock -= total * ratio
     np.maximum(stock, 0.0, out=stock)
     rec.put((pile.name, *commodity, "released_t"), total * ratio)
-    return bool(np.any(total > 0))
+    return total > 0
 
 
-def place_orders(state: State, node: NodeSpec, plans: list[OrderPlan], mods: Modifiers) -> None:
+def place_orders(state: State, node: NodeSpec, plans: list[OrderPlan], mods: Modifiers,
+                 hold: np.ndarray | None = None) -> None:
     """Order the gap between the target position and on hand + on order, split by share.
 
     Target position = expected use x (cover_days + days from order to use), plus what the node
     could not ship this review (so that shortage downstream raises orders upstream); for a
-    stockpile it is its refill level.
+    stockpile it is its refill level. `hold` marks replications that order nothing now (a
+    stockpile does not refill while it releases).
     """
     for plan in plans:
         on_hand = state.stock[node.name][plan.commodity]
@@ -350,10 +371,10 @@ def place_orders(state: State, node: NodeSpec, plans: list[OrderPlan], mods: Mod
         if isinstance(node, StockpileSpec):
             target: np.ndarray | float = node.initial_t if node.target_t is None else node.target_t
         else:
-            use = plan.use_tpd
+            use: np.ndarray | float = plan.use_tpd
             extra: np.ndarray | float = 0.0
             if isinstance(node, MarketSpec):
-                use *= mods.demand[node.name]
+                use = use * mods.demand[node.name]
                 extra = (
                     state.backlog[node.name] * node.intensity_kg_per_unit[plan.commodity[0]] / 1e3
                 )
@@ -363,4 +384,6 @@ def place_orders(state: State, node: NodeSpec, plans: list[OrderPlan], mods: Mod
                 + _unfilled_input(state, node, plan.commodity)
             )
         gap = np.maximum(np.asarray(target) - on_hand - on_order, 0.0)
+        if hold is not None:
+            gap = np.where(hold, 0.0, gap)
         state.pending[plan.links] = plan.shares[:, None] * gap[None, :]

@@ -19,6 +19,7 @@ SeriesKey = tuple[str, str, str, str]
 
 MARKET_UNIT_VARIABLES = ("demand_units", "delivered_units", "shortfall_units", "backlog_units")
 MARKET_MINERAL_VARIABLES = (
+    "cover_days",
     "demand_t",
     "delivered_t",
     "shortfall_t",
@@ -49,18 +50,56 @@ def series_keys(network: Network) -> list[SeriesKey]:
     return keys
 
 
-class Recorder:
-    """Per-period values of every series, shape (periods, series, replications)."""
+TRACE_VARIABLES = frozenset({*MARKET_UNIT_VARIABLES, "shortfall_t", "cover_days"})
+"""What an ensemble run keeps per review (markets only); everything else it keeps as totals."""
 
-    def __init__(self, network: Network, n_periods: int, reps: int):
-        self.keys = series_keys(network)
+
+class Recorder:
+    """Per-review values of the tracked series, shape (periods, series, replications), and
+    horizon totals of the rest.
+
+    `full=True` (single runs, or when traces are asked for) tracks every series and every
+    link's shipments per review. `full=False` (ensembles) tracks only the market series that
+    risk metrics need and sums production and link shipments over the horizon, so memory grows
+    with the batch, not with the number of reviews times nodes.
+    """
+
+    def __init__(self, network: Network, n_periods: int, reps: int, full: bool = True):
+        every = series_keys(network)
+        self.full = full
+        self.keys = every if full else [k for k in every if k[3] in TRACE_VARIABLES]
         self.index = {key: i for i, key in enumerate(self.keys)}
+        total_keys = [] if full else [k for k in every if k[3] == "production_t"]
+        self.total_index = {key: i for i, key in enumerate(total_keys)}
+        self.total_keys = total_keys
         self.values = np.zeros((n_periods, len(self.keys), reps))
-        self.shipped = np.zeros((n_periods, len(network.links), reps))
+        self.totals = np.zeros((len(total_keys), reps))
+        n_links = len(network.links)
+        self.shipped = np.zeros((n_periods if full else 1, n_links, reps))
         self.period = 0
 
     def put(self, key: SeriesKey, value: np.ndarray | float) -> None:
-        self.values[self.period, self.index[key]] = value
+        i = self.index.get(key)
+        if i is not None:
+            self.values[self.period, i] = value
+        else:
+            j = self.total_index.get(key)
+            if j is not None:
+                self.totals[j] += value
+
+    def ship(self, link: int, qty: np.ndarray) -> None:
+        self.shipped[self.period if self.full else 0, link] += qty
+
+    def shipped_totals(self) -> np.ndarray:
+        """t shipped per link over the horizon, shape (links, R)."""
+        return self.shipped.sum(axis=0) if self.full else self.shipped[0]
+
+    def production_totals(self) -> dict[SeriesKey, np.ndarray]:
+        """t made per producer output over the horizon, per replication."""
+        if self.full:
+            return {k: self.values[:, i].sum(axis=0) for k, i in self.index.items()
+                    if k[3] == "production_t"}
+        return {k: self.totals[i] for k, i in self.total_index.items()}
 
     def timeseries(self, network: Network, start: dt.date, step_days: int) -> pd.DataFrame:
         """Tidy long table: one row per period, series and replication."""
@@ -70,7 +109,7 @@ class Recorder:
         frame = keys.iloc[np.tile(np.repeat(np.arange(n_series), reps), n_periods)]
         frame = frame.reset_index(drop=True)
         frame.insert(0, "rep", np.tile(np.arange(reps), n_periods * n_series))
-        frame.insert(0, "date", [start + dt.timedelta(days=int(p) * step_days) for p in period])
+        frame.insert(0, "date", pd.Timestamp(start) + pd.to_timedelta(period * step_days, "D"))
         frame.insert(0, "day", period * step_days)
         frame.insert(0, "period", period)
         frame["value"] = self.values.reshape(-1)
@@ -80,7 +119,7 @@ class Recorder:
 
     def flows(self, network: Network) -> pd.DataFrame:
         """Shipments per link, summed over the horizon, per replication."""
-        totals = self.shipped.sum(axis=0)
+        totals = self.shipped_totals()
         rows = []
         for link in network.links:
             for rep in range(totals.shape[1]):

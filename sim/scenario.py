@@ -20,6 +20,7 @@ from . import yamlio
 from .errors import Problem, ScenarioError, Where, from_validation_error
 from .network import LinkSpec, Network, NodeSpec, NodeUnion, resolve_links
 from .shocks import Shock, ShockSpec
+from .uncertainty import Uncertainty
 from .spec import Name, Spec
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -78,6 +79,10 @@ class ScenarioSpec(Spec):
     seed: int = Field(0, ge=0, description="Master random seed.")
     network: NetworkBlock = Field(description="The network.")
     shocks: list[Shock] = Field([], description="Shocks to inject.")
+    replications: int = Field(1, ge=1, le=1_000_000, description="Replications of a Monte "
+                              "Carlo ensemble (`--reps` overrides it).")
+    uncertainty: Uncertainty = Field(Uncertainty(), description="Random inputs: outages, "
+                                     "transit times, demand noise.")
     outputs: Outputs = Field(Outputs(), description="Where results go.")
 
     @field_validator("step_days")
@@ -103,8 +108,8 @@ class Scenario:
     network: Network
     path: Path | None
     input_sha256: str
-    windows: tuple[tuple[float, float], ...]
-    """[start, end) of each shock, days from the start."""
+    windows: tuple[tuple[float, float] | None, ...]
+    """[start, end) of each shock, days from the start (None where drawn at random)."""
 
     @property
     def shocks(self) -> list[ShockSpec]:
@@ -166,6 +171,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     windows = tuple(s.window(spec.start, spec.horizon_days) for s in spec.shocks)
     problems += checks.check_network(network, located, [where for _, where in links])
     problems += checks.check_shocks(spec.shocks, windows, spec.horizon_days, network, doc)
+    problems += checks.check_uncertainty(spec.uncertainty, network, doc)
     if problems:
         raise ScenarioError(problems)
     return Scenario(spec, network, path, digest, windows)

@@ -1,28 +1,29 @@
-"""Deterministic shocks: what each selects, when it acts and what it changes.
+"""Shocks: what each selects, when it acts and what it changes.
 
-A shock is active on the half-open interval [start, end) in simulation days. Its SimPy process
-switches it on and off at those exact times; nodes see the change at their next review. While
-shocks are active, `Modifiers` holds their combined effect: capacity factors per node (overlapping
-losses multiply), the share of each link's orders that may pass export controls, the licence and
-detour days added to shipments, the day until which a closed route holds shipments, and demand
-factors per market.
+A shock is active on the half-open interval [start, end) in simulation days. Its start, its
+duration and its size (severity, fraction, factor, delays) may be numbers or distributions
+(`{dist: triangular, low: 30, mode: 60, high: 180}`); a distribution is drawn once per
+replication from the shock's own stream, so policies compared on the same replication see the
+same shock. The runtime (`modifiers.py`) switches shocks on and off at their exact days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import numpy as np
-import simpy
 from pydantic import Field, model_validator
 
-from .network import KINDS, MarketSpec, Mineral, Network, NodeSpec
-from .spec import Country, Day, Finite, Fraction, NonNegative, PositiveFraction, Spec
+from .network import Kind, Mineral, Network, NodeSpec
+from .randomness import AnyDistribution, Distribution, draws
+from .spec import Country, Day, Spec
 
 Stage = Literal["ore", "refined", "component"]
+Amount = float | AnyDistribution
+"""A number, or a distribution drawn once per replication."""
 
 
 class ShockSpec(Spec):
@@ -32,25 +33,36 @@ class ShockSpec(Spec):
     name: str | None = Field(
         None, description="A label for tables and charts (default: type and position)."
     )
-    start: Day = Field(
-        description="When it starts: ISO date (YYYY-MM-DD) or day from the scenario start."
+    start: Day | AnyDistribution = Field(
+        description="When it starts: ISO date (YYYY-MM-DD), day from the scenario start, or a "
+        "distribution of days."
     )
     end: Day | None = Field(
         None,
         description="When it ends (exclusive): ISO date or day. Give "
         "`end` or `duration_days`, or neither to last to the horizon.",
     )
-    duration_days: NonNegative | None = Field(None, description="How long it lasts, days.")
+    duration_days: Amount | None = Field(
+        None, description="How long it lasts, days (a number or a distribution)."
+    )
     source: str | None = Field(None, description="The real event or debate it represents.")
 
     @model_validator(mode="after")
     def _one_end(self) -> ShockSpec:
         if self.end is not None and self.duration_days is not None:
             raise ValueError("give either 'end' or 'duration_days', not both")
+        if isinstance(self.duration_days, float | int) and self.duration_days < 0:
+            raise ValueError(f"duration_days must be >= 0, got {self.duration_days:g}")
         return self
 
-    def window(self, start_date: dt.date, horizon_days: float) -> tuple[float, float]:
-        """[start, end) in days from the scenario start."""
+    @property
+    def is_random(self) -> bool:
+        return any(isinstance(getattr(self, f), Distribution) for f in type(self).model_fields)
+
+    def window(self, start_date: dt.date, horizon_days: float) -> tuple[float, float] | None:
+        """[start, end) in days from the scenario start; None when it is drawn at random."""
+        if isinstance(self.start, Distribution) or isinstance(self.duration_days, Distribution):
+            return None
         begin = to_day(self.start, start_date)
         if self.end is not None:
             return begin, to_day(self.end, start_date)
@@ -63,7 +75,7 @@ class Selector(Spec):
     """Chooses nodes: every criterion given must match; a list matches any of its entries."""
 
     nodes: tuple[str, ...] = Field((), description="Node names.")
-    kinds: tuple[Literal[KINDS], ...] = Field((), description="Node kinds.")  # type: ignore[valid-type]
+    kinds: tuple[Kind, ...] = Field((), description="Node kinds.")
     countries: tuple[Country, ...] = Field((), description="ISO alpha-2 country codes.")
     regions: tuple[str, ...] = Field((), description="Regions (states, provinces).")
     minerals: tuple[Mineral, ...] = Field((), description="Minerals the node makes or uses.")
@@ -99,7 +111,7 @@ class ExportBan(ShockSpec):
     country: Country = Field(description="Exporting country, ISO alpha-2.")
     mineral: Mineral = Field(description="Mineral whose exports are cut.")
     stage: Stage | None = Field(None, description="Only this stage (default: every stage).")
-    severity: Fraction = Field(
+    severity: Amount = Field(
         1.0,
         description="Share of normal (shock-free) export volume cut, "
         "[0-1]: each export link is capped at (1 - severity) x its "
@@ -111,7 +123,7 @@ class ExportBan(ShockSpec):
         (), description="Only exports to these countries (default: to every other country)."
     )
     exempt: tuple[Country, ...] = Field((), description="Destination countries exempted.")
-    licence_delay_days: NonNegative = Field(
+    licence_delay_days: Amount = Field(
         0.0, description="Days added to every export shipment that still passes (licence review)."
     )
 
@@ -134,7 +146,7 @@ class CapacityLoss(ShockSpec):
 
     type: Literal["capacity_loss"]
     select: Selector = Field(description="Which nodes.")
-    fraction: PositiveFraction = Field(description="Share of capacity lost, (0-1].")
+    fraction: Amount = Field(description="Share of capacity lost, (0-1].")
 
 
 class RouteClosure(ShockSpec):
@@ -147,7 +159,7 @@ class RouteClosure(ShockSpec):
         description="`wait`: shipments sent while it is closed leave when it reopens; "
         "`detour`: they take `detour_days` longer.",
     )
-    detour_days: NonNegative = Field(0.0, description="Days a detour adds (mode `detour`).")
+    detour_days: Amount = Field(0.0, description="Days a detour adds (mode `detour`).")
 
 
 class DemandShock(ShockSpec):
@@ -155,9 +167,7 @@ class DemandShock(ShockSpec):
 
     type: Literal["demand_shock"]
     select: Selector = Field(description="Which markets (kinds other than market are ignored).")
-    factor: Annotated[Finite, Field(ge=0)] = Field(
-        description="Demand multiplier, e.g. 1.3 for +30%."
-    )
+    factor: Amount = Field(description="Demand multiplier, e.g. 1.3 for +30%.")
 
 
 Shock = Annotated[
@@ -176,91 +186,78 @@ def shock_label(shock: ShockSpec, index: int) -> str:
     return shock.name or f"{shock.type}#{index + 1}"
 
 
-# ---------------------------------------------------------------------------------------------
-# Runtime
+# Bounds each number (or draw) must respect, by field.
+_BOUNDS = {"severity": (0.0, 1.0), "fraction": (0.0, 1.0), "factor": (0.0, np.inf),
+           "licence_delay_days": (0.0, np.inf), "detour_days": (0.0, np.inf),
+           "duration_days": (0.0, np.inf)}
 
 
-@dataclass
-class Modifiers:
-    """The combined effect of the shocks active now. Arrays are indexed by link position."""
-
-    network: Network
-    capacity: dict[str, float] = field(default_factory=dict)
-    demand: dict[str, float] = field(default_factory=dict)
-    link_pass: np.ndarray = field(init=False)
-    link_delay_days: np.ndarray = field(init=False)
-    link_hold_until: np.ndarray = field(init=False)
-    active: dict[int, ShockSpec] = field(default_factory=dict)
-    windows: dict[int, tuple[float, float]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.recompute()
-
-    def recompute(self) -> None:
-        net = self.network
-        n_links = len(net.links)
-        self.capacity = {name: 1.0 for name in net.nodes}
-        self.demand = {name: 1.0 for name in net.nodes}
-        self.link_pass = np.ones(n_links)
-        self.link_delay_days = np.zeros(n_links)
-        self.link_hold_until = np.full(n_links, -np.inf)
-        for index in sorted(self.active):
-            shock = self.active[index]
-            if isinstance(shock, CapacityLoss):
-                for name in shock.select.select(net):
-                    self.capacity[name] *= 1.0 - shock.fraction
-            elif isinstance(shock, DemandShock):
-                for name in shock.select.select(net):
-                    if isinstance(net.nodes[name], MarketSpec):
-                        self.demand[name] *= shock.factor
-            elif isinstance(shock, ExportBan):
-                for link in net.links:
-                    if shock.applies_to(net, link.index):
-                        self.link_pass[link.index] *= 1.0 - shock.severity
-                        self.link_delay_days[link.index] += shock.licence_delay_days
-            elif isinstance(shock, RouteClosure):
-                for link in net.links:
-                    if shock.chokepoint in link.chokepoints:
-                        if shock.mode == "detour":
-                            self.link_delay_days[link.index] += shock.detour_days
-                        else:
-                            end = self.windows[index][1]
-                            self.link_hold_until[link.index] = max(
-                                self.link_hold_until[link.index], end
-                            )
+def check_amounts(shock: ShockSpec) -> list[str]:
+    """Fixed numbers out of range (draws are clipped into range instead)."""
+    problems = []
+    for name, (low, high) in _BOUNDS.items():
+        value = getattr(shock, name, None)
+        if isinstance(value, float | int) and not low <= value <= high:
+            problems.append(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return problems
 
 
-def max_extra_delay_days(
-    shocks: Sequence[ShockSpec], windows: Sequence[tuple[float, float]], network: Network
-) -> np.ndarray:
+@dataclass(frozen=True)
+class ShockDraws:
+    """One shock's timing and size in each replication of a batch (arrays of shape (R,))."""
+
+    shock: ShockSpec
+    index: int
+    begin: np.ndarray
+    end: np.ndarray
+    size: np.ndarray
+    """severity (export_ban), fraction (capacity_loss), factor (demand_shock), else 0."""
+    delay: np.ndarray
+    """licence_delay_days (export_ban) or detour_days (route_closure), else 0."""
+
+
+def draw_shock(shock: ShockSpec, index: int, seed: int, reps: range, start_date: dt.date,
+               horizon_days: float) -> ShockDraws:
+    """Resolve every number or distribution of a shock for the replications `reps`."""
+
+    def value(field: str, default: float = 0.0) -> np.ndarray:
+        raw = getattr(shock, field, None)
+        if raw is None:
+            values = np.full(len(reps), default)
+        elif isinstance(raw, Distribution):
+            values = draws(seed, reps, f"shock:{index}:{field}", raw, 1)[:, 0]
+        elif isinstance(raw, dt.date):
+            values = np.full(len(reps), to_day(raw, start_date))
+        else:
+            values = np.full(len(reps), float(raw))
+        low, high = _BOUNDS.get(field, (-np.inf, np.inf))
+        return np.clip(values, low, high)
+
+    begin = value("start")
+    if shock.end is not None:
+        end = np.full(len(reps), to_day(shock.end, start_date))
+    elif shock.duration_days is not None:
+        end = begin + value("duration_days")
+    else:
+        end = np.full(len(reps), float(horizon_days))
+    size_field = {"export_ban": "severity", "capacity_loss": "fraction",
+                  "demand_shock": "factor"}.get(shock.type)
+    delay_field = {"export_ban": "licence_delay_days",
+                   "route_closure": "detour_days"}.get(shock.type)
+    size = value(size_field) if size_field else np.zeros(len(reps))
+    delay = value(delay_field) if delay_field else np.zeros(len(reps))
+    return ShockDraws(shock, index, begin, end, size, delay)
+
+
+def max_extra_delay_days(draws_: Sequence[ShockDraws], network: Network) -> np.ndarray:
     """Upper bound per link of the days shocks can add to a shipment (sizes transit buffers)."""
     extra = np.zeros(len(network.links))
-    for shock, (begin, end) in zip(shocks, windows, strict=True):
+    for d in draws_:
+        shock = d.shock
         for link in network.links:
             if isinstance(shock, ExportBan) and shock.applies_to(network, link.index):
-                extra[link.index] += shock.licence_delay_days
+                extra[link.index] += float(d.delay.max(initial=0.0))
             elif isinstance(shock, RouteClosure) and shock.chokepoint in link.chokepoints:
-                extra[link.index] += shock.detour_days if shock.mode == "detour" else end - begin
+                longest = d.delay if shock.mode == "detour" else d.end - d.begin
+                extra[link.index] += float(np.max(longest, initial=0.0))
     return extra
-
-
-def shock_process(
-    env: simpy.Environment,
-    index: int,
-    shock: ShockSpec,
-    window: tuple[float, float],
-    modifiers: Modifiers,
-    log: list[dict[str, Any]],
-) -> Generator[simpy.Event, None, None]:
-    """Switch one shock on at its start and off at its end (SimPy process)."""
-    begin, end = window
-    yield env.timeout(max(0.0, begin))
-    modifiers.active[index] = shock
-    modifiers.recompute()
-    log.append({"day": env.now, "shock": shock_label(shock, index), "event": "start"})
-    if end <= env.now or end == float("inf"):
-        return
-    yield env.timeout(end - env.now)
-    del modifiers.active[index]
-    modifiers.recompute()
-    log.append({"day": env.now, "shock": shock_label(shock, index), "event": "end"})

@@ -1,0 +1,100 @@
+"""The combined effect of the shocks active now, per replication, and the shock processes.
+
+Arrays have one entry per replication of the batch (link arrays: (links, R)). Overlapping
+capacity losses and demand factors multiply; export bans on one link multiply their passing
+shares and add their licence delays; detours add days; a closed route in `wait` mode holds
+shipments until it reopens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .network import MarketSpec, Network
+from .shocks import (
+    CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockDraws, shock_label,
+)
+from .uncertainty import RandomInputs
+
+
+class Modifiers:
+    """What active shocks and outages change, read by the node processes at each review."""
+
+    def __init__(self, network: Network, reps: int, shocks: Sequence[ShockDraws],
+                 randoms: RandomInputs):
+        self.network = network
+        self.reps = reps
+        self.shocks = list(shocks)
+        self.randoms = randoms
+        self.active = [np.zeros(reps, dtype=bool) for _ in shocks]
+        self.any_ban = False
+        self.recompute()
+
+    def recompute(self) -> None:
+        net, reps = self.network, self.reps
+        n_links = len(net.links)
+        self.capacity = {name: np.ones(reps) for name in net.nodes}
+        self.demand = {name: np.ones(reps) for name in net.nodes}
+        self.link_pass = np.ones((n_links, reps))
+        self.link_delay_days = np.zeros((n_links, reps))
+        self.link_hold_until = np.full((n_links, reps), -np.inf)
+        for d, active in zip(self.shocks, self.active, strict=True):
+            if not active.any():
+                continue
+            shock = d.shock
+            if isinstance(shock, CapacityLoss):
+                for name in shock.select.select(net):
+                    self.capacity[name] *= np.where(active, 1.0 - d.size, 1.0)
+            elif isinstance(shock, DemandShock):
+                for name in shock.select.select(net):
+                    if isinstance(net.nodes[name], MarketSpec):
+                        self.demand[name] *= np.where(active, d.size, 1.0)
+            elif isinstance(shock, ExportBan):
+                for link in net.links:
+                    if shock.applies_to(net, link.index):
+                        self.link_pass[link.index] *= np.where(active, 1.0 - d.size, 1.0)
+                        self.link_delay_days[link.index] += np.where(active, d.delay, 0.0)
+            elif isinstance(shock, RouteClosure):
+                for link in net.links:
+                    if shock.chokepoint in link.chokepoints:
+                        if shock.mode == "detour":
+                            self.link_delay_days[link.index] += np.where(active, d.delay, 0.0)
+                        else:
+                            self.link_hold_until[link.index] = np.maximum(
+                                self.link_hold_until[link.index],
+                                np.where(active, d.end, -np.inf))
+        self.any_ban = bool((self.link_pass < 1.0).any())
+
+    def capacity_at(self, name: str, day: float) -> np.ndarray:
+        """Capacity factor of a node now: shocks times random outages."""
+        factor = self.capacity[name]
+        for starts, ends, fraction in self.randoms.outages.get(name, ()):
+            down = ((starts <= day) & (day < ends)).any(axis=1)
+            factor = factor * np.where(down, 1.0 - fraction, 1.0)
+        return factor
+
+
+def shock_process(env: simpy.Environment, number: int, mods: Modifiers,
+                  log: list[dict[str, Any]]) -> Generator[simpy.Event, None, None]:
+    """Switch one shock on and off at each replication's start and end (SimPy process).
+
+    One event per distinct time: two for a shock whose timing is fixed.
+    """
+    d = mods.shocks[number]
+    label = shock_label(d.shock, d.index)
+    times = np.unique(np.concatenate([[0.0], d.begin, d.end]))
+    for time in times[times >= 0]:
+        if time > env.now:
+            yield env.timeout(time - env.now)
+        now = (d.begin <= env.now) & (env.now < d.end)
+        started, ended = now & ~mods.active[number], ~now & mods.active[number]
+        mods.active[number] = now
+        mods.recompute()
+        for event, mask in (("start", started), ("end", ended)):
+            if mask.any():
+                log.append({"day": float(env.now), "shock": label, "event": event,
+                            "replications": int(mask.sum())})
