@@ -20,33 +20,23 @@ TOLERANCE = 1e-9
 """Largest acceptable |residual| relative to the mineral's throughput."""
 
 
-def balance_table(state: State, initial: dict[str, np.ndarray]) -> pd.DataFrame:
+def balance_table(state: State, initial: dict[str, np.ndarray],
+                  reps: range | None = None) -> pd.DataFrame:
     """One row per mineral and replication with every term of the balance, t."""
-    rows = []
+    frames = []
     ledger = state.ledger
+    rep_ids = np.asarray(reps if reps is not None else range(state.reps))
     for mineral in state.network.minerals:
-        final = mineral_stock(state, mineral)
-        for rep in range(state.reps):
-            start, mined = float(initial[mineral][rep]), float(ledger.mined[mineral][rep])
-            losses = float(ledger.losses[mineral][rep])
-            uncollected = float(ledger.uncollected[mineral][rep])
-            end = float(final[rep])
-            residual = start + mined - end - losses - uncollected
-            scale = max(start + mined, 1e-12)
-            rows.append(
-                {
-                    "mineral": mineral,
-                    "rep": rep,
-                    "initial_stock_t": start,
-                    "mined_t": mined,
-                    "process_losses_t": losses,
-                    "uncollected_eol_t": uncollected,
-                    "final_stock_t": end,
-                    "residual_t": residual,
-                    "relative_residual": residual / scale,
-                }
-            )
-    return pd.DataFrame(rows)
+        start, mined = initial[mineral], ledger.mined[mineral]
+        losses, uncollected = ledger.losses[mineral], ledger.uncollected[mineral]
+        end = mineral_stock(state, mineral)
+        residual = start + mined - end - losses - uncollected
+        frames.append(pd.DataFrame({
+            "mineral": mineral, "rep": rep_ids, "initial_stock_t": start, "mined_t": mined,
+            "process_losses_t": losses, "uncollected_eol_t": uncollected,
+            "final_stock_t": end, "residual_t": residual,
+            "relative_residual": residual / np.maximum(start + mined, 1e-12)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 class MassBalanceError(AssertionError):

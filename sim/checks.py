@@ -25,7 +25,12 @@ from .network import (
     outputs,
 )
 from .shocks import (
-    CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockSpec, check_amounts,
+    CapacityLoss,
+    DemandShock,
+    ExportBan,
+    RouteClosure,
+    ShockSpec,
+    check_amounts,
 )
 from .uncertainty import Uncertainty
 from .yamlio import Document

@@ -10,8 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ScenarioError
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -45,7 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the mass-balance check (it is on by default)",
     )
-    run.add_argument("--quiet", action="store_true", help="print only where results went")
+    run.add_argument("--quiet", action="store_true",
+                     help="print only where results went (no summary, no progress bar)")
+    run.add_argument("--reps", type=_positive_int, default=None,
+                     help="replications (default: the scenario's `replications`, else 1)")
+    run.add_argument("--workers", type=_positive_int, default=None,
+                     help="local worker processes for replications (default: all cores)")
+    run.add_argument("--batch-size", type=_positive_int, default=None,
+                     help="replications per batch (default: sized to the workers and memory)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run replications on Dask: a scheduler address such as "
+                          "tcp://host:8786, or 'local' for a local Dask cluster "
+                          "(needs pip install 'sim[dask]')")
+    run.add_argument("--traces", action="store_true",
+                     help="also keep every replication's full time series (memory and disk "
+                          "grow with replications)")
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("file", type=Path, help="scenario YAML file")
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
@@ -91,9 +109,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from . import balance, engine, report, results, scenario, summary
+    from . import scenario
 
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
+    reps = args.reps or loaded.spec.replications
+    command = argv if argv is not None else sys.argv
+    if reps == 1 and args.scheduler is None:
+        return _run_single(args, loaded, command)
+    return _run_ensemble(args, loaded, reps, command)
+
+
+def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) -> int:
+    from . import balance, engine, report, results, summary
+
     result = engine.run(loaded)
     table = results.balance(result)
     if args.check_balance:
@@ -102,13 +130,35 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
         except balance.MassBalanceError as error:
             print(f"error: {error}; no results were written", file=sys.stderr)
             return EXIT_CHECK
-    folder = report.write_results(result, args.out, argv if argv is not None else sys.argv)
+    folder = report.write_results(result, args.out, command)
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
-    print(
-        f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
-        f"{result.n_periods} periods of {loaded.spec.step_days} days)"
-    )
+    print(f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
+          f"{result.n_periods} periods of {loaded.spec.step_days} days)")
+    return 0
+
+
+def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int,
+                  command: list[str]) -> int:
+    from . import balance, montecarlo, report, summary
+
+    options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
+    try:
+        ensemble = montecarlo.run_ensemble(
+            loaded, reps, workers=args.workers, batch_size=args.batch_size,
+            scheduler=args.scheduler, options=options, progress=not args.quiet)
+    except balance.MassBalanceError as error:
+        print(f"error: {error}; no results were written", file=sys.stderr)
+        return EXIT_CHECK
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    folder = report.write_ensemble(ensemble, args.out, command)
+    if not args.quiet:
+        print(summary.ensemble_text(ensemble))
+    print(f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
+          f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
+          f"{ensemble.batch_size})")
     return 0
 
 

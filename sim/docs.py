@@ -172,7 +172,8 @@ def _section(model: type[BaseModel], title: str) -> str:
 SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     (
         "The scenario",
-        [(S.ScenarioSpec, "Top level"), (S.NetworkBlock, "`network`"), (S.Outputs, "`outputs`")],
+        [(S.ScenarioSpec, "Top level"), (S.NetworkBlock, "`network`"),
+         (S.MetricOptions, "`metrics`"), (S.Outputs, "`outputs`")],
     ),
     (
         "Nodes (`kind:`)",

@@ -16,7 +16,12 @@ import simpy
 
 from .network import MarketSpec, Network
 from .shocks import (
-    CapacityLoss, DemandShock, ExportBan, RouteClosure, ShockDraws, shock_label,
+    CapacityLoss,
+    DemandShock,
+    ExportBan,
+    RouteClosure,
+    ShockDraws,
+    shock_label,
 )
 from .uncertainty import RandomInputs
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .modifiers import Modifiers
 from .network import (
     Commodity,
     Link,
@@ -33,7 +34,6 @@ from .network import (
     transit_periods,
 )
 from .recorder import Recorder
-from .modifiers import Modifiers
 from .state import State
 
 
@@ -321,7 +321,7 @@ def market(
         # Days of cover (DESIGN.md section 6): (on hand + in transit) / expected daily use.
         rec.put((*key, "cover_days"), np.divide(on_hand + inbound, use_tpd,
                                                 out=np.full(state.reps, np.inf),
-                                                where=use_tpd > 0))
+                                                where=use_tpd > 1e-12))
 
 
 def release(

@@ -23,9 +23,10 @@ import pandas as pd
 import simpy
 import yaml
 
-from . import __version__
+from . import __version__, metrics
 from . import results as R
 from .engine import RunResult
+from .montecarlo import Ensemble
 
 FILES = {
     "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
@@ -35,6 +36,15 @@ FILES = {
     "flows.csv": "per link: tonnes shipped over the horizon",
     "balance.csv": "per mineral: the mass-balance terms and residual",
     "events.csv": "when each shock started and ended",
+    "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
+}
+ENSEMBLE_FILES = {
+    "scenario.resolved.yaml": FILES["scenario.resolved.yaml"],
+    "provenance.json": "seed, replications, executor, workers, versions, input hash, wall time",
+    "metrics.csv": "risk metrics per replication (tidy: one row per replication and metric)",
+    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
+    "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
+    "balance.csv": "per mineral: the worst mass-balance residual over all replications",
 }
 
 
@@ -98,10 +108,43 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
         "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
         "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
         "events.csv": lambda p: R.events(result).to_csv(p, index=False),
+        "metrics.csv": lambda p: metrics.compute(result, result.scenario.spec.metrics)
+        .tidy().to_csv(p, index=False),
     }
     if result.scenario.spec.outputs.timeseries:
         writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
     return write_atomically(target, writers)
+
+
+def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
+    """Write an ensemble's tables to `root/<name>/`, atomically; return that folder."""
+    scenario = ensemble.scenario
+    info = {
+        "scenario": scenario.spec.name,
+        "scenario_file": str(scenario.path) if scenario.path else None,
+        "input_sha256": scenario.input_sha256, "seed": scenario.spec.seed,
+        "replications": ensemble.reps, "executor": ensemble.executor,
+        "workers": ensemble.workers, "batch_size": ensemble.batch_size,
+        "horizon_days": scenario.spec.horizon_days, "step_days": scenario.spec.step_days,
+        "wall_seconds": round(ensemble.wall_seconds, 3),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "package_version": __version__, "python": platform.python_version(),
+        "numpy": np.__version__, "pandas": pd.__version__, "simpy": simpy.__version__,
+        "command": argv if argv is not None else sys.argv,
+    }
+    doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    writers: dict[str, Callable[[Path], object]] = {
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "metrics.csv": lambda p: ensemble.runs.to_csv(p, index=False),
+        "summary.csv": lambda p: ensemble.summary.to_csv(p, index=False),
+        "bands.csv": lambda p: ensemble.bands.to_csv(p, index=False),
+        "balance.csv": lambda p: ensemble.balance.to_csv(p, index=False),
+    }
+    if ensemble.traces is not None:
+        writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
+    return write_atomically(root / scenario.spec.results_name, writers)
 
 
 def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:

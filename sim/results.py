@@ -61,7 +61,7 @@ def market_summary(result: RunResult) -> pd.DataFrame:
 
 
 def balance(result: RunResult) -> pd.DataFrame:
-    return balance_table(result.state, result.initial_stock)
+    return balance_table(result.state, result.initial_stock, result.reps)
 
 
 def timeseries(result: RunResult) -> pd.DataFrame:

@@ -20,8 +20,8 @@ from . import yamlio
 from .errors import Problem, ScenarioError, Where, from_validation_error
 from .network import LinkSpec, Network, NodeSpec, NodeUnion, resolve_links
 from .shocks import Shock, ShockSpec
+from .spec import Country, Name, Spec
 from .uncertainty import Uncertainty
-from .spec import Name, Spec
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -63,6 +63,17 @@ class Outputs(Spec):
     timeseries: bool = Field(True, description="Write the per-period time series table.")
 
 
+class MetricOptions(Spec):
+    """How risk metrics are computed."""
+
+    fill_threshold: float = Field(0.99, gt=0, le=1, description="Fill rate below which a "
+                                  "review counts as short (TTS, TTR).")
+    settle_days: float = Field(28.0, ge=0, description="Days the fill rate must stay at or "
+                               "above the threshold to count as recovered (TTR).")
+    share_from: tuple[Country, ...] = Field(("CN",), description="Countries whose share of "
+                                            "each consuming country's supply is reported.")
+
+
 class ScenarioSpec(Spec):
     """A scenario file."""
 
@@ -83,6 +94,8 @@ class ScenarioSpec(Spec):
                               "Carlo ensemble (`--reps` overrides it).")
     uncertainty: Uncertainty = Field(Uncertainty(), description="Random inputs: outages, "
                                      "transit times, demand noise.")
+    metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are "
+                                   "computed.")
     outputs: Outputs = Field(Outputs(), description="Where results go.")
 
     @field_validator("step_days")

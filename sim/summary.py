@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from .engine import RunResult
+from .montecarlo import Ensemble
 
 
 def text(result: RunResult, markets: pd.DataFrame, balance: pd.DataFrame) -> str:
@@ -48,4 +49,36 @@ def text(result: RunResult, markets: pd.DataFrame, balance: pd.DataFrame) -> str
             }
         ).to_string(index=False)
     )
+    return "\n".join(lines)
+
+
+def ensemble_text(ensemble: Ensemble) -> str:
+    """Per market: the odds and the tail of shortfall; per shock: time to survive and recover."""
+    spec, summary = ensemble.scenario.spec, ensemble.summary
+    lines = [f"scenario {spec.name}: {ensemble.reps} replications, {spec.horizon_days} days, "
+             f"seed {spec.seed}, {len(spec.shocks)} shock(s)", ""]
+
+    def pick(metric: str) -> pd.DataFrame:
+        return summary[summary["metric"] == metric].set_index("market")
+
+    fill, short, anyshort = pick("fill_rate"), pick("shortfall_units"), pick("any_shortfall")
+    table = pd.DataFrame({
+        "fill rate (mean)": fill["mean"].map("{:.1%}".format),
+        "P(shortfall)": anyshort["mean"].map("{:.0%}".format),
+        "shortfall mean": short["mean"].map("{:,.0f}".format),
+        "P95": short["p95"].map("{:,.0f}".format),
+        "CVaR95": short["cvar95"].map("{:,.0f}".format),
+        "unit": short["unit"],
+    })
+    lines.append(table.to_string())
+    timing = summary[summary["metric"].isin(["tts_days", "ttr_days"])]
+    if not timing.empty:
+        lines.append("")
+        wide = timing.pivot_table(index=["market", "shock"], columns="metric", values="p50",
+                                  aggfunc="first")
+        lines.append("median days (inf: not within the horizon):")
+        lines.append(wide.rename(columns={"tts_days": "time to survive",
+                                          "ttr_days": "time to recover"}).to_string())
+    worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
+    lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
     return "\n".join(lines)

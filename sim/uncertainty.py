@@ -102,17 +102,18 @@ def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, per
         for link in rule.links.select(network):
             inputs.transit[link.index] = np.maximum(
                 draws(seed, reps, f"transit:{link.label}", rule.transit_days, periods), 0.0)
-    for rule in spec.demand:
-        for name in rule.select.select(network):
+    for number, noise in enumerate(spec.demand):
+        for name in noise.select.select(network):
             if network.nodes[name].kind == "market":
-                factor = np.maximum(draws(seed, reps, f"demand:{name}", rule.factor, periods), 0.0)
+                stream = f"demand:{number}:{name}"
+                factor = np.maximum(draws(seed, reps, stream, noise.factor, periods), 0.0)
                 inputs.demand[name] = inputs.demand.get(name, 1.0) * factor
-    for number, rule in enumerate(spec.outages):
-        for name in rule.select.select(network):
+    for number, outage in enumerate(spec.outages):
+        for name in outage.select.select(network):
             if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
-                starts, ends = _outage_times(rule, seed, reps, f"outage:{number}:{name}",
+                starts, ends = _outage_times(outage, seed, reps, f"outage:{number}:{name}",
                                              horizon_days)
-                inputs.outages.setdefault(name, []).append((starts, ends, rule.fraction))
+                inputs.outages.setdefault(name, []).append((starts, ends, outage.fraction))
     return inputs
 
 

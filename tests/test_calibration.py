@@ -1,0 +1,150 @@
+"""Calibration of the built-in network (sim/data/india_japan_2024.yaml) against 2024 data.
+
+A one-year run of scenarios/baseline.yaml without shocks must reproduce, from the simulated
+flows (tonnes shipped out of each country's mines and refineries, not the input capacities):
+
+- mine production shares by country: USGS Mineral Commodity Summaries 2026, revised 2024
+  values ("World Mine Production and Reserves" tables);
+- refining shares by country: IEA Critical Minerals Dataset, May-2025 edition, base year 2024
+  ("Total supply for key minerals", base case);
+- gallium, whose USGS table is primary low-purity production: the same USGS shares for both the
+  feed ("mine") and the primary-refinery stages;
+
+each within 2 percentage points, with world mine output within 1% of the USGS world total, and
+every market fully served (fill rate >= 99%). Figures are copied from
+shared/reference/minerals-reference.csv; countries the network does not model separately are in
+the rest-of-world aggregate XW, which takes the world total (rounded by USGS) less the modelled
+countries, as the network does.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim import engine, results, scenario
+from tests.conftest import ROOT
+
+TOLERANCE_PP = 2.0
+DAYS = 364
+
+# USGS MCS2026, revised 2024 (t contained; rare earths t REO; gallium t Ga primary low-purity).
+USGS_WORLD = {
+    "rare_earths": 380_000,
+    "lithium": 222_000,  # world excluding the US (withheld)
+    "cobalt": 302_000,
+    "nickel": 3_710_000,
+    "graphite": 1_550_000,  # natural graphite
+    "gallium": 848,
+}
+USGS_MINE = {
+    "rare_earths": {"CN": 270_000, "US": 45_500, "AU": 29_000, "MM": 27_000, "IN": 2_900},
+    "lithium": {"AU": 82_700, "CL": 48_900, "CN": 41_400, "AR": 13_800},
+    "cobalt": {"CD": 226_000, "ID": 35_000},
+    "nickel": {"ID": 2_310_000, "AU": 98_000},
+    "graphite": {"CN": 1_270_000, "MG": 85_000, "MZ": 39_000, "IN": 17_600},
+    "gallium": {"CN": 839, "JP": 3},
+}
+
+# IEA Critical Minerals Dataset (May 2025), 2024 refined output, kt. Magnet rare earths (Nd, Pr,
+# Dy, Tb) for rare_earths; battery-grade graphite for graphite. Nickel: the stated world total
+# (3,483.7 kt) is used because the country rows sum to 3,596.8 kt (Canada appears twice).
+IEA_REFINING = {
+    "rare_earths": ({"CN": 73.76, "MY": 3.63, "US": 0.96}, 80.81),
+    "lithium": ({"CN": 169.68, "CL": 49.27, "AR": 13.18, "AU": 4.33}, 241.61),
+    "cobalt": ({"CN": 196.14, "FI": 20.12, "JP": 5.65}, 250.14),
+    "nickel": ({"ID": 1493.2, "CN": 1091.08, "AU": 80.0}, 3483.7),
+    "graphite": ({"CN": 1794.82, "JP": 44.97}, 1875.25),
+    "gallium": ({"CN": 839, "JP": 3}, 848),  # USGS primary low-purity production
+}
+# India's IREL units are inside the IEA rest of world; the network shows them as IN.
+SPLIT_OUT_OF_XW = {("rare_earths", "IN"): 2_900 / 380_000 * 100}
+
+# Nodes that are not mines or refineries in the sense of the sources (see the network notes):
+# synthetic graphite precursor, and natural graphite processed for non-battery uses.
+NOT_CALIBRATED = {
+    "cn_synthetic_graphite", "jp_synthetic_graphite",
+    "cn_graphite_processing", "xw_graphite_processing",
+}
+
+
+def reference_shares(stage: str) -> dict[str, dict[str, float]]:
+    """Per mineral: country -> % of world, with the remainder in XW."""
+    out: dict[str, dict[str, float]] = {}
+    for mineral in USGS_WORLD:
+        if stage == "mine":
+            world = USGS_WORLD[mineral]
+            shares = {c: t / world * 100 for c, t in USGS_MINE[mineral].items()}
+        else:
+            countries, world = IEA_REFINING[mineral]
+            shares = {c: t / world * 100 for c, t in countries.items()}
+            for (m, c), pct in SPLIT_OUT_OF_XW.items():
+                if m == mineral:
+                    shares[c] = pct
+        shares["XW"] = 100.0 - sum(shares.values())
+        out[mineral] = shares
+    return out
+
+
+@pytest.fixture(scope="module")
+def run() -> engine.RunResult:
+    loaded = scenario.load(ROOT / "scenarios" / "baseline.yaml", horizon_days=DAYS)
+    assert not loaded.shocks, "the calibration run has no shocks"
+    return engine.run(loaded)
+
+
+def simulated(run: engine.RunResult, kind: str) -> pd.DataFrame:
+    """Tonnes shipped out of the nodes of one kind, per mineral and supplier country."""
+    flows = results.flows(run)
+    flows = flows[flows["rep"] == 0]
+    kinds = {name: node.kind for name, node in run.scenario.network.nodes.items()}
+    mask = flows["supplier"].map(kinds).eq(kind) & ~flows["supplier"].isin(NOT_CALIBRATED)
+    return flows[mask].groupby(["mineral", "supplier_country"])["shipped_t"].sum()
+
+
+def share_table(run: engine.RunResult, kind: str) -> pd.DataFrame:
+    stage = "mine" if kind == "mine" else "refining"
+    tonnes = simulated(run, kind)
+    rows = []
+    for mineral, ref in reference_shares(stage).items():
+        total = tonnes.loc[mineral].sum()
+        for country, ref_pct in ref.items():
+            sim_pct = float(tonnes.loc[mineral].get(country, 0.0)) / total * 100
+            rows.append({"mineral": mineral, "stage": stage, "country": country,
+                         "reference_pct": ref_pct, "simulated_pct": sim_pct,
+                         "error_pp": sim_pct - ref_pct})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("kind", ["mine", "refinery"])
+def test_country_shares_match_usgs_and_iea(run: engine.RunResult, kind: str) -> None:
+    table = share_table(run, kind)
+    bad = table[table["error_pp"].abs() > TOLERANCE_PP]
+    assert bad.empty, f"shares off by more than {TOLERANCE_PP} pp:\n{bad.to_string()}"
+
+
+def test_every_modelled_country_is_in_the_reference(run: engine.RunResult) -> None:
+    """A producing country the reference does not list would escape the share check."""
+    for kind, stage in (("mine", "mine"), ("refinery", "refining")):
+        tonnes = simulated(run, kind)
+        ref = reference_shares(stage)
+        for mineral, country in tonnes.index:
+            assert country in ref[mineral], f"{kind} {mineral} {country} has no reference share"
+
+
+def test_world_mine_output_matches_usgs(run: engine.RunResult) -> None:
+    tonnes = simulated(run, "mine").groupby(level=0).sum() * 365 / DAYS
+    for mineral, world in USGS_WORLD.items():
+        assert tonnes[mineral] == pytest.approx(world, rel=0.01), mineral
+
+
+def test_every_market_is_served(run: engine.RunResult) -> None:
+    markets = results.market_summary(run)
+    short = markets[markets["fill_rate"] < 0.99]
+    assert short.empty, f"markets not served in the baseline:\n{short.to_string()}"
+
+
+def test_mass_balance_closes(run: engine.RunResult) -> None:
+    from sim import balance
+
+    balance.check(results.balance(run))
