@@ -80,6 +80,11 @@ def order_plans(network: Network, node: NodeSpec, step_days: int) -> list[OrderP
     return plans
 
 
+def fill_ratio(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Share of each order that can be filled: 1 when there is enough, else pro rata."""
+    return np.divide(available, asked, out=np.ones_like(asked), where=asked > available)
+
+
 def add_up(arrays: list[np.ndarray], reps: int) -> np.ndarray:
     """Sum arrays in a fixed order, so that a replication's result does not depend on how many
     replications share the batch (numpy's pairwise summation along a contiguous axis would)."""
@@ -231,7 +236,7 @@ def fill_orders(
         asked = [_allowed(state, mods, link) for link in links]
         total = add_up(asked, state.reps)
         stock = state.stock[node.name][commodity]
-        ratio = np.where(total > stock, stock / np.where(total > 0, total, 1.0), 1.0)
+        ratio = fill_ratio(stock, total)
         for link, qty in zip(links, asked, strict=True):
             shipper.ship(link, qty * ratio, period, day)
         stock -= total * ratio
@@ -347,7 +352,7 @@ def release(
         if pile.max_release_tpd is None
         else np.minimum(stock, pile.max_release_tpd * state.step_days)
     )
-    ratio = np.where(total > limit, limit / np.where(total > 0, total, 1.0), 1.0)
+    ratio = fill_ratio(limit, total)
     for link, ask in zip(links, asks, strict=True):
         shipper.ship(link, ask * ratio, period, day)
     stock -= total * ratio
