@@ -246,7 +246,7 @@ def cvar(values: np.ndarray, level: float = 0.95) -> float:
     """Conditional value at risk: the mean of the worst (1 - level) share of outcomes (at least
     one), higher being worse."""
     ordered = np.sort(np.asarray(values, dtype=float))
-    tail = max(1, math.ceil(len(ordered) * (1.0 - level)))
+    tail = max(1, math.ceil(len(ordered) * (1.0 - level) - 1e-9))
     return float(ordered[-tail:].mean())
 
 
@@ -273,9 +273,9 @@ def paired_delta(policy: Sequence[float] | np.ndarray,
 
     Pairs with an infinite or NaN side are dropped (`pairs` says how many were used).
     """
-    diff = np.asarray(policy, dtype=float) - np.asarray(baseline, dtype=float)
-    same_inf = np.asarray(policy) == np.asarray(baseline)
-    diff = np.where(same_inf, 0.0, diff)
+    left, right = np.asarray(policy, dtype=float), np.asarray(baseline, dtype=float)
+    diff = np.zeros(np.broadcast(left, right).shape)
+    np.subtract(left, right, out=diff, where=left != right)  # inf == inf counts as no change
     diff = diff[np.isfinite(diff)]
     n = len(diff)
     if n == 0:

@@ -216,7 +216,11 @@ def _progress(total: int, enabled: bool) -> tqdm:
 
 def _combine(scenario: Scenario, reps: int, batches: list[BatchOutput], options: Options,
              wall: float, executor: str, workers: int, batch_size: int) -> Ensemble:
-    runs = pd.concat([b.metrics.tidy() for b in batches], ignore_index=True)
+    keys = batches[0].metrics.keys
+    assert all(b.metrics.keys.equals(keys) for b in batches), "batches computed other metrics"
+    table = metrics.MetricTable(keys, np.concatenate([b.metrics.values for b in batches], axis=1),
+                                range(reps))
+    runs = table.tidy()
     worst: dict[str, float] = {}
     for b in batches:
         for mineral, value in b.worst_residual.items():

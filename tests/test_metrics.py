@@ -1,0 +1,112 @@
+"""Metric definitions on cases computed by hand (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import engine, metrics, scenario
+from tests.conftest import chain
+
+
+def test_fill_rate_is_one_without_demand() -> None:
+    np.testing.assert_array_equal(metrics.fill_rate(np.array([0.0, 5.0]), np.array([0.0, 10.0])),
+                                  [1.0, 0.5])
+
+
+def test_time_to_survive_and_recover_by_hand() -> None:
+    """Weekly reviews; a shock from day 10 to day 40. Fill rate drops below 0.99 at the review
+    of day 21 and is back for good from day 42: TTS = 21 - 10 = 11 days, and with a 14-day
+    settling window TTR = 42 - 10 = 32 days. A second replication never drops (TTS = inf) and
+    is fine at the first review after the end (day 42)."""
+    days = np.arange(10) * 7.0  # 0, 7, ..., 63
+    fill = np.ones((10, 2))
+    fill[3:6, 0] = [0.5, 0.9, 0.995]  # days 21, 28, 35 (0.995 is above the threshold)
+    fill[4, 0] = 0.9
+    onset, end = np.array([10.0, 10.0]), np.array([40.0, 40.0])
+    tts = metrics.time_to_survive(fill, days, onset, 0.99)
+    np.testing.assert_array_equal(tts, [11.0, np.inf])
+    ttr = metrics.time_to_recover(fill, days, onset, end, 0.99, settle_reviews=2)
+    np.testing.assert_array_equal(ttr, [32.0, 32.0])
+
+
+def test_time_to_recover_is_infinite_when_not_seen() -> None:
+    days = np.arange(5) * 7.0
+    fill = np.full((5, 1), 0.5)
+    ttr = metrics.time_to_recover(fill, days, np.array([0.0]), np.array([7.0]), 0.99, 1)
+    assert ttr[0] == math.inf
+
+
+def test_concentration_by_hand() -> None:
+    hhi, cr3 = metrics.concentration(np.array([[0.5], [0.3], [0.1], [0.1]]))
+    assert hhi[0] == pytest.approx(0.25 + 0.09 + 0.01 + 0.01)
+    assert cr3[0] == pytest.approx(0.9)
+
+
+def test_cvar_is_the_mean_of_the_worst_five_percent() -> None:
+    assert metrics.cvar(np.arange(1.0, 101.0), 0.95) == pytest.approx((96 + 97 + 98 + 99 + 100)
+                                                                      / 5)
+    assert metrics.cvar(np.array([3.0]), 0.95) == 3.0
+
+
+def test_paired_delta_with_t_interval() -> None:
+    """Differences 1, 2, 3, 4, 5: mean 3, sd sqrt(2.5), t(4) = 2.776,
+    half-width = 2.776 x 1.5811 / sqrt(5) = 1.963."""
+    base = np.zeros(5)
+    out = metrics.paired_delta(base + np.arange(1.0, 6.0), base)
+    assert out["delta"] == pytest.approx(3.0)
+    assert out["ci_high"] - out["delta"] == pytest.approx(2.776 * math.sqrt(2.5) / math.sqrt(5))
+    assert out["pairs"] == 5
+    same = metrics.paired_delta(np.array([np.inf, 2.0]), np.array([np.inf, 2.0]))
+    assert same["delta"] == 0.0 and same["ci_low"] == 0.0 and same["ci_high"] == 0.0
+
+
+def test_t_quantiles_match_the_tables() -> None:
+    assert metrics.t95(1) == 12.706
+    assert metrics.t95(40) == pytest.approx(2.021, abs=0.002)
+    assert metrics.t95(120) == pytest.approx(1.980, abs=0.002)
+
+
+def _metric(table: metrics.MetricTable, name: str, **key: str) -> np.ndarray:
+    mask = table.keys["metric"] == name
+    for column, value in key.items():
+        mask &= table.keys[column] == value
+    assert mask.sum() == 1, f"{name} {key}: {mask.sum()} rows"
+    return table.values[int(np.flatnonzero(mask)[0])]
+
+
+def test_run_metrics_for_the_hand_checked_ban() -> None:
+    """The ban of test_handchecked (from day 5; first shortfall on day 17): TTS = 12 days,
+    never recovered within 40 days; 23 days x 100 vehicles short; JP's refined lithium all
+    comes from CN until the ban, so its import reliance and share from CN are 1."""
+    ban = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}
+    result = engine.run(scenario.from_dict(chain(horizon_days=40, shocks=[ban])))
+    table = metrics.compute(result)
+    assert _metric(table, "tts_days", market="ev")[0] == 12.0
+    assert _metric(table, "ttr_days", market="ev")[0] == math.inf
+    assert _metric(table, "shortfall_units", market="ev")[0] == pytest.approx(2300.0)
+    assert _metric(table, "shortfall_t", market="ev", mineral="lithium")[0] == pytest.approx(23.0)
+    assert _metric(table, "first_shortfall_day", market="ev")[0] == 17.0
+    assert _metric(table, "any_shortfall", market="ev")[0] == 1.0
+    assert _metric(table, "min_cover_days", market="ev")[0] == pytest.approx(0.0)
+    where = {"country": "JP", "mineral": "lithium", "stage": "refined"}
+    assert _metric(table, "import_reliance", **where)[0] == 1.0
+    assert _metric(table, "share_from", partner="CN", **where)[0] == 1.0
+    assert _metric(table, "sourcing_hhi", **where)[0] == 1.0
+
+
+def test_world_concentration_from_simulated_production() -> None:
+    """Two mines (AU 70%, CL 30% of the refinery's ore): world ore HHI = 0.49 + 0.09."""
+    data = chain(horizon_days=28)
+    data["network"]["nodes"].append({"name": "cl_mine", "kind": "mine", "country": "CL",
+                                     "mineral": "lithium", "capacity_tpa": 1e6,
+                                     "cover_days": 0})
+    data["network"]["links"][0]["share"] = 0.7
+    data["network"]["links"].append({"from": "cl_mine", "to": "refinery", "share": 0.3,
+                                     "transit_days": 1})
+    table = metrics.compute(engine.run(scenario.from_dict(data)))
+    hhi = _metric(table, "world_hhi", mineral="lithium", stage="ore")[0]
+    assert hhi == pytest.approx(0.58)
+    assert _metric(table, "world_cr3", mineral="lithium", stage="refined")[0] == 1.0
