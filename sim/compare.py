@@ -23,7 +23,7 @@ def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
                          f"{variant.scenario.spec.seed} vs {baseline.scenario.spec.seed})")
     joined = variant.runs.merge(baseline.runs, on=[*KEY_COLUMNS, "rep"],
                                 suffixes=("_variant", "_baseline"))
-    rows = []
+    rows: list[dict[str, object]] = []
     for key, group in joined.groupby(KEY_COLUMNS, sort=False):
         delta = paired_delta(group["value_variant"].to_numpy(), group["value_baseline"].to_numpy())
         rows.append({**dict(zip(KEY_COLUMNS, key, strict=True)),
