@@ -87,7 +87,7 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
     network = state.network
     plans = {name: P.order_plans(network, node, state.step_days)
              for name, node in network.nodes.items()}
-    shipper = P.Shipper(state, mods, recorder, randoms.transit)
+    shipper = P.Shipper(state, mods, recorder, randoms)
     producers = [n for n in network.nodes.values() if isinstance(n, Producer)]
     suppliers = [n for n in network.nodes.values() if not isinstance(n, StockpileSpec)]
     markets = [n for n in network.nodes.values() if isinstance(n, MarketSpec)]
@@ -109,6 +109,9 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
                      None if noise is None else noise[:, period])
         releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
                      for pile in piles}
+        shipper.dispatch(period, day)
+        for market in markets:
+            P.record_cover(state, market, mods, recorder)
         for name, buyer in network.nodes.items():
             P.place_orders(state, buyer, plans[name], mods, releasing.get(name))
         for name, commodity, key in stock_keys:

@@ -37,6 +37,7 @@ class Modifiers:
         self.randoms = randoms
         self.active = [np.zeros(reps, dtype=bool) for _ in shocks]
         self.any_ban = False
+        self.any_delay = False
         self.recompute()
 
     def recompute(self) -> None:
@@ -73,6 +74,8 @@ class Modifiers:
                                 self.link_hold_until[link.index],
                                 np.where(active, d.end, -np.inf))
         self.any_ban = bool((self.link_pass < 1.0).any())
+        self.any_delay = bool((self.link_delay_days > 0).any()
+                              or np.isfinite(self.link_hold_until).any())
 
     def capacity_at(self, name: str, day: float) -> np.ndarray:
         """Capacity factor of a node now: shocks times random outages."""

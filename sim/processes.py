@@ -35,6 +35,7 @@ from .network import (
 )
 from .recorder import Recorder
 from .state import State
+from .uncertainty import RandomInputs
 
 
 @dataclass(frozen=True)
@@ -95,42 +96,55 @@ def add_up(arrays: list[np.ndarray], reps: int) -> np.ndarray:
 
 
 class Shipper:
-    """Puts shipments on links: into the transit ring at their arrival review."""
+    """Collects what each link carries during a review and ships it all at the review's end,
+    into the transit ring at each shipment's arrival review."""
 
     def __init__(self, state: State, modifiers: Modifiers, recorder: Recorder,
-                 transit: dict[int, np.ndarray]):
+                 randoms: RandomInputs):
         self.state = state
         self.mods = modifiers
         self.rec = recorder
-        self.transit = transit
-        self.columns = np.arange(state.reps)
+        self.randoms = randoms
+        network = state.network
+        self.nominal = np.array([link.transit_days for link in network.links])
+        self.links = np.arange(len(network.links))[:, None]
+        self.columns = np.arange(state.reps)[None, :]
+        self.static_reviews = np.array([transit_periods(d, state.step_days)
+                                        for d in self.nominal], dtype=np.intp)
 
-    def ship(self, link: Link, qty: np.ndarray, period: int, day: float) -> None:
-        i, step = link.index, self.state.step_days
-        drawn = self.transit.get(i)
-        base = link.transit_days if drawn is None else drawn[:, period]
-        delay = (base + self.mods.link_delay_days[i]
-                 + np.maximum(self.mods.link_hold_until[i] - day, 0.0))
-        reviews = np.maximum(np.ceil(delay / step - 1e-9), 1).astype(np.int64)
-        ring = self.state.rings[i]
-        first = reviews[0]
-        if (reviews == first).all():
-            ring[(period + first) % len(ring)] += qty
+    def ship(self, link: Link, qty: np.ndarray) -> None:
+        """Hand `qty` (t per replication) to `link` for shipping at the end of this review."""
+        self.state.outgoing[link.index] += qty
+
+    def dispatch(self, period: int, day: float) -> None:
+        """Put this review's shipments in transit: usable at the first review at or after
+        arrival (transit + licence and detour days + any wait for a closed route)."""
+        state, mods = self.state, self.mods
+        qty = state.outgoing
+        depth = state.ring.shape[0]
+        random_transit = self.randoms.transit_links.size > 0
+        if not random_transit and not mods.any_delay:
+            state.ring[(period + self.static_reviews) % depth, self.links[:, 0]] += qty
         else:
-            ring[(period + reviews) % len(ring), self.columns] += qty
-        self.state.in_transit[i] += qty
-        self.rec.ship(i, qty)
+            delay = np.broadcast_to(self.nominal[:, None], qty.shape).copy()
+            if random_transit:
+                delay[self.randoms.transit_links] = self.randoms.transit[period]
+            if mods.any_delay:
+                delay += mods.link_delay_days + np.maximum(mods.link_hold_until - day, 0.0)
+            reviews = np.maximum(np.ceil(delay / state.step_days - 1e-9), 1).astype(np.intp)
+            state.ring[(period + reviews) % depth, self.links, self.columns] += qty
+        state.in_transit += qty
+        self.rec.ship_all(qty)
+        qty[:] = 0.0
 
 
 def receive(state: State, period: int) -> None:
     """Move the shipments due at this review from transit into the buyers' stocks."""
-    for link in state.network.links:
-        ring = state.rings[link.index]
-        slot = period % len(ring)
-        arriving = ring[slot]
-        state.stock[link.buyer][link.commodity] += arriving
-        state.in_transit[link.index] -= arriving
-        ring[slot] = 0.0
+    slot = period % state.ring.shape[0]
+    arriving = state.ring[slot]
+    np.add.at(state.stocks, state.buyer_slot, arriving)  # in link order, per replication
+    state.in_transit -= arriving
+    arriving[:] = 0.0
 
 
 def _allowed(state: State, mods: Modifiers, link: Link) -> np.ndarray:
@@ -238,7 +252,7 @@ def fill_orders(
         stock = state.stock[node.name][commodity]
         ratio = fill_ratio(stock, total)
         for link, qty in zip(links, asked, strict=True):
-            shipper.ship(link, qty * ratio, period, day)
+            shipper.ship(link, qty * ratio)
         stock -= total * ratio
         np.maximum(stock, 0.0, out=stock)  # rounding only: ratio makes the sum <= stock
         state.unfilled[node.name][commodity] = total * (1.0 - ratio)
@@ -310,7 +324,7 @@ def market(
         state.ledger.uncollected[mineral] += eol - collected
         for link in state.network.out_links[name]:
             if link.mineral == mineral:
-                shipper.ship(link, collected * link.share, period, day)
+                shipper.ship(link, collected * link.share)
         key = (name, mineral, "component")
         rec.put((*key, "demand_t"), new_demand * t_per_unit)
         rec.put((*key, "delivered_t"), used)
@@ -320,13 +334,21 @@ def market(
         in_use = state.in_use_total[name][mineral]
         in_use += used - eol
         rec.put((*key, "in_use_t"), in_use)
-        use_tpd = state.network.expected_use_tpd(name, (mineral, "component")) * mods.demand[name]
-        inbound = add_up([state.in_transit[link.index] for link in state.network.in_links[name]
+
+
+
+def record_cover(state: State, node: MarketSpec, mods: Modifiers, rec: Recorder) -> None:
+    """Days of cover (DESIGN.md section 6): (on hand + in transit toward the market) /
+    expected daily use, per mineral, at the end of the review."""
+    network = state.network
+    for mineral in node.intensity_kg_per_unit:
+        commodity = (mineral, "component")
+        use_tpd = network.expected_use_tpd(node.name, commodity) * mods.demand[node.name]
+        inbound = add_up([state.in_transit[link.index] for link in network.in_links[node.name]
                           if link.mineral == mineral], state.reps)
-        # Days of cover (DESIGN.md section 6): (on hand + in transit) / expected daily use.
-        rec.put((*key, "cover_days"), np.divide(on_hand + inbound, use_tpd,
-                                                out=np.full(state.reps, np.inf),
-                                                where=use_tpd > 1e-12))
+        rec.put((node.name, mineral, "component", "cover_days"),
+                np.divide(state.stock[node.name][commodity] + inbound, use_tpd,
+                          out=np.full(state.reps, np.inf), where=use_tpd > 1e-12))
 
 
 def release(
@@ -354,7 +376,7 @@ def release(
     )
     ratio = fill_ratio(limit, total)
     for link, ask in zip(links, asks, strict=True):
-        shipper.ship(link, ask * ratio, period, day)
+        shipper.ship(link, ask * ratio)
     stock -= total * ratio
     np.maximum(stock, 0.0, out=stock)
     rec.put((pile.name, *commodity, "released_t"), total * ratio)

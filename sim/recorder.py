@@ -87,8 +87,9 @@ class Recorder:
             if j is not None:
                 self.totals[j] += value
 
-    def ship(self, link: int, qty: np.ndarray) -> None:
-        self.shipped[self.period if self.full else 0, link] += qty
+    def ship_all(self, qty: np.ndarray) -> None:
+        """Shipments of this review on every link, shape (links, R)."""
+        self.shipped[self.period if self.full else 0] += qty
 
     def shipped_totals(self) -> np.ndarray:
         """t shipped per link over the horizon, shape (links, R)."""

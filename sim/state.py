@@ -41,12 +41,20 @@ class State:
     step_days: int
     reps: int
     stock: dict[str, dict[Commodity, np.ndarray]] = field(default_factory=dict)
+    """Per node and commodity: a view into `stocks` (in-place updates reach both)."""
+    stocks: np.ndarray = field(init=False)
+    """Every stock, shape (slots, R); `slot[(node, commodity)]` is its row."""
+    slot: dict[tuple[str, Commodity], int] = field(default_factory=dict)
+    buyer_slot: np.ndarray = field(init=False)
+    """Per link: the row of `stocks` its arrivals go to."""
     pending: np.ndarray = field(init=False)
     """Orders placed at the last review, filled at this one, t per link."""
     in_transit: np.ndarray = field(init=False)
     """t on the way per link."""
-    rings: list[np.ndarray] = field(default_factory=list)
-    """Per link: t arriving at review k in slot k % len."""
+    ring: np.ndarray = field(init=False)
+    """Transit pipeline, shape (slots, links, R): t arriving at review k in slot k % slots."""
+    outgoing: np.ndarray = field(init=False)
+    """t handed to each link during this review, shipped together at its end."""
     in_use: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     """Per market and mineral: ring of material put in use, returning after its lifetime."""
     in_use_total: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -71,18 +79,27 @@ def initial_state(
     n_links = len(network.links)
     state.pending = np.zeros((n_links, reps))
     state.in_transit = np.zeros((n_links, reps))
+    state.outgoing = np.zeros((n_links, reps))
+    rows = [(name, commodity) for name, node in network.nodes.items()
+            for commodity in dict.fromkeys(inputs(node) + outputs(node))]
+    state.slot = {key: i for i, key in enumerate(rows)}
+    state.stocks = np.zeros((len(rows), reps))
     for name, node in network.nodes.items():
         state.stock[name] = {}
         state.unfilled[name] = {}
         for commodity in dict.fromkeys(inputs(node) + outputs(node)):
-            state.stock[name][commodity] = np.full(reps, _initial_stock(network, node, commodity))
+            view = state.stocks[state.slot[(name, commodity)]]
+            view[:] = _initial_stock(network, node, commodity)
+            state.stock[name][commodity] = view
+    state.buyer_slot = np.array([state.slot[(k.buyer, k.commodity)] for k in network.links],
+                                dtype=np.intp)
+    depth = max((transit_periods(k.transit_days + extra_delay_days[k.index], step_days) + 1
+                 for k in network.links), default=1)
+    state.ring = np.zeros((depth, n_links, reps))
     for link in network.links:
         flow = network.expected_link_tpd[link.index] * step_days
         base = transit_periods(link.transit_days, step_days)
-        slots = transit_periods(link.transit_days + extra_delay_days[link.index], step_days) + 1
-        ring = np.zeros((slots, reps))
-        ring[:base] = flow  # arrivals at reviews 0 .. base-1
-        state.rings.append(ring)
+        state.ring[:base, link.index] = flow  # arrivals at reviews 0 .. base-1
         state.in_transit[link.index] = flow * base
         if link.stage != "scrap":
             state.pending[link.index] = flow

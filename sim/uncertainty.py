@@ -86,8 +86,10 @@ class Uncertainty(Spec):
 class RandomInputs:
     """The draws of one batch. Arrays have replications first."""
 
-    transit: dict[int, np.ndarray] = field(default_factory=dict)
-    """Per link index: days in transit, shape (R, periods)."""
+    transit_links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    """Links whose transit time is random."""
+    transit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """Days in transit of a shipment sent at each review, shape (periods, random links, R)."""
     demand: dict[str, np.ndarray] = field(default_factory=dict)
     """Per market: demand factor, shape (R, periods)."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
@@ -98,10 +100,16 @@ def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, per
                 horizon_days: float) -> RandomInputs:
     """Draw every random input of a batch of replications."""
     inputs = RandomInputs()
+    rules = {}
     for rule in spec.transit:  # a later rule overrides an earlier one for the same link
         for link in rule.links.select(network):
-            inputs.transit[link.index] = np.maximum(
-                draws(seed, reps, f"transit:{link.label}", rule.transit_days, periods), 0.0)
+            rules[link.index] = (link, rule)
+    inputs.transit_links = np.array(sorted(rules), dtype=np.intp)
+    inputs.transit = np.empty((periods, len(rules), len(reps)))
+    for column, index in enumerate(inputs.transit_links):
+        link, rule = rules[int(index)]
+        drawn = draws(seed, reps, f"transit:{link.label}", rule.transit_days, periods)
+        inputs.transit[:, column, :] = np.maximum(drawn, 0.0).T
     for number, noise in enumerate(spec.demand):
         for name in noise.select.select(network):
             if network.nodes[name].kind == "market":
