@@ -21,9 +21,11 @@ import numpy as np
 import simpy
 
 from . import processes as P
+from .markets import Markets
 from .modifiers import Modifiers, shock_process
-from .network import MarketSpec, Producer, StockpileSpec
+from .network import StockpileSpec
 from .recorder import Recorder
+from .review import Review
 from .scenario import Scenario
 from .shocks import ShockDraws, draw_shock, max_extra_delay_days
 from .state import State, initial_state, mineral_stock
@@ -67,7 +69,7 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True) -> RunResu
     nominal = np.array([link.transit_days for link in network.links], dtype=float)
     extra = (max_extra_delay_days(shocks, network)
              + np.maximum(transit_upper(spec.uncertainty, network) - nominal, 0.0))
-    state = initial_state(network, step, count, extra)
+    state = initial_state(network, step, count, extra, periods)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
     mods = Modifiers(network, count, shocks, randoms)
     recorder = Recorder(network, periods, count, full=full)
@@ -85,35 +87,28 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
                  randoms: RandomInputs, periods: int) -> Generator[simpy.Event, None, None]:
     """Run one review every `step_days` (SimPy process)."""
     network = state.network
-    plans = {name: P.order_plans(network, node, state.step_days)
-             for name, node in network.nodes.items()}
+    review = Review(state, mods, recorder)
     shipper = P.Shipper(state, mods, recorder, randoms)
-    producers = [n for n in network.nodes.values() if isinstance(n, Producer)]
-    suppliers = [n for n in network.nodes.values() if not isinstance(n, StockpileSpec)]
-    markets = [n for n in network.nodes.values() if isinstance(n, MarketSpec)]
+    markets = Markets(state, mods, recorder, randoms)
     piles = [n for n in network.nodes.values() if isinstance(n, StockpileSpec)]
-    stock_keys = [(name, commodity, (name, *commodity, "stock_t"))
-                  for name, stocks in state.stock.items() for commodity in stocks
-                  if (name, *commodity, "stock_t") in recorder.index]
+    stock_keys = [key for key in recorder.keys if key[3] == "stock_t"]
+    stock_where = recorder.locate(stock_keys)
+    stock_rows = np.array([state.slot[(k[0], (k[1], k[2]))] for k in stock_keys], dtype=np.intp)
     for period in range(periods):
         day = float(env.now)
         recorder.period = period
-        P.receive(state, period)
-        for producer in producers:
-            P.produce(state, producer, mods, recorder, day)
-        for supplier in suppliers:
-            P.fill_orders(state, supplier, mods, shipper, period, day)
-        for market in markets:
-            noise = randoms.demand.get(market.name)
-            P.market(state, market, mods, shipper, recorder, period, day,
-                     None if noise is None else noise[:, period])
+        P.receive(state, period, review.by_buyer_row)
+        due = review.orders_due()
+        due_by_row = review.due_by_seller(due)
+        review.produce(due_by_row, day)
+        review.fill(due, due_by_row)
+        markets.step(period)
         releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
                      for pile in piles}
         shipper.dispatch(period, day)
-        for market in markets:
-            P.record_cover(state, market, mods, recorder)
-        for name, buyer in network.nodes.items():
-            P.place_orders(state, buyer, plans[name], mods, releasing.get(name))
-        for name, commodity, key in stock_keys:
-            recorder.put(key, state.stock[name][commodity])
+        inbound = review.inbound()
+        markets.record_cover(inbound)
+        review.order(releasing, inbound)
+        if stock_rows.size:
+            recorder.put_rows(stock_where, state.stocks[stock_rows])
         yield env.timeout(state.step_days)

@@ -43,8 +43,11 @@ class Modifiers:
     def recompute(self) -> None:
         net, reps = self.network, self.reps
         n_links = len(net.links)
-        self.capacity = {name: np.ones(reps) for name in net.nodes}
-        self.demand = {name: np.ones(reps) for name in net.nodes}
+        self.node_index = {name: i for i, name in enumerate(net.nodes)}
+        self.capacity_rows = np.ones((len(net.nodes), reps))
+        self.demand_rows = np.ones((len(net.nodes), reps))
+        self.capacity = {name: self.capacity_rows[i] for name, i in self.node_index.items()}
+        self.demand = {name: self.demand_rows[i] for name, i in self.node_index.items()}
         self.link_pass = np.ones((n_links, reps))
         self.link_delay_days = np.zeros((n_links, reps))
         self.link_hold_until = np.full((n_links, reps), -np.inf)
@@ -76,6 +79,15 @@ class Modifiers:
         self.any_ban = bool((self.link_pass < 1.0).any())
         self.any_delay = bool((self.link_delay_days > 0).any()
                               or np.isfinite(self.link_hold_until).any())
+
+    def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
+        """Capacity factors of several nodes now, shape (nodes, R): shocks times outages."""
+        factors = self.capacity_rows[rows]
+        for position, name in enumerate(names):
+            for starts, ends, fraction in self.randoms.outages.get(name, ()):
+                down = ((starts <= day) & (day < ends)).any(axis=1)
+                factors[position] *= np.where(down, 1.0 - fraction, 1.0)
+        return factors
 
     def capacity_at(self, name: str, day: float) -> np.ndarray:
         """Capacity factor of a node now: shocks times random outages."""

@@ -87,6 +87,24 @@ class Recorder:
             if j is not None:
                 self.totals[j] += value
 
+    def locate(self, keys: list[SeriesKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                      np.ndarray]:
+        """For `put_rows`: which of `keys` are tracked per review or as totals, and where."""
+        tracked = np.array([k in self.index for k in keys], dtype=bool)
+        totalled = np.array([k in self.total_index for k in keys], dtype=bool)
+        return (tracked, np.array([self.index[k] for k in keys if k in self.index], dtype=int),
+                totalled, np.array([self.total_index[k] for k in keys if k in self.total_index],
+                                   dtype=int))
+
+    def put_rows(self, where: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                 values: np.ndarray) -> None:
+        """Record several series at once (`where` from `locate`), values shape (n, R)."""
+        tracked, rows, totalled, total_rows = where
+        if rows.size:
+            self.values[self.period, rows] = values[tracked]
+        if total_rows.size:
+            self.totals[total_rows] += values[totalled]
+
     def ship_all(self, qty: np.ndarray) -> None:
         """Shipments of this review on every link, shape (links, R)."""
         self.shipped[self.period if self.full else 0] += qty

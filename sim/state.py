@@ -24,13 +24,20 @@ from .network import (
 )
 
 
-@dataclass
 class Ledger:
-    """Cumulative flows across the system boundary, per mineral, t (arrays over replications)."""
+    """Cumulative flows across the system boundary, per mineral, t (arrays over replications).
 
-    mined: dict[str, np.ndarray]
-    losses: dict[str, np.ndarray]
-    uncollected: dict[str, np.ndarray]
+    `mined_rows` etc. have shape (minerals, R); `mined[m]` is a view of mineral m's row.
+    """
+
+    def __init__(self, minerals: list[str], reps: int):
+        self.index = {m: i for i, m in enumerate(minerals)}
+        self.mined_rows = np.zeros((len(minerals), reps))
+        self.losses_rows = np.zeros((len(minerals), reps))
+        self.uncollected_rows = np.zeros((len(minerals), reps))
+        self.mined = {m: self.mined_rows[i] for m, i in self.index.items()}
+        self.losses = {m: self.losses_rows[i] for m, i in self.index.items()}
+        self.uncollected = {m: self.uncollected_rows[i] for m, i in self.index.items()}
 
 
 @dataclass
@@ -55,14 +62,23 @@ class State:
     """Transit pipeline, shape (slots, links, R): t arriving at review k in slot k % slots."""
     outgoing: np.ndarray = field(init=False)
     """t handed to each link during this review, shipped together at its end."""
-    in_use: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    """Per market and mineral: ring of material put in use, returning after its lifetime."""
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    """(market, mineral) pairs, grouped by market, in network order."""
+    in_use_rows: np.ndarray = field(init=False)
+    """Per pair: material in use, t, shape (pairs, R)."""
     in_use_total: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    """Per market and mineral: the ring's total, kept as a running sum, t."""
-    unfilled: dict[str, dict[Commodity, np.ndarray]] = field(default_factory=dict)
-    """Per supplier and output: orders it lacked the stock to fill at this review, t."""
+    """Per market and mineral: a view of its `in_use_rows` row."""
+    in_use_rings: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per pair whose product lifetime ends within the horizon: material put in use at each
+    review, in a ring of lifetime length (it returns as end-of-life flow when read again)."""
+    in_use_legacy: np.ndarray = field(init=False)
+    """Per pair: end-of-life flow per review from products sold before the start, t, (Q, 1)."""
+    backlog_rows: np.ndarray = field(init=False)
+    """Per market: product units waiting (backlog markets only), shape (markets, R)."""
+    unfilled_rows: np.ndarray = field(init=False)
+    """Per stock row (supplier output): orders it lacked the stock to fill at this review, t."""
     backlog: dict[str, np.ndarray] = field(default_factory=dict)
-    """Per market: product units waiting (backlog markets only)."""
+    """Per market: a view of its `backlog_rows` row."""
     ledger: Ledger = field(init=False)
 
     @property
@@ -71,7 +87,7 @@ class State:
 
 
 def initial_state(
-    network: Network, step_days: int, reps: int, extra_delay_days: np.ndarray
+    network: Network, step_days: int, reps: int, extra_delay_days: np.ndarray, periods: int
 ) -> State:
     """The steady state of a shock-free world. `extra_delay_days` per link (the most shocks can
     add) sizes each transit ring so that no shipment wraps around."""
@@ -86,7 +102,6 @@ def initial_state(
     state.stocks = np.zeros((len(rows), reps))
     for name, node in network.nodes.items():
         state.stock[name] = {}
-        state.unfilled[name] = {}
         for commodity in dict.fromkeys(inputs(node) + outputs(node)):
             view = state.stocks[state.slot[(name, commodity)]]
             view[:] = _initial_stock(network, node, commodity)
@@ -103,18 +118,27 @@ def initial_state(
         state.in_transit[link.index] = flow * base
         if link.stage != "scrap":
             state.pending[link.index] = flow
-    for market in network.of_kind("market"):
-        assert isinstance(market, MarketSpec)
-        lifetime = max(1, round(market.lifetime_years * 365.0 / step_days))
-        state.in_use[market.name] = {}
+    markets = [m for m in network.of_kind("market") if isinstance(m, MarketSpec)]
+    state.pairs = [(m.name, x) for m in markets for x in m.intensity_kg_per_unit]
+    state.in_use_rows = np.zeros((len(state.pairs), reps))
+    state.in_use_legacy = np.zeros((len(state.pairs), 1))
+    state.backlog_rows = np.zeros((len(markets), reps))
+    for row, market in enumerate(markets):
+        state.backlog[market.name] = state.backlog_rows[row]
         state.in_use_total[market.name] = {}
-        for mineral in market.intensity_kg_per_unit:
-            use = network.expected_use_tpd(market.name, (mineral, "component")) * step_days
-            legacy = use * market.eol_history_share
-            state.in_use[market.name][mineral] = np.full((lifetime, reps), legacy)
-            state.in_use_total[market.name][mineral] = np.full(reps, legacy * lifetime)
-        state.backlog[market.name] = np.zeros(reps)
-    state.ledger = Ledger(*({m: np.zeros(reps) for m in network.minerals} for _ in range(3)))
+    for q, (name, mineral) in enumerate(state.pairs):
+        spec = network.nodes[name]
+        assert isinstance(spec, MarketSpec)
+        lifetime = max(1, round(spec.lifetime_years * 365.0 / step_days))
+        use = network.expected_use_tpd(name, (mineral, "component")) * step_days
+        legacy = use * spec.eol_history_share
+        state.in_use_legacy[q] = legacy
+        state.in_use_rows[q] = legacy * lifetime
+        state.in_use_total[name][mineral] = state.in_use_rows[q]
+        if lifetime < periods:
+            state.in_use_rings[q] = np.full((lifetime, reps), legacy)
+    state.ledger = Ledger(network.minerals, reps)
+    state.unfilled_rows = np.zeros_like(state.stocks)
     return state
 
 

@@ -257,14 +257,9 @@ def test_mass_balance_closes_and_stocks_stay_non_negative(data: dict[str, Any]) 
     assert (result.state.in_transit >= -1e-9 * scale).all()
     finite = [i for i, key in enumerate(rec.keys) if key[3] != "cover_days"]  # inf: no demand
     assert np.isfinite(rec.values[:, finite]).all()
-    for market, rings in result.state.in_use.items():  # running in-use totals match the rings
-        for mineral, ring in rings.items():
-            np.testing.assert_allclose(
-                result.state.in_use_total[market][mineral],
-                ring.sum(axis=0),
-                rtol=1e-9,
-                atol=1e-9 * scale,
-            )
+    for q, ring in result.state.in_use_rings.items():  # running in-use totals match the rings
+        np.testing.assert_allclose(result.state.in_use_rows[q], ring.sum(axis=0), rtol=1e-9,
+                                   atol=1e-9 * scale)
 
 
 @SETTINGS
