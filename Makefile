@@ -37,6 +37,10 @@ format: $(BIN)/.installed
 docs: $(BIN)/.installed  ## regenerate the scenario-format reference from the schema
 	$(BIN)/python -m sim schema --markdown > docs/scenario-format.md
 
+bench: $(BIN)/.installed  ## benchmark: ratios against the reference case and the peer tool
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/bench.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

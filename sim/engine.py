@@ -65,7 +65,7 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True) -> RunResu
     shocks = [draw_shock(s, i, spec.seed, reps, spec.start, spec.horizon_days)
               for i, s in enumerate(spec.shocks)]
     randoms = draw_inputs(spec.uncertainty, network, spec.seed, reps, periods,
-                          spec.horizon_days)
+                          spec.horizon_days, step)
     nominal = np.array([link.transit_days for link in network.links], dtype=float)
     extra = (max_extra_delay_days(shocks, network)
              + np.maximum(transit_upper(spec.uncertainty, network) - nominal, 0.0))

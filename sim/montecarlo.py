@@ -119,15 +119,15 @@ def plan_batches(reps: int, workers: int, scenario: Scenario,
                  batch_size: int | None = None) -> list[range]:
     """Split 0..reps-1 into consecutive batches.
 
-    Default size: enough batches to keep every worker busy (about four each), no more than
-    512 replications, and no more than about 256 MB of arrays per batch.
+    Default size: one batch per worker (larger batches amortize the per-review cost best),
+    at most 500 replications, and at most about 256 MB of arrays per batch.
     """
     if batch_size is None:
         periods = engine.n_periods(scenario)
         series = 12 * len(scenario.network.nodes) + 4 * len(scenario.network.links)
         per_rep = max(1, periods * series * 8)
         by_memory = max(1, (256 * 2**20) // per_rep)
-        batch_size = max(1, min(512, by_memory, math.ceil(reps / (4 * max(1, workers)))))
+        batch_size = max(1, min(500, by_memory, math.ceil(reps / max(1, workers))))
     return [range(start, min(start + batch_size, reps)) for start in range(0, reps, batch_size)]
 
 

@@ -53,6 +53,7 @@ class Shipper:
         self.offsets = (self.links * state.reps + np.arange(state.reps)[None, :]).astype(np.intp)
         self.static_reviews = np.array([transit_periods(d, state.step_days)
                                         for d in self.nominal], dtype=np.intp)
+        self.fixed_links = np.setdiff1d(np.arange(len(network.links)), randoms.transit_links)
 
     def ship(self, link: Link, qty: np.ndarray) -> None:
         """Hand `qty` (t per replication) to `link` for shipping at the end of this review."""
@@ -67,6 +68,12 @@ class Shipper:
         random_transit = self.randoms.transit_links.size > 0
         if not random_transit and not mods.any_delay:
             state.ring[(period + self.static_reviews) % depth, self.links[:, 0]] += qty
+        elif not mods.any_delay:  # random transit times only: review counts drawn up front
+            fixed, drawn = self.fixed_links, self.randoms.transit_links
+            state.ring[(period + self.static_reviews[fixed]) % depth, fixed] += qty[fixed]
+            reviews = self.randoms.transit_reviews[period]
+            flat = ((period + reviews) % depth) * qty.size + self.offsets[drawn]
+            state.ring.reshape(-1)[flat] += qty[drawn]
         else:
             delay = np.broadcast_to(self.nominal[:, None], qty.shape).copy()
             if random_transit:

@@ -1,0 +1,121 @@
+"""`make bench`: the reference workload timed side by side with the peer tool, as ratios.
+
+Every case runs in a fresh Python process (so peak memory is its own) and is compared with the
+reference case measured in the same run: 1,000 replications of the reference workload
+(`workload.py`) on 2 worker processes. The peer, SupplyNetPy 0.5.1 (optional: `pip install
+'.[bench]'`), runs the same structure, horizon and daily review (`peer_supplynetpy.py`), and its
+replication throughput is compared with ours. Timings are wall-clock seconds on this machine;
+only the ratios are meant to travel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CASES: dict[str, dict[str, Any]] = {
+    "reference": {"reps": 1000, "workers": 2},
+    "horizon x2": {"reps": 1000, "workers": 2, "horizon_days": 7300},
+    "nodes x2": {"reps": 1000, "workers": 2, "copies": 2},
+    "replications x10": {"reps": 10000, "workers": 2},
+    "1 worker": {"reps": 1000, "workers": 1},
+}
+
+
+def run_case(name: str) -> dict[str, Any]:
+    """Run one case in this process and measure it."""
+    sys.path.insert(0, str(HERE))
+    from workload import reference
+
+    from sim import montecarlo, scenario
+
+    case = CASES[name]
+    loaded = scenario.from_dict(reference(horizon_days=case.get("horizon_days", 3650),
+                                          copies=case.get("copies", 1)))
+    started = time.perf_counter()
+    ensemble = montecarlo.run_ensemble(loaded, case["reps"], workers=case["workers"])
+    wall = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    worst = float(ensemble.balance["worst_relative_residual"].max())
+    return {"case": name, "reps": case["reps"], "workers": case["workers"], "wall": wall,
+            "main_mb": own, "worker_mb": child, "batch": ensemble.batch_size,
+            "peak_mb": own + case["workers"] * child if case["workers"] > 1 else own,
+            "nodes": len(loaded.network.nodes), "balance": worst}
+
+
+def run_peer(reps: int, batch_days: float) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    from peer_supplynetpy import run_peer as peer
+
+    return peer(reps, order_batch_days=batch_days)
+
+
+def in_subprocess(args: list[str]) -> dict[str, Any] | None:
+    done = subprocess.run([sys.executable, str(Path(__file__)), *args], capture_output=True,
+                          text=True, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode != 0:
+        print(f"  ({' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--peer", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--peer-reps", type=int, default=3,
+                        help="peer replications to time (default 3; ~1-3 s each)")
+    parser.add_argument("--quick", action="store_true", help="reference and peer only")
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case)))
+        return
+    if args.peer is not None:
+        print(json.dumps(run_peer(args.peer_reps, args.peer)))
+        return
+    print(f"make bench on {os.cpu_count()} cores; each case in a fresh process\n")
+    rows = []
+    for name in (["reference"] if args.quick else list(CASES)):
+        result = in_subprocess(["--case", name])
+        if result is not None:
+            rows.append(result)
+            print(f"  {name:<17} {result['reps']:>6} reps  {result['wall']:7.2f} s  "
+                  f"peak {result['peak_mb']:6.0f} MB", flush=True)
+    ref = next((r for r in rows if r["case"] == "reference"), None)
+    if ref is None:
+        sys.exit("the reference case failed")
+    ref_rate = ref["reps"] / ref["wall"]
+    print("\nscaling against the reference (1,000 replications, 10 years daily, 2 workers)")
+    print(f"  {'case':<17} {'nodes':>5} {'reps':>6} {'wall s':>8} {'time x':>7} "
+          f"{'reps/s':>8} {'peak MB':>8} {'balance':>8}")
+    for r in rows:
+        print(f"  {r['case']:<17} {r['nodes']:>5} {r['reps']:>6} {r['wall']:>8.2f} "
+              f"{r['wall'] / ref['wall']:>7.2f} {r['reps'] / r['wall']:>8.1f} "
+              f"{r['peak_mb']:>8.0f} {r['balance']:>8.0e}")
+    one = next((r for r in rows if r["case"] == "1 worker"), None)
+    if one is not None:
+        print(f"  speed-up from 1 to 2 workers: {one['wall'] / ref['wall']:.2f}x")
+    print("\npeer: SupplyNetPy 0.5.1, same workload, one core")
+    for label, batch_days in (("weekly-sized orders", 7.0), ("daily orders", 0.0)):
+        peer = in_subprocess(["--peer", str(batch_days), "--peer-reps", str(args.peer_reps)])
+        if peer is None:
+            print("  not measured: pip install '.[bench]' (supplynetpy==0.5.1)")
+            break
+        peer_rate = 1.0 / peer["seconds_per_rep"]
+        print(f"  {label:<20} {peer['seconds_per_rep']:.2f} s/rep, "
+              f"{peer['events_per_rep']:,.0f} events/rep -> 1,000 reps ~ "
+              f"{1000 / peer_rate / 60:.0f} min; ours (2 workers) {ref_rate / peer_rate:,.0f}x "
+              f"its throughput, {ref_rate / 2 / peer_rate:,.0f}x per core")
+
+
+if __name__ == "__main__":
+    main()
