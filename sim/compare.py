@@ -24,7 +24,7 @@ def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
     joined = variant.runs.merge(baseline.runs, on=[*KEY_COLUMNS, "rep"],
                                 suffixes=("_variant", "_baseline"))
     rows: list[dict[str, object]] = []
-    for key, group in joined.groupby(KEY_COLUMNS, sort=False):
+    for key, group in joined.groupby(KEY_COLUMNS, sort=False, observed=True):
         delta = paired_delta(group["value_variant"].to_numpy(), group["value_baseline"].to_numpy())
         rows.append({**dict(zip(KEY_COLUMNS, key, strict=True)),
                      "variant_mean": group["value_variant"].mean(),

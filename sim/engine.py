@@ -27,7 +27,7 @@ from .network import StockpileSpec
 from .recorder import Recorder
 from .review import Review
 from .scenario import Scenario
-from .shocks import ShockDraws, draw_shock, max_extra_delay_days
+from .shocks import RouteClosure, ShockDraws, draw_shock, max_extra_delay_days
 from .state import State, initial_state, mineral_stock
 from .uncertainty import RandomInputs, draw_inputs, transit_upper
 
@@ -52,11 +52,13 @@ def n_periods(scenario: Scenario) -> int:
     return math.ceil(scenario.spec.horizon_days / scenario.spec.step_days)
 
 
-def run(scenario: Scenario, reps: int | range = 1, full: bool = True) -> RunResult:
+def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
+        bucket_starts: np.ndarray | None = None) -> RunResult:
     """Simulate the scenario's horizon for the replications `reps` (0..reps-1 for an int).
 
     Replication i draws its random inputs from its own streams, so its results are the same
-    whatever batch it runs in. `full=False` records only what ensemble metrics need.
+    whatever batch it runs in. `full=False` records only what ensemble metrics need, with
+    days of cover also reduced per time bucket starting at the reviews `bucket_starts`.
     """
     started = time.perf_counter()
     reps = range(reps) if isinstance(reps, int) else reps
@@ -64,15 +66,17 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True) -> RunResu
     step, periods, count = spec.step_days, n_periods(scenario), len(reps)
     shocks = [draw_shock(s, i, spec.seed, reps, spec.start, spec.horizon_days)
               for i, s in enumerate(spec.shocks)]
+    delays = any(isinstance(s, RouteClosure) or getattr(s, "licence_delay_days", 0)
+                 for s in spec.shocks)
     randoms = draw_inputs(spec.uncertainty, network, spec.seed, reps, periods,
-                          spec.horizon_days, step)
+                          spec.horizon_days, step, keep_days=delays)
     nominal = np.array([link.transit_days for link in network.links], dtype=float)
     extra = (max_extra_delay_days(shocks, network)
              + np.maximum(transit_upper(spec.uncertainty, network) - nominal, 0.0))
     state = initial_state(network, step, count, extra, periods)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
     mods = Modifiers(network, count, shocks, randoms)
-    recorder = Recorder(network, periods, count, full=full)
+    recorder = Recorder(network, periods, count, full=full, bucket_starts=bucket_starts)
     events: list[dict[str, Any]] = []
     env = simpy.Environment()
     for number in range(len(shocks)):

@@ -26,6 +26,11 @@ from .uncertainty import RandomInputs
 PAIR_VARIABLES = ("demand_t", "delivered_t", "shortfall_t", "eol_t", "collected_t", "in_use_t")
 
 
+def recorded(where: tuple[np.ndarray, ...]) -> bool:
+    """Whether a recorder keeps any of the series `where` (from `Recorder.locate`) points to."""
+    return any(rows.size for rows in where[1::2])
+
+
 class Markets:
     """Index arrays for the vectorized market step, and the step itself."""
 
@@ -99,14 +104,14 @@ class Markets:
             "in_use_t": lambda: state.in_use_rows,
         }
         for variable, where in self.pair_where.items():
-            if where[1].size or where[3].size:
+            if recorded(where):
                 rec.put_rows(where, pair_values[variable]())
 
     def record_cover(self, inbound: np.ndarray) -> None:
         """Days of cover (DESIGN.md section 6): (on hand + in transit toward the market) /
         expected daily use, per mineral, at the end of the review. `inbound` is in transit
         per stock row."""
-        if not self.names or not (self.cover_where[1].size or self.cover_where[3].size):
+        if not self.names or not recorded(self.cover_where):
             return
         use = self.expected_use * self.mods.demand_rows[self.rows][self.pair_market]
         held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]

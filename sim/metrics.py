@@ -74,15 +74,14 @@ def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTa
     rows = _Rows()
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
-    keys = pd.DataFrame(rows.keys, columns=KEY_COLUMNS)
+    keys = pd.DataFrame(rows.keys, columns=KEY_COLUMNS).astype("category")
     values = np.vstack(rows.values) if rows.values else np.zeros((0, len(result.reps)))
     return MetricTable(keys, values, result.reps)
 
 
 def _series(result: RunResult, node: str, variable: str, mineral: str = "",
             stage: str = "") -> np.ndarray:
-    rec = result.recorder
-    return rec.values[:, rec.index[(node, mineral, stage, variable)], :]
+    return result.recorder.per_review((node, mineral, stage, variable))
 
 
 def fill_rate(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
@@ -142,11 +141,12 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
                  np.where(hit.any(axis=0), days[hit.argmax(axis=0)], np.inf), reps, **where)
         cover = np.full(reps, np.inf)
         for mineral in market.intensity_kg_per_unit:
-            short_t = _series(result, name, "shortfall_t", mineral, "component")
-            lost = short_t.sum(axis=0) if market.unmet == "lost" else short_t[-1]
+            key = (name, mineral, "component", "shortfall_t")
+            rec = result.recorder
+            lost = rec.horizon_sum(key) if market.unmet == "lost" else rec.horizon_last(key)
             rows.add("shortfall_t", "t", lost, reps, mineral=mineral, **where)
-            cover = np.minimum(cover, _series(result, name, "cover_days", mineral,
-                                              "component").min(axis=0))
+            cover = np.minimum(cover, rec.horizon_min((name, mineral, "component",
+                                                       "cover_days")))
         rows.add("min_cover_days", "days", cover, reps, **where)
         fill = fill_rate(delivered, demand)
         for draws in result.shocks:
@@ -221,7 +221,7 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """Ensemble statistics per metric key from a tidy per-run table."""
     rows = []
-    for key, group in table.groupby(KEY_COLUMNS, sort=False, dropna=False):
+    for key, group in table.groupby(KEY_COLUMNS, sort=False, dropna=False, observed=True):
         values = group["value"].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
         row = dict(zip(KEY_COLUMNS, key, strict=True))

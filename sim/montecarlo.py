@@ -90,18 +90,24 @@ def _bands(result: engine.RunResult, options: Options) -> np.ndarray | None:
     for market in result.scenario.network.of_kind("market"):
         assert isinstance(market, MarketSpec)
         for variable in BAND_VARIABLES[:3]:
-            values = rec.values[:, rec.index[(market.name, "", "", variable)], :][:, keep]
+            values = rec.per_review((market.name, "", "", variable))[:, keep]
             out.append(np.add.reduceat(values, edges, axis=0))
-        cover = np.min([rec.values[:, rec.index[(market.name, m, "component", "cover_days")], :]
-                        for m in market.intensity_kg_per_unit], axis=0)[:, keep]
-        out.append(np.minimum.reduceat(cover, edges, axis=0))
+        covers = [(market.name, m, "component", "cover_days") for m in market.intensity_kg_per_unit]
+        if rec.full:
+            cover = np.min([rec.per_review(k) for k in covers], axis=0)
+            out.append(np.minimum.reduceat(cover[:, keep], edges, axis=0))
+        else:
+            rows = [rec.min_index[k] for k in covers]
+            out.append(rec.bucket_mins[:, rows, :].min(axis=1)[:, keep])
     return np.stack(out, axis=1).astype(np.float32)
 
 
 def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
     """Run one batch of replications and reduce it to what the ensemble keeps."""
     started = time.perf_counter()
-    result = engine.run(scenario, reps, full=options.traces)
+    result = engine.run(scenario, reps, full=options.traces,
+                        bucket_starts=bucket_edges(engine.n_periods(scenario),
+                                                   options.band_buckets))
     table = balance.balance_table(result.state, result.initial_stock, reps)
     worst = {str(m): float(g["relative_residual"].abs().max())
              for m, g in table.groupby("mineral")}
@@ -120,15 +126,24 @@ def plan_batches(reps: int, workers: int, scenario: Scenario,
     """Split 0..reps-1 into consecutive batches.
 
     Default size: one batch per worker (larger batches amortize the per-review cost best),
-    at most 500 replications, and at most about 256 MB of arrays per batch.
+    at most 500 replications, and at most about 400 MB of arrays per batch.
     """
     if batch_size is None:
-        periods = engine.n_periods(scenario)
-        series = 12 * len(scenario.network.nodes) + 4 * len(scenario.network.links)
-        per_rep = max(1, periods * series * 8)
-        by_memory = max(1, (256 * 2**20) // per_rep)
+        by_memory = max(1, (400 * 2**20) // batch_bytes_per_rep(scenario))
         batch_size = max(1, min(500, by_memory, math.ceil(reps / max(1, workers))))
     return [range(start, min(start + batch_size, reps)) for start in range(0, reps, batch_size)]
+
+
+def batch_bytes_per_rep(scenario: Scenario) -> int:
+    """Estimated bytes one replication adds to a batch in an ensemble run: per-review market
+    series, random draws held for the horizon, the transit ring and stocks."""
+    network, spec = scenario.network, scenario.spec
+    periods = engine.n_periods(scenario)
+    markets = len(network.of_kind("market"))
+    random_links = sum(len(rule.links.select(network)) for rule in spec.uncertainty.transit)
+    per_review = 8 * 3 * markets + 6 * random_links + 8 * markets * bool(spec.uncertainty.demand)
+    ring = 8 * len(network.links) * min(periods, 64)
+    return periods * per_review + ring + 64 * len(network.nodes) * 8
 
 
 Submit = Callable[[range], "Future[BatchOutput]"]

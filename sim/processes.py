@@ -77,6 +77,7 @@ class Shipper:
         else:
             delay = np.broadcast_to(self.nominal[:, None], qty.shape).copy()
             if random_transit:
+                assert self.randoms.transit.size, "transit days were not kept for delays"
                 delay[self.randoms.transit_links] = self.randoms.transit[period]
             if mods.any_delay:
                 delay += mods.link_delay_days + np.maximum(mods.link_hold_until - day, 0.0)

@@ -50,32 +50,54 @@ def series_keys(network: Network) -> list[SeriesKey]:
     return keys
 
 
-TRACE_VARIABLES = frozenset({*MARKET_UNIT_VARIABLES, "shortfall_t", "cover_days"})
-"""What an ensemble run keeps per review (markets only); everything else it keeps as totals."""
+PER_REVIEW_IN_ENSEMBLES = frozenset(MARKET_UNIT_VARIABLES[:3])
+"""What an ensemble run keeps per review: demand, delivered and shortfall units per market."""
+SUMMED = frozenset({"production_t", "shortfall_t"})
+"""Kept as horizon sums (and, for shortfall_t, the last value) in ensemble runs."""
+MINIMUM = "cover_days"
+"""Kept as its lowest value over the horizon and per time bucket in ensemble runs."""
 
 
 class Recorder:
-    """Per-review values of the tracked series, shape (periods, series, replications), and
-    horizon totals of the rest.
+    """What a run records, in preallocated arrays over replications.
 
-    `full=True` (single runs, or when traces are asked for) tracks every series and every
-    link's shipments per review. `full=False` (ensembles) tracks only the market series that
-    risk metrics need and sums production and link shipments over the horizon, so memory grows
-    with the batch, not with the number of reviews times nodes.
+    `full=True` (single runs, or when traces are asked for) keeps every series at every review,
+    shape (periods, series, R), and every link's shipments per review. `full=False`
+    (ensembles) keeps per review only the market unit series that time-to-survive and
+    time-to-recover need, and reduces the rest as it goes: sums of production and
+    shortfall, the last shortfall, the lowest days of cover over the horizon and per time
+    bucket, and link shipments summed over the horizon. Memory then grows with the batch and
+    the number of markets, not with nodes x reviews.
+
+    Read results through `per_review`, `horizon_sum`, `horizon_last` and `horizon_min`, which
+    work in both modes.
     """
 
-    def __init__(self, network: Network, n_periods: int, reps: int, full: bool = True):
+    def __init__(self, network: Network, n_periods: int, reps: int, full: bool = True,
+                 bucket_starts: np.ndarray | None = None):
         every = series_keys(network)
         self.full = full
-        self.keys = every if full else [k for k in every if k[3] in TRACE_VARIABLES]
+        self.n_periods = n_periods
+        if full:
+            self.keys = every
+            self.values = np.zeros((n_periods, len(every), reps))
+            self.shipped = np.zeros((n_periods, len(network.links), reps))
+        else:
+            self.keys = [k for k in every if k[3] in PER_REVIEW_IN_ENSEMBLES]
+            self.values = np.zeros((n_periods, len(self.keys), reps))
+            self.shipped = np.zeros((1, len(network.links), reps))
         self.index = {key: i for i, key in enumerate(self.keys)}
-        total_keys = [] if full else [k for k in every if k[3] == "production_t"]
-        self.total_index = {key: i for i, key in enumerate(total_keys)}
-        self.total_keys = total_keys
-        self.values = np.zeros((n_periods, len(self.keys), reps))
-        self.totals = np.zeros((len(total_keys), reps))
-        n_links = len(network.links)
-        self.shipped = np.zeros((n_periods if full else 1, n_links, reps))
+        summed = [] if full else [k for k in every if k[3] in SUMMED]
+        lowest = [] if full else [k for k in every if k[3] == MINIMUM]
+        self.total_keys = summed
+        self.total_index = {key: i for i, key in enumerate(summed)}
+        self.totals = np.zeros((len(summed), reps))
+        self.lasts = np.zeros((len(summed), reps))
+        self.min_index = {key: i for i, key in enumerate(lowest)}
+        self.mins = np.full((len(lowest), reps), np.inf)
+        starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
+        self.bucket_of = np.searchsorted(starts, np.arange(n_periods), side="right") - 1
+        self.bucket_mins = np.full((len(starts), len(lowest), reps), np.inf, dtype=np.float32)
         self.period = 0
 
     def put(self, key: SeriesKey, value: np.ndarray | float) -> None:
@@ -86,24 +108,31 @@ class Recorder:
             j = self.total_index.get(key)
             if j is not None:
                 self.totals[j] += value
+                self.lasts[j] = value
 
-    def locate(self, keys: list[SeriesKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                      np.ndarray]:
-        """For `put_rows`: which of `keys` are tracked per review or as totals, and where."""
-        tracked = np.array([k in self.index for k in keys], dtype=bool)
-        totalled = np.array([k in self.total_index for k in keys], dtype=bool)
-        return (tracked, np.array([self.index[k] for k in keys if k in self.index], dtype=int),
-                totalled, np.array([self.total_index[k] for k in keys if k in self.total_index],
-                                   dtype=int))
+    def locate(self, keys: list[SeriesKey]) -> tuple[np.ndarray, ...]:
+        """For `put_rows`: where each of `keys` goes (per review, summed, or minimum)."""
 
-    def put_rows(self, where: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-                 values: np.ndarray) -> None:
+        def where(index: dict[SeriesKey, int]) -> tuple[np.ndarray, np.ndarray]:
+            mask = np.array([k in index for k in keys], dtype=bool)
+            return mask, np.array([index[k] for k in keys if k in index], dtype=np.intp)
+
+        return (*where(self.index), *where(self.total_index), *where(self.min_index))
+
+    def put_rows(self, where: tuple[np.ndarray, ...], values: np.ndarray) -> None:
         """Record several series at once (`where` from `locate`), values shape (n, R)."""
-        tracked, rows, totalled, total_rows = where
+        tracked, rows, summed, total_rows, lowest, min_rows = where
         if rows.size:
             self.values[self.period, rows] = values[tracked]
         if total_rows.size:
-            self.totals[total_rows] += values[totalled]
+            self.totals[total_rows] += values[summed]
+            self.lasts[total_rows] = values[summed]
+        if min_rows.size:
+            low = values[lowest]
+            self.mins[min_rows] = np.minimum(self.mins[min_rows], low)
+            bucket = self.bucket_of[self.period]
+            self.bucket_mins[bucket, min_rows] = np.minimum(self.bucket_mins[bucket, min_rows],
+                                                            low)
 
     def ship_all(self, qty: np.ndarray) -> None:
         """Shipments of this review on every link, shape (links, R)."""
@@ -113,12 +142,29 @@ class Recorder:
         """t shipped per link over the horizon, shape (links, R)."""
         return self.shipped.sum(axis=0) if self.full else self.shipped[0]
 
+    def per_review(self, key: SeriesKey) -> np.ndarray:
+        """A series kept at every review, shape (periods, R)."""
+        return self.values[:, self.index[key], :]
+
+    def horizon_sum(self, key: SeriesKey) -> np.ndarray:
+        if self.full:
+            return self.values[:, self.index[key], :].sum(axis=0)
+        return self.totals[self.total_index[key]]
+
+    def horizon_last(self, key: SeriesKey) -> np.ndarray:
+        if self.full:
+            return self.values[-1, self.index[key], :]
+        return self.lasts[self.total_index[key]]
+
+    def horizon_min(self, key: SeriesKey) -> np.ndarray:
+        if self.full:
+            return self.values[:, self.index[key], :].min(axis=0)
+        return self.mins[self.min_index[key]]
+
     def production_totals(self) -> dict[SeriesKey, np.ndarray]:
         """t made per producer output over the horizon, per replication."""
-        if self.full:
-            return {k: self.values[:, i].sum(axis=0) for k, i in self.index.items()
-                    if k[3] == "production_t"}
-        return {k: self.totals[i] for k, i in self.total_index.items()}
+        keys = self.keys if self.full else self.total_keys
+        return {k: self.horizon_sum(k) for k in keys if k[3] == "production_t"}
 
     def timeseries(self, network: Network, start: dt.date, step_days: int) -> pd.DataFrame:
         """Tidy long table: one row per period, series and replication."""

@@ -86,7 +86,7 @@ class _Group:
     """Output stock target, t, shape (n, 1)."""
     mineral: np.ndarray
     """Ledger row of each node's mineral."""
-    record: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    record: tuple[np.ndarray, ...]
     converts: bool
     ledger_sum: SegmentSum | None = None
 
@@ -146,10 +146,10 @@ class Review:
         links: list[int] = []
         plan_of: list[int] = []
         shares: list[float] = []
-        self.market_plans: list[tuple[int, MarketSpec, float]] = []
+        market_plans: list[tuple[int, MarketSpec, float]] = []
         self.pile_plans: list[tuple[int, str]] = []
-        self.refinery_plans: list[tuple[int, int, float]] = []
-        self.plant_plans: list[tuple[int, PlantSpec, str]] = []
+        refinery_plans: list[tuple[int, int, float]] = []
+        plant_plans: dict[str, list[tuple[int, float]]] = {}
         for node in net.nodes.values():
             for commodity in inputs(node):
                 supply = net.supply_links(node.name, commodity)
@@ -166,17 +166,35 @@ class Review:
                 else:
                     base.append(use * (node.cover_days + lead))
                 if isinstance(node, MarketSpec):
-                    self.market_plans.append((p, node, node.intensity_kg_per_unit[
+                    market_plans.append((p, node, node.intensity_kg_per_unit[
                         commodity[0]] / 1e3))
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
-                    self.refinery_plans.append((p, out, node.yield_))
+                    refinery_plans.append((p, out, node.yield_))
                 elif isinstance(node, PlantSpec):
-                    self.plant_plans.append((p, node, commodity[0]))
+                    per_batch = node.recipe[commodity[0]] / node.yield_
+                    plant_plans.setdefault(node.name, []).append((p, per_batch))
                 for k in supply:
                     links.append(k.index)
                     plan_of.append(p)
                     shares.append(k.share)
+        markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
+        self.market_plan_rows = np.array([p for p, _, _ in market_plans], dtype=np.intp)
+        self.market_plan_node = np.array([self.mods.node_index[m.name] for _, m, _ in
+                                          market_plans], dtype=np.intp)
+        self.market_plan_market = np.array([markets.index(m) for _, m, _ in market_plans],
+                                           dtype=np.intp)
+        self.market_plan_tpu = np.array([t for _, _, t in market_plans])[:, None]
+        self.refinery_plan_rows = np.array([p for p, _, _ in refinery_plans], dtype=np.intp)
+        self.refinery_plan_out = np.array([o for _, o, _ in refinery_plans], dtype=np.intp)
+        self.refinery_plan_yield = np.array([y for _, _, y in refinery_plans])[:, None]
+        self.plant_plans = []
+        for name, plans in plant_plans.items():
+            plant = net.nodes[name]
+            assert isinstance(plant, PlantSpec)
+            outs = [(state.slot[(name, (m, "component"))], share)
+                    for m, share in plant.recipe.items()]
+            self.plant_plans.append((outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
         self.plan_base = np.array(base)[:, None]
         self.supply = np.array(links, dtype=np.intp)
@@ -273,16 +291,18 @@ class Review:
             return
         rows = self.plan_rows
         target = np.repeat(self.plan_base, state.reps, axis=1)
-        for p, market, t_per_unit in self.market_plans:
-            target[p] *= mods.demand[market.name]
-            target[p] += state.backlog[market.name] * t_per_unit
+        if self.market_plan_rows.size:
+            mp = self.market_plan_rows
+            target[mp] = (target[mp] * mods.demand_rows[self.market_plan_node]
+                          + state.backlog_rows[self.market_plan_market] * self.market_plan_tpu)
         unfilled = state.unfilled_rows
-        for p, out_row, yield_ in self.refinery_plans:
-            target[p] += unfilled[out_row] / yield_
-        for p, plant, mineral in self.plant_plans:
-            batches = np.max([unfilled[state.slot[(plant.name, (m, "component"))]] / share
-                              for m, share in plant.recipe.items()], axis=0)
-            target[p] += batches * plant.recipe[mineral] / plant.yield_
+        if self.refinery_plan_rows.size:
+            target[self.refinery_plan_rows] += (unfilled[self.refinery_plan_out]
+                                                / self.refinery_plan_yield)
+        for plant, plans in self.plant_plans:
+            batches = np.max([unfilled[row] / share for row, share in plant], axis=0)
+            for p, per_batch in plans:
+                target[p] += batches * per_batch
         gap = np.maximum(target - state.stocks[rows] - inbound[rows], 0.0)
         for p, name in self.pile_plans:
             hold = holding.get(name)

@@ -8,6 +8,7 @@ levels: field checks while the file is parsed (`Spec` models), then whole-model 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -138,9 +139,16 @@ def load(path: str | Path, horizon_days: int | None = None) -> Scenario:
     path = Path(path)
     doc = yamlio.load_file(path)
     spec = _validate(ScenarioSpec, doc)
-    if horizon_days is not None:
-        spec = spec.model_copy(update={"horizon_days": horizon_days})
-    return resolve(spec, doc, hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    loaded = resolve(spec, doc, hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    return loaded if horizon_days is None else with_horizon(loaded, horizon_days)
+
+
+def with_horizon(loaded: Scenario, horizon_days: int) -> Scenario:
+    """The same scenario over another horizon (validated with its own): shocks that start
+    after a shorter horizon simply do not happen."""
+    step = min(loaded.spec.step_days, horizon_days)
+    spec = loaded.spec.model_copy(update={"horizon_days": horizon_days, "step_days": step})
+    return dataclasses.replace(loaded, spec=spec)
 
 
 def from_dict(data: dict[str, Any], origin: str = "<scenario>") -> Scenario:

@@ -90,8 +90,9 @@ class RandomInputs:
     """Links whose transit time is random."""
     transit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.float32))
     """Days in transit of a shipment sent at each review, shape (periods, random links, R)."""
-    transit_reviews: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int32))
-    """The same as whole reviews until the shipment is usable (at least 1)."""
+    transit_reviews: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int16))
+    """The same as whole reviews until the shipment is usable (at least 1). When no shock can
+    add days to a shipment, only these are kept (`transit` is then empty)."""
     demand: dict[str, np.ndarray] = field(default_factory=dict)
     """Per market: demand factor, shape (R, periods)."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
@@ -99,7 +100,7 @@ class RandomInputs:
 
 
 def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, periods: int,
-                horizon_days: float, step_days: int) -> RandomInputs:
+                horizon_days: float, step_days: int, keep_days: bool = True) -> RandomInputs:
     """Draw every random input of a batch of replications."""
     inputs = RandomInputs()
     rules = {}
@@ -107,15 +108,17 @@ def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, per
         for link in rule.links.select(network):
             rules[link.index] = (link, rule)
     inputs.transit_links = np.array(sorted(rules), dtype=np.intp)
-    inputs.transit = np.empty((periods, len(rules), len(reps)), dtype=np.float32)
-    inputs.transit_reviews = np.empty((periods, len(rules), len(reps)), dtype=np.int32)
+    shape = (periods, len(rules), len(reps))
+    inputs.transit = np.empty(shape if keep_days else (0, 0, 0), dtype=np.float32)
+    inputs.transit_reviews = np.empty(shape, dtype=np.int16)
     for column, index in enumerate(inputs.transit_links):
         link, rule = rules[int(index)]
         drawn = np.maximum(draws(seed, reps, f"transit:{link.label}", rule.transit_days,
                                  periods), 0.0).T
-        inputs.transit[:, column, :] = drawn
-        inputs.transit_reviews[:, column, :] = np.maximum(
-            np.ceil(drawn / step_days - 1e-9), 1)
+        if keep_days:
+            inputs.transit[:, column, :] = drawn
+        reviews = np.maximum(np.ceil(drawn / step_days - 1e-9), 1)
+        inputs.transit_reviews[:, column, :] = np.minimum(reviews, np.iinfo(np.int16).max)
     for number, noise in enumerate(spec.demand):
         for name in noise.select.select(network):
             if network.nodes[name].kind == "market":
