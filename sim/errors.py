@@ -69,8 +69,16 @@ _EXPECTED = {
 def from_validation_error(error: ValidationError, doc: Document) -> list[Problem]:
     """Translate pydantic's errors into problems located in the YAML document."""
     problems = []
-    for item in error.errors():
-        loc = _yaml_loc(item["loc"], doc.data, keep_missing=item["type"] == "missing")
+    items = error.errors()
+    located = [_yaml_loc(i["loc"], doc.data, keep_missing=i["type"] == "missing") for i in items]
+    crowded = {loc for loc in located if located.count(loc) > 1}
+    for item, place in zip(items, located, strict=True):
+        # A field that takes a number or a mapping (a distribution) reports both branches;
+        # "should be a number" says nothing when a mapping was given and fails for its own reason.
+        if place in crowded and isinstance(item.get("input"), dict) and (
+                item["type"].endswith(("_type", "_parsing"))):
+            continue
+        loc = place
         ctx: dict[str, Any] = item.get("ctx") or {}
         if item["type"] == "unknown_field":
             loc = (*loc, ctx["field"])

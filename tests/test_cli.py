@@ -45,6 +45,9 @@ EXPECTED = {
     "duplicate.yaml": (2, ["duplicate key 'name' (first at line 1)"]),
     "bad_link.yaml": (7, ["'ev' (market) does not use lithium ore from 'm' (mine)"]),
     "bad_date.yaml": (2, ["start", "month value is outside expected range", "ISO date"]),
+    "bad_distribution.yaml": (10, ["shocks[0].duration_days", "low <= mode <= high"]),
+    "unbounded_transit.yaml": (14, ["uncertainty.transit[0]", "lognormal) has no upper bound",
+                                    "selects no mine, refinery, plant or recycler"]),
 }
 
 
@@ -114,6 +117,17 @@ def test_horizon_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     path = _write(tmp_path, chain(horizon_days=300))
     assert cli.main(["run", str(path), "--out", str(tmp_path), "--horizon-days", "14"]) == 0
     assert "14 days" in capsys.readouterr().out
+
+
+def test_shorter_horizon_drops_later_shocks(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A shock that starts after a --horizon-days shorter than the file's is valid: it does
+    not happen within the shorter run."""
+    late = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 60,
+            "duration_days": 30}
+    path = _write(tmp_path, chain(horizon_days=120, shocks=[late]))
+    assert cli.main(["run", str(path), "--out", str(tmp_path), "--horizon-days", "30"]) == 0
+    assert "100.0%" in capsys.readouterr().out
 
 
 def test_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
