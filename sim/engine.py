@@ -29,6 +29,7 @@ from .review import Review
 from .scenario import Scenario
 from .shocks import RouteClosure, ShockDraws, draw_shock, max_extra_delay_days
 from .state import State, initial_state, mineral_stock
+from .tracker import MarketTracker
 from .uncertainty import RandomInputs, draw_inputs, transit_upper
 
 
@@ -76,7 +77,16 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
     state = initial_state(network, step, count, extra, periods)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
     mods = Modifiers(network, count, shocks, randoms)
-    recorder = Recorder(network, periods, count, full=full, bucket_starts=bucket_starts)
+    starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
+    bucket_of = np.searchsorted(starts, np.arange(periods), side="right") - 1
+    options = spec.metrics
+    tracker = MarketTracker(
+        len(network.of_kind("market")), count, step,
+        np.array([d.begin for d in shocks]).reshape(len(shocks), count),
+        np.array([d.end for d in shocks]).reshape(len(shocks), count),
+        options.fill_threshold, math.ceil(options.settle_days / step), bucket_of, len(starts))
+    recorder = Recorder(network, periods, count, full=full, bucket_starts=starts,
+                        tracker=tracker)
     events: list[dict[str, Any]] = []
     env = simpy.Environment()
     for number in range(len(shocks)):
@@ -106,7 +116,7 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
         due_by_row = review.due_by_seller(due)
         review.produce(due_by_row, day)
         review.fill(due, due_by_row)
-        markets.step(period)
+        markets.step(period, day)
         releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
                      for pile in piles}
         shipper.dispatch(period, day)

@@ -69,7 +69,7 @@ class Markets:
                            for v in PAIR_VARIABLES}
         self.cover_where = rec.locate([(m, x, "component", "cover_days") for m, x in pairs])
 
-    def step(self, period: int) -> None:
+    def step(self, period: int, day: float) -> None:
         state, mods, rec = self.state, self.mods, self.rec
         if not self.names:
             return
@@ -96,6 +96,8 @@ class Markets:
             state.outgoing[self.scrap] += collected[self.scrap_pair] * self.scrap_share
         state.in_use_rows += used - eol
         rec.put_rows(self.unit_where, np.concatenate([new, built, unmet, state.backlog_rows]))
+        if rec.tracker is not None:
+            rec.tracker.update(period, day, new, built, unmet)
         pair_values = {
             "demand_t": lambda: new[self.pair_market] * self.t_per_unit,
             "delivered_t": lambda: used,

@@ -118,46 +118,35 @@ def time_to_recover(fill: np.ndarray, days: np.ndarray, onset: np.ndarray, end: 
 
 
 def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> None:
-    spec, reps = result.scenario.spec, len(result.reps)
-    days = np.arange(result.n_periods, dtype=float) * spec.step_days
-    settle = math.ceil(options.settle_days / spec.step_days)
-    for market in result.scenario.network.of_kind("market"):
-        assert isinstance(market, MarketSpec)
+    """Market metrics from the run's tracker (accumulated review by review)."""
+    reps, rec = len(result.reps), result.recorder
+    track = rec.tracker
+    assert track is not None
+    markets = [m for m in result.scenario.network.of_kind("market")
+               if isinstance(m, MarketSpec)]
+    for i, market in enumerate(markets):
         name, unit = market.name, market.unit
-        demand = _series(result, name, "demand_units")
-        delivered = _series(result, name, "delivered_units")
-        short = _series(result, name, "shortfall_units")
         where = {"market": name, "country": market.country}
-        total_demand, total_delivered = demand.sum(axis=0), delivered.sum(axis=0)
-        rows.add("demand_units", unit, total_demand, reps, **where)
-        rows.add("delivered_units", unit, total_delivered, reps, **where)
-        rows.add("shortfall_units", unit, total_demand - total_delivered, reps, **where)
-        rows.add("fill_rate", "ratio", fill_rate(total_delivered, total_demand), reps, **where)
-        rows.add("peak_shortfall_units", f"{unit}/review", short.max(axis=0), reps, **where)
-        tolerance = 1e-9 * np.maximum(total_demand, 1.0)
-        hit = short > tolerance[None, :]
-        rows.add("any_shortfall", "0/1", hit.any(axis=0), reps, **where)
-        rows.add("first_shortfall_day", "day",
-                 np.where(hit.any(axis=0), days[hit.argmax(axis=0)], np.inf), reps, **where)
+        demand, delivered = track.demand[i], track.delivered[i]
+        rows.add("demand_units", unit, demand, reps, **where)
+        rows.add("delivered_units", unit, delivered, reps, **where)
+        rows.add("shortfall_units", unit, demand - delivered, reps, **where)
+        rows.add("fill_rate", "ratio", fill_rate(delivered, demand), reps, **where)
+        rows.add("peak_shortfall_units", f"{unit}/review", track.peak[i], reps, **where)
+        rows.add("any_shortfall", "0/1", np.isfinite(track.first_short[i]), reps, **where)
+        rows.add("first_shortfall_day", "day", track.first_short[i], reps, **where)
         cover = np.full(reps, np.inf)
         for mineral in market.intensity_kg_per_unit:
             key = (name, mineral, "component", "shortfall_t")
-            rec = result.recorder
             lost = rec.horizon_sum(key) if market.unmet == "lost" else rec.horizon_last(key)
             rows.add("shortfall_t", "t", lost, reps, mineral=mineral, **where)
             cover = np.minimum(cover, rec.horizon_min((name, mineral, "component",
                                                        "cover_days")))
         rows.add("min_cover_days", "days", cover, reps, **where)
-        fill = fill_rate(delivered, demand)
-        for draws in result.shocks:
+        for s, draws in enumerate(result.shocks):
             label = draws.shock.name or f"{draws.shock.type}#{draws.index + 1}"
-            onset = np.clip(draws.begin, 0.0, None)
-            rows.add("tts_days", "days", time_to_survive(fill, days, onset,
-                                                         options.fill_threshold),
-                     reps, shock=label, **where)
-            rows.add("ttr_days", "days", time_to_recover(fill, days, onset, draws.end,
-                                                         options.fill_threshold, settle),
-                     reps, shock=label, **where)
+            rows.add("tts_days", "days", track.tts[s, i], reps, shock=label, **where)
+            rows.add("ttr_days", "days", track.ttr[s, i], reps, shock=label, **where)
 
 
 def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

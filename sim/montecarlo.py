@@ -24,10 +24,10 @@ from tqdm import tqdm
 
 from . import balance, engine, metrics
 from .network import MarketSpec
-from .recorder import MARKET_UNIT_VARIABLES
 from .scenario import Scenario
+from .tracker import BAND_SUMS
 
-BAND_VARIABLES = (*MARKET_UNIT_VARIABLES[:3], "cover_days")
+BAND_VARIABLES = (*BAND_SUMS, "cover_days")
 """Per market: demand, delivered and shortfall units (summed per bucket), and days of cover
 (lowest over minerals and over the bucket)."""
 
@@ -85,16 +85,17 @@ def _bands(result: engine.RunResult, options: Options) -> np.ndarray | None:
     keep = [i for i, rep in enumerate(result.reps) if rep < options.band_reps]
     if not keep:
         return None
-    edges = bucket_edges(result.n_periods, options.band_buckets)
-    rec, out = result.recorder, []
-    for market in result.scenario.network.of_kind("market"):
+    rec = result.recorder
+    track = rec.tracker
+    assert track is not None
+    out = []
+    for i, market in enumerate(result.scenario.network.of_kind("market")):
         assert isinstance(market, MarketSpec)
-        for variable in BAND_VARIABLES[:3]:
-            values = rec.per_review((market.name, "", "", variable))[:, keep]
-            out.append(np.add.reduceat(values, edges, axis=0))
+        out += [track.bands[:, v, i][:, keep] for v in range(len(BAND_VARIABLES) - 1)]
         covers = [(market.name, m, "component", "cover_days") for m in market.intensity_kg_per_unit]
         if rec.full:
             cover = np.min([rec.per_review(k) for k in covers], axis=0)
+            edges = bucket_edges(result.n_periods, options.band_buckets)
             out.append(np.minimum.reduceat(cover[:, keep], edges, axis=0))
         else:
             rows = [rec.min_index[k] for k in covers]
@@ -141,9 +142,10 @@ def batch_bytes_per_rep(scenario: Scenario) -> int:
     periods = engine.n_periods(scenario)
     markets = len(network.of_kind("market"))
     random_links = sum(len(rule.links.select(network)) for rule in spec.uncertainty.transit)
-    per_review = 8 * 3 * markets + 6 * random_links + 8 * markets * bool(spec.uncertainty.demand)
+    per_review = 6 * random_links + 8 * markets * bool(spec.uncertainty.demand)
     ring = 8 * len(network.links) * min(periods, 64)
-    return periods * per_review + ring + 64 * len(network.nodes) * 8
+    bands = 8 * 4 * markets * 260
+    return periods * per_review + ring + bands + 64 * len(network.nodes) * 8
 
 
 Submit = Callable[[range], "Future[BatchOutput]"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .network import MarketSpec, Network, StockpileSpec, inputs, outputs
+from .tracker import MarketTracker
 
 SeriesKey = tuple[str, str, str, str]
 
@@ -50,8 +51,8 @@ def series_keys(network: Network) -> list[SeriesKey]:
     return keys
 
 
-PER_REVIEW_IN_ENSEMBLES = frozenset(MARKET_UNIT_VARIABLES[:3])
-"""What an ensemble run keeps per review: demand, delivered and shortfall units per market."""
+PER_REVIEW_IN_ENSEMBLES: frozenset[str] = frozenset()
+"""What an ensemble run keeps per review: nothing (market metrics accumulate in a tracker)."""
 SUMMED = frozenset({"production_t", "shortfall_t"})
 """Kept as horizon sums (and, for shortfall_t, the last value) in ensemble runs."""
 MINIMUM = "cover_days"
@@ -63,18 +64,17 @@ class Recorder:
 
     `full=True` (single runs, or when traces are asked for) keeps every series at every review,
     shape (periods, series, R), and every link's shipments per review. `full=False`
-    (ensembles) keeps per review only the market unit series that time-to-survive and
-    time-to-recover need, and reduces the rest as it goes: sums of production and
+    (ensembles) keeps nothing per review and reduces as it goes: sums of production and
     shortfall, the last shortfall, the lowest days of cover over the horizon and per time
-    bucket, and link shipments summed over the horizon. Memory then grows with the batch and
-    the number of markets, not with nodes x reviews.
+    bucket, link shipments summed over the horizon, and the market metrics of its `tracker`.
+    Memory then grows with the batch, not with the number of reviews.
 
     Read results through `per_review`, `horizon_sum`, `horizon_last` and `horizon_min`, which
     work in both modes.
     """
 
     def __init__(self, network: Network, n_periods: int, reps: int, full: bool = True,
-                 bucket_starts: np.ndarray | None = None):
+                 bucket_starts: np.ndarray | None = None, tracker: MarketTracker | None = None):
         every = series_keys(network)
         self.full = full
         self.n_periods = n_periods
@@ -98,6 +98,7 @@ class Recorder:
         starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
         self.bucket_of = np.searchsorted(starts, np.arange(n_periods), side="right") - 1
         self.bucket_mins = np.full((len(starts), len(lowest), reps), np.inf, dtype=np.float32)
+        self.tracker = tracker
         self.period = 0
 
     def put(self, key: SeriesKey, value: np.ndarray | float) -> None:

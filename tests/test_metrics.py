@@ -6,8 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import engine, metrics, scenario
+from sim.tracker import MarketTracker
 from tests.conftest import chain
 
 
@@ -110,3 +113,28 @@ def test_world_concentration_from_simulated_production() -> None:
     hhi = _metric(table, "world_hhi", mineral="lithium", stage="ore")[0]
     assert hhi == pytest.approx(0.58)
     assert _metric(table, "world_cr3", mineral="lithium", stage="refined")[0] == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 10), st.integers(1, 6), st.data())
+def test_running_tracker_matches_the_definitions(periods: int, step: int, settle: int,
+                                                 data: st.DataObject) -> None:
+    """The tracker, fed one review at a time, gives the TTS and TTR of the array definitions."""
+    reps = 3
+    fill = np.array(data.draw(st.lists(st.lists(st.sampled_from([0.0, 0.5, 0.995, 1.0]),
+                                                min_size=reps, max_size=reps),
+                                       min_size=periods, max_size=periods)))
+    onset = np.array(data.draw(st.lists(st.floats(0, periods * step), min_size=reps,
+                                        max_size=reps)))
+    end = onset + np.array(data.draw(st.lists(st.floats(0, periods * step), min_size=reps,
+                                              max_size=reps)))
+    days = np.arange(periods, dtype=float) * step
+    tracker = MarketTracker(1, reps, step, onset[None, :], end[None, :], 0.99, settle,
+                            np.zeros(periods, dtype=int), 1)
+    for p in range(periods):
+        tracker.update(p, days[p], np.ones((1, reps)), fill[p][None, :],
+                       1.0 - fill[p][None, :])
+    np.testing.assert_array_equal(tracker.tts[0, 0],
+                                  metrics.time_to_survive(fill, days, onset, 0.99))
+    np.testing.assert_array_equal(tracker.ttr[0, 0],
+                                  metrics.time_to_recover(fill, days, onset, end, 0.99, settle))
