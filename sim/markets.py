@@ -76,7 +76,7 @@ class Markets:
         stocks = state.stocks
         new = self.base * mods.demand_rows[self.rows]
         for i, noise in self.noisy:
-            new[i] *= noise[:, period]
+            new[i] *= noise[period]
         wanted = new + state.backlog_rows
         possible = np.minimum.reduceat(stocks[self.pair_slot] / self.t_per_unit, self.starts,
                                        axis=0)

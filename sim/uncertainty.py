@@ -94,7 +94,8 @@ class RandomInputs:
     """The same as whole reviews until the shipment is usable (at least 1). When no shock can
     add days to a shipment, only these are kept (`transit` is then empty)."""
     demand: dict[str, np.ndarray] = field(default_factory=dict)
-    """Per market: demand factor, shape (R, periods)."""
+    """Per market: demand factor, shape (periods, R), float32 (draws are kept for the whole
+    horizon, so they are stored at half size)."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
     """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
 
@@ -124,7 +125,8 @@ def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, per
             if network.nodes[name].kind == "market":
                 stream = f"demand:{number}:{name}"
                 factor = np.maximum(draws(seed, reps, stream, noise.factor, periods), 0.0)
-                inputs.demand[name] = inputs.demand.get(name, 1.0) * factor
+                total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
+                inputs.demand[name] = np.asarray(total, dtype=np.float32)
     for number, outage in enumerate(spec.outages):
         for name in outage.select.select(network):
             if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
