@@ -11,53 +11,44 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from . import metrics
 from .balance import balance_table
 from .engine import RunResult
 from .network import MarketSpec
 
 
 def market_summary(result: RunResult) -> pd.DataFrame:
-    """One row per market and replication: totals over the horizon and when shortfall began."""
-    rec, spec = result.recorder, result.scenario.spec
-    rows = []
+    """One row per market and replication: totals over the horizon and when shortfall began
+    (read from the run's metrics, so both tables always agree)."""
+    table = metrics.compute(result, result.scenario.spec.metrics).tidy()
+    wanted = ["demand_units", "delivered_units", "shortfall_units", "fill_rate",
+              "peak_shortfall_units", "first_shortfall_day"]
+    rows = table[table["metric"].isin(wanted) & (table["market"] != "")]
+    wide = rows.pivot_table(index=["market", "rep"], columns="metric", values="value",
+                            aggfunc="first", observed=True)
+    grid = wide.reindex(columns=wanted).to_numpy(dtype=float)
+    position = {key: i for i, key in enumerate(wide.index)}
+    tonnes = table[table["metric"] == "shortfall_t"].groupby(
+        ["market", "rep"], observed=True)["value"].sum()
+    start = result.scenario.spec.start
+    out = []
     for market in result.scenario.network.of_kind("market"):
         assert isinstance(market, MarketSpec)
-
-        def series(
-            variable: str, mineral: str = "", stage: str = "", name: str = market.name
-        ) -> np.ndarray:
-            return rec.values[:, rec.index[(name, mineral, stage, variable)], :]
-
-        demand, delivered = series("demand_units"), series("delivered_units")
-        short = series("shortfall_units")
-        short_t = sum(series("shortfall_t", m, "component") for m in market.intensity_kg_per_unit)
-        for rep in range(rec.values.shape[2]):
-            total_demand = float(demand[:, rep].sum())
-            total_delivered = float(delivered[:, rep].sum())
-            hit = np.flatnonzero(short[:, rep] > 1e-9 * max(total_demand, 1.0))
-            first_day = int(hit[0]) * spec.step_days if hit.size else None
-            rows.append(
-                {
-                    "market": market.name,
-                    "rep": rep,
-                    "country": market.country,
-                    "sector": market.sector,
-                    "unit": market.unit,
-                    "demand_units": total_demand,
-                    "delivered_units": total_delivered,
-                    "shortfall_units": total_demand - total_delivered,
-                    "fill_rate": total_delivered / total_demand if total_demand > 0 else 1.0,
-                    "shortfall_t": float(np.asarray(short_t)[:, rep].sum())
-                    if market.unmet == "lost"
-                    else float(np.asarray(short_t)[-1, rep]),
-                    "peak_shortfall_units_per_period": float(short[:, rep].max()),
-                    "first_shortfall_day": first_day,
-                    "first_shortfall_date": spec.start + dt.timedelta(days=first_day)
-                    if first_day is not None
-                    else None,
-                }
-            )
-    return pd.DataFrame(rows)
+        for rep in result.reps:
+            row = dict(zip(wanted, grid[position[(market.name, rep)]], strict=True))
+            first = row["first_shortfall_day"]
+            out.append({
+                "market": market.name, "rep": rep, "country": market.country,
+                "sector": market.sector, "unit": market.unit,
+                "demand_units": row["demand_units"], "delivered_units": row["delivered_units"],
+                "shortfall_units": row["shortfall_units"], "fill_rate": row["fill_rate"],
+                "shortfall_t": float(tonnes[(market.name, rep)]),
+                "peak_shortfall_units_per_period": row["peak_shortfall_units"],
+                "first_shortfall_day": None if np.isinf(first) else int(first),
+                "first_shortfall_date": None if np.isinf(first)
+                else start + dt.timedelta(days=int(first)),
+            })
+    return pd.DataFrame(out)
 
 
 def balance(result: RunResult) -> pd.DataFrame:
