@@ -27,6 +27,7 @@ from . import __version__, metrics
 from . import results as R
 from .engine import RunResult
 from .montecarlo import Ensemble
+from .scenario import Scenario
 
 FILES = {
     "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
@@ -48,9 +49,8 @@ ENSEMBLE_FILES = {
 }
 
 
-def resolved_document(result: RunResult) -> dict[str, Any]:
+def resolved_document(scenario: Scenario) -> dict[str, Any]:
     """The scenario as run: its fields plus every node and link of the network it resolved to."""
-    scenario = result.scenario
     doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     net = scenario.network
     doc["network"] = {
@@ -74,18 +74,19 @@ def resolved_document(result: RunResult) -> dict[str, Any]:
     return doc
 
 
-def provenance(result: RunResult, argv: list[str] | None = None) -> dict[str, Any]:
-    scenario = result.scenario
+def provenance(scenario: Scenario, wall_seconds: float, argv: list[str] | None,
+               **run: Any) -> dict[str, Any]:
+    """What reproduces a result: input file and hash, seed, versions, command, wall time;
+    `run` adds what is particular to the run (replications, executor ...)."""
     return {
         "scenario": scenario.spec.name,
         "scenario_file": str(scenario.path) if scenario.path else None,
         "input_sha256": scenario.input_sha256,
         "seed": scenario.spec.seed,
-        "replications": result.state.reps,
         "horizon_days": scenario.spec.horizon_days,
         "step_days": scenario.spec.step_days,
-        "periods": result.n_periods,
-        "wall_seconds": round(result.wall_seconds, 4),
+        **run,
+        "wall_seconds": round(wall_seconds, 4),
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "python": platform.python_version(),
@@ -101,9 +102,11 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
     target = root / result.scenario.spec.results_name
     writers: dict[str, Callable[[Path], object]] = {
         "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(result), sort_keys=False, allow_unicode=True)
+            yaml.safe_dump(resolved_document(result.scenario), sort_keys=False, allow_unicode=True)
         ),
-        "provenance.json": lambda p: p.write_text(json.dumps(provenance(result, argv), indent=2)),
+        "provenance.json": lambda p: p.write_text(json.dumps(provenance(
+            result.scenario, result.wall_seconds, argv, replications=result.state.reps,
+            periods=result.n_periods), indent=2)),
         "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
         "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
         "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
@@ -119,20 +122,10 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
 def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
     """Write an ensemble's tables to `root/<name>/`, atomically; return that folder."""
     scenario = ensemble.scenario
-    info = {
-        "scenario": scenario.spec.name,
-        "scenario_file": str(scenario.path) if scenario.path else None,
-        "input_sha256": scenario.input_sha256, "seed": scenario.spec.seed,
-        "replications": ensemble.reps, "executor": ensemble.executor,
-        "workers": ensemble.workers, "batch_size": ensemble.batch_size,
-        "horizon_days": scenario.spec.horizon_days, "step_days": scenario.spec.step_days,
-        "wall_seconds": round(ensemble.wall_seconds, 3),
-        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "package_version": __version__, "python": platform.python_version(),
-        "numpy": np.__version__, "pandas": pd.__version__, "simpy": simpy.__version__,
-        "command": argv if argv is not None else sys.argv,
-    }
-    doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    info = provenance(scenario, ensemble.wall_seconds, argv, replications=ensemble.reps,
+                      executor=ensemble.executor, workers=ensemble.workers,
+                      batch_size=ensemble.batch_size)
+    doc = resolved_document(scenario)
     writers: dict[str, Callable[[Path], object]] = {
         "scenario.resolved.yaml": lambda p: p.write_text(
             yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)),
