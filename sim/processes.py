@@ -71,7 +71,7 @@ class Shipper:
         elif not mods.any_delay:  # random transit times only: review counts drawn up front
             fixed, drawn = self.fixed_links, self.randoms.transit_links
             state.ring[(period + self.static_reviews[fixed]) % depth, fixed] += qty[fixed]
-            reviews = self.randoms.transit_reviews[period]
+            reviews = self.randoms.transit_reviews[period].astype(np.intp)  # stored as int16
             flat = ((period + reviews) % depth) * qty.size + self.offsets[drawn]
             state.ring.reshape(-1)[flat] += qty[drawn]
         else:

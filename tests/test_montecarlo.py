@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -124,3 +125,24 @@ def test_interrupted_ensemble_writes_nothing(tmp_path: Path,
     code = cli.main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
     assert code == cli.EXIT_INTERRUPTED
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_large_batch_equals_its_single_replications() -> None:
+    """Index arithmetic must not overflow with many links x replications (a bug seen once:
+    int16 review counts times the batch size)."""
+    data = random_chain()
+    data["horizon_days"] = 60
+    links = data["network"]["links"]
+    data["network"]["nodes"] += [
+        {"name": f"extra_mine_{i}", "kind": "mine", "country": "CL", "mineral": "lithium",
+         "capacity_tpa": 1e6, "cover_days": 5} for i in range(20)]
+    links[0]["share"] = 0.5
+    links += [{"from": f"extra_mine_{i}", "to": "refinery", "share": 0.025,
+               "transit_days": 5} for i in range(20)]
+    data["uncertainty"]["transit"][0]["links"] = {"to_kinds": ["refinery"]}
+    loaded = scenario.from_dict(data)
+    batch = engine.run(loaded, range(0, 300), full=False)
+    whole = metrics.compute(batch).values
+    for rep in (0, 151, 299):
+        single = metrics.compute(engine.run(loaded, range(rep, rep + 1), full=False)).values
+        np.testing.assert_array_equal(whole[:, rep], single[:, 0])
