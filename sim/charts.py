@@ -32,12 +32,14 @@ import numpy as np
 import pandas as pd
 import yaml
 from matplotlib import dates as mdates
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
 
 DPI = 200
 """PNG resolution, dots per inch (print quality)."""
@@ -62,11 +64,12 @@ COUNTRY_COLOURS = {
 _SPARE_COLOURS = ("#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02",
                   "#A6761D", "#666666", "#1F78B4", "#B2DF8A", "#FB9A99", "#CAB2D6")
 COUNTRY_HATCHES = {
-    "CN": "////", "JP": "", "IN": "....", "AU": "\\\\\\\\", "US": "xxx", "XW": "",
-    "ID": "---", "CD": "+++", "CL": "||", "AR": "oo", "MY": "**", "MM": "//..",
-    "MZ": "\\\\..", "MG": "x..", "FI": "--||",
+    "CN": "////", "JP": "", "IN": "----", "AU": "\\\\\\\\", "US": "xxx", "XW": "",
+    "ID": "|||", "CD": "+++", "CL": "//", "AR": "\\\\", "MY": "--", "MM": "||",
+    "MZ": "x", "MG": "/|", "FI": "\\|",
 }
-_SPARE_HATCHES = ("//", "\\\\", "..", "xx", "++", "--", "||", "oo", "**", "O.")
+_SPARE_HATCHES = ("//", "\\\\", "xx", "++", "--", "||", "/-", "\\-", "/|", "\\|")
+"""Line hatches only: dots, circles and stars make SVG files ten times larger."""
 COUNTRY_NAMES = {
     "CD": "DR Congo", "KR": "South Korea", "US": "United States", "RU": "Russia",
     "VN": "Vietnam", "GB": "United Kingdom", "XW": "rest of world",
@@ -85,7 +88,7 @@ MINERAL_STYLES: dict[str, tuple[str, Any]] = {
 DEMAND = {"color": "black", "linestyle": (0, (5, 2)), "linewidth": 1.4}
 SHORTFALL = {"facecolor": "#D55E00", "edgecolor": "#7A2E00", "hatch": "////"}
 SHOCK_FILL = "#BBBBBB"
-SHOCK_HATCHES = ("..", "\\\\", "//", "xx", "--")
+SHOCK_HATCHES = ("\\\\", "//", "xx", "--", "||")
 STAGE_ORDER = {"ore": 0, "refined": 1, "component": 2}
 KIND_COLUMN = {"mine": 0, "refinery": 1, "recycler": 1, "plant": 2, "market": 3}
 COLUMN_TITLES = ("mines (ore)", "refineries and recyclers\n(refined)", "plants (components)",
@@ -179,16 +182,38 @@ def _figure(info: RunInfo, title: str, height: float, width: float = WIDTH_IN) -
     bottom = FOOTER_IN / height
     fig = Figure(figsize=(width, height), dpi=100,
                  layout=ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
-    fig.suptitle("\n".join(textwrap.wrap(title, int(width * 11))), x=0.01, ha="left",
+    fig.suptitle("\n".join(textwrap.wrap(title, int(width * 9.6))), x=0.01, ha="left",
                  fontsize=11.5, fontweight="bold")
     fig.text(0.01, 0.012, info.footer(), ha="left", va="bottom", fontsize=7, color="0.3")
     return fig
 
 
-def _date_axis(ax: Axes) -> None:
+def _date_axis(ax: Axes, dates: pd.Index | None = None) -> None:
+    """Concise date ticks; the x label gives the first and last date in full."""
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    if dates is not None and len(dates):
+        first, last = pd.Timestamp(dates[0]), pd.Timestamp(dates[-1])
+        ax.set_xlabel(f"review date, {first:%d %b %Y} to {last:%d %b %Y}", fontsize=8.5)
+
+
+def tick(value: float, _: Any = None) -> str:
+    """Tick labels: thousands separated from 1,000 up, as short as possible below."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def _thousands(axis: Any) -> None:
+    axis.set_major_formatter(FuncFormatter(tick))
+
+
+def _nothing_if_zero(ax: Axes, values: np.ndarray, what: str) -> None:
+    """A panel whose series is zero throughout says so instead of showing a flat line."""
+    if not np.nanmax(np.abs(values), initial=0.0) > 1e-9:
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0])
+        ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center",
+                fontsize=9, color="0.3")
 
 
 def _grid(ax: Axes) -> None:
@@ -202,11 +227,18 @@ def _shade(ax: Axes, windows: pd.DataFrame | None, label: bool = True) -> None:
     """Shade each shock's window [start, end) with its own hatch."""
     if windows is None or windows.empty:
         return
-    for i, row in enumerate(windows.itertuples(index=False)):
-        ax.axvspan(pd.Timestamp(row.start), pd.Timestamp(row.end), facecolor=SHOCK_FILL,
-                   alpha=0.25, edgecolor="0.55", hatch=SHOCK_HATCHES[i % len(SHOCK_HATCHES)],
-                   linewidth=0, zorder=0,
-                   label=f"shock: {row.shock}" if label else None)
+    for i, (shock, start, end) in enumerate(_windows(windows)):
+        ax.axvspan(start, end, facecolor=SHOCK_FILL, alpha=0.25, edgecolor="0.55",
+                   hatch=SHOCK_HATCHES[i % len(SHOCK_HATCHES)], linewidth=0, zorder=0,
+                   label=f"shock: {shock}" if label else None)
+
+
+def _windows(windows: pd.DataFrame) -> list[tuple[str, float, float]]:
+    """(shock, start, end) with dates as matplotlib date numbers."""
+    return [(str(shock), float(mdates.date2num(pd.Timestamp(start))),
+             float(mdates.date2num(pd.Timestamp(end))))
+            for shock, start, end in zip(windows["shock"], windows["start"], windows["end"],
+                                         strict=True)]
 
 
 def _legend(ax: Axes, **kwargs: Any) -> None:
@@ -262,14 +294,20 @@ def supply_demand(timeseries: pd.DataFrame, market: str, info: RunInfo, *, unit:
         _shade(ax, windows, label=ax is top)
         _grid(ax)
         ax.set_ylim(bottom=0)
+    _nothing_if_zero(bottom, wide["shortfall_units"].to_numpy(), "no shortfall in this run")
+    _market_axes(top, bottom, units, wide.index)
+    return fig
+
+
+def _market_axes(top: Axes, bottom: Axes, units: str, dates: pd.Index) -> None:
     top.set_ylabel(units)
     bottom.set_ylabel(f"shortfall\n{units}")
     top.set_title("demand and deliveries", loc="left", fontsize=9)
     bottom.set_title("unmet demand (shortfall)", loc="left", fontsize=9)
-    _legend(top)
-    _legend(bottom)
-    _date_axis(bottom)
-    return fig
+    for ax in (top, bottom):
+        _thousands(ax.yaxis)
+        _legend(ax)
+    _date_axis(bottom, dates)
 
 
 def _bands_of(bands: pd.DataFrame, market: str, variable: str) -> pd.DataFrame:
@@ -300,9 +338,8 @@ def supply_demand_bands(bands: pd.DataFrame, market: str, info: RunInfo, *,
                   f"replications (median and P5-P95), {units}", 5.4)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1))
     colour = country_colour(_band_country(bands, market))
-    for variable, ax, label in (("delivered_units", top, "delivered"),
-                                ("demand_units", top, "demand"),
-                                ("shortfall_units", bottom, "shortfall")):
+    for variable, ax in (("delivered_units", top), ("demand_units", top),
+                         ("shortfall_units", bottom)):
         rows = _bands_of(bands, market, variable)
         scale = per_review_scale(rows, info.step_days, info.horizon_days)
         x = rows.index
@@ -310,8 +347,9 @@ def supply_demand_bands(bands: pd.DataFrame, market: str, info: RunInfo, *,
         if variable == "demand_units":
             ax.plot(x, p50, drawstyle="steps-post", label="demand (median)", **DEMAND)
             if not np.allclose(p5, p95):
-                ax.fill_between(x, p5, p95, step="post", facecolor="none", edgecolor="0.2",
-                                hatch="..", linewidth=0, label="demand P5-P95")
+                for edge, label in ((p5, "demand P5 and P95"), (p95, None)):
+                    ax.plot(x, edge, drawstyle="steps-post", color="black", linewidth=0.7,
+                            linestyle=(0, (1, 1.5)), label=label)
         elif variable == "delivered_units":
             ax.fill_between(x, p5, p95, step="post", color=colour, alpha=0.3, linewidth=0,
                             label="delivered P5-P95")
@@ -322,17 +360,12 @@ def supply_demand_bands(bands: pd.DataFrame, market: str, info: RunInfo, *,
                             linewidth=0.6, **SHORTFALL)
             ax.plot(x, p50, drawstyle="steps-post", color="#7A2E00", linewidth=1.6,
                     label="shortfall (median)")
+            _nothing_if_zero(ax, p95, "no shortfall in any replication")
     for ax in (top, bottom):
         _shade(ax, windows, label=ax is top)
         _grid(ax)
         ax.set_ylim(bottom=0)
-    top.set_ylabel(units)
-    bottom.set_ylabel(f"shortfall\n{units}")
-    top.set_title("demand and deliveries", loc="left", fontsize=9)
-    bottom.set_title("unmet demand (shortfall)", loc="left", fontsize=9)
-    _legend(top)
-    _legend(bottom)
-    _date_axis(bottom)
+    _market_axes(top, bottom, units, _bands_of(bands, market, "demand_units").index)
     return fig
 
 
@@ -375,8 +408,9 @@ def cover(timeseries: pd.DataFrame, market: str, info: RunInfo, *,
     if releases is not None:
         right = ax.twinx()
         width = 0.8 * info.step_days
-        for i, (node, values) in enumerate(releases.items()):
-            right.bar(values.index, values.to_numpy(), width=width, align="edge", alpha=0.6,
+        for i, node in enumerate(releases.columns):
+            right.bar(releases.index, releases[node].to_numpy(), width=width, align="edge",
+                      alpha=0.6,
                       color="0.35", edgecolor="black", hatch=("xx", "..", "//")[i % 3],
                       linewidth=0.5, label=f"released by {node}")
         right.set_ylabel(f"stockpile release (t {info.per_review()})")
@@ -388,7 +422,7 @@ def cover(timeseries: pd.DataFrame, market: str, info: RunInfo, *,
                   bbox_to_anchor=(1.12, 1.0), frameon=False, fontsize=8)
     else:
         _legend(ax)
-    _date_axis(ax)
+    _date_axis(ax, wide.index)
     return fig
 
 
@@ -442,7 +476,7 @@ def cover_bands(bands: pd.DataFrame, market: str, info: RunInfo, *,
     ax.set_ylim(bottom=0)
     ax.set_ylabel("days of cover (days)")
     _legend(ax)
-    _date_axis(ax)
+    _date_axis(ax, x)
     return fig
 
 
@@ -455,7 +489,7 @@ def _heatmap(ax: Axes, dates: pd.DatetimeIndex, labels: list[str], values: np.nd
                          vmin=vmin, vmax=1.0, shading="flat", rasterized=True)
     ax.set_yticks(np.arange(len(labels)) + 0.5, labels, fontsize=7.5)
     ax.set_ylim(len(labels), 0)
-    _date_axis(ax)
+    _date_axis(ax, dates)
     return mesh
 
 
@@ -498,16 +532,17 @@ def _overview(fill: np.ndarray, dates: pd.DatetimeIndex, labels: list[str], info
     step = int((dates[1] - dates[0]).days) if len(dates) > 1 else info.step_days
     mesh = _heatmap(ax, dates, labels, fill, step)
     if windows is not None:
-        for i, row in enumerate(windows.itertuples(index=False)):
-            for edge in (row.start, row.end):
-                ax.axvline(pd.Timestamp(edge), color="#56B4E9", linewidth=1.0,
+        for i, (_, start, end) in enumerate(_windows(windows)):
+            for edge in (start, end):
+                ax.axvline(edge, color="#56B4E9", linewidth=1.0,
                            linestyle=("--", ":", "-.")[i % 3])
     bar = fig.colorbar(mesh, ax=ax, fraction=0.04, pad=0.01)
     bar.set_label(bar_label)
     bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_ylabel("market (country)")
     if windows is not None and not windows.empty:
-        ax.set_xlabel("dashed blue lines: start and end of each shock", fontsize=8)
+        ax.set_xlabel(f"{ax.get_xlabel()}; blue lines: start and end of each shock",
+                      fontsize=8.5)
     return fig
 
 
@@ -556,8 +591,9 @@ def sourcing_over_time(shipments: pd.DataFrame, country: str, mineral: str, info
     shares = np.divide(wide.to_numpy(), total[:, None], out=np.full(wide.shape, np.nan),
                        where=total[:, None] > 0)
     name = country_name(country)
-    fig = _figure(info, f"{name}'s {mineral_label(mineral)} supply ({stage}) by country of "
-                  f"origin: share of tonnes shipped in {info.per_review()}, with the HHI", 4.8)
+    fig = _figure(info, f"{name}'s {mineral_label(mineral)} supply at the {stage} stage by "
+                  f"country of origin: share of the tonnes shipped to {name} each review "
+                  f"({info.per_review()}), and the HHI", 4.8)
     ax = fig.subplots()
     x = wide.index
     ax.stackplot(x, (shares.T * 100), labels=[country_name(c) for c in order],
@@ -577,7 +613,7 @@ def sourcing_over_time(shipments: pd.DataFrame, country: str, mineral: str, info
     more, more_labels = right.get_legend_handles_labels()
     ax.legend(handles[::-1] + more, labels[::-1] + more_labels, loc="upper left",
               bbox_to_anchor=(1.1, 1.0), frameon=False, fontsize=8, title="origin")
-    _date_axis(ax)
+    _date_axis(ax, x)
     return fig
 
 
@@ -608,8 +644,8 @@ def sourcing_totals(flows: pd.DataFrame, country: str, info: RunInfo, *, rep: in
                 hatch=country_hatch(origin), edgecolor="white", linewidth=0.5, height=0.7,
                 label=country_name(origin))
         left += values
-    for i, (key, row) in enumerate(shares.iterrows()):
-        tonnes = table.loc[key].sum()
+    for i, (_, row) in enumerate(shares.iterrows()):
+        tonnes = float(table.iloc[i].sum())
         ax.text(101, i, f"HHI {hhi(row.to_numpy()):.2f}   {tonnes:,.0f} t", va="center",
                 fontsize=7.5)
     ax.set_yticks(y, [f"{mineral_label(m)} ({s})" for m, s in shares.index], fontsize=8)
@@ -618,8 +654,8 @@ def sourcing_totals(flows: pd.DataFrame, country: str, info: RunInfo, *, rep: in
     ax.set_xlabel("share of tonnes shipped to the country's nodes (%)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.2, 1.0), frameon=False, fontsize=8,
-              title="origin")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", frameon=False,
+               fontsize=8, title="origin")
     return fig
 
 
@@ -695,11 +731,13 @@ def flow_diagram(flows: pd.DataFrame, nodes: pd.DataFrame, mineral: str, info: R
     ax = fig.subplots()
     top = float(links["shipped_t"].max()) or 1.0
     max_width = 14.0
-    for link in links.sort_values("shipped_t").itertuples(index=False):
-        x0, x1 = col[link.supplier], col[link.buyer]
-        y0, y1 = pos[link.supplier], pos[link.buyer]
-        tonnes = float(link.shipped_t)
-        if not link.forward:
+    ordered = links.sort_values("shipped_t")
+    for supplier, buyer, origin, tonnes, forward in zip(
+            ordered["supplier"], ordered["buyer"], ordered["supplier_country"],
+            ordered["shipped_t"].astype(float), ordered["forward"], strict=True):
+        x0, x1 = col[supplier], col[buyer]
+        y0, y1 = pos[supplier], pos[buyer]
+        if not forward:
             path = MplPath([(x0, y0), (x0 - 0.6, y0 + 0.12), (x1 + 0.6, y1 + 0.12), (x1, y1)],
                            [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4])
             ax.add_patch(PathPatch(path, facecolor="none", edgecolor="0.45",
@@ -712,7 +750,7 @@ def flow_diagram(flows: pd.DataFrame, nodes: pd.DataFrame, mineral: str, info: R
         if tonnes <= 0:
             style: dict[str, Any] = {"edgecolor": "0.3", "linestyle": ":", "linewidth": 0.6}
         else:
-            style = {"edgecolor": country_colour(str(link.supplier_country)), "alpha": 0.55,
+            style = {"edgecolor": country_colour(str(origin)), "alpha": 0.55,
                      "linewidth": max(0.4, max_width * tonnes / top)}
         ax.add_patch(PathPatch(path, facecolor="none", capstyle="butt", zorder=1, **style))
     countries = []
@@ -728,15 +766,16 @@ def flow_diagram(flows: pd.DataFrame, nodes: pd.DataFrame, mineral: str, info: R
     ax.set_xlim(-0.55, max(columns) + 0.55)
     ax.set_ylim(1.02, -0.1 if tallest > 1 else -0.3)
     ax.axis("off")
-    legend = [Patch(facecolor=_tint(country_colour(c)), edgecolor=country_colour(c),
+    legend: list[Artist] = [Patch(facecolor=_tint(country_colour(c)), edgecolor=country_colour(c),
                     label=f"{c} {country_name(c)}") for c in sorted(set(countries))]
     legend += [Line2D([], [], color="0.4", linewidth=max(0.4, max_width * t / top),
-                      label=f"{t:,.0f} t") for t in _nice_steps(top)]
+                      solid_capstyle="butt", label=f"{t:,.0f} t") for t in _nice_steps(top)]
     legend += [Line2D([], [], color="0.3", linestyle=":", linewidth=0.6, label="no flow")]
     if not links["forward"].all():
         legend.append(Line2D([], [], color="0.45", linestyle=(0, (3, 2)), label="scrap returns"))
-    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-              fontsize=7.5, title="country · tonnes", title_fontsize=8)
+    fig.legend(handles=legend, loc="outside right upper", frameon=False, fontsize=7.5,
+               title="country · tonnes", title_fontsize=8, labelspacing=1.1,
+               handlelength=2.5)
     return fig
 
 
@@ -771,8 +810,7 @@ def shortfall_distribution(metrics: pd.DataFrame, info: RunInfo, *,
         short = rows.groupby("market", sort=False, observed=True)["value"].max()
         markets = [str(m) for m in short[short > 0].index]
     n = int(rows["rep"].nunique()) if "rep" in rows else info.replications
-    title = (f"Cumulative shortfall over the horizon across {n:,} replications, per market "
-             "that fell short")
+    title = f"Cumulative shortfall across {n:,} replications, per market that fell short"
     fig = _figure(info, title, max(2.6, 1.2 + 1.15 * max(1, len(markets))))
     if not markets:
         ax = fig.subplots()
@@ -801,6 +839,7 @@ def shortfall_distribution(metrics: pd.DataFrame, info: RunInfo, *,
                       fontsize=8)
         ax.set_xlabel(f"cumulative shortfall ({unit_label(unit)})", fontsize=8.5)
         ax.set_xlim(left=0, right=max(1.0, float(values.max())) * 1.05)
+        _thousands(ax.xaxis)
         _grid(ax)
         ax.grid(True, axis="x", color="0.88", linewidth=0.6)
     return fig
@@ -823,12 +862,19 @@ def save(fig: Figure, folder: Path, name: str) -> list[Path]:
         os.close(handle)
         try:
             fig.savefig(tmp, format=suffix[1:], facecolor="white", **options)
+            os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         paths.append(target)
     return paths
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 @dataclass
@@ -848,6 +894,7 @@ def save_all(charts: Sequence[Chart], folder: Path) -> list[Path]:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         for chart in charts:
             save(chart.figure, tmp, chart.name)
         old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
@@ -918,10 +965,11 @@ def load(folder: Path | str) -> Results:
     for name in CSV_FILES:
         path = folder / f"{name}.csv"
         if path.is_file() and path.stat().st_size > 1:
-            frame = pd.read_csv(path)
-            for column in _KEY_COLUMNS:
-                if column in frame:
-                    frame[column] = frame[column].fillna("").astype(str)
+            header = pd.read_csv(path, nrows=0).columns
+            keys = [c for c in _KEY_COLUMNS if c in header]
+            frame = pd.read_csv(path, dtype=dict.fromkeys(keys, str), keep_default_na=False,
+                                na_values={c: ["", "nan", "NaN"] for c in header
+                                           if c not in keys})
             frames[name] = frame
     return Results(folder, provenance, scenario, frames)
 
@@ -939,26 +987,26 @@ def shock_windows(results: Results) -> pd.DataFrame:
             end = group.loc[group["event"] == "end", "date"]
             if begin.empty:
                 continue
-            finish = (pd.Timestamp(end.iloc[0]) if not end.empty
-                      else pd.Timestamp(start) + pd.Timedelta(days=horizon or 0))
+            finish = (pd.Timestamp(end.iloc[0]) if not end.empty or start is None
+                      else start + pd.Timedelta(days=horizon or 0))
             rows.append({"shock": str(shock), "start": pd.Timestamp(begin.iloc[0]),
                          "end": finish})
         return pd.DataFrame(rows, columns=["shock", "start", "end"])
     rows = []
     for i, shock in enumerate(results.scenario.get("shocks") or []):
-        begin = _shock_day(shock.get("start"), start)
-        if begin is None:
+        first = _shock_day(shock.get("start"), start)
+        if first is None:
             continue
-        end = _shock_day(shock.get("end"), start)
+        last = _shock_day(shock.get("end"), start)
         duration = shock.get("duration_days")
-        if end is None and isinstance(duration, int | float):
-            end = begin + pd.Timedelta(days=float(duration))
-        if end is None and start is not None and horizon:
-            end = pd.Timestamp(start) + pd.Timedelta(days=horizon)
-        if end is None:
+        if last is None and isinstance(duration, int | float):
+            last = first + pd.Timedelta(days=float(duration))
+        if last is None and start is not None and horizon:
+            last = start + pd.Timedelta(days=horizon)
+        if last is None:
             continue
         label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
-        rows.append({"shock": str(label), "start": begin, "end": end})
+        rows.append({"shock": str(label), "start": first, "end": last})
     return pd.DataFrame(rows, columns=["shock", "start", "end"])
 
 
@@ -1030,9 +1078,10 @@ def focus_markets(results: Results, limit: int = 8) -> list[str]:
             score[market] = max(score.get(market, 0.0), 1.0 + (1.0 - ratio))
     targets = {c for s in results.scenario.get("shocks") or [] for c in s.get("to_countries") or []}
     shocked = {s.get("mineral") for s in results.scenario.get("shocks") or []}
-    for row in table.itertuples(index=False):
-        if row.country in targets and shocked & set(row.minerals):
-            score.setdefault(str(row.market), 0.5)
+    for market, country, minerals in zip(table["market"], table["country"], table["minerals"],
+                                         strict=True):
+        if country in targets and shocked & set(minerals):
+            score.setdefault(str(market), 0.5)
     order = [m for m in table["market"] if m in score]
     return sorted(order, key=lambda m: -score[m])[:limit]
 
@@ -1072,9 +1121,9 @@ def draw_all(results: Results) -> list[Chart]:
     """Every chart that the frames of `results` allow, in reading order."""
     info, windows = results.info, shock_windows(results)
     table = market_table(results)
-    place = {str(r.market): f" ({country_name(str(r.country))}"
-             + (f", {r.sector})" if r.sector else ")") for r in table.itertuples(index=False)}
-    unit = {str(r.market): str(r.unit) for r in table.itertuples(index=False)}
+    place = {str(m): f" ({country_name(str(c))}" + (f", {s})" if str(s) else ")")
+             for m, c, s in zip(table["market"], table["country"], table["sector"], strict=True)}
+    unit = {str(m): str(u) for m, u in zip(table["market"], table["unit"], strict=True)}
     focus = focus_markets(results)
     charts: list[Chart] = []
     if results.ensemble:
@@ -1134,7 +1183,7 @@ def _single_charts(results: Results, info: RunInfo, windows: pd.DataFrame, focus
                                  "right.", "sourcing"))
         nodes = node_table(results)
         if nodes is not None:
-            for mineral in dict.fromkeys(flows["mineral"]):
+            for mineral in _network_minerals(results, flows):
                 charts.append(_chart(f"network_{mineral}",
                                      flow_diagram(flows, nodes, str(mineral), info),
                                      "Columns from left to right: mines, refineries and "
@@ -1177,6 +1226,15 @@ def _ensemble_charts(results: Results, info: RunInfo, windows: pd.DataFrame, foc
     return charts
 
 
+def _network_minerals(results: Results, flows: pd.DataFrame) -> list[str]:
+    """The minerals the shocks name, else every mineral that flows."""
+    every = [str(m) for m in dict.fromkeys(flows["mineral"])]
+    shocked = {s.get("mineral") for s in results.scenario.get("shocks") or []}
+    for shock in results.scenario.get("shocks") or []:
+        shocked |= set((shock.get("select") or {}).get("minerals") or [])
+    return [m for m in every if m in shocked] or every
+
+
 def _consumers(results: Results) -> list[str]:
     """Countries with a market, aggregates (XA-XZ) left out, in the order markets appear."""
     table = market_table(results)
@@ -1187,17 +1245,19 @@ def _consumers(results: Results) -> list[str]:
 def _sourcing_pairs(results: Results, focus: list[str]) -> list[tuple[str, str]]:
     """(country, mineral) pairs worth a sourcing-over-time chart: the countries of the focus
     markets and of shock targets, for the shocked minerals (else the minerals they use)."""
-    table = market_table(results).set_index("market") if focus else None
+    table = market_table(results)
+    country_of = dict(zip(table["market"], table["country"], strict=True))
+    minerals_of = dict(zip(table["market"], table["minerals"], strict=True))
     shocks = results.scenario.get("shocks") or []
     shocked = [str(s["mineral"]) for s in shocks if s.get("mineral")]
-    countries = [str(table.at[m, "country"]) for m in focus] if table is not None else []
+    countries = [str(country_of[m]) for m in focus]
     countries += [str(c) for s in shocks for c in s.get("to_countries") or []]
     pairs = []
     for country in dict.fromkeys(countries):
         if is_aggregate(country):
             continue
-        used = [m for market in focus if table is not None and table.at[market, "country"]
-                == country for m in table.at[market, "minerals"]]
+        used = [str(m) for market in focus if country_of[market] == country
+                for m in minerals_of[market]]
         for mineral in dict.fromkeys(shocked or used):
             pairs.append((country, mineral))
     return pairs

@@ -64,6 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--traces", action="store_true",
                      help="also keep every replication's full time series (memory and disk "
                           "grow with replications)")
+    compare = sub.add_parser(
+        "compare", help="compare the scenario's policies with its baseline",
+        description="Run the baseline and every policy of a scenario on the same replications "
+                    "(common random numbers) and write the comparison and ranking.")
+    compare.add_argument("file", type=Path, help="scenario YAML file with `policies:`")
+    compare.add_argument("--out", type=Path, default=Path("results"),
+                         help="results root folder (default: results)")
+    compare.add_argument("--reps", type=_positive_int, default=None,
+                         help="replications (default: the scenario's `replications`)")
+    compare.add_argument("--workers", type=_positive_int, default=None,
+                         help="local worker processes (default: all cores)")
+    compare.add_argument("--horizon-days", type=_positive_int, default=None,
+                         help="override the scenario's horizon, days")
+    compare.add_argument("--criterion", default="cost_per_t_avoided",
+                         choices=("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd"),
+                         help="how to rank policies (default: cost per tonne of shortfall "
+                              "avoided)")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar or table")
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("file", type=Path, help="scenario YAML file")
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
@@ -97,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args, argv)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "compare":
+            return _compare(args, argv)
         return _schema(args)
     except ScenarioError as error:
         print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
@@ -114,6 +134,9 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     reps = args.reps or loaded.spec.replications
     command = argv if argv is not None else sys.argv
+    if loaded.spec.policies:
+        args.criterion = "cost_per_t_avoided"
+        return _compare(args, argv, loaded)
     if reps == 1 and args.scheduler is None:
         return _run_single(args, loaded, command)
     return _run_ensemble(args, loaded, reps, command)
@@ -159,6 +182,30 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int,
     print(f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
           f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
           f"{ensemble.batch_size})")
+    return 0
+
+
+def _compare(args: argparse.Namespace, argv: list[str] | None,
+             loaded: Scenario | None = None) -> int:
+    from . import compare, montecarlo, report, scenario, summary
+
+    if loaded is None:
+        loaded = scenario.load(args.file, horizon_days=args.horizon_days)
+    if not loaded.spec.policies:
+        print(f"error: {args.file} declares no `policies:` to compare", file=sys.stderr)
+        return EXIT_INPUT
+    reps = args.reps or loaded.spec.replications
+    options = montecarlo.Options(check_balance=getattr(args, "check_balance", True))
+    result = compare.compare_policies(loaded, reps, criterion=args.criterion,
+                                      workers=args.workers, options=options,
+                                      scheduler=getattr(args, "scheduler", None),
+                                      progress=not args.quiet)
+    folder = report.write_comparison(result, args.out,
+                                     argv if argv is not None else sys.argv)
+    if not args.quiet:
+        print(summary.comparison_text(result))
+    print(f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
+          f"replication(s) each)")
     return 0
 
 

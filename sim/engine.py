@@ -24,9 +24,10 @@ from . import processes as P
 from .markets import Markets
 from .modifiers import Modifiers, shock_process
 from .network import StockpileSpec
-from .recorder import Recorder
+from .recorder import Recorder, series_keys
 from .review import Review
 from .scenario import Scenario
+from .schedules import Schedules
 from .shocks import RouteClosure, ShockDraws, draw_shock, max_extra_delay_days
 from .state import State, initial_state, mineral_stock
 from .tracker import MarketTracker
@@ -76,7 +77,7 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
              + np.maximum(transit_upper(spec.uncertainty, network) - nominal, 0.0))
     state = initial_state(network, step, count, extra, periods)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
-    mods = Modifiers(network, count, shocks, randoms)
+    mods = Modifiers(network, count, shocks, randoms, scenario.schedules)
     starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
     bucket_of = np.searchsorted(starts, np.arange(periods), side="right") - 1
     options = spec.metrics
@@ -91,10 +92,22 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
     env = simpy.Environment()
     for number in range(len(shocks)):
         env.process(shock_process(env, number, mods, events))
+    if scenario.schedules.share_switches:
+        env.process(share_switches(env, state, scenario.schedules))
     env.process(period_clock(env, state, mods, recorder, randoms, periods))
     env.run(until=periods * step)
     return RunResult(scenario, reps, recorder, state, initial, shocks, events,
                      time.perf_counter() - started, periods)
+
+
+def share_switches(env: simpy.Environment, state: State,
+                   schedules: Schedules) -> Generator[simpy.Event, None, None]:
+    """Switch sourcing shares on their days (SimPy process); the next review re-plans with the
+    new shares (expected flows, stock targets, order splits)."""
+    for day, shares in sorted(schedules.share_switches, key=lambda item: item[0]):
+        if day > env.now:
+            yield env.timeout(day - env.now)
+        state.network = state.network.with_shares(shares)
 
 
 def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder: Recorder,
@@ -103,26 +116,29 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
     network = state.network
     review = Review(state, mods, recorder)
     shipper = P.Shipper(state, mods, recorder, randoms)
-    markets = Markets(state, mods, recorder, randoms)
+    markets = Markets(state, mods, recorder, randoms, mods.schedules)
     piles = [n for n in network.nodes.values() if isinstance(n, StockpileSpec)]
-    stock_keys = [key for key in recorder.keys if key[3] == "stock_t"]
+    stock_keys = [key for key in series_keys(network) if key[3] == "stock_t"
+                  and (key in recorder.index or key in recorder.total_index)]
     stock_where = recorder.locate(stock_keys)
     stock_rows = np.array([state.slot[(k[0], (k[1], k[2]))] for k in stock_keys], dtype=np.intp)
     for period in range(periods):
         day = float(env.now)
         recorder.period = period
+        if review.network is not state.network:  # shares switched since the last review
+            review = Review(state, mods, recorder)
         P.receive(state, period, review.by_buyer_row)
         due = review.orders_due()
         due_by_row = review.due_by_seller(due)
         review.produce(due_by_row, day)
-        review.fill(due, due_by_row)
+        review.fill(due, due_by_row, day)
         markets.step(period, day)
         releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
                      for pile in piles}
         shipper.dispatch(period, day)
         inbound = review.inbound()
-        markets.record_cover(inbound)
-        review.order(releasing, inbound)
+        markets.record_cover(inbound, day)
+        review.order(releasing, inbound, markets, day)
         if stock_rows.size:
             recorder.put_rows(stock_where, state.stocks[stock_rows])
         yield env.timeout(state.step_days)

@@ -20,6 +20,7 @@ from .modifiers import Modifiers
 from .network import MarketSpec
 from .recorder import MARKET_UNIT_VARIABLES, Recorder
 from .review import SegmentSum
+from .schedules import Schedules
 from .state import State
 from .uncertainty import RandomInputs
 
@@ -34,7 +35,8 @@ def recorded(where: tuple[np.ndarray, ...]) -> bool:
 class Markets:
     """Index arrays for the vectorized market step, and the step itself."""
 
-    def __init__(self, state: State, mods: Modifiers, rec: Recorder, randoms: RandomInputs):
+    def __init__(self, state: State, mods: Modifiers, rec: Recorder, randoms: RandomInputs,
+                 schedules: Schedules):
         self.state, self.mods, self.rec = state, mods, rec
         net, step = state.network, state.step_days
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
@@ -61,6 +63,8 @@ class Markets:
         self.scrap_pair = np.array([pairs.index((k.supplier, k.mineral)) for k in scrap],
                                    dtype=np.intp)
         self.scrap_share = np.array([k.share for k in scrap])[:, None]
+        self.phases = [(q, schedules.intensity[pair]) for q, pair in enumerate(pairs)
+                       if pair in schedules.intensity]
         self.noisy = [(i, randoms.demand[name]) for i, name in enumerate(self.names)
                       if name in randoms.demand]
         self.unit_where = rec.locate([(n, "", "", v) for v in MARKET_UNIT_VARIABLES
@@ -69,21 +73,31 @@ class Markets:
                            for v in PAIR_VARIABLES}
         self.cover_where = rec.locate([(m, x, "component", "cover_days") for m, x in pairs])
 
+    def intensity(self, day: float) -> np.ndarray:
+        """t of each pair's mineral per product unit now (intensity schedules applied), (Q, 1)."""
+        if not self.phases:
+            return self.t_per_unit
+        now = self.t_per_unit.copy()
+        for q, phase in self.phases:
+            now[q] *= phase.factor(day)
+        return now
+
     def step(self, period: int, day: float) -> None:
         state, mods, rec = self.state, self.mods, self.rec
         if not self.names:
             return
+        t_per_unit = self.intensity(day)
         stocks = state.stocks
         new = self.base * mods.demand_rows[self.rows]
         for i, noise in self.noisy:
             new[i] *= noise[period]
         wanted = new + state.backlog_rows
-        possible = np.minimum.reduceat(stocks[self.pair_slot] / self.t_per_unit, self.starts,
+        possible = np.minimum.reduceat(stocks[self.pair_slot] / t_per_unit, self.starts,
                                        axis=0)
         built = np.maximum(np.minimum(possible, wanted), 0.0)
         unmet = wanted - built  # lost sales, or for a backlog market the units still waiting
         state.backlog_rows[:] = np.where(self.backlogs, unmet, 0.0)
-        used = built[self.pair_market] * self.t_per_unit
+        used = built[self.pair_market] * t_per_unit
         stocks[self.pair_slot] = np.maximum(stocks[self.pair_slot] - used, 0.0)  # rounding only
         eol = np.repeat(state.in_use_legacy, state.reps, axis=1)
         for q, ring in state.in_use_rings.items():
@@ -99,9 +113,9 @@ class Markets:
         if rec.tracker is not None:
             rec.tracker.update(period, day, new, built, unmet)
         pair_values = {
-            "demand_t": lambda: new[self.pair_market] * self.t_per_unit,
+            "demand_t": lambda: new[self.pair_market] * t_per_unit,
             "delivered_t": lambda: used,
-            "shortfall_t": lambda: unmet[self.pair_market] * self.t_per_unit,
+            "shortfall_t": lambda: unmet[self.pair_market] * t_per_unit,
             "eol_t": lambda: eol, "collected_t": lambda: collected,
             "in_use_t": lambda: state.in_use_rows,
         }
@@ -109,13 +123,14 @@ class Markets:
             if recorded(where):
                 rec.put_rows(where, pair_values[variable]())
 
-    def record_cover(self, inbound: np.ndarray) -> None:
+    def record_cover(self, inbound: np.ndarray, day: float) -> None:
         """Days of cover (DESIGN.md section 6): (on hand + in transit toward the market) /
         expected daily use, per mineral, at the end of the review. `inbound` is in transit
         per stock row."""
         if not self.names or not recorded(self.cover_where):
             return
-        use = self.expected_use * self.mods.demand_rows[self.rows][self.pair_market]
+        use = (self.expected_use * self.mods.demand_rows[self.rows][self.pair_market]
+               * (self.intensity(day) / self.t_per_unit))
         held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
         cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
         self.rec.put_rows(self.cover_where, cover)

@@ -74,6 +74,10 @@ def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTa
     rows = _Rows()
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
+    if result.scenario.policy is not None:
+        from .policies import cost_usd
+
+        rows.add("policy_cost_usd", "USD", cost_usd(result), len(result.reps))
     keys = pd.DataFrame(rows.keys, columns=KEY_COLUMNS).astype("category")
     values = np.vstack(rows.values) if rows.values else np.zeros((0, len(result.reps)))
     return MetricTable(keys, values, result.reps)

@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from .network import MarketSpec, Network
+from .schedules import Schedules
 from .shocks import (
     CapacityLoss,
     DemandShock,
@@ -30,8 +31,9 @@ class Modifiers:
     """What active shocks and outages change, read by the node processes at each review."""
 
     def __init__(self, network: Network, reps: int, shocks: Sequence[ShockDraws],
-                 randoms: RandomInputs):
+                 randoms: RandomInputs, schedules: Schedules | None = None):
         self.network = network
+        self.schedules = schedules or Schedules()
         self.reps = reps
         self.shocks = list(shocks)
         self.randoms = randoms
@@ -81,8 +83,11 @@ class Modifiers:
                               or np.isfinite(self.link_hold_until).any())
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
-        """Capacity factors of several nodes now, shape (nodes, R): shocks times outages."""
+        """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps."""
         factors = self.capacity_rows[rows]
+        ramps = self.schedules.ramp_factors(names, day)
+        if ramps is not None:
+            factors *= ramps[:, None]
         for position, name in enumerate(names):
             for starts, ends, fraction in self.randoms.outages.get(name, ()):
                 down = ((starts <= day) & (day < ends)).any(axis=1)

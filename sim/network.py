@@ -8,6 +8,7 @@ plant -> component, market -> scrap, stockpile -> the stage it holds).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -287,6 +288,11 @@ class Network:
             self.out_links[link.supplier].append(link)
             self.in_links[link.buyer].append(link)
         self.expected_link_tpd = expected_flows(self)
+
+    def with_shares(self, shares: dict[int, float]) -> Network:
+        """The same network with some links' shares changed (by link index)."""
+        links = [dataclasses.replace(k, share=shares.get(k.index, k.share)) for k in self.links]
+        return Network(self.nodes, links)
 
     @property
     def minerals(self) -> list[str]:

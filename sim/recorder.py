@@ -87,7 +87,8 @@ class Recorder:
             self.values = np.zeros((n_periods, len(self.keys), reps))
             self.shipped = np.zeros((1, len(network.links), reps))
         self.index = {key: i for i, key in enumerate(self.keys)}
-        summed = [] if full else [k for k in every if k[3] in SUMMED]
+        summed = [] if full else [k for k in every if k[3] in SUMMED or (
+            k[3] == "stock_t" and network.nodes[k[0]].kind == "stockpile")]
         lowest = [] if full else [k for k in every if k[3] == MINIMUM]
         self.total_keys = summed
         self.total_index = {key: i for i, key in enumerate(summed)}

@@ -25,6 +25,7 @@ import yaml
 
 from . import __version__, metrics
 from . import results as R
+from .compare import Comparison
 from .engine import RunResult
 from .montecarlo import Ensemble
 from .scenario import Scenario
@@ -137,6 +138,45 @@ def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None
     }
     if ensemble.traces is not None:
         writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
+    return write_atomically(root / scenario.spec.results_name, writers)
+
+
+COMPARISON_FILES = {
+    **{k: v for k, v in ENSEMBLE_FILES.items() if k != "balance.csv"},
+    "metrics.csv": "risk metrics per policy and replication (tidy; `policy` column)",
+    "summary.csv": "per policy and metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
+    "bands.csv": "per policy, market and time bucket: mean and P5/P50/P95",
+    "balance.csv": "per policy and mineral: the worst mass-balance residual",
+    "comparison.csv": "per policy, market and metric: policy and baseline means, paired "
+                      "difference with a 95% confidence interval",
+    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
+}
+
+
+def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None = None) -> Path:
+    """Write a policy comparison to `root/<name>/`, atomically; return that folder."""
+    runs = {"baseline": comparison.baseline, **comparison.policies}
+    base = comparison.baseline
+    scenario = base.scenario
+
+    def stacked(part: str) -> pd.DataFrame:
+        return pd.concat([getattr(e, part).assign(policy=name) for name, e in runs.items()],
+                         ignore_index=True)
+
+    info = provenance(scenario, sum(e.wall_seconds for e in runs.values()), argv,
+                      replications=base.reps, executor=base.executor, workers=base.workers,
+                      batch_size=base.batch_size, policies=list(comparison.policies))
+    writers: dict[str, Callable[[Path], object]] = {
+        "scenario.resolved.yaml": lambda p: p.write_text(yaml.safe_dump(
+            resolved_document(scenario), sort_keys=False, allow_unicode=True)),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "metrics.csv": lambda p: stacked("runs").to_csv(p, index=False),
+        "summary.csv": lambda p: stacked("summary").to_csv(p, index=False),
+        "bands.csv": lambda p: stacked("bands").to_csv(p, index=False),
+        "balance.csv": lambda p: stacked("balance").to_csv(p, index=False),
+        "comparison.csv": lambda p: comparison.table.to_csv(p, index=False),
+        "ranking.csv": lambda p: comparison.ranking.to_csv(p, index=False),
+    }
     return write_atomically(root / scenario.spec.results_name, writers)
 
 

@@ -17,6 +17,7 @@ barely grows with the number of nodes. Semantics (DESIGN.md section 4):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from .network import (
 )
 from .recorder import Recorder
 from .state import State
+
+if TYPE_CHECKING:
+    from .markets import Markets
 
 
 class SegmentSum:
@@ -96,7 +100,8 @@ class Review:
 
     def __init__(self, state: State, mods: Modifiers, rec: Recorder):
         self.state, self.mods, self.rec = state, mods, rec
-        net, step = state.network, state.step_days
+        self.network = net = state.network
+        step = state.step_days
         slot, ledger = state.slot, state.ledger
         self.step = step
         mines = [n for n in net.nodes.values() if isinstance(n, MineSpec)]
@@ -131,6 +136,10 @@ class Review:
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
         self.sales_flow = np.array([net.expected_link_tpd[k.index] * step for k in sales])[:, None]
         self.sellers = np.unique(self.sales_from)
+        schedules = mods.schedules
+        self.priority = [(position, schedules.priority[int(link)])
+                         for position, link in enumerate(self.sales)
+                         if int(link) in schedules.priority]
         self.by_seller_row = SegmentSum(self.sales_from)
         self.by_buyer_row = SegmentSum(state.buyer_slot)
         for g in self.groups:
@@ -147,6 +156,7 @@ class Review:
         plan_of: list[int] = []
         shares: list[float] = []
         market_plans: list[tuple[int, MarketSpec, float]] = []
+        market_minerals: list[str] = []
         self.pile_plans: list[tuple[int, str]] = []
         refinery_plans: list[tuple[int, int, float]] = []
         plant_plans: dict[str, list[tuple[int, float]]] = {}
@@ -168,6 +178,7 @@ class Review:
                 if isinstance(node, MarketSpec):
                     market_plans.append((p, node, node.intensity_kg_per_unit[
                         commodity[0]] / 1e3))
+                    market_minerals.append(commodity[0])
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
                     refinery_plans.append((p, out, node.yield_))
@@ -185,6 +196,9 @@ class Review:
         self.market_plan_market = np.array([markets.index(m) for _, m, _ in market_plans],
                                            dtype=np.intp)
         self.market_plan_tpu = np.array([t for _, _, t in market_plans])[:, None]
+        self.market_plan_pair = np.array([state.pairs.index((m.name, c)) for (_, m, _), c in
+                                          zip(market_plans, market_minerals, strict=True)],
+                                         dtype=np.intp)
         self.refinery_plan_rows = np.array([p for p, _, _ in refinery_plans], dtype=np.intp)
         self.refinery_plan_out = np.array([o for _, o, _ in refinery_plans], dtype=np.intp)
         self.refinery_plan_yield = np.array([y for _, _, y in refinery_plans])[:, None]
@@ -265,17 +279,52 @@ class Review:
             stock[(mineral, "component")] += out_t
             self.rec.put((plant.name, mineral, "component", "production_t"), out_t)
 
-    def fill(self, due: np.ndarray, due_by_row: np.ndarray) -> None:
-        """Ship the orders due from stock, pro rata when short; note what went unfilled."""
+    def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
+        """Ship the orders due from stock, pro rata when short; note what went unfilled.
+
+        Links with an offtake contract (`Schedules.priority`) are served first, up to their
+        contracted volume, and share what is left pro rata with everyone else.
+        """
         state = self.state
         if not self.sales.size:
             return
         totals = due_by_row[self.sellers]
         on_hand = state.stocks[self.sellers]
-        ratio = fill_ratio(on_hand, totals)
-        state.outgoing[self.sales] += due * ratio[self.seller_of_sale]
-        state.stocks[self.sellers] = np.maximum(on_hand - totals * ratio, 0.0)  # rounding only
-        state.unfilled_rows[self.sellers] = totals * (1.0 - ratio)
+        shipped = np.zeros_like(due)
+        first = self._priority_due(due, day)
+        if first is not None:
+            wanted = np.zeros_like(on_hand)
+            np.add.at(wanted, self.seller_of_sale, first)
+            ratio = fill_ratio(on_hand, wanted)
+            shipped = first * ratio[self.seller_of_sale]
+            sent = np.zeros_like(on_hand)
+            np.add.at(sent, self.seller_of_sale, shipped)
+            on_hand = np.maximum(on_hand - sent, 0.0)
+            rest = np.maximum(totals - sent, 0.0)
+            ratio = fill_ratio(on_hand, rest)
+            shipped = shipped + (due - shipped) * ratio[self.seller_of_sale]
+            left = np.maximum(on_hand - rest * ratio, 0.0)
+            state.unfilled_rows[self.sellers] = rest * (1.0 - ratio)
+        else:
+            ratio = fill_ratio(on_hand, totals)
+            shipped = due * ratio[self.seller_of_sale]
+            left = np.maximum(on_hand - totals * ratio, 0.0)  # rounding only
+            state.unfilled_rows[self.sellers] = totals * (1.0 - ratio)
+        state.outgoing[self.sales] += shipped
+        state.stocks[self.sellers] = left
+
+    def _priority_due(self, due: np.ndarray, day: float) -> np.ndarray | None:
+        """Orders due on contracted links up to the contracted volume now (None: no contract
+        is active)."""
+        if not self.priority:
+            return None
+        first = np.zeros_like(due)
+        active = False
+        for position, contract in self.priority:
+            if contract.start <= day < contract.end:
+                first[position] = np.minimum(due[position], contract.tpd * self.step)
+                active = True
+        return first if active else None
 
     def inbound(self) -> np.ndarray:
         """t in transit toward each stock row, summed over its in-links in link order."""
@@ -283,7 +332,8 @@ class Review:
         self.by_buyer_row.add_into(inbound, self.state.in_transit)
         return inbound
 
-    def order(self, holding: dict[str, np.ndarray], inbound: np.ndarray) -> None:
+    def order(self, holding: dict[str, np.ndarray], inbound: np.ndarray,
+              markets: Markets | None = None, day: float = 0.0) -> None:
         """Place every buyer's orders for the next review (see the module docstring).
         `inbound` is what `inbound()` returns after this review's shipments left."""
         state, mods = self.state, self.mods
@@ -293,8 +343,13 @@ class Review:
         target = np.repeat(self.plan_base, state.reps, axis=1)
         if self.market_plan_rows.size:
             mp = self.market_plan_rows
+            tpu = self.market_plan_tpu
+            if markets is not None and markets.phases:  # intensity schedules: use scales too
+                now = markets.intensity(day)[self.market_plan_pair]
+                target[mp] *= now / tpu
+                tpu = now
             target[mp] = (target[mp] * mods.demand_rows[self.market_plan_node]
-                          + state.backlog_rows[self.market_plan_market] * self.market_plan_tpu)
+                          + state.backlog_rows[self.market_plan_market] * tpu)
         unfilled = state.unfilled_rows
         if self.refinery_plan_rows.size:
             target[self.refinery_plan_rows] += (unfilled[self.refinery_plan_out]

@@ -19,7 +19,9 @@ from pydantic import Field, ValidationError, field_validator
 
 from . import yamlio
 from .errors import Problem, ScenarioError, Where, from_validation_error
+from .levers import Policy
 from .network import LinkSpec, Network, NodeSpec, NodeUnion, resolve_links
+from .schedules import Schedules
 from .shocks import Shock, ShockSpec
 from .spec import Country, Name, Spec
 from .uncertainty import Uncertainty
@@ -95,6 +97,8 @@ class ScenarioSpec(Spec):
                               "Carlo ensemble (`--reps` overrides it).")
     uncertainty: Uncertainty = Field(Uncertainty(), description="Random inputs: outages, "
                                      "transit times, demand noise.")
+    policies: list[Policy] = Field([], description="Policies to compare with the scenario "
+                                   "as it is (the baseline), on the same random draws.")
     metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are "
                                    "computed.")
     outputs: Outputs = Field(Outputs(), description="Where results go.")
@@ -124,6 +128,14 @@ class Scenario:
     input_sha256: str
     windows: tuple[tuple[float, float] | None, ...]
     """[start, end) of each shock, days from the start (None where drawn at random)."""
+    schedules: Schedules = dataclasses.field(default_factory=Schedules)
+    """Planned changes a policy makes (empty for the scenario itself)."""
+    policy: Policy | None = None
+    """The policy this variant puts in place (None: the scenario as written, the baseline)."""
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy.name if self.policy is not None else "baseline"
 
     @property
     def shocks(self) -> list[ShockSpec]:

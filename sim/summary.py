@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 
+from .compare import Comparison
 from .engine import RunResult
 from .montecarlo import Ensemble
 
@@ -81,4 +83,36 @@ def ensemble_text(ensemble: Ensemble) -> str:
                                           "ttr_days": "time to recover"}).to_string())
     worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
     lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
+    return "\n".join(lines)
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """The ranking, and per policy and market the paired change in shortfall."""
+    spec = comparison.baseline.scenario.spec
+    lines = [f"scenario {spec.name}: baseline and {len(comparison.policies)} policies, "
+             f"{comparison.baseline.reps} replication(s) each on the same draws, seed "
+             f"{spec.seed}", ""]
+    ranking = comparison.ranking
+    if not ranking.empty:
+        shown = pd.DataFrame({
+            "rank": ranking["rank"], "policy": ranking["policy"], "levers": ranking["levers"],
+            "cost USD": ranking["cost_usd"].map("{:,.0f}".format),
+            "shortfall avoided t": ranking["shortfall_avoided_t"].map("{:,.1f}".format),
+            "USD per t avoided": ranking["cost_per_t_avoided"].map("{:,.0f}".format),
+        })
+        lines.append(shown.to_string(index=False))
+        notes = [f"  {p}: {v}" for p, v in zip(ranking["policy"], ranking["vs_best_part"],
+                                                strict=True) if v]
+        if notes:
+            lines += ["", "combinations:", *notes]
+    table = comparison.table
+    short = table[(table["metric"] == "shortfall_units") & (table["baseline_mean"] > 0)]
+    if not short.empty:
+        lines += ["", "change in shortfall (policy - baseline, units; 95% CI) where the "
+                  "baseline falls short:"]
+        for policy, market, delta, low, high in zip(
+                short["policy"], short["market"], short["delta"].astype(float),
+                short["ci_low"].astype(float), short["ci_high"].astype(float), strict=True):
+            interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
+            lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
     return "\n".join(lines)
