@@ -89,12 +89,14 @@ def _ranking(scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFr
         runs = ensemble.runs
         cost = float(runs.loc[runs["metric"] == "policy_cost_usd", "value"].mean())
         mine = table[table["policy"] == name]
-        tonnes = mine[mine["metric"] == "shortfall_t"]
+        concerned = lever_minerals(levers[name])
+        tonnes = mine[(mine["metric"] == "shortfall_t") & mine["mineral"].isin(concerned)]
         units = mine[mine["metric"] == "shortfall_units"]
         avoided_t = -float(tonnes["delta"].sum())
         avoided_units = -float(units["delta"].sum())
         rows.append({
             "policy": name, "levers": "+".join(lever.type for lever in levers[name]),
+            "minerals": "+".join(sorted(lever_minerals(levers[name]))),
             "cost_usd": cost, "shortfall_avoided_t": avoided_t,
             "shortfall_avoided_units": avoided_units,
             "cost_per_t_avoided": cost / avoided_t if avoided_t > 0 else math.inf,
@@ -109,6 +111,18 @@ def _ranking(scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFr
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     frame["vs_best_part"] = [_versus_parts(name, levers, frame) for name in frame["policy"]]
     return frame
+
+
+def lever_minerals(levers: list[Any]) -> set[str]:
+    """The minerals a policy acts on: tonnes of shortfall avoided are counted in these only
+    (a market short of magnets is also 'short' of the battery metals it could not use)."""
+    found: set[str] = set()
+    for lever in levers:
+        node = getattr(lever, "node", None)
+        if node is not None:
+            found |= set(getattr(node, "recipe", {})) | {getattr(node, "mineral", "")}
+        found.add(getattr(lever, "mineral", ""))
+    return found - {""}
 
 
 def _versus_parts(name: str, levers: dict[str, list[Any]], frame: pd.DataFrame) -> str:

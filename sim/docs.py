@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import levers as L
 from . import network as N
 from . import randomness as D
 from . import scenario as S
@@ -204,6 +205,12 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     ("Distributions (`dist:`)", [
         (D.Fixed, "`fixed`"), (D.Uniform, "`uniform`"), (D.Triangular, "`triangular`"),
         (D.Lognormal, "`lognormal`"), (D.Exponential, "`exponential`"), (D.Normal, "`normal`")]),
+    ("Policies (`policies:` entries and their `levers`, `type:`)", [
+        (L.Policy, "policy"), (L.StockpileLever, "`stockpile`"),
+        (L.NewCapacity, "`new_capacity`"),
+        (L.LinkPlan, "`buys_from` / `sells_to` / `supplies` entries"),
+        (L.DemandEfficiency, "`demand_efficiency`"), (L.Diversify, "`diversify`"),
+        (L.Recycling, "`recycling`"), (L.PartnerPriority, "`partner_priority`")]),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]
 

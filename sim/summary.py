@@ -97,7 +97,8 @@ def comparison_text(comparison: Comparison) -> str:
         shown = pd.DataFrame({
             "rank": ranking["rank"], "policy": ranking["policy"], "levers": ranking["levers"],
             "cost USD": ranking["cost_usd"].map("{:,.0f}".format),
-            "shortfall avoided t": ranking["shortfall_avoided_t"].map("{:,.1f}".format),
+            "shortfall avoided t": ranking["shortfall_avoided_t"].map("{:,.1f}".format)
+            + " " + ranking["minerals"],
             "USD per t avoided": ranking["cost_per_t_avoided"].map("{:,.0f}".format),
         })
         lines.append(shown.to_string(index=False))

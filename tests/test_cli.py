@@ -155,3 +155,26 @@ def test_module_entry_point_help() -> None:
     assert done.returncode == 0
     for command in ("run", "validate", "schema"):
         assert command in done.stdout
+
+
+def test_compare_command_writes_the_comparison(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    data = chain(horizon_days=60, upstream_cover=10, shocks=[
+        {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}])
+    data["policies"] = [{"name": "reserve", "levers": [
+        {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}]}]
+    path = _write(tmp_path, data)
+    assert cli.main(["compare", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "reserve" in out and "USD per t avoided" in out
+    folder = tmp_path / "chain"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(report.COMPARISON_FILES)
+    ranking = (folder / "ranking.csv").read_text()
+    assert ranking.startswith("rank,policy")
+
+
+def test_compare_without_policies_is_an_input_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, chain(horizon_days=10))
+    assert cli.main(["compare", str(path), "--out", str(tmp_path)]) == cli.EXIT_INPUT
+    assert "declares no `policies:`" in capsys.readouterr().err

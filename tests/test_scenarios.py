@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim import balance, engine, results, scenario
+from sim.policies import apply
 from tests.conftest import ROOT
 
 FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -23,3 +24,19 @@ def test_scenario_runs_on_a_short_horizon(path: Path) -> None:
     result = engine.run(loaded)
     balance.check(results.balance(result))
     assert (results.market_summary(result)["fill_rate"] >= 0).all()
+
+
+POLICY_FILES = [p for p in FILES if "policies:" in p.read_text()]
+
+
+def test_the_rare_earth_scenario_compares_at_least_four_policies() -> None:
+    loaded = scenario.load(ROOT / "scenarios" / "cn_ree_controls_2025.yaml")
+    assert len(loaded.spec.policies) >= 4
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=[p.stem for p in POLICY_FILES])
+def test_every_policy_runs_on_a_short_horizon(path: Path) -> None:
+    loaded = scenario.load(path, horizon_days=4 * 7)
+    for policy in loaded.spec.policies:
+        result = engine.run(apply(loaded, policy))
+        balance.check(results.balance(result))
