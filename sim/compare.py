@@ -92,8 +92,8 @@ def _ranking(scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFr
         concerned = lever_minerals(levers[name])
         tonnes = mine[(mine["metric"] == "shortfall_t") & mine["mineral"].isin(concerned)]
         units = mine[mine["metric"] == "shortfall_units"]
-        avoided_t = -float(tonnes["delta"].sum())
-        avoided_units = -float(units["delta"].sum())
+        avoided_t = 0.0 - float(tonnes["delta"].sum())
+        avoided_units = 0.0 - float(units["delta"].sum())
         rows.append({
             "policy": name, "levers": "+".join(lever.type for lever in levers[name]),
             "minerals": "+".join(sorted(lever_minerals(levers[name]))),
