@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.yaml
 ARGS ?=
 
-.PHONY: run validate test test-slow lint format docs bench clean
+.PHONY: run validate compare stress test test-slow lint format docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed  ## run a scenario: make run [SCENARIO=scenarios/x.yaml] [ARGS=...]
 	$(BIN)/python -m sim run $(SCENARIO) $(ARGS)
+
+compare: $(BIN)/.installed  ## compare a scenario's policies: make compare SCENARIO=...
+	$(BIN)/python -m sim compare $(SCENARIO) $(ARGS)
+
+stress: $(BIN)/.installed  ## rank every node, country and chokepoint by exposure
+	$(BIN)/python -m sim stress $(SCENARIO) $(ARGS)
 
 validate: $(BIN)/.installed
 	$(BIN)/python -m sim validate $(SCENARIO)

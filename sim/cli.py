@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -82,6 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
                          help="how to rank policies (default: cost per tonne of shortfall "
                               "avoided)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    stress = sub.add_parser(
+        "stress", help="cut every node, producing country and chokepoint in turn and rank them",
+        description="Stress test (Simchi-Levi): each node, each producing country per mineral "
+                    "and each chokepoint is cut in turn for its time to recover; the table "
+                    "ranks them by demand lost and flags those whose time to survive is "
+                    "shorter than their time to recover.")
+    stress.add_argument("file", type=Path, help="scenario YAML file (its own shocks are "
+                        "left out)")
+    stress.add_argument("--out", type=Path, default=Path("results"),
+                        help="results root folder (default: results)")
+    stress.add_argument("--start-day", type=float, default=7.0,
+                        help="day each cut starts (default 7)")
+    stress.add_argument("--ttr", action="append", default=[], metavar="KIND=DAYS",
+                        help="time to recover per kind (mine, refinery, plant, recycler, "
+                             "country, chokepoint), e.g. --ttr mine=180; repeatable")
+    stress.add_argument("--top", type=_positive_int, default=15,
+                        help="rows of the ranking to print (default 15)")
+    stress.add_argument("--quiet", action="store_true", help="print only where results went")
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("file", type=Path, help="scenario YAML file")
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
@@ -117,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "compare":
             return _compare(args, argv)
+        if args.command == "stress":
+            return _stress(args, argv)
         return _schema(args)
     except ScenarioError as error:
         print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
@@ -207,6 +229,46 @@ def _compare(args: argparse.Namespace, argv: list[str] | None,
     print(f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
           f"replication(s) each)")
     return 0
+
+
+def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from . import report, scenario, stress
+
+    overrides: dict[str, float] = {}
+    for item in args.ttr:
+        kind, _, days = item.partition("=")
+        if kind not in stress.DEFAULT_TTR_DAYS or not _is_number(days):
+            print(f"error: --ttr {item}: expected KIND=DAYS with KIND one of "
+                  f"{', '.join(stress.DEFAULT_TTR_DAYS)}", file=sys.stderr)
+            return EXIT_INPUT
+        overrides[kind] = float(days)
+    loaded = scenario.load(args.file)
+
+    def tick(done: int, total: int) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
+
+    table = stress.run(loaded, args.start_day, overrides, progress=tick)
+    folder = report.write_stress(table, loaded, args.out, argv if argv is not None
+                                 else sys.argv)
+    if not args.quiet:
+        shown = table.head(args.top).copy()
+        shown["tts_days"] = shown["tts_days"].map(lambda d: "never" if np.isinf(d) else
+                                                  f"{d:.0f}")
+        print(f"stress test of {loaded.spec.name}: {len(table)} targets, cut from day "
+              f"{args.start_day:g} for their time to recover\n")
+        print(shown[["rank", "target", "kind", "ttr_days", "tts_days", "lost_demand",
+                     "risk_exposure_index", "exposed", "hardest_hit_market"]].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"results: {folder}/")
+    return 0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -180,6 +180,24 @@ def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None 
     return write_atomically(root / scenario.spec.results_name, writers)
 
 
+STRESS_FILES = {
+    "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
+                  "to survive, lost demand, risk exposure index, exposed",
+    "provenance.json": "seed, versions, input hash, command",
+}
+
+
+def write_stress(table: pd.DataFrame, scenario: Scenario, root: Path,
+                 argv: list[str] | None = None) -> Path:
+    """Write a stress-test ranking to `root/<name>-stress/`, atomically."""
+    info = provenance(scenario, 0.0, argv, targets=len(table))
+    writers: dict[str, Callable[[Path], object]] = {
+        "stress.csv": lambda p: table.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-stress", writers)
+
+
 def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:
     """Run each writer into a temporary sibling folder, then swap it in for `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
