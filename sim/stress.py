@@ -67,7 +67,7 @@ def targets(scenario: Scenario, start_day: float,
     producing = sorted({(n.country, getattr(n, "mineral", "")) for n in net.nodes.values()
                         if n.kind in ("mine", "refinery") and not isinstance(n, StockpileSpec)})
     for country, mineral in producing:
-        select = Selector(countries=(country,), minerals=(mineral,),  # type: ignore[arg-type]
+        select = Selector(countries=(country,), minerals=(mineral,),
                           kinds=("mine", "refinery"))
         found.append(Target("country", f"{country} {mineral}", mineral, ttr["country"],
                             loss(select, ttr["country"])))
