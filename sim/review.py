@@ -129,6 +129,9 @@ class Review:
                                    for n, c in zip(group, out, strict=True)]),
                 converts=converts))
         self.plant_rows = np.array([mods.node_index[p.name] for p in self.plants], dtype=np.intp)
+        self.plant_targets = {(p.name, m): p.cover_days * net.expected_out_tpd(
+            p.name, (m, "component")) for p in self.plants for m in p.recipe}
+        """Output stock target of each plant and mineral, t."""
         # Sales: links on which suppliers fill orders (not stockpile releases, not scrap).
         sales = [k for k in net.links
                  if k.stage != "scrap" and not isinstance(net.nodes[k.supplier], StockpileSpec)]
@@ -257,13 +260,13 @@ class Review:
 
     def _plant(self, plant: PlantSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:
         """Plants make all recipe minerals together: output x recipe share of each."""
-        state, net = self.state, self.state.network
+        state = self.state
         stock, slot = state.stock[plant.name], state.slot
         need: np.ndarray | None = None
         feasible = cap
         for mineral, share in plant.recipe.items():
             out = (mineral, "component")
-            gap = (plant.cover_days * net.expected_out_tpd(plant.name, out)
+            gap = (self.plant_targets[(plant.name, mineral)]
                    + due_by_row[slot[(plant.name, out)]] - stock[out])
             need = gap / share if need is None else np.maximum(need, gap / share)
             feasible = np.minimum(feasible, stock[(mineral, "refined")] * plant.yield_ / share)
