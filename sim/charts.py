@@ -34,6 +34,7 @@ import yaml
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
@@ -85,6 +86,15 @@ MINERAL_STYLES: dict[str, tuple[str, Any]] = {
     "manganese": ("#A5AA99", (0, (3, 1, 1, 1))),
     "copper": ("#B87333", (0, (4, 4))),
 }
+BASELINE = "baseline"
+"""The name of the no-policy run in a policy comparison."""
+POLICY_STYLES: tuple[tuple[str, Any, str], ...] = (
+    ("#0072B2", (0, (6, 2)), "o"), ("#D55E00", (0, (3, 1.5, 1, 1.5)), "s"),
+    ("#009E73", (0, (1, 1.2)), "^"), ("#CC79A7", (0, (8, 2, 1, 2, 1, 2)), "D"),
+    ("#E69F00", (0, (4, 1)), "v"), ("#56B4E9", (0, (2, 2)), "P"),
+    ("#8C564B", (0, (10, 3)), "X"), ("#7F3C8D", (0, (5, 1, 1, 1, 1, 1)), "*"),
+)
+"""(colour, line style, marker) of the policies in the order the scenario lists them."""
 DEMAND = {"color": "black", "linestyle": (0, (5, 2)), "linewidth": 1.4}
 SHORTFALL = {"facecolor": "#D55E00", "edgecolor": "#7A2E00", "hatch": "////"}
 SHOCK_FILL = "#BBBBBB"
@@ -136,6 +146,28 @@ def mineral_style(mineral: str) -> tuple[str, Any]:
 
 def mineral_label(mineral: str) -> str:
     return mineral.replace("_", " ")
+
+
+def policy_styles(policies: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Line keyword arguments per policy: the baseline black, solid and thickest; the others
+    one colour, dash pattern and marker each, in the order given (the scenario's order)."""
+    styles: dict[str, dict[str, Any]] = {}
+    others = [p for p in policies if p != BASELINE]
+    for name in policies:
+        if name == BASELINE:
+            styles[name] = {"color": "black", "linestyle": "-", "linewidth": 2.6, "marker": ""}
+        else:
+            colour, dash, marker = POLICY_STYLES[others.index(name) % len(POLICY_STYLES)]
+            styles[name] = {"color": colour, "linestyle": dash, "linewidth": 1.8,
+                            "marker": marker}
+    return styles
+
+
+def _policies_of(frame: pd.DataFrame, policies: Sequence[str] | None) -> list[str]:
+    present = [str(p) for p in dict.fromkeys(frame["policy"])]
+    if policies is None:
+        return sorted(present, key=lambda p: p != BASELINE)
+    return [p for p in policies if p in present]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,10 +285,6 @@ def unit_label(unit: str) -> str:
     if unit.isalpha() and unit.islower() and len(unit) > 2 and not unit.endswith("s"):
         return unit + "s"
     return unit
-
-
-def _dates(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(frame["date"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,8 +538,11 @@ def fill_rate_overview(timeseries: pd.DataFrame, info: RunInfo, *,
 
 
 def fill_rate_overview_bands(bands: pd.DataFrame, info: RunInfo, *,
-                             windows: pd.DataFrame | None = None) -> Figure:
-    """An ensemble: every market's mean deliveries / mean demand per time bucket."""
+                             windows: pd.DataFrame | None = None,
+                             countries: dict[str, str] | None = None,
+                             policy: str = "") -> Figure:
+    """An ensemble: every market's mean deliveries / mean demand per time bucket; `countries`
+    (market -> ISO code) labels the rows."""
     keep = bands[bands["variable"].isin(["demand_units", "delivered_units"])]
     wide = keep.pivot_table(index="market", columns=["variable", "date"], values="mean",
                             aggfunc="sum", sort=False)
@@ -519,10 +550,13 @@ def fill_rate_overview_bands(bands: pd.DataFrame, info: RunInfo, *,
     fill = np.divide(delivered.to_numpy(), demand.to_numpy(),
                      out=np.ones(demand.shape), where=demand.to_numpy() > 0)
     n = int(bands["replications"].max())
-    return _overview(fill, pd.DatetimeIndex(pd.to_datetime(demand.columns)),
-                     [str(m) for m in demand.index], info, windows,
-                     f"Fill rate of every market over time, across {n:,} replications "
-                     "(mean delivered / mean demand per time bucket)", "fill rate (ratio of means)")
+    countries = countries or {}
+    labels = [f"{m} ({countries[m]})" if m in countries else str(m) for m in demand.index]
+    return _overview(fill, pd.DatetimeIndex(pd.to_datetime(demand.columns)), labels, info,
+                     windows,
+                     f"Fill rate of every market over time{f' ({policy})' if policy else ''}, "
+                     f"across {n:,} replications (mean delivered / mean demand per time "
+                     "bucket)", "fill rate (ratio of means)")
 
 
 def _overview(fill: np.ndarray, dates: pd.DatetimeIndex, labels: list[str], info: RunInfo,
@@ -781,10 +815,8 @@ def flow_diagram(flows: pd.DataFrame, nodes: pd.DataFrame, mineral: str, info: R
 
 def _tint(colour: str, amount: float = 0.6) -> tuple[float, float, float]:
     """The colour mixed with white, so black labels stay readable on it."""
-    value = colour.lstrip("#")
-    rgb = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    return (rgb[0] + (1 - rgb[0]) * amount, rgb[1] + (1 - rgb[1]) * amount,
-            rgb[2] + (1 - rgb[2]) * amount)
+    red, green, blue = to_rgb(colour)
+    return (red + (1 - red) * amount, green + (1 - green) * amount, blue + (1 - blue) * amount)
 
 
 def _nice_steps(top: float) -> list[float]:
@@ -802,16 +834,20 @@ def _nice_steps(top: float) -> list[float]:
 
 
 def shortfall_distribution(metrics: pd.DataFrame, info: RunInfo, *,
-                           markets: Sequence[str] | None = None) -> Figure:
+                           markets: Sequence[str] | None = None,
+                           policies: Sequence[str] | None = None) -> Figure:
     """An ensemble: cumulative shortfall per replication for each market that fell short in
-    any (box: quartiles, whiskers: P5-P95, triangle: mean, dots: replications)."""
+    any (box: quartiles, whiskers: P5-P95, triangle: mean, dots: replications); with a
+    `policy` column, one box per policy in each market's panel."""
     rows = metrics[metrics["metric"] == "shortfall_units"]
     if markets is None:
         short = rows.groupby("market", sort=False, observed=True)["value"].max()
         markets = [str(m) for m in short[short > 0].index]
     n = int(rows["rep"].nunique()) if "rep" in rows else info.replications
-    title = f"Cumulative shortfall across {n:,} replications, per market that fell short"
-    fig = _figure(info, title, max(2.6, 1.2 + 1.15 * max(1, len(markets))))
+    names = _policies_of(rows, policies) if "policy" in rows else [""]
+    title = f"Cumulative shortfall across {n:,} replications, per market that fell short" + (
+        " and policy" if len(names) > 1 else "")
+    fig = _figure(info, title, max(2.6, 1.2 + (0.5 + 0.45 * len(names)) * max(1, len(markets))))
     if not markets:
         ax = fig.subplots()
         ax.text(0.5, 0.5, f"No market fell short in any of {n:,} replications.",
@@ -820,28 +856,209 @@ def shortfall_distribution(metrics: pd.DataFrame, info: RunInfo, *,
         return fig
     axes = np.atleast_1d(fig.subplots(len(markets), 1, squeeze=False)[:, 0])
     rng = np.random.default_rng(0)
+    styles = policy_styles(names) if names != [""] else {}
     for ax, market in zip(axes, markets, strict=True):
         mine = rows[rows["market"] == market]
-        values = mine["value"].to_numpy(dtype=float)
         unit = str(mine["unit"].iloc[0]) if "unit" in mine and len(mine) else "units"
         country = str(mine["country"].iloc[0]) if "country" in mine and len(mine) else ""
-        colour = country_colour(country)
-        ax.boxplot([values], orientation="horizontal", widths=0.5, whis=(5, 95),
-                   showfliers=False, showmeans=True, patch_artist=True,
-                   boxprops={"facecolor": _tint(colour), "edgecolor": "black",
-                             "hatch": country_hatch(country)},
-                   medianprops={"color": "black", "linewidth": 2},
-                   meanprops={"marker": "^", "markerfacecolor": "white",
-                              "markeredgecolor": "black"})
-        ax.scatter(values, 1 + rng.uniform(-0.18, 0.18, len(values)), s=8, color=colour,
-                   edgecolor="black", linewidth=0.3, alpha=0.7, zorder=3)
-        ax.set_yticks([1], [f"{market}\n({country_name(country)})" if country else market],
+        top = 1.0
+        for i, name in enumerate(names):
+            values = (mine if not name else mine[mine["policy"] == name])["value"].to_numpy(
+                dtype=float)
+            colour = styles[name]["color"] if name else country_colour(country)
+            ax.boxplot([values], positions=[i + 1], orientation="horizontal", widths=0.5,
+                       whis=(5, 95), showfliers=False, showmeans=True, patch_artist=True,
+                       boxprops={"facecolor": _tint(colour), "edgecolor": "black",
+                                 "hatch": country_hatch(country) if not name else ""},
+                       medianprops={"color": "black", "linewidth": 2},
+                       meanprops={"marker": "^", "markerfacecolor": "white",
+                                  "markeredgecolor": "black"})
+            ax.scatter(values, i + 1 + rng.uniform(-0.18, 0.18, len(values)), s=8,
+                       color=colour, edgecolor="black", linewidth=0.3, alpha=0.7, zorder=3)
+            top = max(top, float(values.max()) if len(values) else 0.0)
+        where = f"{market}\n({country_name(country)})" if country else market
+        ax.set_yticks(range(1, len(names) + 1),
+                      [where] if names == [""] else [f"{market}: {n}" for n in names],
                       fontsize=8)
+        ax.set_ylim(len(names) + 0.5, 0.5)
         ax.set_xlabel(f"cumulative shortfall ({unit_label(unit)})", fontsize=8.5)
-        ax.set_xlim(left=0, right=max(1.0, float(values.max())) * 1.05)
+        ax.set_xlim(left=0, right=top * 1.05)
         _thousands(ax.xaxis)
         _grid(ax)
         ax.grid(True, axis="x", color="0.88", linewidth=0.6)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy comparisons: bands.csv, comparison.csv and ranking.csv with a `policy` column
+# ---------------------------------------------------------------------------------------------
+
+
+def _replications(n: int) -> str:
+    return "one run" if n == 1 else f"the median across {n:,} replications"
+
+
+def supply_demand_policies(bands: pd.DataFrame, market: str, info: RunInfo, *,
+                           unit: str = "units", windows: pd.DataFrame | None = None,
+                           place: str = "", policies: Sequence[str] | None = None) -> Figure:
+    """A policy comparison: a market's deliveries (top) and shortfall (bottom) per review under
+    the baseline and each policy (medians across replications), with its demand."""
+    units = f"{unit_label(unit)} {info.per_review()}"
+    n = int(bands["replications"].max())
+    fig = _figure(info, f"{market}{place}: deliveries and shortfall under each policy, "
+                  f"{units} ({_replications(n)})", 5.6)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.0, 1.2))
+    names = _policies_of(bands, policies)
+    styles = policy_styles(names)
+    labels = _same_as_first(bands, market, names, ("delivered_units", "shortfall_units"))
+    dates = None
+    for name in names:
+        if name not in labels:
+            continue
+        mine = bands[bands["policy"] == name]
+        for variable, ax in (("delivered_units", top), ("shortfall_units", bottom)):
+            rows = _bands_of(mine, market, variable)
+            scale = per_review_scale(rows, info.step_days, info.horizon_days)
+            style = {**styles[name], "markevery": max(1, len(rows) // 12), "markersize": 4}
+            ax.plot(rows.index, rows["p50"].to_numpy() / scale, drawstyle="steps-post",
+                    label=labels[name], **style)
+            dates = rows.index
+        if name == names[0]:
+            rows = _bands_of(mine, market, "demand_units")
+            scale = per_review_scale(rows, info.step_days, info.horizon_days)
+            top.plot(rows.index, rows["p50"].to_numpy() / scale, drawstyle="steps-post",
+                     label="demand", color="0.45", linestyle=(0, (5, 2)), linewidth=1.0)
+    for ax in (top, bottom):
+        _shade(ax, windows, label=ax is top)
+        _grid(ax)
+        ax.set_ylim(bottom=0)
+    assert dates is not None
+    _market_axes(top, bottom, units, dates)
+    top.set_title("deliveries and demand", loc="left", fontsize=9)
+    return fig
+
+
+def cover_policies(bands: pd.DataFrame, market: str, info: RunInfo, *,
+                   windows: pd.DataFrame | None = None, place: str = "",
+                   policies: Sequence[str] | None = None) -> Figure:
+    """A policy comparison: a market's lowest days of cover per time bucket under the baseline
+    and each policy (medians across replications)."""
+    n = int(bands["replications"].max())
+    fig = _figure(info, f"{market}{place}: lowest days of cover over its minerals under each "
+                  f"policy ({_replications(n)})", 4.6)
+    ax = fig.subplots()
+    names = _policies_of(bands, policies)
+    styles = policy_styles(names)
+    labels = _same_as_first(bands, market, names, ("cover_days",))
+    rows = None
+    for name in names:
+        if name not in labels:
+            continue
+        rows = _bands_of(bands[bands["policy"] == name], market, "cover_days")
+        ax.plot(rows.index, rows["p50"], drawstyle="steps-post", label=labels[name],
+                markevery=max(1, len(rows) // 12), markersize=4, **styles[name])
+    assert rows is not None
+    _shade(ax, windows)
+    _grid(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("days of cover (days)")
+    _legend(ax)
+    _date_axis(ax, rows.index)
+    return fig
+
+
+def _same_as_first(bands: pd.DataFrame, market: str, names: list[str],
+                   variables: Sequence[str]) -> dict[str, str]:
+    """Legend label per policy to draw; policies whose medians equal the first one's (the
+    baseline) are not drawn but named in its label."""
+    def medians(name: str) -> np.ndarray:
+        mine = bands[bands["policy"] == name]
+        return np.concatenate([_bands_of(mine, market, v)["p50"].to_numpy(dtype=float)
+                               for v in variables])
+
+    first = medians(names[0])
+    same = [n for n in names[1:] if np.allclose(medians(n), first, rtol=1e-9, atol=1e-9)]
+    labels = {n: n for n in names if n not in same}
+    if same:
+        labels[names[0]] = f"{names[0]} (also {', '.join(same)})"
+    return labels
+
+
+def policy_effects(comparison: pd.DataFrame, info: RunInfo, *, markets: Sequence[str],
+                   metric: str = "shortfall_units", units: dict[str, str] | None = None,
+                   policies: Sequence[str] | None = None) -> Figure:
+    """A policy comparison: per market, each policy's mean paired difference from the baseline
+    (policy - baseline, same replications) with its 95% confidence interval."""
+    rows = comparison[(comparison["metric"] == metric) & comparison["market"].isin(markets)]
+    names = [p for p in _policies_of(rows, policies) if p != BASELINE]
+    moved = rows.groupby("market", sort=False)["delta"].apply(lambda d: bool((d.abs() > 0).any()))
+    markets = [m for m in markets if moved.get(m, False)] or list(markets)[:1]
+    pairs = int(rows["pairs"].max()) if len(rows) else 0
+    what = "cumulative shortfall" if metric == "shortfall_units" else metric.replace("_", " ")
+    over = (f"over {pairs:,} paired replications, with 95% confidence intervals" if pairs > 1
+            else "in one run (a confidence interval needs two replications or more)")
+    fig = _figure(info, f"Effect of each policy on {what}: difference from the baseline {over}",
+                  max(2.8, 1.3 + (0.32 * len(names) + 0.5) * max(1, len(markets))))
+    axes = np.atleast_1d(fig.subplots(max(1, len(markets)), 1, squeeze=False)[:, 0])
+    styles = policy_styles([BASELINE, *names])
+    for ax, market in zip(axes, markets, strict=False):
+        mine = {str(r["policy"]): r for r in rows[rows["market"] == market].to_dict("records")}
+        for y, name in enumerate(names):
+            if name not in mine:
+                continue
+            delta = float(mine[name]["delta"])
+            low, high = float(mine[name]["ci_low"]), float(mine[name]["ci_high"])
+            err = None if not np.isfinite([low, high]).all() else [[delta - low], [high - delta]]
+            style = styles[name]
+            ax.errorbar([delta], [y], xerr=err, fmt=style["marker"], color=style["color"],
+                        markersize=7, capsize=4, linewidth=1.4, markeredgecolor="black")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        ax.set_ylim(len(names) - 0.5, -0.5)
+        unit = (units or {}).get(market, str(rows["unit"].iloc[0]) if len(rows) else "")
+        ax.set_xlabel(f"{market}: change in {what} vs baseline ({unit_label(unit)}); "
+                      "negative = less shortfall", fontsize=8.5)
+        _thousands(ax.xaxis)
+        ax.grid(True, axis="x", color="0.88", linewidth=0.6)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    return fig
+
+
+def policy_costs(ranking: pd.DataFrame, info: RunInfo, *,
+                 policies: Sequence[str] | None = None) -> Figure:
+    """A policy comparison: each policy's cost against the shortfall it avoids (tonnes of the
+    minerals it acts on), labelled with its rank by cost per tonne avoided."""
+    names = _policies_of(ranking, policies)
+    styles = policy_styles([BASELINE, *names])
+    fig = _figure(info, "Cost and effect of each policy: tonnes of shortfall avoided against "
+                  "cost over the horizon", 4.8)
+    ax = fig.subplots()
+    table = {str(r["policy"]): r for r in ranking.to_dict("records")}
+    costs = []
+    for name in names:
+        row = table[name]
+        x, y = float(row["shortfall_avoided_t"]), float(row["cost_usd"]) / 1e6
+        costs.append(y)
+        style, per_t, rank = styles[name], float(row["cost_per_t_avoided"]), int(row["rank"])
+        ax.scatter([x], [y], s=70, marker=style["marker"], color=style["color"],
+                   edgecolor="black", zorder=3,
+                   label=f"#{rank} {name}: "
+                         + (f"{per_t:,.0f} USD/t" if np.isfinite(per_t) else "avoids nothing"))
+        ax.annotate(f"#{rank}", (x, y), xytext=(6, 4), textcoords="offset points", fontsize=8)
+    positive = [c for c in costs if c > 0]
+    if positive and max(positive) / min(positive) > 50:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(tick))
+    ax.set_xlabel("shortfall avoided (t of the minerals the policy acts on)")
+    ax.set_ylabel("cost (million USD)")
+    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+    _thousands(ax.xaxis)
+    ax.grid(True, color="0.9", linewidth=0.6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8,
+              title="rank, policy: cost per t avoided", title_fontsize=8)
     return fig
 
 
@@ -944,12 +1161,32 @@ class Results:
     def ensemble(self) -> bool:
         return "summary" in self.frames or "bands" in self.frames
 
+    @property
+    def policies(self) -> list[str]:
+        """A policy comparison's runs, the baseline first, in the scenario's order; [] for
+        other results."""
+        present: list[str] = []
+        for name in ("summary", "bands", "metrics"):
+            frame = self.frames.get(name)
+            if frame is not None and "policy" in frame:
+                present = [str(p) for p in dict.fromkeys(frame["policy"])]
+                break
+        named = [BASELINE, *(self.provenance.get("policies") or [])]
+        return [p for p in named if p in present] + [p for p in present if p not in named]
+
+    def for_policy(self, policy: str) -> Results:
+        """The results of one run of a policy comparison, as if it were an ensemble alone."""
+        frames = {name: frame[frame["policy"] == policy].drop(columns="policy")
+                  for name, frame in self.frames.items()
+                  if "policy" in frame and name not in ("comparison", "ranking")}
+        return Results(self.folder, self.provenance, self.scenario, frames)
+
 
 CSV_FILES = ("timeseries", "markets", "flows", "events", "metrics", "summary", "bands",
-             "balance", "shipments")
+             "balance", "shipments", "comparison", "ranking", "stress")
 _KEY_COLUMNS = ("node", "mineral", "stage", "variable", "kind", "country", "market", "metric",
                 "unit", "shock", "partner", "supplier", "buyer", "supplier_country",
-                "buyer_country", "sector")
+                "buyer_country", "sector", "policy", "levers", "minerals", "vs_best_part")
 
 
 def load(folder: Path | str) -> Results:
@@ -1046,7 +1283,8 @@ def market_table(results: Results) -> pd.DataFrame:
         for market, minerals in used:
             if str(market) in rows:
                 rows[str(market)]["minerals"] = tuple(str(m) for m in minerals)
-    frame = pd.DataFrame(list(rows.values()))
+    frame = pd.DataFrame(list(rows.values()), columns=["market", "country", "unit", "sector",
+                                                       "minerals"])
     if "minerals" not in frame:
         frame["minerals"] = [()] * len(frame)
     frame["minerals"] = [m if isinstance(m, tuple) else () for m in frame["minerals"]]
@@ -1124,9 +1362,11 @@ def draw_all(results: Results) -> list[Chart]:
     place = {str(m): f" ({country_name(str(c))}" + (f", {s})" if str(s) else ")")
              for m, c, s in zip(table["market"], table["country"], table["sector"], strict=True)}
     unit = {str(m): str(u) for m, u in zip(table["market"], table["unit"], strict=True)}
-    focus = focus_markets(results)
+    focus = focus_markets(results) if not results.policies else []
     charts: list[Chart] = []
-    if results.ensemble:
+    if results.policies:
+        charts += _comparison_charts(results, info, windows, place, unit)
+    elif results.ensemble:
         charts += _ensemble_charts(results, info, windows, focus, place, unit)
     else:
         charts += _single_charts(results, info, windows, focus, place, unit)
@@ -1199,7 +1439,8 @@ def _ensemble_charts(results: Results, info: RunInfo, windows: pd.DataFrame, foc
     bands, metrics = results.get("bands"), results.get("metrics")
     if bands is not None and not bands.empty:
         charts.append(_chart("fill_rate_overview",
-                             fill_rate_overview_bands(bands, info, windows=windows),
+                             fill_rate_overview_bands(bands, info, windows=windows,
+                                                      countries=_countries(results)),
                              "Each row is a market, each column a time bucket; dark cells "
                              "are buckets in which, on average over replications, part of "
                              "demand went unmet.", "overview"))
@@ -1226,6 +1467,77 @@ def _ensemble_charts(results: Results, info: RunInfo, windows: pd.DataFrame, foc
     return charts
 
 
+def comparison_focus(results: Results) -> list[str]:
+    """The markets of a policy comparison worth charts: the baseline's focus markets and those
+    whose shortfall any policy changes."""
+    focus = focus_markets(results.for_policy(BASELINE))
+    comparison = results.get("comparison")
+    if comparison is not None and not comparison.empty:
+        rows = comparison[(comparison["metric"] == "shortfall_units")
+                          & (comparison["delta"].abs() > 1e-9)]
+        focus += [str(m) for m in dict.fromkeys(rows["market"]) if m not in focus]
+    return focus[:8]
+
+
+def _comparison_charts(results: Results, info: RunInfo, windows: pd.DataFrame,
+                       place: dict[str, str], unit: dict[str, str]) -> list[Chart]:
+    charts: list[Chart] = []
+    policies, focus = results.policies, comparison_focus(results)
+    bands, comparison = results.get("bands"), results.get("comparison")
+    ranking, metrics = results.get("ranking"), results.get("metrics")
+    base = results.for_policy(BASELINE).get("bands")
+    if base is not None and not base.empty:
+        charts.append(_chart("fill_rate_overview",
+                             fill_rate_overview_bands(base, info, windows=windows,
+                                                      countries=_countries(results),
+                                                      policy=BASELINE),
+                             "The baseline (no policy): each row is a market, each column a "
+                             "time bucket; dark cells are buckets in which, on average over "
+                             "replications, part of demand went unmet.", "overview"))
+    if ranking is not None and not ranking.empty:
+        charts.append(_chart("policy_costs", policy_costs(ranking, info, policies=policies),
+                             "Each point is a policy: right is more shortfall avoided, down "
+                             "is cheaper (costs from the scenario's lever assumptions); the "
+                             "legend gives the cost per tonne avoided and the rank.",
+                             "policies"))
+    if comparison is not None and not comparison.empty and focus:
+        charts.append(_chart("policy_effects",
+                             policy_effects(comparison, info, markets=focus, units=unit,
+                                            policies=policies),
+                             "Each point is a policy's mean change in cumulative shortfall "
+                             "against the baseline on the same replications (common random "
+                             "numbers); bars: 95% confidence intervals; left of zero is "
+                             "better.", "policies"))
+    if bands is not None and not bands.empty:
+        for market in focus:
+            charts.append(_chart(
+                f"supply_demand_{market}",
+                supply_demand_policies(bands, market, info, unit=unit.get(market, "units"),
+                                       windows=windows, place=place.get(market, ""),
+                                       policies=policies),
+                "Deliveries and shortfall per review under the baseline (black, solid) and "
+                "each policy (one colour and dash pattern each); grey dashed: demand.",
+                "markets"))
+            charts.append(_chart(
+                f"cover_{market}", cover_policies(bands, market, info, windows=windows,
+                                                  place=place.get(market, ""),
+                                                  policies=policies),
+                "The lowest days of cover over the market's minerals in each time bucket, "
+                "under the baseline and each policy.", "markets"))
+    if metrics is not None and info.replications > 1 and focus:
+        short = metrics[(metrics["metric"] == "shortfall_units") & (metrics["value"] > 0)
+                        & metrics["market"].isin(focus)]
+        if not short.empty:
+            markets = [str(m) for m in dict.fromkeys(short["market"])]
+            charts.append(_chart("shortfall_distribution",
+                                 shortfall_distribution(metrics, info, markets=markets,
+                                                        policies=policies),
+                                 "One box per policy for each market that fell short: from "
+                                 "the 25th to the 75th percentile, whiskers P5-P95, triangle "
+                                 "the mean, dots single replications.", "risk"))
+    return charts
+
+
 def _network_minerals(results: Results, flows: pd.DataFrame) -> list[str]:
     """The minerals the shocks name, else every mineral that flows."""
     every = [str(m) for m in dict.fromkeys(flows["mineral"])]
@@ -1233,6 +1545,11 @@ def _network_minerals(results: Results, flows: pd.DataFrame) -> list[str]:
     for shock in results.scenario.get("shocks") or []:
         shocked |= set((shock.get("select") or {}).get("minerals") or [])
     return [m for m in every if m in shocked] or every
+
+
+def _countries(results: Results) -> dict[str, str]:
+    table = market_table(results)
+    return {str(m): str(c) for m, c in zip(table["market"], table["country"], strict=True)}
 
 
 def _consumers(results: Results) -> list[str]:

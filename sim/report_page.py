@@ -100,15 +100,26 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     """The title and the blocks of the report, in reading order."""
     spec, info = results.scenario, results.info
     name = spec.get("name") or info.scenario
-    kind = (f"ensemble of {info.replications:,} replications" if results.ensemble
-            else "single run")
+    reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
+    policies = [p for p in results.policies if p != charts.BASELINE]
+    if policies:
+        kind = f"baseline and {len(policies)} policies, {reps} each"
+    elif results.get("stress") is not None:
+        kind = "stress test"
+    else:
+        kind = f"ensemble of {reps}" if results.ensemble else "single run"
+    base = results.for_policy(charts.BASELINE) if policies else results
     blocks = [Block("p", _run_line(results)),
               Block("p", " ".join(str(spec.get("description") or "").split()))]
-    blocks += _shocks(results)
-    blocks.append(Block("h2", "Key findings"))
-    blocks += _findings(results)
-    blocks += _timing(results)
-    blocks += _concentration(results)
+    if results.get("stress") is None:
+        blocks += _shocks(results)
+        blocks.append(Block("h2", "Key findings" + (" without a policy (baseline)" if policies
+                                                    else "")))
+        blocks += _findings(base)
+    blocks += _timing(base)
+    blocks += _policies(results, policies)
+    blocks += _concentration(base)
+    blocks += _stress(results)
     blocks += _figures(drawn)
     blocks += _provenance(results)
     return f"{name}: {kind}", [b for b in blocks if b.text or b.table or b.chart or b.items]
@@ -208,7 +219,104 @@ def _places(results: Results) -> pd.DataFrame:
 
 
 def _findings(results: Results) -> list[Block]:
+    if results.get("stress") is not None:
+        return []
     return _ensemble_findings(results) if results.ensemble else _single_findings(results)
+
+
+def _policies(results: Results, policies: list[str]) -> list[Block]:
+    """What each policy does, its ranking by cost per tonne avoided, and its effect on the
+    markets that matter (paired differences from the baseline with 95% CIs)."""
+    if not policies:
+        return []
+    blocks = [Block("h2", "Policies")]
+    declared = {str(p.get("name")): p for p in results.scenario.get("policies") or []}
+    rows = [[name, "; ".join(_lever(lever) for lever in declared.get(name, {}).get("levers")
+                             or []),
+             " ".join(str(declared.get(name, {}).get("description") or "").split())]
+            for name in policies]
+    blocks.append(Block("table", table=Table(["policy", "levers", "description"], rows)))
+    ranking = results.get("ranking")
+    if ranking is not None and not ranking.empty:
+        records = ranking.to_dict("records")
+        rows = [[str(int(r["rank"])), str(r["policy"]), str(r["levers"]),
+                 qty(float(r["cost_usd"])), qty(float(r["shortfall_avoided_t"])),
+                 qty(float(r["shortfall_avoided_units"])),
+                 qty(float(r["cost_per_t_avoided"])), qty(float(r["cost_per_unit_avoided"]))]
+                for r in records]
+        most = max(records, key=lambda r: float(r["shortfall_avoided_t"]))
+        lines = [f"Cheapest per tonne of shortfall avoided: {records[0]['policy']} "
+                 f"({qty(float(records[0]['cost_per_t_avoided']))} USD/t). Most shortfall "
+                 f"avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."]
+        lines += [f"{r['policy']}: {r['vs_best_part']}." for r in records
+                  if isinstance(r.get("vs_best_part"), str) and r["vs_best_part"]]
+        blocks += [Block("h3", "Ranking"), Block("p", " ".join(lines)), Block("table", table=Table(
+            ["rank", "policy", "levers", "cost (USD)", "shortfall avoided (t)",
+             "shortfall avoided (units)", "USD per t avoided", "USD per unit avoided"],
+            rows, numeric={0, 3, 4, 5, 6, 7},
+            note="Means over the replications, each policy paired with the baseline on the "
+            "same replications. Tonnes avoided are counted in the minerals the policy acts on; "
+            "units avoided are summed over markets in their own units. 'inf': the policy "
+            "avoided nothing. Costs follow the scenario's lever assumptions."))]
+    comparison = results.get("comparison")
+    focus = charts.comparison_focus(results)
+    if comparison is not None and not comparison.empty and focus:
+        short = comparison[comparison["metric"] == "shortfall_units"]
+        moved = [m for m in focus if (short.loc[short["market"] == m, "delta"].abs() > 0).any()]
+        still = [m for m in focus if m not in moved]
+        blocks.append(Block("h3", "Effect on the markets under stress"))
+        if moved:
+            blocks.append(Block("table", table=_effects(comparison, moved, policies)))
+        if still:
+            blocks.append(Block("p", f"No policy changes the shortfall of {', '.join(still)}."))
+    return blocks
+
+
+def _lever(lever: dict[str, Any]) -> str:
+    keep = {k: v for k, v in lever.items() if k not in ("type", "node", "source")
+            and v not in (None, [], {})}
+    node = lever.get("node")
+    if isinstance(node, dict):
+        keep["node"] = node.get("name")
+    return f"{lever.get('type', '?')} ({_value(keep)})"
+
+
+def _effects(comparison: pd.DataFrame, focus: list[str], policies: list[str]) -> Table:
+    rows = []
+    for market in focus:
+        mine = comparison[comparison["market"] == market]
+        for policy in policies:
+            got = {str(r["metric"]): r for r in mine[mine["policy"] == policy].to_dict("records")}
+            short = got.get("shortfall_units")
+            if short is None:
+                continue
+            low, high = float(short["ci_low"]), float(short["ci_high"])
+            interval = "-" if math.isnan(low) else f"{qty(low)} to {qty(high)}"
+            fill = got.get("fill_rate", {}).get("variant_mean", math.nan)
+            chance = got.get("any_shortfall", {}).get("variant_mean", math.nan)
+            rows.append([market, policy, qty(float(short["baseline_mean"])),
+                         qty(float(short["variant_mean"])), qty(float(short["delta"])),
+                         interval, share(float(fill)), share(float(chance))])
+    return Table(["market", "policy", "shortfall, baseline", "shortfall, policy",
+                  "change", "95% CI of the change", "fill rate, policy",
+                  "P(shortfall), policy"], rows, numeric={2, 3, 4, 6, 7},
+                 note="Cumulative shortfall in the market's unit, means over replications. "
+                 "Change: mean of (policy - baseline) over paired replications (common random "
+                 "numbers); negative is less shortfall.")
+
+
+def _stress(results: Results) -> list[Block]:
+    stress = results.get("stress")
+    if stress is None or stress.empty:
+        return []
+    columns = [str(c) for c in stress.columns]
+    rows = [[qty(v) if isinstance(v, float) else str(v) for v in row]
+            for row in stress.head(25).itertuples(index=False)]
+    numeric = {i for i, c in enumerate(columns) if pd.api.types.is_numeric_dtype(stress[c])}
+    return [Block("h2", "Stress test"),
+            Block("table", table=Table(columns, rows, numeric,
+                                       note=f"The first {len(rows)} of {len(stress)} targets, "
+                                       "in the order of stress.csv."))]
 
 
 def _single_findings(results: Results) -> list[Block]:
@@ -280,10 +388,11 @@ def _ensemble_findings(results: Results) -> list[Block]:
     short = [m for m in order if chance.get(m, 0.0) > 0]
     sentences = []
     if not short:
-        sentences.append(f"No market fell short in any of the {n:,} replications.")
+        sentences.append("No market fell short" + (
+            f" in any of the {n:,} replications." if n > 1 else "."))
     else:
-        sentences.append(f"{len(short)} of {len(fill)} markets fell short in at least one of "
-                         f"{n:,} replications.")
+        sentences.append(f"{len(short)} of {len(fill)} markets fell short" + (
+            f" in at least one of {n:,} replications." if n > 1 else "."))
         for market in short:
             unit = charts.unit_label(str(places.at[market, "unit"])) if market in places.index \
                 else "units"
@@ -302,11 +411,15 @@ def _ensemble_findings(results: Results) -> list[Block]:
     table = Table(["market", "country", "unit", "mean fill rate", "P(shortfall)",
                    "mean shortfall", "P95 shortfall", "CVaR95 shortfall",
                    "lowest cover, median (days)"], rows, numeric={3, 4, 5, 6, 7, 8},
-                  note=f"Across {n:,} replications. Shortfall: cumulative over the horizon in "
+                  note=f"Across {_count(n)}. Shortfall: cumulative over the horizon in "
                   "the market's unit. P(shortfall): share of replications with any shortfall. "
                   "CVaR95: mean of the worst 5% of replications. Markets most likely to fall "
                   "short come first.")
     return [Block("p", " ".join(sentences)), Block("table", table=table)]
+
+
+def _count(n: int) -> str:
+    return f"{n:,} replication" + ("s" if n != 1 else "")
 
 
 def _timing(results: Results) -> list[Block]:
@@ -401,7 +514,7 @@ def _concentration(results: Results) -> list[Block]:
     return [Block("h3", "Sourcing concentration"), Block("table", table=table)]
 
 
-GROUPS = {"overview": "Overview", "markets": "Markets under stress",
+GROUPS = {"overview": "Overview", "policies": "Policies", "markets": "Markets under stress",
           "risk": "Risk across replications", "sourcing": "Sourcing by country",
           "network": "The network"}
 
@@ -442,9 +555,14 @@ def _provenance(results: Results) -> list[Block]:
 
 
 def _files(results: Results) -> list[str]:
-    from .report import ENSEMBLE_FILES, FILES
+    from .report import COMPARISON_FILES, ENSEMBLE_FILES, FILES, STRESS_FILES
 
-    known = dict(ENSEMBLE_FILES if results.ensemble else FILES)
+    if results.policies:
+        known = dict(COMPARISON_FILES)
+    elif results.get("stress") is not None:
+        known = dict(STRESS_FILES)
+    else:
+        known = dict(ENSEMBLE_FILES if results.ensemble else FILES)
     known["shipments.csv"] = "per review and link: tonnes shipped"
     listed = [f"{name}: {text}" for name, text in known.items()
               if (results.folder / name).exists()]
@@ -466,13 +584,16 @@ h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 2px solid #333;
      padding-bottom: 0.2rem; }
 h3 { font-size: 1.05rem; margin: 1.4rem 0 0.5rem; }
 p { margin: 0.4rem 0 0.8rem; max-width: 75em; }
+.wide { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4rem 0 0.3rem; }
 th, td { border-bottom: 1px solid #d0d0d0; padding: 4px 8px; vertical-align: top;
          text-align: left; }
 th { background: #f0f0f0; border-bottom: 2px solid #888; }
 tbody tr:nth-child(even) { background: #fafafa; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 td.long { font-size: 0.78rem; color: #444; min-width: 18em; }
+td.date { min-width: 11em; }
 .note { font-size: 0.8rem; color: #555; margin-top: 0.2rem; }
 figure { margin: 1rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
 figure img { width: 100%; height: auto; border: 1px solid #e2e2e2; }
@@ -500,15 +621,19 @@ def _text(value: str) -> str:
 
 def _html_table(table: Table) -> str:
     long = {i for i, c in enumerate(table.columns) if c in ("source", "what it hits", "value")}
+    dates = {i for i, c in enumerate(table.columns) if c in ("when", "first shortfall")}
 
     def cls(i: int) -> str:
-        return ' class="num"' if i in table.numeric else (' class="long"' if i in long else "")
+        if i in table.numeric:
+            return ' class="num"'
+        return ' class="long"' if i in long else (' class="date"' if i in dates else "")
 
     head = "".join(f"<th{cls(i)}>{_text(c)}</th>" for i, c in enumerate(table.columns))
     body = "\n".join("<tr>" + "".join(f"<td{cls(i)}>{_text(v)}</td>" for i, v in enumerate(row))
                      + "</tr>" for row in table.rows)
     note = f'<p class="note">{_text(table.note)}</p>' if table.note else ""
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>{note}"
+    return (f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
+            f"</tbody>\n</table></div>{note}")
 
 
 def render_html(title: str, blocks: Sequence[Block], images: dict[str, bytes]) -> str:
