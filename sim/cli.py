@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the mass-balance check (it is on by default)",
     )
+    run.add_argument("--no-report", dest="report", action="store_false",
+                     help="skip the charts and the report page (they take a few seconds)")
     run.add_argument("--quiet", action="store_true",
                      help="print only where results went (no summary, no progress bar)")
     run.add_argument("--reps", type=_positive_int, default=None,
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="how to rank policies (default: cost per tonne of shortfall "
                               "avoided)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    compare.add_argument("--no-report", dest="report", action="store_false",
+                         help="skip the charts and the report page")
     stress = sub.add_parser(
         "stress", help="cut every node, producing country and chokepoint in turn and rank them",
         description="Stress test (Simchi-Levi): each node, each producing country per mineral "
@@ -102,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     stress.add_argument("--top", type=_positive_int, default=15,
                         help="rows of the ranking to print (default 15)")
     stress.add_argument("--quiet", action="store_true", help="print only where results went")
+    stress.add_argument("--no-report", dest="report", action="store_false",
+                        help="skip the chart and the report page")
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("file", type=Path, help="scenario YAML file")
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
@@ -176,6 +182,7 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
             print(f"error: {error}; no results were written", file=sys.stderr)
             return EXIT_CHECK
     folder = report.write_results(result, args.out, command)
+    _report(args, folder)
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
     print(f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
@@ -199,6 +206,7 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int,
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
     folder = report.write_ensemble(ensemble, args.out, command)
+    _report(args, folder)
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     print(f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
@@ -224,6 +232,7 @@ def _compare(args: argparse.Namespace, argv: list[str] | None,
                                       progress=not args.quiet)
     folder = report.write_comparison(result, args.out,
                                      argv if argv is not None else sys.argv)
+    _report(args, folder)
     if not args.quiet:
         print(summary.comparison_text(result))
     print(f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
@@ -251,6 +260,7 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
     table = stress.run(loaded, args.start_day, overrides, progress=tick)
     folder = report.write_stress(table, loaded, args.out, argv if argv is not None
                                  else sys.argv)
+    _report(args, folder)
     if not args.quiet:
         shown = table.head(args.top).copy()
         shown["tts_days"] = shown["tts_days"].map(lambda d: "never" if np.isinf(d) else
@@ -262,6 +272,17 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
             index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"results: {folder}/")
     return 0
+
+
+def _report(args: argparse.Namespace, folder: Path) -> None:
+    """Charts and the report page for a results folder just written (unless --no-report)."""
+    if not getattr(args, "report", True):
+        return
+    from .report_page import write_report
+
+    html, _ = write_report(folder)
+    if not args.quiet:
+        print(f"report: {html}")
 
 
 def _is_number(text: str) -> bool:

@@ -36,6 +36,7 @@ FILES = {
     "timeseries.csv": "per review period: production, stocks, demand, delivered, shortfall ...",
     "markets.csv": "per market: demand, delivered, shortfall, fill rate, first shortfall",
     "flows.csv": "per link: tonnes shipped over the horizon",
+    "shipments.csv": "per review and link: tonnes shipped (sourcing by country over time)",
     "balance.csv": "per mineral: the mass-balance terms and residual",
     "events.csv": "when each shock started and ended",
     "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
@@ -110,6 +111,7 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
             periods=result.n_periods), indent=2)),
         "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
         "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
+        "shipments.csv": lambda p: R.shipments(result).to_csv(p, index=False),
         "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
         "events.csv": lambda p: R.events(result).to_csv(p, index=False),
         "metrics.csv": lambda p: metrics.compute(result, result.scenario.spec.metrics)
@@ -209,6 +211,7 @@ def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]])
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(old)
+        tmp.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
         tmp.rename(target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

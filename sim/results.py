@@ -68,3 +68,24 @@ def events(result: RunResult) -> pd.DataFrame:
     frame = pd.DataFrame(result.events, columns=["day", "shock", "event"])
     frame["date"] = [result.scenario.spec.start + dt.timedelta(days=d) for d in frame["day"]]
     return frame
+
+
+def shipments(result: RunResult) -> pd.DataFrame:
+    """Tonnes shipped per review and link (single runs; tidy, rows with shipments only)."""
+    spec, net, rec = result.scenario.spec, result.scenario.network, result.recorder
+    periods, links, reps = np.nonzero(rec.shipped)
+    label = {k.index: k for k in net.links}
+    days = periods * spec.step_days
+    return pd.DataFrame({
+        "period": periods, "day": days,
+        "date": pd.Timestamp(spec.start) + pd.to_timedelta(days, "D"),
+        "rep": np.asarray(result.reps)[reps],
+        "link": [label[i].label for i in links],
+        "supplier": [label[i].supplier for i in links],
+        "buyer": [label[i].buyer for i in links],
+        "supplier_country": [net.nodes[label[i].supplier].country for i in links],
+        "buyer_country": [net.nodes[label[i].buyer].country for i in links],
+        "mineral": [label[i].mineral for i in links],
+        "stage": [label[i].stage for i in links],
+        "shipped_t": rec.shipped[periods, links, reps],
+    })

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from PIL import Image
 
-from sim import charts, compare, engine, montecarlo, report, scenario
+from sim import charts, compare, engine, montecarlo, report, results, scenario
 from tests.conftest import ROOT, chain
 
 INFO = charts.RunInfo("chain", seed=42, replications=1, step_days=1, horizon_days=40)
@@ -39,20 +39,8 @@ def no_pyplot_figures() -> Iterator[None]:
 
 
 def shipments_frame(result: engine.RunResult) -> pd.DataFrame:
-    """t shipped per link and review (what a `shipments.csv` would hold)."""
-    rec, net, spec = result.recorder, result.scenario.network, result.scenario.spec
-    rows = []
-    for period in range(rec.shipped.shape[0]):
-        for link in net.links:
-            rows.append({"period": period, "day": period * spec.step_days,
-                         "date": pd.Timestamp(spec.start) + pd.Timedelta(days=period),
-                         "rep": 0, "link": link.label, "supplier": link.supplier,
-                         "buyer": link.buyer,
-                         "supplier_country": net.nodes[link.supplier].country,
-                         "buyer_country": net.nodes[link.buyer].country,
-                         "mineral": link.mineral, "stage": link.stage,
-                         "shipped_t": float(rec.shipped[period, link.index, 0])})
-    return pd.DataFrame(rows)
+    """t shipped per link and review, as `sim run` writes it to shipments.csv."""
+    return results.shipments(result)
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +48,7 @@ def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 40-day chain with a total CN lithium ban from day 5 (first shortfall on day 17, of
     100 vehicles a day; tests/test_handchecked.py), written as `sim run` writes it."""
     result = engine.run(scenario.from_dict(chain(horizon_days=40, shocks=[BAN])))
-    folder = report.write_results(result, tmp_path_factory.mktemp("single"), ["test"])
-    shipments_frame(result).to_csv(folder / "shipments.csv", index=False)
-    return folder
+    return report.write_results(result, tmp_path_factory.mktemp("single"), ["test"])
 
 
 @pytest.fixture(scope="module")

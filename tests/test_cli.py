@@ -69,7 +69,7 @@ def test_bad_input_gets_a_located_message_and_exit_2(
 
 
 def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["run", "no/such/file.yaml"]) == cli.EXIT_INPUT
+    assert cli.main(["run", "--no-report", "no/such/file.yaml"]) == cli.EXIT_INPUT
     assert "file not found" in capsys.readouterr().err
 
 
@@ -82,7 +82,7 @@ def _write(tmp_path: Path, data: dict) -> Path:
 def test_run_writes_every_result_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ban = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}
     path = _write(tmp_path, chain(horizon_days=30, shocks=[ban]))
-    assert cli.main(["run", str(path), "--out", str(tmp_path / "results")]) == 0
+    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path / "results")]) == 0
     out = capsys.readouterr().out
     folder = tmp_path / "results" / "chain"
     assert sorted(p.name for p in folder.iterdir()) == sorted(report.FILES)
@@ -101,21 +101,21 @@ def test_failed_write_keeps_the_previous_results(
 ) -> None:
     path = _write(tmp_path, chain(horizon_days=10))
     out = tmp_path / "results"
-    assert cli.main(["run", str(path), "--out", str(out), "--quiet"]) == 0
+    assert cli.main(["run", "--no-report", str(path), "--out", str(out), "--quiet"]) == 0
     before = (out / "chain" / "provenance.json").read_text()
 
     def broken(result: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("sim.results.flows", broken)
-    assert cli.main(["run", str(path), "--out", str(out), "--quiet"]) == cli.EXIT_INTERRUPTED
+    assert cli.main(["run", "--no-report", str(path), "--out", str(out), "--quiet"]) == cli.EXIT_INTERRUPTED
     assert (out / "chain" / "provenance.json").read_text() == before
     assert [p.name for p in out.iterdir()] == ["chain"]
 
 
 def test_horizon_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, chain(horizon_days=300))
-    assert cli.main(["run", str(path), "--out", str(tmp_path), "--horizon-days", "14"]) == 0
+    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "14"]) == 0
     assert "14 days" in capsys.readouterr().out
 
 
@@ -126,7 +126,7 @@ def test_shorter_horizon_drops_later_shocks(tmp_path: Path,
     late = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 60,
             "duration_days": 30}
     path = _write(tmp_path, chain(horizon_days=120, shocks=[late]))
-    assert cli.main(["run", str(path), "--out", str(tmp_path), "--horizon-days", "30"]) == 0
+    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "30"]) == 0
     assert "100.0%" in capsys.readouterr().out
 
 
@@ -164,7 +164,7 @@ def test_compare_command_writes_the_comparison(tmp_path: Path,
     data["policies"] = [{"name": "reserve", "levers": [
         {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}]}]
     path = _write(tmp_path, data)
-    assert cli.main(["compare", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
+    assert cli.main(["compare", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "reserve" in out and "USD per t avoided" in out
     folder = tmp_path / "chain"
@@ -176,5 +176,14 @@ def test_compare_command_writes_the_comparison(tmp_path: Path,
 def test_compare_without_policies_is_an_input_error(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, chain(horizon_days=10))
-    assert cli.main(["compare", str(path), "--out", str(tmp_path)]) == cli.EXIT_INPUT
+    assert cli.main(["compare", "--no-report", str(path), "--out", str(tmp_path)]) == cli.EXIT_INPUT
     assert "declares no `policies:`" in capsys.readouterr().err
+
+
+def test_run_writes_charts_and_report_by_default(tmp_path: Path) -> None:
+    ban = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}
+    path = _write(tmp_path, chain(horizon_days=30, shocks=[ban]))
+    assert cli.main(["run", str(path), "--out", str(tmp_path), "--quiet"]) == 0
+    folder = tmp_path / "chain"
+    assert (folder / "report.html").exists() and (folder / "report.md").exists()
+    assert list((folder / "charts").glob("*.png")) and list((folder / "charts").glob("*.svg"))

@@ -95,7 +95,7 @@ def test_more_cover_reduces_shortfall_in_every_pair(reference: montecarlo.Ensemb
 def test_ensemble_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "mc.yaml"
     path.write_text(yaml.safe_dump(random_chain(replications=12)))
-    assert cli.main(["run", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
+    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
     captured = capsys.readouterr()
     assert "12 replications" in captured.out and "CVaR95" in captured.out
     assert "replications:" not in captured.err  # no progress bar when not on a terminal
@@ -122,7 +122,7 @@ def test_interrupted_ensemble_writes_nothing(tmp_path: Path,
         raise KeyboardInterrupt
 
     monkeypatch.setattr(montecarlo, "run_batch", interrupted)
-    code = cli.main(["run", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
+    code = cli.main(["run", "--no-report", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
     assert code == cli.EXIT_INTERRUPTED
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 

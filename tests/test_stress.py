@@ -34,7 +34,7 @@ def test_every_target_is_cut_and_ranked() -> None:
 def test_stress_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(chain(horizon_days=90, upstream_cover=10)))
-    assert cli.main(["stress", str(path), "--out", str(tmp_path), "--ttr", "mine=30"]) == 0
+    assert cli.main(["stress", "--no-report", str(path), "--out", str(tmp_path), "--ttr", "mine=30"]) == 0
     assert "risk_exposure_index" in capsys.readouterr().out
     assert (tmp_path / "chain-stress" / "stress.csv").exists()
-    assert cli.main(["stress", str(path), "--ttr", "moon=3"]) == cli.EXIT_INPUT
+    assert cli.main(["stress", "--no-report", str(path), "--ttr", "moon=3"]) == cli.EXIT_INPUT
