@@ -74,18 +74,18 @@ def shipments(result: RunResult) -> pd.DataFrame:
     """Tonnes shipped per review and link (single runs; tidy, rows with shipments only)."""
     spec, net, rec = result.scenario.spec, result.scenario.network, result.recorder
     periods, links, reps = np.nonzero(rec.shipped)
-    label = {k.index: k for k in net.links}
+    label = [net.links[i] for i in links.tolist()]
     days = periods * spec.step_days
     return pd.DataFrame({
         "period": periods, "day": days,
         "date": pd.Timestamp(spec.start) + pd.to_timedelta(days, "D"),
         "rep": np.asarray(result.reps)[reps],
-        "link": [label[i].label for i in links],
-        "supplier": [label[i].supplier for i in links],
-        "buyer": [label[i].buyer for i in links],
-        "supplier_country": [net.nodes[label[i].supplier].country for i in links],
-        "buyer_country": [net.nodes[label[i].buyer].country for i in links],
-        "mineral": [label[i].mineral for i in links],
-        "stage": [label[i].stage for i in links],
+        "link": [k.label for k in label],
+        "supplier": [k.supplier for k in label],
+        "buyer": [k.buyer for k in label],
+        "supplier_country": [net.nodes[k.supplier].country for k in label],
+        "buyer_country": [net.nodes[k.buyer].country for k in label],
+        "mineral": [k.mineral for k in label],
+        "stage": [k.stage for k in label],
         "shipped_t": rec.shipped[periods, links, reps],
     })

@@ -108,14 +108,16 @@ def test_failed_write_keeps_the_previous_results(
         raise KeyboardInterrupt
 
     monkeypatch.setattr("sim.results.flows", broken)
-    assert cli.main(["run", "--no-report", str(path), "--out", str(out), "--quiet"]) == cli.EXIT_INTERRUPTED
+    code = cli.main(["run", "--no-report", str(path), "--out", str(out), "--quiet"])
+    assert code == cli.EXIT_INTERRUPTED
     assert (out / "chain" / "provenance.json").read_text() == before
     assert [p.name for p in out.iterdir()] == ["chain"]
 
 
 def test_horizon_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, chain(horizon_days=300))
-    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "14"]) == 0
+    args = ["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "14"]
+    assert cli.main(args) == 0
     assert "14 days" in capsys.readouterr().out
 
 
@@ -126,7 +128,8 @@ def test_shorter_horizon_drops_later_shocks(tmp_path: Path,
     late = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 60,
             "duration_days": 30}
     path = _write(tmp_path, chain(horizon_days=120, shocks=[late]))
-    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "30"]) == 0
+    args = ["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "30"]
+    assert cli.main(args) == 0
     assert "100.0%" in capsys.readouterr().out
 
 
