@@ -46,8 +46,14 @@ EXPECTED = {
     "bad_link.yaml": (7, ["'ev' (market) does not use lithium ore from 'm' (mine)"]),
     "bad_date.yaml": (2, ["start", "month value is outside expected range", "ISO date"]),
     "bad_distribution.yaml": (10, ["shocks[0].duration_days", "low <= mode <= high"]),
-    "unbounded_transit.yaml": (14, ["uncertainty.transit[0]", "lognormal) has no upper bound",
-                                    "selects no mine, refinery, plant or recycler"]),
+    "unbounded_transit.yaml": (
+        14,
+        [
+            "uncertainty.transit[0]",
+            "lognormal) has no upper bound",
+            "selects no mine, refinery, plant or recycler",
+        ],
+    ),
 }
 
 
@@ -121,12 +127,18 @@ def test_horizon_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "14 days" in capsys.readouterr().out
 
 
-def test_shorter_horizon_drops_later_shocks(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_shorter_horizon_drops_later_shocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A shock that starts after a --horizon-days shorter than the file's is valid: it does
     not happen within the shorter run."""
-    late = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 60,
-            "duration_days": 30}
+    late = {
+        "type": "export_ban",
+        "country": "CN",
+        "mineral": "lithium",
+        "start": 60,
+        "duration_days": 30,
+    }
     path = _write(tmp_path, chain(horizon_days=120, shocks=[late]))
     args = ["run", "--no-report", str(path), "--out", str(tmp_path), "--horizon-days", "30"]
     assert cli.main(args) == 0
@@ -160,14 +172,25 @@ def test_module_entry_point_help() -> None:
         assert command in done.stdout
 
 
-def test_compare_command_writes_the_comparison(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    data = chain(horizon_days=60, upstream_cover=10, shocks=[
-        {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}])
-    data["policies"] = [{"name": "reserve", "levers": [
-        {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}]}]
+def test_compare_command_writes_the_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = chain(
+        horizon_days=60,
+        upstream_cover=10,
+        shocks=[{"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5}],
+    )
+    data["policies"] = [
+        {
+            "name": "reserve",
+            "levers": [{"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}],
+        }
+    ]
     path = _write(tmp_path, data)
-    assert cli.main(["compare", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
+    assert (
+        cli.main(["compare", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "reserve" in out and "USD per t avoided" in out
     folder = tmp_path / "chain"
@@ -176,8 +199,9 @@ def test_compare_command_writes_the_comparison(tmp_path: Path,
     assert ranking.startswith("rank,policy")
 
 
-def test_compare_without_policies_is_an_input_error(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_without_policies_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, chain(horizon_days=10))
     assert cli.main(["compare", "--no-report", str(path), "--out", str(tmp_path)]) == cli.EXIT_INPUT
     assert "declares no `policies:`" in capsys.readouterr().err

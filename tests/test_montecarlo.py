@@ -19,17 +19,36 @@ def random_chain(**extra: Any) -> dict[str, Any]:
     data = chain(horizon_days=120, step_days=1, market_cover=10, upstream_cover=5)
     data["seed"] = 7
     data["uncertainty"] = {
-        "outages": [{"select": {"kinds": ["mine", "refinery"]}, "rate_per_year": 6,
-                     "duration_days": {"dist": "triangular", "low": 3, "mode": 10, "high": 30}}],
-        "transit": [{"links": {"from_kinds": ["mine"]},
-                     "transit_days": {"dist": "uniform", "low": 1, "high": 12}}],
-        "demand": [{"select": {"kinds": ["market"]},
-                    "factor": {"dist": "uniform", "low": 0.5, "high": 1.5}}],
+        "outages": [
+            {
+                "select": {"kinds": ["mine", "refinery"]},
+                "rate_per_year": 6,
+                "duration_days": {"dist": "triangular", "low": 3, "mode": 10, "high": 30},
+            }
+        ],
+        "transit": [
+            {
+                "links": {"from_kinds": ["mine"]},
+                "transit_days": {"dist": "uniform", "low": 1, "high": 12},
+            }
+        ],
+        "demand": [
+            {
+                "select": {"kinds": ["market"]},
+                "factor": {"dist": "uniform", "low": 0.5, "high": 1.5},
+            }
+        ],
     }
-    data["shocks"] = [{"type": "export_ban", "country": "CN", "mineral": "lithium",
-                       "start": {"dist": "uniform", "low": 10, "high": 60},
-                       "duration_days": {"dist": "triangular", "low": 5, "mode": 20, "high": 40},
-                       "severity": {"dist": "uniform", "low": 0.5, "high": 1.0}}]
+    data["shocks"] = [
+        {
+            "type": "export_ban",
+            "country": "CN",
+            "mineral": "lithium",
+            "start": {"dist": "uniform", "low": 10, "high": 60},
+            "duration_days": {"dist": "triangular", "low": 5, "mode": 20, "high": 40},
+            "severity": {"dist": "uniform", "low": 0.5, "high": 1.0},
+        }
+    ]
     data.update(extra)
     return data
 
@@ -51,33 +70,35 @@ def test_replications_differ(reference: montecarlo.Ensemble) -> None:
 
 @pytest.mark.parametrize(("workers", "batch_size"), [(1, 5), (2, 7), (2, None)])
 def test_results_do_not_depend_on_workers_or_batches(
-        loaded: scenario.Scenario, reference: montecarlo.Ensemble, workers: int,
-        batch_size: int | None) -> None:
+    loaded: scenario.Scenario, reference: montecarlo.Ensemble, workers: int, batch_size: int | None
+) -> None:
     other = montecarlo.run_ensemble(loaded, 24, workers=workers, batch_size=batch_size)
     pd.testing.assert_frame_equal(other.runs, reference.runs)
     pd.testing.assert_frame_equal(other.bands, reference.bands)
 
 
-def test_dask_local_cluster_gives_the_same_results(loaded: scenario.Scenario,
-                                                   reference: montecarlo.Ensemble) -> None:
+def test_dask_local_cluster_gives_the_same_results(
+    loaded: scenario.Scenario, reference: montecarlo.Ensemble
+) -> None:
     pytest.importorskip("distributed")
     other = montecarlo.run_ensemble(loaded, 24, workers=2, batch_size=6, scheduler="local")
     assert other.executor == "dask (local)"
     pd.testing.assert_frame_equal(other.runs, reference.runs)
 
 
-def test_a_replication_equals_its_single_run(loaded: scenario.Scenario,
-                                             reference: montecarlo.Ensemble) -> None:
+def test_a_replication_equals_its_single_run(
+    loaded: scenario.Scenario, reference: montecarlo.Ensemble
+) -> None:
     single = metrics.compute(engine.run(loaded, range(5, 6))).tidy()
     from_ensemble = reference.runs[reference.runs["rep"] == 5].reset_index(drop=True)
     pd.testing.assert_frame_equal(single, from_ensemble)
 
 
 def test_a_variant_that_changes_nothing_differs_by_exactly_zero(
-        reference: montecarlo.Ensemble) -> None:
+    reference: montecarlo.Ensemble,
+) -> None:
     same = scenario.from_dict(random_chain(description="same network, other words"))
-    deltas = compare.paired_differences(montecarlo.run_ensemble(same, 24, workers=1),
-                                        reference)
+    deltas = compare.paired_differences(montecarlo.run_ensemble(same, 24, workers=1), reference)
     assert (deltas["delta"] == 0.0).all()
     assert (deltas["ci_high"] == 0.0).all() and (deltas["ci_low"] == 0.0).all()
 
@@ -86,7 +107,8 @@ def test_more_cover_reduces_shortfall_in_every_pair(reference: montecarlo.Ensemb
     data = random_chain()
     data["network"]["nodes"][3]["cover_days"] = 40
     deltas = compare.paired_differences(
-        montecarlo.run_ensemble(scenario.from_dict(data), 24, workers=1), reference)
+        montecarlo.run_ensemble(scenario.from_dict(data), 24, workers=1), reference
+    )
     short = deltas[deltas["metric"] == "shortfall_units"].iloc[0]
     assert short["delta"] < 0 and short["ci_high"] < 0
     assert short["pairs"] == 24
@@ -95,13 +117,16 @@ def test_more_cover_reduces_shortfall_in_every_pair(reference: montecarlo.Ensemb
 def test_ensemble_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "mc.yaml"
     path.write_text(yaml.safe_dump(random_chain(replications=12)))
-    assert cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
+    assert (
+        cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"]) == 0
+    )
     captured = capsys.readouterr()
     assert "12 replications" in captured.out and "CVaR95" in captured.out
     assert "replications:" not in captured.err  # no progress bar when not on a terminal
     folder = tmp_path / "chain"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        f for f in cli_files() if f != "timeseries.csv")
+        f for f in cli_files() if f != "timeseries.csv"
+    )
     summary = pd.read_csv(folder / "summary.csv")
     row = summary[summary["metric"] == "shortfall_units"].iloc[0]
     assert row["replications"] == 12 and row["p5"] <= row["p50"] <= row["p95"] <= row["cvar95"]
@@ -113,8 +138,9 @@ def cli_files() -> list[str]:
     return list(report.ENSEMBLE_FILES)
 
 
-def test_interrupted_ensemble_writes_nothing(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_ensemble_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "mc.yaml"
     path.write_text(yaml.safe_dump(random_chain(replications=12)))
 
@@ -122,7 +148,9 @@ def test_interrupted_ensemble_writes_nothing(tmp_path: Path,
         raise KeyboardInterrupt
 
     monkeypatch.setattr(montecarlo, "run_batch", interrupted)
-    code = cli.main(["run", "--no-report", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
+    code = cli.main(
+        ["run", "--no-report", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]
+    )
     assert code == cli.EXIT_INTERRUPTED
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
@@ -134,11 +162,21 @@ def test_a_large_batch_equals_its_single_replications() -> None:
     data["horizon_days"] = 60
     links = data["network"]["links"]
     data["network"]["nodes"] += [
-        {"name": f"extra_mine_{i}", "kind": "mine", "country": "CL", "mineral": "lithium",
-         "capacity_tpa": 1e6, "cover_days": 5} for i in range(20)]
+        {
+            "name": f"extra_mine_{i}",
+            "kind": "mine",
+            "country": "CL",
+            "mineral": "lithium",
+            "capacity_tpa": 1e6,
+            "cover_days": 5,
+        }
+        for i in range(20)
+    ]
     links[0]["share"] = 0.5
-    links += [{"from": f"extra_mine_{i}", "to": "refinery", "share": 0.025,
-               "transit_days": 5} for i in range(20)]
+    links += [
+        {"from": f"extra_mine_{i}", "to": "refinery", "share": 0.025, "transit_days": 5}
+        for i in range(20)
+    ]
     data["uncertainty"]["transit"][0]["links"] = {"to_kinds": ["refinery"]}
     loaded = scenario.from_dict(data)
     batch = engine.run(loaded, range(0, 300), full=False)

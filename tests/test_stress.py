@@ -18,10 +18,12 @@ def test_every_target_is_cut_and_ranked() -> None:
     dry after the buffers downstream of it (refinery output, transit, plant, transit, market)."""
     data = chain(horizon_days=150, upstream_cover=10, market_cover=10)
     data["network"]["links"][0]["chokepoints"] = ["malacca"]
-    table = stress.run(scenario.from_dict(data), start_day=7,
-                       ttr_days={"refinery": 60, "chokepoint": 5})
+    table = stress.run(
+        scenario.from_dict(data), start_day=7, ttr_days={"refinery": 60, "chokepoint": 5}
+    )
     assert sorted(table["target"]) == sorted(
-        ["mine", "refinery", "plant", "AU lithium", "CN lithium", "malacca"])
+        ["mine", "refinery", "plant", "AU lithium", "CN lithium", "malacca"]
+    )
     assert table["risk_exposure_index"].max() == 1.0
     assert (np.diff(table["risk_exposure_index"]) <= 0).all()
     refinery = table.set_index("target").loc["refinery"]
@@ -34,7 +36,10 @@ def test_every_target_is_cut_and_ranked() -> None:
 def test_stress_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(chain(horizon_days=90, upstream_cover=10)))
-    assert cli.main(["stress", "--no-report", str(path), "--out", str(tmp_path), "--ttr", "mine=30"]) == 0
+    assert (
+        cli.main(["stress", "--no-report", str(path), "--out", str(tmp_path), "--ttr", "mine=30"])
+        == 0
+    )
     assert "risk_exposure_index" in capsys.readouterr().out
     assert (tmp_path / "chain-stress" / "stress.csv").exists()
     assert cli.main(["stress", "--no-report", str(path), "--ttr", "moon=3"]) == cli.EXIT_INPUT
