@@ -43,3 +43,17 @@ def test_stress_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "risk_exposure_index" in capsys.readouterr().out
     assert (tmp_path / "chain-stress" / "stress.csv").exists()
     assert cli.main(["stress", "--no-report", str(path), "--ttr", "moon=3"]) == cli.EXIT_INPUT
+
+
+def test_stress_chart_plots_every_target(tmp_path: Path) -> None:
+    from sim import charts
+
+    data = chain(horizon_days=150, upstream_cover=10, market_cover=10)
+    table = stress.run(scenario.from_dict(data), start_day=7)
+    info = charts.RunInfo("chain", 0, 1, 1, 150, "test")
+    fig = charts.stress_exposure(table, info)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("time to recover, days")
+    assert ax.get_ylabel().startswith("time to survive, days")
+    plotted = sum(len(c.get_offsets()) for c in ax.collections)
+    assert plotted == len(table)
