@@ -1089,10 +1089,14 @@ def stress_exposure(stress: pd.DataFrame, info: RunInfo, *, top: int = 12) -> Fi
     ax.plot([0, limit], [0, limit], color="0.3", linestyle="--", linewidth=0.9,
             label="time to survive = time to recover")
     spots: dict[tuple[float, float], list[str]] = {}
-    for row in stress.head(top).itertuples():  # one label per spot: points often coincide
-        if float(row.risk_exposure_index) > 0:
-            spot = (float(row.ttr_days), round(min(float(row.tts_days), horizon) / 7) * 7)
-            spots.setdefault(spot, []).append(f"{row.rank}. {row.target}")
+    head = stress.head(top)
+    for rank, target, ttr_days, tts_days, index in zip(  # one label per spot: points coincide
+            head["rank"], head["target"], head["ttr_days"].astype(float),
+            head["tts_days"].astype(float), head["risk_exposure_index"].astype(float),
+            strict=True):
+        if index > 0:
+            spot = (ttr_days, round(min(tts_days, horizon) / 7) * 7)
+            spots.setdefault(spot, []).append(f"{rank}. {target}")
     for (x, y), names in spots.items():
         more = f" +{len(names) - 3} more" if len(names) > 3 else ""
         ax.annotate(", ".join(names[:3]) + more, (x, y), fontsize=7, xytext=(6, 2),
