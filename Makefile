@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.yaml
 ARGS ?=
 
-.PHONY: run validate compare stress report test test-slow lint format docs bench clean
+.PHONY: run validate compare stress sensitivity report test test-slow lint format docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ compare: $(BIN)/.installed  ## compare a scenario's policies: make compare SCENA
 
 stress: $(BIN)/.installed  ## rank every node, country and chokepoint by exposure
 	$(BIN)/python -m sim stress $(SCENARIO) $(ARGS)
+
+sensitivity: $(BIN)/.installed  ## tornado: which uncertain inputs move shortfall most
+	$(BIN)/python -m sim sensitivity $(SCENARIO) $(ARGS)
 
 report: $(BIN)/.installed  ## rebuild the charts and report pages of all results present
 	$(BIN)/python -m sim.report_page results/*

@@ -1110,6 +1110,34 @@ def stress_exposure(stress: pd.DataFrame, info: RunInfo, *, top: int = 12) -> Fi
     return fig
 
 
+def tornado(table: pd.DataFrame, info: RunInfo, *, unit: str = "units", top: int = 12) -> Figure:
+    """One-at-a-time sensitivity: for each uncertain input, the mean cumulative shortfall with
+    the input fixed at its 5th (light) and 95th (dark, hatched) percentile; the line is the
+    scenario as declared. Longest bars first."""
+    rows = table.head(top).iloc[::-1]
+    market = str(rows["market"].iloc[0]) if len(rows) else ""
+    fig = _figure(info, f"Which uncertain inputs move the cumulative shortfall of {market} "
+                  "most (one at a time, 5th vs 95th percentile)", 1.6 + 0.42 * len(rows))
+    ax = fig.subplots()
+    centre = float(rows["shortfall_as_declared"].iloc[0]) if len(rows) else 0.0
+    y = np.arange(len(rows))
+    for offset, column, shade, hatch, label in (
+            (-0.18, "shortfall_at_p5", "0.75", "", "input at its 5th percentile"),
+            (0.18, "shortfall_at_p95", "0.35", "//", "input at its 95th percentile")):
+        values = rows[column].astype(float).to_numpy()
+        ax.barh(y + offset, values - centre, left=centre, height=0.34, color=shade,
+                hatch=hatch, edgecolor="0.1", linewidth=0.6, label=label)
+    ax.axvline(centre, color="0.1", linewidth=1.0, label="as declared")
+    ax.set_yticks(y, [f"{name}\n({p5:,.3g} to {p95:,.3g})" for name, p5, p95 in zip(
+        rows["input"], rows["p5"].astype(float), rows["p95"].astype(float), strict=True)],
+        fontsize=7.5)
+    ax.set_xlabel(f"mean cumulative shortfall of {market}, {unit_label(unit)}")
+    _thousands(ax.xaxis)
+    _grid(ax)
+    _legend(ax)
+    return fig
+
+
 def save(fig: Figure, folder: Path, name: str) -> list[Path]:
     """Write `fig` as `folder/name.png` (200 dpi) and `folder/name.svg`; each file is written
     under a temporary name and renamed into place. Returns both paths."""
@@ -1226,10 +1254,11 @@ class Results:
 
 
 CSV_FILES = ("timeseries", "markets", "flows", "events", "metrics", "summary", "bands",
-             "balance", "shipments", "comparison", "ranking", "stress")
+             "balance", "shipments", "comparison", "ranking", "stress", "sensitivity")
 _KEY_COLUMNS = ("node", "mineral", "stage", "variable", "kind", "country", "market", "metric",
                 "unit", "shock", "partner", "supplier", "buyer", "supplier_country",
-                "buyer_country", "sector", "policy", "levers", "minerals", "vs_best_part")
+                "buyer_country", "sector", "policy", "levers", "minerals", "vs_best_part",
+                "input")
 
 
 def load(folder: Path | str) -> Results:
@@ -1407,6 +1436,16 @@ def draw_all(results: Results) -> list[Chart]:
     unit = {str(m): str(u) for m, u in zip(table["market"], table["unit"], strict=True)}
     focus = focus_markets(results) if not results.policies else []
     charts: list[Chart] = []
+    sensitivity = results.get("sensitivity")
+    if sensitivity is not None and len(sensitivity):
+        market = str(sensitivity["market"].iloc[0])
+        measured = str(sensitivity["unit"].iloc[0]) if "unit" in sensitivity else "units"
+        charts.append(_chart("tornado", tornado(sensitivity, info, unit=unit.get(market,
+                                                                                 measured)),
+                             "Each input is fixed in turn at its 5th and 95th percentile "
+                             "while the others keep their distributions; same replications "
+                             "for every bar.", "sensitivity"))
+        return charts
     stress = results.get("stress")
     if stress is not None and len(stress):
         charts.append(_chart("stress_exposure", stress_exposure(stress, info),

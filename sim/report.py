@@ -200,6 +200,20 @@ def write_stress(table: pd.DataFrame, scenario: Scenario, root: Path,
     return write_atomically(root / f"{scenario.spec.results_name}-stress", writers)
 
 
+def write_sensitivity(table: pd.DataFrame, scenario: Scenario, root: Path,
+                      argv: list[str] | None = None) -> Path:
+    """Write a one-at-a-time sensitivity table to `root/<name>-sensitivity/`, atomically."""
+    info = provenance(scenario, 0.0, argv, replications=int(table["replications"].iloc[0])
+                      if len(table) else 0, inputs=len(table))
+    writers: dict[str, Callable[[Path], object]] = {
+        "sensitivity.csv": lambda p: table.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "scenario.resolved.yaml": lambda p: p.write_text(yaml.safe_dump(
+            resolved_document(scenario), sort_keys=False, allow_unicode=True)),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
+
+
 def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:
     """Run each writer into a temporary sibling folder, then swap it in for `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
