@@ -90,8 +90,9 @@ def _series(result: RunResult, node: str, variable: str, mineral: str = "",
 
 def fill_rate(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """delivered / demand elementwise, 1.0 where demand is zero."""
-    return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float),
-                     where=demand > 0)
+    with np.errstate(over="ignore"):
+        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float),
+                         where=demand > 0)
 
 
 def time_to_survive(fill: np.ndarray, days: np.ndarray, onset: np.ndarray,

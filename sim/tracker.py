@@ -15,9 +15,11 @@ BAND_SUMS = ("demand_units", "delivered_units", "shortfall_units")
 
 
 def review_fill(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """delivered / demand elementwise, 1.0 where demand is zero."""
-    return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float),
-                     where=demand > 0)
+    """delivered / demand elementwise, 1.0 where demand is zero (a backlog market catching up
+    can exceed 1; with a vanishing demand the ratio may be inf, which is simply 'served')."""
+    with np.errstate(over="ignore"):
+        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float),
+                         where=demand > 0)
 
 
 class MarketTracker:
