@@ -83,11 +83,6 @@ def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTa
     return MetricTable(keys, values, result.reps)
 
 
-def _series(result: RunResult, node: str, variable: str, mineral: str = "",
-            stage: str = "") -> np.ndarray:
-    return result.recorder.per_review((node, mineral, stage, variable))
-
-
 def fill_rate(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """delivered / demand elementwise, 1.0 where demand is zero."""
     with np.errstate(over="ignore"):

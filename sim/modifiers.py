@@ -94,14 +94,6 @@ class Modifiers:
                 factors[position] *= np.where(down, 1.0 - fraction, 1.0)
         return factors
 
-    def capacity_at(self, name: str, day: float) -> np.ndarray:
-        """Capacity factor of a node now: shocks times random outages."""
-        factor = self.capacity[name]
-        for starts, ends, fraction in self.randoms.outages.get(name, ()):
-            down = ((starts <= day) & (day < ends)).any(axis=1)
-            factor = factor * np.where(down, 1.0 - fraction, 1.0)
-        return factor
-
 
 def shock_process(env: simpy.Environment, number: int, mods: Modifiers,
                   log: list[dict[str, Any]]) -> Generator[simpy.Event, None, None]:

@@ -134,10 +134,6 @@ class Scenario:
     """The policy this variant puts in place (None: the scenario as written, the baseline)."""
 
     @property
-    def policy_name(self) -> str:
-        return self.policy.name if self.policy is not None else "baseline"
-
-    @property
     def shocks(self) -> list[ShockSpec]:
         return list(self.spec.shocks)
 

@@ -55,9 +55,6 @@ class ShockSpec(Spec):
             raise ValueError(f"duration_days must be >= 0, got {self.duration_days:g}")
         return self
 
-    @property
-    def is_random(self) -> bool:
-        return any(isinstance(getattr(self, f), Distribution) for f in type(self).model_fields)
 
     def window(self, start_date: dt.date, horizon_days: float) -> tuple[float, float] | None:
         """[start, end) in days from the scenario start; None when it is drawn at random."""
