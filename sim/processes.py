@@ -1,10 +1,11 @@
-"""Shipping and the per-node parts of a review: markets, stockpile releases, days of cover.
+"""Shipping (the transit ring), arrivals and strategic-stockpile releases.
 
 A review runs in phases (see `engine.period_clock`): arrivals, production, filling last review's
 orders, markets, stockpile releases, dispatch of shipments, new orders. Orders placed at review k
 are filled at review k+1 and a shipment is usable at the first review at or after its arrival,
 never at the review it was sent: so the result does not depend on the order in which nodes are
-visited within a phase. Production, filling and ordering are vectorized in `review.py`.
+visited within a phase. Production, filling and ordering are vectorized in `review.py`,
+markets in `markets.py`.
 
 Sign conventions: stocks and flows are non-negative tonnes; `pending` holds the orders to fill
 now; `ledger` accumulates flows across the system boundary (mined in; losses and uncollected
