@@ -31,6 +31,7 @@ from .shocks import (
     RouteClosure,
     ShockSpec,
     check_amounts,
+    shock_label,
 )
 from .uncertainty import Uncertainty
 from .yamlio import Document
@@ -255,6 +256,14 @@ def check_shocks(
     problems = []
     chokepoints = sorted({c for link in network.links for c in link.chokepoints})
     countries = sorted({n.country for n in network.nodes.values()})
+    labels = [shock_label(shock, i) for i, shock in enumerate(shocks)]
+    for node in network.nodes.values():
+        for name in getattr(node, "release_during", ()):
+            if name not in labels:
+                problems.append(Problem(doc.where(("network",)), f"stockpile '{node.name}' "
+                                        f"releases during shock '{name}', which the scenario "
+                                        "does not have", _suggest(name, labels, "shock")
+                                        if labels else "the name of one of its shocks"))
     for i, (shock, window) in enumerate(zip(shocks, windows, strict=True)):
         where = doc.where(("shocks", i))
         problems += [Problem(where, text) for text in check_amounts(shock)]

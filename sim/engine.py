@@ -133,7 +133,7 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
         review.produce(due_by_row, day)
         review.fill(due, due_by_row, day)
         markets.step(period, day)
-        releasing = {pile.name: P.release(state, pile, shipper, recorder, period, day)
+        releasing = {pile.name: P.release(state, pile, shipper, recorder, mods)
                      for pile in piles}
         shipper.dispatch(period, day)
         inbound = review.inbound()

@@ -31,6 +31,8 @@ class StockpileLever(Spec):
         None, description="Releases to a buyer in the country whose cover falls below this "
         "many days (default: half the buyers' normal cover, so it is untouched in normal "
         "times).")
+    release_during: tuple[str, ...] = Field(
+        (), description="Names of the scenario's shocks during which it also releases.")
     max_release_share: Positive | None = Field(
         None, description="Most it releases per day, as a share of the country's daily "
         "consumption (default: no limit).")

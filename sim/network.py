@@ -173,6 +173,9 @@ class StockpileSpec(NodeSpec):
     max_release_tpd: Positive | None = Field(
         None, description="Most it can release per day, t/day (default: no limit)."
     )
+    release_during: tuple[str, ...] = Field(
+        (), description="Names of shocks during which it also releases, to keep its buyers "
+        "at their normal cover (whatever their cover).")
 
 
 Producer = MineSpec | RefinerySpec | RecyclerSpec | PlantSpec

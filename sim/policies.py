@@ -164,7 +164,7 @@ def _stockpile(draft: _Draft, lever: StockpileLever, net: Network, number: int) 
         name=name, kind="stockpile", country=lever.country, mineral=lever.mineral,
         stage=lever.stage, initial_t=size * lever.initial_fill,
         target_t=size if lever.refill else 0.0,
-        release_below_cover_days=threshold,
+        release_below_cover_days=threshold, release_during=lever.release_during,
         max_release_tpd=None if lever.max_release_share is None else lever.max_release_share
         * use, source=f"policy lever: {lever.days:g} days of {lever.country}'s use")
     for buyer in buyers:

@@ -24,6 +24,7 @@ from .network import (
 )
 from .recorder import Recorder
 from .review import SegmentSum, fill_ratio
+from .shocks import shock_label
 from .state import State
 from .uncertainty import RandomInputs
 
@@ -99,19 +100,23 @@ def receive(state: State, period: int, into_buyers: SegmentSum) -> None:
     arriving[:] = 0.0
 
 
-def release(
-    state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder, period: int, day: float
-) -> np.ndarray:
-    """Release reserve stock to buyers whose cover fell below the threshold; returns the
-    replications in which it did."""
+def release(state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder,
+            mods: Modifiers) -> np.ndarray:
+    """Release reserve stock to buyers whose cover fell below the threshold, or to all its
+    buyers while one of the shocks named in `release_during` is active; returns the
+    replications in which it released."""
     net, commodity = state.network, (pile.mineral, pile.stage)
     links = net.out_links[pile.name]
+    crisis = np.zeros(state.reps, dtype=bool)
+    for draws, active in zip(mods.shocks, mods.active, strict=True):
+        if shock_label(draws.shock, draws.index) in pile.release_during:
+            crisis |= active
     asks = []
     for link in links:
         use = net.expected_use_tpd(link.buyer, commodity)
         buyer = net.nodes[link.buyer]
         on_hand = state.stock[link.buyer][commodity]
-        low = on_hand < pile.release_below_cover_days * use
+        low = (on_hand < pile.release_below_cover_days * use) | crisis
         wanted_cover = max(buyer.cover_days, pile.release_below_cover_days)
         gap = wanted_cover * use - on_hand - state.in_transit[link.index]
         asks.append(np.where(low, np.maximum(gap, 0.0), 0.0))

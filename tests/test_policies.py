@@ -194,3 +194,26 @@ def test_mass_balance_holds_with_every_lever(start: int, days: int, severity: fl
     balance.check(table, tolerance=1e-9)
     stocks = [i for i, key in enumerate(result.recorder.keys) if key[3] == "stock_t"]
     assert (result.recorder.values[:, stocks, :] >= 0.0).all()
+
+
+def test_stockpile_released_during_a_named_shock() -> None:
+    """With a cover threshold of 0 the reserve would never release; named after the ban it
+    releases from the ban's first review and keeps the market served longer."""
+    ban = {**BAN, "name": "cn_ban"}
+    baseline = engine.run(scenario.from_dict(base(shocks=[ban])))
+    pile = variant(base(shocks=[ban]), {
+        "type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20,
+        "release_below_cover_days": 0, "release_during": ["cn_ban"]})
+    released = series(pile, "reserve_jp_lithium_0", "released_t", "lithium", "refined")
+    assert released[:10].sum() == 0.0 and released[10:20].sum() > 0.0
+    assert first_short(pile) > first_short(baseline) + 15
+
+
+def test_release_during_an_unknown_shock_is_an_input_error() -> None:
+    data = base()
+    data["network"]["nodes"].append({
+        "name": "reserve", "kind": "stockpile", "country": "JP", "mineral": "lithium",
+        "initial_t": 5, "release_during": ["cn_bam"]})
+    data["network"]["links"].append({"from": "reserve", "to": "plant"})
+    with pytest.raises(Exception, match="releases during shock 'cn_bam'"):
+        scenario.from_dict(data)
