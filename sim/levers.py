@@ -113,6 +113,11 @@ class Recycling(Spec):
                                          "keep the rest in proportion).")
     supplies: list[LinkPlan] = Field(description="Buyers of the recovered material and the "
                                      "share of their orders it takes.")
+    start: Day = Field(0, description="When collection starts to rise (0 with no ramp-up: in "
+                       "place from the start, part of the steady state).")
+    ramp_up_days: NonNegative = Field(0.0, description="Days for the collection rate, the "
+                                      "recycler's capacity and its buyers' shares to reach "
+                                      "their targets.")
     capital_cost_usd: NonNegative = Field(0.0, description="Capital cost, USD.")
 
 

@@ -65,6 +65,8 @@ class Markets:
         self.scrap_share = np.array([k.share for k in scrap])[:, None]
         self.phases = [(q, schedules.intensity[pair]) for q, pair in enumerate(pairs)
                        if pair in schedules.intensity]
+        self.collection_shifts = [(q, schedules.collection[m]) for q, (m, _) in enumerate(pairs)
+                                  if m in schedules.collection]
         self.noisy = [(i, randoms.demand[name]) for i, name in enumerate(self.names)
                       if name in randoms.demand]
         self.unit_where = rec.locate([(n, "", "", v) for v in MARKET_UNIT_VARIABLES
@@ -104,7 +106,12 @@ class Markets:
             slot = period % len(ring)
             eol[q] = ring[slot]
             ring[slot] = used[q]
-        collected = eol * self.collection
+        collection = self.collection
+        if self.collection_shifts:
+            collection = collection.copy()
+            for q, shift in self.collection_shifts:
+                collection[q] = shift.value(day)
+        collected = eol * collection
         self.uncollected.add_into(state.ledger.uncollected_rows, eol - collected)
         if self.scrap.size:
             state.outgoing[self.scrap] += collected[self.scrap_pair] * self.scrap_share

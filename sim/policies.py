@@ -36,7 +36,7 @@ from .network import (
     resolve_links,
 )
 from .scenario import Scenario
-from .schedules import Phase, Priority, Ramp, Schedules
+from .schedules import Phase, Priority, Ramp, Schedules, Shift
 from .shocks import to_day
 from .spec import Day
 
@@ -225,8 +225,15 @@ def _recycling(draft: _Draft, lever: Recycling) -> None:
     market = draft.nodes[lever.market]
     if not isinstance(market, MarketSpec):
         raise ValueError(f"'{lever.market}' is not a market")
-    draft.nodes[lever.market] = market.model_copy(
-        update={"collection_rate": lever.collection_rate})
+    start = draft.day(lever.start)
+    at_once = start <= 0 and lever.ramp_up_days <= 0
+    if at_once:
+        draft.nodes[lever.market] = market.model_copy(
+            update={"collection_rate": lever.collection_rate})
+    else:
+        draft.schedules.collection[lever.market] = Shift(
+            start, lever.ramp_up_days, market.collection_rate, lever.collection_rate)
+        draft.schedules.ramps[lever.recycler.name] = Ramp(start, lever.ramp_up_days)
     draft.nodes[lever.recycler.name] = lever.recycler
     existing = [i for i, k in enumerate(draft.links) if k.from_ == lever.market
                 and (k.mineral or lever.mineral) == lever.mineral]
@@ -240,9 +247,13 @@ def _recycling(draft: _Draft, lever: Recycling) -> None:
                                               for k in draft.links):
             raise ValueError(f"market '{lever.market}' would collect {other} with no recycler "
                              f"for it; recycling levers need one per mineral it collects")
+    steps = [(0.0, 1.0)] if at_once else _ramp_steps(start, lever.ramp_up_days,
+                                                     draft.scenario.spec.step_days)
     for plan in lever.supplies:
         link = draft.add_link(lever.recycler.name, plan.node, 0.0, plan.transit_days)
-        _move_share(draft, plan.node, lever.mineral, link, plan.share, [(0.0, 1.0)])
+        _move_share(draft, plan.node, lever.mineral, link, plan.share, steps)
+        if not at_once:
+            continue
         draft.links[link] = draft.links[link].model_copy(update={"share": plan.share})
         others = [i for i in _links_of(draft, plan.node, lever.mineral) if i != link]
         total = sum(draft.links[i].share for i in others)

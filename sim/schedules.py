@@ -41,6 +41,22 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A rate that moves linearly from `before` to `after` over `days` from `start`."""
+
+    start: float
+    days: float
+    before: float
+    after: float
+
+    def value(self, day: float) -> float:
+        if day < self.start:
+            return self.before
+        done = 1.0 if self.days <= 0 else min(1.0, (day - self.start) / self.days)
+        return self.before + (self.after - self.before) * done
+
+
+@dataclass(frozen=True)
 class Priority:
     """Orders on a link are served first, up to `tpd` t/day, while a supplier is short."""
 
@@ -61,6 +77,8 @@ class Schedules:
     """Per (market, mineral): a factor on kg per unit."""
     priority: dict[int, Priority] = field(default_factory=dict)
     """Per link index."""
+    collection: dict[str, Shift] = field(default_factory=dict)
+    """Per market: its end-of-life collection rate over time."""
 
     def ramp_factors(self, names: list[str], day: float) -> np.ndarray | None:
         """Capacity factors of `names` now (None when none of them ramps)."""
@@ -69,4 +87,5 @@ class Schedules:
         return np.array([self.ramps[n].factor(day) if n in self.ramps else 1.0 for n in names])
 
     def __bool__(self) -> bool:
-        return bool(self.ramps or self.share_switches or self.intensity or self.priority)
+        return bool(self.ramps or self.share_switches or self.intensity or self.priority
+                    or self.collection)

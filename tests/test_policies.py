@@ -185,6 +185,7 @@ def test_mass_balance_holds_with_every_lever(start: int, days: int, severity: fl
         {"type": "partner_priority", "supplier_country": "CN", "buyer_country": "JP",
          "mineral": "lithium", "contracted_tpa": 200},
         {"type": "recycling", "market": "ev", "mineral": "lithium", "collection_rate": 0.6,
+         "start": 10, "ramp_up_days": 20,
          "recycler": {"name": "jp_recycler", "kind": "recycler", "country": "JP",
                       "mineral": "lithium", "capacity_tpa": 100},
          "supplies": [{"node": "plant", "share": 0.05}]},
@@ -217,3 +218,24 @@ def test_release_during_an_unknown_shock_is_an_input_error() -> None:
     data["network"]["links"].append({"from": "reserve", "to": "plant"})
     with pytest.raises(Exception, match="releases during shock 'cn_bam'"):
         scenario.from_dict(data)
+
+
+def test_recycling_ramps_up_collection_and_recovery() -> None:
+    """Collection rises from 0 to 50% over 20 days from day 30 into a new recycler (products
+    last 20 days here, so end-of-life flow is 1 t/day); the recycler's capacity and its share
+    of the plant's orders ramp alongside."""
+    data = base(shocks=[])
+    data["network"]["nodes"][3].update(lifetime_years=20 / 365, eol_history_share=1.0)
+    result = variant(data, {
+        "type": "recycling", "market": "ev", "mineral": "lithium", "collection_rate": 0.5,
+        "start": 30, "ramp_up_days": 20,
+        "recycler": {"name": "jp_recycler", "kind": "recycler", "country": "JP",
+                     "mineral": "lithium", "capacity_tpa": 365, "yield": 0.9,
+                     "cover_days": 0},
+        "supplies": [{"node": "plant", "share": 0.3, "transit_days": 1}]})
+    collected = series(result, "ev", "collected_t", "lithium", "component")
+    np.testing.assert_allclose(collected[:30], 0.0)
+    np.testing.assert_allclose(collected[40], 0.25, rtol=1e-9)  # half way up the ramp
+    np.testing.assert_allclose(collected[60:], 0.5, rtol=1e-9)
+    made = series(result, "jp_recycler", "production_t", "lithium", "refined")
+    assert made[:30].sum() == 0.0 and made[70:].min() > 0.0
