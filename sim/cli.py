@@ -201,9 +201,9 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
             print(f"error: {error}; no results were written", file=sys.stderr)
             return EXIT_CHECK
     folder = report.write_results(result, args.out, command)
-    _report(args, folder)
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
+    _report(args, folder)
     print(f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
           f"{result.n_periods} periods of {loaded.spec.step_days} days)")
     return 0
@@ -225,9 +225,9 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int,
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
     folder = report.write_ensemble(ensemble, args.out, command)
-    _report(args, folder)
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
+    _report(args, folder)
     print(f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
           f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
           f"{ensemble.batch_size})")
@@ -251,9 +251,9 @@ def _compare(args: argparse.Namespace, argv: list[str] | None,
                                       progress=not args.quiet)
     folder = report.write_comparison(result, args.out,
                                      argv if argv is not None else sys.argv)
-    _report(args, folder)
     if not args.quiet:
         print(summary.comparison_text(result))
+    _report(args, folder)
     print(f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
           f"replication(s) each)")
     return 0
@@ -323,6 +323,8 @@ def _report(args: argparse.Namespace, folder: Path) -> None:
         return
     from .report_page import write_report
 
+    if not args.quiet:
+        print("\ndrawing charts and the report page (--no-report skips this) ...", flush=True)
     html, _ = write_report(folder)
     if not args.quiet:
         print(f"report: {html}")
