@@ -312,12 +312,12 @@ def apply(scenario: Scenario, policy: Policy) -> Scenario:
     located = dict.fromkeys(network.nodes, where)
     links_where = [where] * len(network.links)
     problems = checks.check_network(network, located, links_where)
+    switched = network
     for _, shares in draft.schedules.share_switches:  # and after every planned switch
-        network = network.with_shares(shares)
-        problems += checks.check_shares(network, located, links_where)
+        switched = switched.with_shares(shares)
+        problems += checks.check_shares(switched, located, links_where)
     if problems:
         raise ScenarioError(problems)
-    network = Network(draft.nodes, resolve_links(draft.nodes, draft.links))
     return dataclasses.replace(scenario, network=network, schedules=draft.schedules,
                                policy=policy)
 
