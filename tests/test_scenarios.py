@@ -40,3 +40,13 @@ def test_every_policy_runs_on_a_short_horizon(path: Path) -> None:
     for policy in loaded.spec.policies:
         result = engine.run(apply(loaded, policy))
         balance.check(results.balance(result))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_scenario_runs_over_its_full_horizon(path: Path) -> None:
+    loaded = scenario.load(path)
+    result = engine.run(loaded)
+    balance.check(results.balance(result))
+    for policy in loaded.spec.policies:
+        balance.check(results.balance(engine.run(apply(loaded, policy))))
