@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 
 from .compare import Comparison
@@ -72,15 +73,19 @@ def ensemble_text(ensemble: Ensemble) -> str:
         "CVaR95": short["cvar95"].map("{:,.0f}".format),
         "unit": short["unit"],
     })
-    lines.append(table.to_string())
+    order = (anyshort["mean"] + short["mean"].rank(pct=True) / 10).sort_values(
+        ascending=False, kind="stable").index  # markets that fall short first
+    lines.append(table.loc[order].to_string())
     timing = summary[summary["metric"].isin(["tts_days", "ttr_days"])]
     if not timing.empty:
-        lines.append("")
         wide = timing.pivot_table(index=["market", "shock"], columns="metric", values="p50",
-                                  aggfunc="first")
-        lines.append("median days (inf: not within the horizon):")
-        lines.append(wide.rename(columns={"tts_days": "time to survive",
-                                          "ttr_days": "time to recover"}).to_string())
+                                  aggfunc="first", observed=True)
+        hit = wide[np.isfinite(wide.get("tts_days", pd.Series(dtype=float)))]
+        lines += ["", "median days from each shock's onset (markets that fall short in at "
+                  "least half the replications; inf: not within the horizon):"]
+        lines.append(hit.rename(columns={"tts_days": "time to survive",
+                                         "ttr_days": "time to recover"}).to_string()
+                     if not hit.empty else "  none")
     worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
     lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
     return "\n".join(lines)
