@@ -1474,8 +1474,7 @@ def _chart(name: str, fig: Figure, caption: str, group: str) -> Chart:
 def _single_charts(results: Results, info: RunInfo, windows: pd.DataFrame, focus: list[str],
                    place: dict[str, str], unit: dict[str, str]) -> list[Chart]:
     charts: list[Chart] = []
-    ts, flows, shipments = results.get("timeseries"), results.get("flows"), results.get(
-        "shipments")
+    ts = results.get("timeseries")
     if ts is not None:
         charts.append(_chart("fill_rate_overview", fill_rate_overview(ts, info, windows=windows),
                              "Each row is a market, each column a review; dark cells are "
@@ -1493,6 +1492,16 @@ def _single_charts(results: Results, info: RunInfo, windows: pd.DataFrame, focus
                 "Days of cover per mineral the market uses: stock on hand and in transit "
                 "toward it over its expected daily use. Bars: stockpile releases, if any.",
                 "markets"))
+    charts += _sourcing_and_network_charts(results, info, focus)
+    return charts
+
+
+def _sourcing_and_network_charts(results: Results, info: RunInfo,
+                                 focus: list[str]) -> list[Chart]:
+    """Sourcing over time and in total, and the network flow diagrams: for single runs, and
+    for one-replication comparisons, which also write the baseline's flows."""
+    charts: list[Chart] = []
+    flows, shipments = results.get("flows"), results.get("shipments")
     if shipments is not None:
         for country, mineral in _sourcing_pairs(results, focus):
             try:
@@ -1624,6 +1633,7 @@ def _comparison_charts(results: Results, info: RunInfo, windows: pd.DataFrame,
                                  "One box per policy for each market that fell short: from "
                                  "the 25th to the 75th percentile, whiskers P5-P95, triangle "
                                  "the mean, dots single replications.", "risk"))
+    charts += _sourcing_and_network_charts(results, info, focus)
     return charts
 
 

@@ -249,8 +249,11 @@ def _compare(args: argparse.Namespace, argv: list[str] | None,
                                       workers=args.workers, options=options,
                                       scheduler=getattr(args, "scheduler", None),
                                       progress=not args.quiet)
+    from . import engine
+
+    single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
     folder = report.write_comparison(result, args.out,
-                                     argv if argv is not None else sys.argv)
+                                     argv if argv is not None else sys.argv, single)
     if not args.quiet:
         print(summary.comparison_text(result))
     _report(args, folder)

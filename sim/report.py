@@ -153,10 +153,19 @@ COMPARISON_FILES = {
                       "difference with a 95% confidence interval",
     "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
 }
+ONE_REPLICATION_COMPARISON_FILES = {
+    **COMPARISON_FILES,
+    "flows.csv": "the baseline's tonnes shipped per link over the horizon",
+    "shipments.csv": "the baseline's tonnes shipped per review and link",
+}
 
 
-def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None = None) -> Path:
-    """Write a policy comparison to `root/<name>/`, atomically; return that folder."""
+def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None = None,
+                     baseline_run: RunResult | None = None) -> Path:
+    """Write a policy comparison to `root/<name>/`, atomically; return that folder.
+
+    `baseline_run`, a single run of the baseline, adds its flows per link and per review (for
+    the network and sourcing charts) when the comparison has one replication."""
     runs = {"baseline": comparison.baseline, **comparison.policies}
     base = comparison.baseline
     scenario = base.scenario
@@ -179,6 +188,9 @@ def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None 
         "comparison.csv": lambda p: comparison.table.to_csv(p, index=False),
         "ranking.csv": lambda p: comparison.ranking.to_csv(p, index=False),
     }
+    if baseline_run is not None:
+        writers["flows.csv"] = lambda p: R.flows(baseline_run).to_csv(p, index=False)
+        writers["shipments.csv"] = lambda p: R.shipments(baseline_run).to_csv(p, index=False)
     return write_atomically(root / scenario.spec.results_name, writers)
 
 
