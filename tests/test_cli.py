@@ -194,7 +194,9 @@ def test_compare_command_writes_the_comparison(
     out = capsys.readouterr().out
     assert "reserve" in out and "USD per t avoided" in out
     folder = tmp_path / "chain"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(report.ONE_REPLICATION_COMPARISON_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        report.ONE_REPLICATION_COMPARISON_FILES
+    )
     ranking = (folder / "ranking.csv").read_text()
     assert ranking.startswith("rank,policy")
 
