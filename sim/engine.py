@@ -48,6 +48,8 @@ class RunResult:
     events: list[dict[str, Any]]
     wall_seconds: float
     n_periods: int
+    metrics_table: Any = None
+    """The run's metrics once computed (`results.run_metrics`); None before."""
 
 
 def n_periods(scenario: Scenario) -> int:

@@ -23,7 +23,7 @@ import pandas as pd
 import simpy
 import yaml
 
-from . import __version__, metrics
+from . import __version__
 from . import results as R
 from .compare import Comparison
 from .engine import RunResult
@@ -114,8 +114,7 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
         "shipments.csv": lambda p: R.shipments(result).to_csv(p, index=False),
         "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
         "events.csv": lambda p: R.events(result).to_csv(p, index=False),
-        "metrics.csv": lambda p: metrics.compute(result, result.scenario.spec.metrics)
-        .tidy().to_csv(p, index=False),
+        "metrics.csv": lambda p: R.run_metrics(result).tidy().to_csv(p, index=False),
     }
     if result.scenario.spec.outputs.timeseries:
         writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)

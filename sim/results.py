@@ -17,10 +17,18 @@ from .engine import RunResult
 from .network import MarketSpec
 
 
+def run_metrics(result: RunResult) -> metrics.MetricTable:
+    """The run's risk metrics, computed once with the scenario's metric options."""
+    if result.metrics_table is None:
+        result.metrics_table = metrics.compute(result, result.scenario.spec.metrics)
+    table: metrics.MetricTable = result.metrics_table
+    return table
+
+
 def market_summary(result: RunResult) -> pd.DataFrame:
     """One row per market and replication: totals over the horizon and when shortfall began
     (read from the run's metrics, so both tables always agree)."""
-    table = metrics.compute(result, result.scenario.spec.metrics).tidy()
+    table = run_metrics(result).tidy()
     wanted = ["demand_units", "delivered_units", "shortfall_units", "fill_rate",
               "peak_shortfall_units", "first_shortfall_day"]
     rows = table[table["metric"].isin(wanted) & (table["market"] != "")]

@@ -23,8 +23,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import engine, metrics
+from . import engine
 from .network import StockpileSpec
+from .results import run_metrics
 from .scenario import Scenario
 from .shocks import CapacityLoss, RouteClosure, Selector, ShockSpec
 
@@ -89,7 +90,7 @@ def run(scenario: Scenario, start_day: float = 7.0, ttr_days: dict[str, float] |
         case = dataclasses.replace(quiet, spec=quiet.spec.model_copy(
             update={"shocks": [target.shock]}), windows=(None,))
         result = engine.run(case)
-        table = metrics.compute(result).tidy()
+        table = run_metrics(result).tidy()
         demand = _by_market(table, "demand_units")
         short = _by_market(table, "shortfall_units")
         lost = np.divide(short, demand, out=np.zeros_like(short), where=demand > 0)
