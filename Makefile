@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.yaml
 ARGS ?=
 
-.PHONY: run validate compare stress sensitivity report test test-slow lint format docs bench clean
+.PHONY: run validate compare stress sensitivity report test test-slow golden lint format docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: $(BIN)/.installed  ## the default suite (no slow tests)
 
 test-slow: $(BIN)/.installed
 	$(BIN)/python -m pytest -m slow -q
+
+golden: $(BIN)/.installed  ## rewrite tests/golden/ (review the diff: it is the change of results)
+	$(BIN)/python -m tests.golden
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check sim tests
