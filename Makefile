@@ -41,13 +41,14 @@ test-slow: $(BIN)/.installed
 golden: $(BIN)/.installed  ## rewrite tests/golden/ (review the diff: it is the change of results)
 	$(BIN)/python -m tests.golden
 
-lint: $(BIN)/.installed
-	$(BIN)/ruff check sim tests
+lint: $(BIN)/.installed  ## ruff lint and format check, mypy (pinned versions; CI runs it)
+	$(BIN)/ruff check sim tests tools bench
+	$(BIN)/ruff format --check sim tests tools bench
 	$(BIN)/mypy
 
 format: $(BIN)/.installed
-	$(BIN)/ruff check --fix sim tests
-	$(BIN)/ruff format sim tests
+	$(BIN)/ruff check --fix sim tests tools bench
+	$(BIN)/ruff format sim tests tools bench
 
 docs: $(BIN)/.installed  ## regenerate the scenario-format reference from the schema
 	$(BIN)/python -m sim schema --markdown > docs/scenario-format.md

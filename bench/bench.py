@@ -84,8 +84,9 @@ def run_case(name: str) -> dict[str, Any]:
     from sim import montecarlo, scenario
 
     case = CASES[name]
-    loaded = scenario.from_dict(reference(horizon_days=case.get("horizon_days", 3650),
-                                          copies=case.get("copies", 1)))
+    loaded = scenario.from_dict(
+        reference(horizon_days=case.get("horizon_days", 3650), copies=case.get("copies", 1))
+    )
     started = time.perf_counter()
     with PeakMemory() as memory:
         ensemble = montecarlo.run_ensemble(loaded, case["reps"], workers=case["workers"])
@@ -93,11 +94,19 @@ def run_case(name: str) -> dict[str, Any]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     worst = float(ensemble.balance["worst_relative_residual"].max())
-    return {"case": name, "reps": case["reps"], "workers": case["workers"], "wall": wall,
-            "main_mb": own, "worker_mb": child, "batch": ensemble.batch_size,
-            "peak_mb": max(memory.peak, own if case["workers"] == 1 else 0.0),
-            "rss_sum_mb": own + case["workers"] * child if case["workers"] > 1 else own,
-            "nodes": len(loaded.network.nodes), "balance": worst}
+    return {
+        "case": name,
+        "reps": case["reps"],
+        "workers": case["workers"],
+        "wall": wall,
+        "main_mb": own,
+        "worker_mb": child,
+        "batch": ensemble.batch_size,
+        "peak_mb": max(memory.peak, own if case["workers"] == 1 else 0.0),
+        "rss_sum_mb": own + case["workers"] * child if case["workers"] > 1 else own,
+        "nodes": len(loaded.network.nodes),
+        "balance": worst,
+    }
 
 
 def run_peer(reps: int, batch_days: float) -> dict[str, Any]:
@@ -108,8 +117,13 @@ def run_peer(reps: int, batch_days: float) -> dict[str, Any]:
 
 
 def in_subprocess(args: list[str]) -> dict[str, Any] | None:
-    done = subprocess.run([sys.executable, str(Path(__file__)), *args], capture_output=True,
-                          text=True, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__)), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     if done.returncode != 0:
         print(f"  ({' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]})")
         return None
@@ -120,12 +134,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--peer", type=float, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--peer-reps", type=int, default=3,
-                        help="peer replications to time (default 3; ~1-3 s each)")
+    parser.add_argument(
+        "--peer-reps",
+        type=int,
+        default=3,
+        help="peer replications to time (default 3; ~1-3 s each)",
+    )
     parser.add_argument("--quick", action="store_true", help="reference and peer only")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of the reference and 1-worker cases; the fastest counts "
-                             "(this machine's timings vary by 30%% from run to run)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of the reference and 1-worker cases; the fastest counts "
+        "(this machine's timings vary by 30%% from run to run)",
+    )
     args = parser.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case)))
@@ -135,7 +157,7 @@ def main() -> None:
         return
     print(f"make bench on {os.cpu_count()} cores; each case in a fresh process\n")
     rows = []
-    for name in (["reference"] if args.quick else list(CASES)):
+    for name in ["reference"] if args.quick else list(CASES):
         repeats = max(1, args.repeat) if name in ("reference", "1 worker") else 1
         runs = [r for r in (in_subprocess(["--case", name]) for _ in range(repeats)) if r]
         if runs:
@@ -143,21 +165,30 @@ def main() -> None:
             rows.append(result)
             walls = ", ".join(f"{r['wall']:.2f}" for r in runs)
             spread = f" (fastest of {len(runs)}: {walls} s)" if len(runs) > 1 else ""
-            print(f"  {name:<17} {result['reps']:>6} reps  {result['wall']:7.2f} s  "
-                  f"peak {result['peak_mb']:6.0f} MB{spread}", flush=True)
+            print(
+                f"  {name:<17} {result['reps']:>6} reps  {result['wall']:7.2f} s  "
+                f"peak {result['peak_mb']:6.0f} MB{spread}",
+                flush=True,
+            )
     ref = next((r for r in rows if r["case"] == "reference"), None)
     if ref is None:
         sys.exit("the reference case failed")
     ref_rate = ref["reps"] / ref["wall"]
-    print("\npeak MB: proportional set size of the main process and its workers together, "
-          "sampled every 0.2 s")
+    print(
+        "\npeak MB: proportional set size of the main process and its workers together, "
+        "sampled every 0.2 s"
+    )
     print("\nscaling against the reference (1,000 replications, 10 years daily, 2 workers)")
-    print(f"  {'case':<17} {'nodes':>5} {'reps':>6} {'wall s':>8} {'time x':>7} "
-          f"{'reps/s':>8} {'peak MB':>8} {'balance':>8}")
+    print(
+        f"  {'case':<17} {'nodes':>5} {'reps':>6} {'wall s':>8} {'time x':>7} "
+        f"{'reps/s':>8} {'peak MB':>8} {'balance':>8}"
+    )
     for r in rows:
-        print(f"  {r['case']:<17} {r['nodes']:>5} {r['reps']:>6} {r['wall']:>8.2f} "
-              f"{r['wall'] / ref['wall']:>7.2f} {r['reps'] / r['wall']:>8.1f} "
-              f"{r['peak_mb']:>8.0f} {r['balance']:>8.0e}")
+        print(
+            f"  {r['case']:<17} {r['nodes']:>5} {r['reps']:>6} {r['wall']:>8.2f} "
+            f"{r['wall'] / ref['wall']:>7.2f} {r['reps'] / r['wall']:>8.1f} "
+            f"{r['peak_mb']:>8.0f} {r['balance']:>8.0e}"
+        )
     one = next((r for r in rows if r["case"] == "1 worker"), None)
     if one is not None:
         print(f"  speed-up from 1 to 2 workers: {one['wall'] / ref['wall']:.2f}x")
@@ -168,10 +199,12 @@ def main() -> None:
             print("  not measured: pip install '.[bench]' (supplynetpy==0.5.1)")
             break
         peer_rate = 1.0 / peer["seconds_per_rep"]
-        print(f"  {label:<20} {peer['seconds_per_rep']:.2f} s/rep, "
-              f"{peer['events_per_rep']:,.0f} events/rep -> 1,000 reps ~ "
-              f"{1000 / peer_rate / 60:.0f} min; ours (2 workers) {ref_rate / peer_rate:,.0f}x "
-              f"its throughput, {ref_rate / 2 / peer_rate:,.0f}x per core")
+        print(
+            f"  {label:<20} {peer['seconds_per_rep']:.2f} s/rep, "
+            f"{peer['events_per_rep']:,.0f} events/rep -> 1,000 reps ~ "
+            f"{1000 / peer_rate / 60:.0f} min; ours (2 workers) {ref_rate / peer_rate:,.0f}x "
+            f"its throughput, {ref_rate / 2 / peer_rate:,.0f}x per core"
+        )
 
 
 if __name__ == "__main__":

@@ -84,46 +84,109 @@ def build(scm: Any, rng: random.Random, order_batch_days: float = 0.0) -> dict[s
     for mineral, countries in MINES.items():
         ores = []
         for country in countries:
-            ore = scm.RawMaterial(ID=f"ore_{mineral}_{country}", name=f"{mineral} ore {country}",
-                                  extraction_quantity=1, extraction_time=1, mining_cost=1, cost=2)
+            ore = scm.RawMaterial(
+                ID=f"ore_{mineral}_{country}",
+                name=f"{mineral} ore {country}",
+                extraction_quantity=1,
+                extraction_time=1,
+                mining_cost=1,
+                cost=2,
+            )
             ores.append(ore)
-            nodes.append({"ID": f"mine_{mineral}_{country}", "name": f"mine {mineral} {country}",
-                          "node_type": "infinite_supplier", "raw_material": ore, **off})
-            links.append({"ID": f"L_mine_{mineral}_{country}", "sink": f"ref_{mineral}",
-                          "source": f"mine_{mineral}_{country}", "cost": 1,
-                          "lead_time": lambda: rng.uniform(*MINE_LT)})
-        product = scm.Product(ID=f"refined_{mineral}", name=f"refined {mineral}",
-                              manufacturing_cost=1, manufacturing_time=MAKE_DAYS, sell_price=5,
-                              raw_materials=[(ore, 0.5) for ore in ores], batch_size=10**6)
-        nodes.append({"ID": f"ref_{mineral}", "name": f"refiner {mineral}",
-                      "node_type": "manufacturer", "capacity": 2 * refiner_pol["S"],
-                      "initial_level": refiner_pol["S"], "inventory_holding_cost": 0.01,
-                      "product_sell_price": 5, "replenishment_policy": scm.SSReplenishment,
-                      "policy_param": refiner_pol, "product": product, **off})
+            nodes.append(
+                {
+                    "ID": f"mine_{mineral}_{country}",
+                    "name": f"mine {mineral} {country}",
+                    "node_type": "infinite_supplier",
+                    "raw_material": ore,
+                    **off,
+                }
+            )
+            links.append(
+                {
+                    "ID": f"L_mine_{mineral}_{country}",
+                    "sink": f"ref_{mineral}",
+                    "source": f"mine_{mineral}_{country}",
+                    "cost": 1,
+                    "lead_time": lambda: rng.uniform(*MINE_LT),
+                }
+            )
+        product = scm.Product(
+            ID=f"refined_{mineral}",
+            name=f"refined {mineral}",
+            manufacturing_cost=1,
+            manufacturing_time=MAKE_DAYS,
+            sell_price=5,
+            raw_materials=[(ore, 0.5) for ore in ores],
+            batch_size=10**6,
+        )
+        nodes.append(
+            {
+                "ID": f"ref_{mineral}",
+                "name": f"refiner {mineral}",
+                "node_type": "manufacturer",
+                "capacity": 2 * refiner_pol["S"],
+                "initial_level": refiner_pol["S"],
+                "inventory_holding_cost": 0.01,
+                "product_sell_price": 5,
+                "replenishment_policy": scm.SSReplenishment,
+                "policy_param": refiner_pol,
+                "product": product,
+                **off,
+            }
+        )
     for p in range(PLANTS):
         probabilities = {f"ref_{m}": 1 / len(MINES) for m in MINES}
-        nodes.append({"ID": f"plant_{p}", "name": f"plant {p}", "node_type": "distributor",
-                      "capacity": plant_pol["S"], "initial_level": plant_pol["S"],
-                      "inventory_holding_cost": 0.01, "replenishment_policy": scm.SSReplenishment,
-                      "policy_param": plant_pol, "product_buy_price": 5, "product_sell_price": 10,
-                      "supplier_selection_policy": scm.SelectProbabilistic,
-                      "supplier_selection_param": {"probabilities": probabilities,
-                                                   "rng": random.Random(rng.getrandbits(64))},
-                      **off})
+        nodes.append(
+            {
+                "ID": f"plant_{p}",
+                "name": f"plant {p}",
+                "node_type": "distributor",
+                "capacity": plant_pol["S"],
+                "initial_level": plant_pol["S"],
+                "inventory_holding_cost": 0.01,
+                "replenishment_policy": scm.SSReplenishment,
+                "policy_param": plant_pol,
+                "product_buy_price": 5,
+                "product_sell_price": 10,
+                "supplier_selection_policy": scm.SelectProbabilistic,
+                "supplier_selection_param": {
+                    "probabilities": probabilities,
+                    "rng": random.Random(rng.getrandbits(64)),
+                },
+                **off,
+            }
+        )
         for m in MINES:
-            links.append({"ID": f"L_ref_{m}_plant_{p}", "source": f"ref_{m}", "sink": f"plant_{p}",
-                          "cost": 1, "lead_time": lambda: rng.triangular(
-                              REFINER_LT[0], REFINER_LT[2], REFINER_LT[1])})
+            links.append(
+                {
+                    "ID": f"L_ref_{m}_plant_{p}",
+                    "source": f"ref_{m}",
+                    "sink": f"plant_{p}",
+                    "cost": 1,
+                    "lead_time": lambda: rng.triangular(
+                        REFINER_LT[0], REFINER_LT[2], REFINER_LT[1]
+                    ),
+                }
+            )
         for q in range(MARKETS_PER_PLANT):
-            demands.append({"ID": f"market_{p}{q}", "name": f"market {p}{q}",
-                            "order_arrival_model": lambda: 1,
-                            "order_quantity_model": lambda: rng.randint(DEMAND_LOW, DEMAND_HIGH),
-                            "demand_node": f"plant_{p}", "lead_time": lambda: MARKET_LT, **off})
+            demands.append(
+                {
+                    "ID": f"market_{p}{q}",
+                    "name": f"market {p}{q}",
+                    "order_arrival_model": lambda: 1,
+                    "order_quantity_model": lambda: rng.randint(DEMAND_LOW, DEMAND_HIGH),
+                    "demand_node": f"plant_{p}",
+                    "lead_time": lambda: MARKET_LT,
+                    **off,
+                }
+            )
     return scm.create_sc_net(nodes=nodes, links=links, demands=demands)
 
 
-def run_peer(replications: int, horizon_days: int = 3650, seed: int = 0,
-             order_batch_days: float = 0.0) -> dict[str, Any]:
+def run_peer(
+    replications: int, horizon_days: int = 3650, seed: int = 0, order_batch_days: float = 0.0
+) -> dict[str, Any]:
     """Time `replications` independent SupplyNetPy runs of the reference workload.
 
     Replication r draws every random number from `random.Random(f"{seed}:{r}")` (and seeds the

@@ -15,48 +15,92 @@ MINES = {"lithium": ("AU", "CL"), "cobalt": ("CD", "ID"), "nickel": ("ID", "PH")
 KG_PER_UNIT = {"lithium": 6.0, "cobalt": 8.0, "nickel": 29.0}  # T&E 2020 average 60 kWh pack
 
 
-def reference(horizon_days: int = 3650, copies: int = 1, replications: int = 1000,
-              seed: int = 1) -> dict[str, Any]:
+def reference(
+    horizon_days: int = 3650, copies: int = 1, replications: int = 1000, seed: int = 1
+) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     total_kg = sum(KG_PER_UNIT.values())
     for c in range(copies):
         for mineral, countries in MINES.items():
             refinery = f"ref_{mineral}_{c}"
-            nodes.append({"name": refinery, "kind": "refinery", "country": "CN",
-                          "mineral": mineral, "capacity_tpa": 1e6, "yield": 0.95})
+            nodes.append(
+                {
+                    "name": refinery,
+                    "kind": "refinery",
+                    "country": "CN",
+                    "mineral": mineral,
+                    "capacity_tpa": 1e6,
+                    "yield": 0.95,
+                }
+            )
             for country in countries:
                 mine = f"mine_{mineral}_{country}_{c}"
-                nodes.append({"name": mine, "kind": "mine", "country": country,
-                              "mineral": mineral, "capacity_tpa": 1e6})
+                nodes.append(
+                    {
+                        "name": mine,
+                        "kind": "mine",
+                        "country": country,
+                        "mineral": mineral,
+                        "capacity_tpa": 1e6,
+                    }
+                )
                 links.append({"from": mine, "to": refinery, "share": 0.5, "transit_days": 20})
         for p in range(2):
             plant = f"plant_{p}_{c}"
-            nodes.append({"name": plant, "kind": "plant", "country": "JP", "capacity_tpa": 1e6,
-                          "recipe": {m: kg / total_kg for m, kg in KG_PER_UNIT.items()}})
+            nodes.append(
+                {
+                    "name": plant,
+                    "kind": "plant",
+                    "country": "JP",
+                    "capacity_tpa": 1e6,
+                    "recipe": {m: kg / total_kg for m, kg in KG_PER_UNIT.items()},
+                }
+            )
             for mineral in MINES:
                 links.append({"from": f"ref_{mineral}_{c}", "to": plant, "transit_days": 7})
             for q in range(2):
                 market = f"market_{p}{q}_{c}"
-                nodes.append({"name": market, "kind": "market", "country": "JP",
-                              "sector": "ev", "unit": "vehicle",
-                              "demand_units_per_year": 20 * 365,
-                              "intensity_kg_per_unit": KG_PER_UNIT})
+                nodes.append(
+                    {
+                        "name": market,
+                        "kind": "market",
+                        "country": "JP",
+                        "sector": "ev",
+                        "unit": "vehicle",
+                        "demand_units_per_year": 20 * 365,
+                        "intensity_kg_per_unit": KG_PER_UNIT,
+                    }
+                )
                 for mineral in MINES:
-                    links.append({"from": plant, "to": market, "mineral": mineral,
-                                  "transit_days": 1})
+                    links.append(
+                        {"from": plant, "to": market, "mineral": mineral, "transit_days": 1}
+                    )
     return {
-        "name": "bench-reference", "description": "make bench reference workload",
-        "start": "2025-01-01", "horizon_days": horizon_days, "step_days": 1, "seed": seed,
-        "replications": replications, "network": {"nodes": nodes, "links": links},
+        "name": "bench-reference",
+        "description": "make bench reference workload",
+        "start": "2025-01-01",
+        "horizon_days": horizon_days,
+        "step_days": 1,
+        "seed": seed,
+        "replications": replications,
+        "network": {"nodes": nodes, "links": links},
         "uncertainty": {
             "transit": [
-                {"links": {"from_kinds": ["mine"]},
-                 "transit_days": {"dist": "uniform", "low": 10, "high": 30}},
-                {"links": {"from_kinds": ["refinery"]},
-                 "transit_days": {"dist": "triangular", "low": 3, "mode": 5, "high": 14}},
+                {
+                    "links": {"from_kinds": ["mine"]},
+                    "transit_days": {"dist": "uniform", "low": 10, "high": 30},
+                },
+                {
+                    "links": {"from_kinds": ["refinery"]},
+                    "transit_days": {"dist": "triangular", "low": 3, "mode": 5, "high": 14},
+                },
             ],
-            "demand": [{"select": {"kinds": ["market"]},
-                        "factor": {"dist": "uniform", "low": 0.5, "high": 1.5}}],
+            "demand": [
+                {
+                    "select": {"kinds": ["market"]},
+                    "factor": {"dist": "uniform", "low": 0.5, "high": 1.5},
+                }
+            ],
         },
     }

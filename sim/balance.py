@@ -20,8 +20,9 @@ TOLERANCE = 1e-9
 """Largest acceptable |residual| relative to the mineral's throughput."""
 
 
-def balance_table(state: State, initial: dict[str, np.ndarray],
-                  reps: range | None = None) -> pd.DataFrame:
+def balance_table(
+    state: State, initial: dict[str, np.ndarray], reps: range | None = None
+) -> pd.DataFrame:
     """One row per mineral and replication with every term of the balance, t."""
     frames = []
     ledger = state.ledger
@@ -31,11 +32,21 @@ def balance_table(state: State, initial: dict[str, np.ndarray],
         losses, uncollected = ledger.losses[mineral], ledger.uncollected[mineral]
         end = mineral_stock(state, mineral)
         residual = start + mined - end - losses - uncollected
-        frames.append(pd.DataFrame({
-            "mineral": mineral, "rep": rep_ids, "initial_stock_t": start, "mined_t": mined,
-            "process_losses_t": losses, "uncollected_eol_t": uncollected,
-            "final_stock_t": end, "residual_t": residual,
-            "relative_residual": residual / np.maximum(start + mined, 1e-12)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "mineral": mineral,
+                    "rep": rep_ids,
+                    "initial_stock_t": start,
+                    "mined_t": mined,
+                    "process_losses_t": losses,
+                    "uncollected_eol_t": uncollected,
+                    "final_stock_t": end,
+                    "residual_t": residual,
+                    "relative_residual": residual / np.maximum(start + mined, 1e-12),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

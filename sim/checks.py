@@ -260,10 +260,17 @@ def check_shocks(
     for node in network.nodes.values():
         for name in getattr(node, "release_during", ()):
             if name not in labels:
-                problems.append(Problem(doc.where(("network",)), f"stockpile '{node.name}' "
-                                        f"releases during shock '{name}', which the scenario "
-                                        "does not have", _suggest(name, labels, "shock")
-                                        if labels else "the name of one of its shocks"))
+                problems.append(
+                    Problem(
+                        doc.where(("network",)),
+                        f"stockpile '{node.name}' "
+                        f"releases during shock '{name}', which the scenario "
+                        "does not have",
+                        _suggest(name, labels, "shock")
+                        if labels
+                        else "the name of one of its shocks",
+                    )
+                )
     for i, (shock, window) in enumerate(zip(shocks, windows, strict=True)):
         where = doc.where(("shocks", i))
         problems += [Problem(where, text) for text in check_amounts(shock)]
@@ -358,22 +365,36 @@ def check_uncertainty(spec: Uncertainty, network: Network, doc: Document) -> lis
         where = doc.where(("uncertainty", "outages", i))
         chosen = outage.select.select(network)
         unknown = [n for n in outage.select.nodes if n not in network.nodes]
-        problems += [Problem(where, f"selects unknown node '{n}'",
-                             _suggest(n, sorted(network.nodes), "node")) for n in unknown]
+        problems += [
+            Problem(
+                where, f"selects unknown node '{n}'", _suggest(n, sorted(network.nodes), "node")
+            )
+            for n in unknown
+        ]
         if not unknown and not any(network.nodes[n].kind in producers for n in chosen):
-            problems.append(Problem(where, "selects no mine, refinery, plant or recycler",
-                                    "a selection that matches at least one producer"))
+            problems.append(
+                Problem(
+                    where,
+                    "selects no mine, refinery, plant or recycler",
+                    "a selection that matches at least one producer",
+                )
+            )
     for i, rule in enumerate(spec.transit):
         where = doc.where(("uncertainty", "transit", i))
         if not rule.links.select(network):
             problems.append(Problem(where, "selects no link", "a selection that matches a link"))
         if math.isinf(rule.transit_days.upper):
-            problems.append(Problem(where, f"transit_days ({rule.transit_days.dist}) has no "
-                                    "upper bound", "a bounded distribution (uniform, "
-                                    "triangular, fixed) or a `max:`"))
+            problems.append(
+                Problem(
+                    where,
+                    f"transit_days ({rule.transit_days.dist}) has no upper bound",
+                    "a bounded distribution (uniform, triangular, fixed) or a `max:`",
+                )
+            )
     for i, noise in enumerate(spec.demand):
         where = doc.where(("uncertainty", "demand", i))
         if not any(network.nodes[n].kind == "market" for n in noise.select.select(network)):
-            problems.append(Problem(where, "selects no market", "a selection that matches a "
-                                    "market"))
+            problems.append(
+                Problem(where, "selects no market", "a selection that matches a market")
+            )
     return problems

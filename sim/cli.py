@@ -51,80 +51,153 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the mass-balance check (it is on by default)",
     )
-    run.add_argument("--no-report", dest="report", action="store_false",
-                     help="skip the charts and the report page (they take a few seconds)")
-    run.add_argument("--quiet", action="store_true",
-                     help="print only where results went (no summary, no progress bar)")
-    run.add_argument("--reps", type=_positive_int, default=None,
-                     help="replications (default: the scenario's `replications`, else 1)")
-    run.add_argument("--workers", type=_positive_int, default=None,
-                     help="local worker processes for replications (default: all cores)")
-    run.add_argument("--batch-size", type=_positive_int, default=None,
-                     help="replications per batch (default: sized to the workers and memory)")
-    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                     help="run replications on Dask: a scheduler address such as "
-                          "tcp://host:8786, or 'local' for a local Dask cluster "
-                          "(needs pip install 'sim[dask]')")
-    run.add_argument("--traces", action="store_true",
-                     help="also keep every replication's full time series (memory and disk "
-                          "grow with replications)")
+    run.add_argument(
+        "--no-report",
+        dest="report",
+        action="store_false",
+        help="skip the charts and the report page (they take a few seconds)",
+    )
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only where results went (no summary, no progress bar)",
+    )
+    run.add_argument(
+        "--reps",
+        type=_positive_int,
+        default=None,
+        help="replications (default: the scenario's `replications`, else 1)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="local worker processes for replications (default: all cores)",
+    )
+    run.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="replications per batch (default: sized to the workers and memory)",
+    )
+    run.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run replications on Dask: a scheduler address such as "
+        "tcp://host:8786, or 'local' for a local Dask cluster "
+        "(needs pip install 'sim[dask]')",
+    )
+    run.add_argument(
+        "--traces",
+        action="store_true",
+        help="also keep every replication's full time series (memory and disk "
+        "grow with replications)",
+    )
     compare = sub.add_parser(
-        "compare", help="compare the scenario's policies with its baseline",
+        "compare",
+        help="compare the scenario's policies with its baseline",
         description="Run the baseline and every policy of a scenario on the same replications "
-                    "(common random numbers) and write the comparison and ranking.")
+        "(common random numbers) and write the comparison and ranking.",
+    )
     compare.add_argument("file", type=Path, help="scenario YAML file with `policies:`")
-    compare.add_argument("--out", type=Path, default=Path("results"),
-                         help="results root folder (default: results)")
-    compare.add_argument("--reps", type=_positive_int, default=None,
-                         help="replications (default: the scenario's `replications`)")
-    compare.add_argument("--workers", type=_positive_int, default=None,
-                         help="local worker processes (default: all cores)")
-    compare.add_argument("--horizon-days", type=_positive_int, default=None,
-                         help="override the scenario's horizon, days")
-    compare.add_argument("--criterion", default="cost_per_t_avoided",
-                         choices=("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd"),
-                         help="how to rank policies (default: cost per tonne of shortfall "
-                              "avoided)")
+    compare.add_argument(
+        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
+    )
+    compare.add_argument(
+        "--reps",
+        type=_positive_int,
+        default=None,
+        help="replications (default: the scenario's `replications`)",
+    )
+    compare.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="local worker processes (default: all cores)",
+    )
+    compare.add_argument(
+        "--horizon-days",
+        type=_positive_int,
+        default=None,
+        help="override the scenario's horizon, days",
+    )
+    compare.add_argument(
+        "--criterion",
+        default="cost_per_t_avoided",
+        choices=("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd"),
+        help="how to rank policies (default: cost per tonne of shortfall avoided)",
+    )
     compare.add_argument("--quiet", action="store_true", help="no progress bar or table")
-    compare.add_argument("--no-report", dest="report", action="store_false",
-                         help="skip the charts and the report page")
+    compare.add_argument(
+        "--no-report",
+        dest="report",
+        action="store_false",
+        help="skip the charts and the report page",
+    )
     stress = sub.add_parser(
-        "stress", help="cut every node, producing country and chokepoint in turn and rank them",
+        "stress",
+        help="cut every node, producing country and chokepoint in turn and rank them",
         description="Stress test (Simchi-Levi): each node, each producing country per mineral "
-                    "and each chokepoint is cut in turn for its time to recover; the table "
-                    "ranks them by demand lost and flags those whose time to survive is "
-                    "shorter than their time to recover.")
-    stress.add_argument("file", type=Path, help="scenario YAML file (its own shocks are "
-                        "left out)")
-    stress.add_argument("--out", type=Path, default=Path("results"),
-                        help="results root folder (default: results)")
-    stress.add_argument("--start-day", type=float, default=7.0,
-                        help="day each cut starts (default 7)")
-    stress.add_argument("--ttr", action="append", default=[], metavar="KIND=DAYS",
-                        help="time to recover per kind (mine, refinery, plant, recycler, "
-                             "country, chokepoint), e.g. --ttr mine=180; repeatable")
-    stress.add_argument("--top", type=_positive_int, default=15,
-                        help="rows of the ranking to print (default 15)")
+        "and each chokepoint is cut in turn for its time to recover; the table "
+        "ranks them by demand lost and flags those whose time to survive is "
+        "shorter than their time to recover.",
+    )
+    stress.add_argument("file", type=Path, help="scenario YAML file (its own shocks are left out)")
+    stress.add_argument(
+        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
+    )
+    stress.add_argument(
+        "--start-day", type=float, default=7.0, help="day each cut starts (default 7)"
+    )
+    stress.add_argument(
+        "--ttr",
+        action="append",
+        default=[],
+        metavar="KIND=DAYS",
+        help="time to recover per kind (mine, refinery, plant, recycler, "
+        "country, chokepoint), e.g. --ttr mine=180; repeatable",
+    )
+    stress.add_argument(
+        "--top", type=_positive_int, default=15, help="rows of the ranking to print (default 15)"
+    )
     stress.add_argument("--quiet", action="store_true", help="print only where results went")
-    stress.add_argument("--no-report", dest="report", action="store_false",
-                        help="skip the chart and the report page")
+    stress.add_argument(
+        "--no-report",
+        dest="report",
+        action="store_false",
+        help="skip the chart and the report page",
+    )
     sens = sub.add_parser(
-        "sensitivity", help="rank the scenario's uncertain inputs by their effect on shortfall",
+        "sensitivity",
+        help="rank the scenario's uncertain inputs by their effect on shortfall",
         description="One-at-a-time sensitivity (tornado): each distribution the scenario "
-                    "declares is fixed at its 5th and 95th percentile in turn, on the same "
-                    "replications, and the swing of the mean cumulative shortfall is ranked.")
+        "declares is fixed at its 5th and 95th percentile in turn, on the same "
+        "replications, and the swing of the mean cumulative shortfall is ranked.",
+    )
     sens.add_argument("file", type=Path, help="scenario YAML file with distributions")
-    sens.add_argument("--out", type=Path, default=Path("results"),
-                      help="results root folder (default: results)")
-    sens.add_argument("--reps", type=_positive_int, default=20,
-                      help="replications per variant (default 20)")
-    sens.add_argument("--market", default=None,
-                      help="market to measure (default: the one shortest as declared)")
-    sens.add_argument("--workers", type=_positive_int, default=None,
-                      help="local worker processes (default: all cores)")
+    sens.add_argument(
+        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
+    )
+    sens.add_argument(
+        "--reps", type=_positive_int, default=20, help="replications per variant (default 20)"
+    )
+    sens.add_argument(
+        "--market", default=None, help="market to measure (default: the one shortest as declared)"
+    )
+    sens.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="local worker processes (default: all cores)",
+    )
     sens.add_argument("--quiet", action="store_true", help="print only where results went")
-    sens.add_argument("--no-report", dest="report", action="store_false",
-                      help="skip the chart and the report page")
+    sens.add_argument(
+        "--no-report",
+        dest="report",
+        action="store_false",
+        help="skip the chart and the report page",
+    )
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("file", type=Path, help="scenario YAML file")
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
@@ -204,20 +277,27 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
     _report(args, folder)
-    print(f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
-          f"{result.n_periods} periods of {loaded.spec.step_days} days)")
+    print(
+        f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
+        f"{result.n_periods} periods of {loaded.spec.step_days} days)"
+    )
     return 0
 
 
-def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int,
-                  command: list[str]) -> int:
+def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
     from . import balance, montecarlo, report, summary
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
     try:
         ensemble = montecarlo.run_ensemble(
-            loaded, reps, workers=args.workers, batch_size=args.batch_size,
-            scheduler=args.scheduler, options=options, progress=not args.quiet)
+            loaded,
+            reps,
+            workers=args.workers,
+            batch_size=args.batch_size,
+            scheduler=args.scheduler,
+            options=options,
+            progress=not args.quiet,
+        )
     except balance.MassBalanceError as error:
         print(f"error: {error}; no results were written", file=sys.stderr)
         return EXIT_CHECK
@@ -228,14 +308,17 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int,
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     _report(args, folder)
-    print(f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
-          f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
-          f"{ensemble.batch_size})")
+    print(
+        f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
+        f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
+        f"{ensemble.batch_size})"
+    )
     return 0
 
 
-def _compare(args: argparse.Namespace, argv: list[str] | None,
-             loaded: Scenario | None = None) -> int:
+def _compare(
+    args: argparse.Namespace, argv: list[str] | None, loaded: Scenario | None = None
+) -> int:
     from . import compare, montecarlo, report, scenario, summary
 
     if loaded is None:
@@ -245,20 +328,28 @@ def _compare(args: argparse.Namespace, argv: list[str] | None,
         return EXIT_INPUT
     reps = args.reps or loaded.spec.replications
     options = montecarlo.Options(check_balance=getattr(args, "check_balance", True))
-    result = compare.compare_policies(loaded, reps, criterion=args.criterion,
-                                      workers=args.workers, options=options,
-                                      scheduler=getattr(args, "scheduler", None),
-                                      progress=not args.quiet)
+    result = compare.compare_policies(
+        loaded,
+        reps,
+        criterion=args.criterion,
+        workers=args.workers,
+        options=options,
+        scheduler=getattr(args, "scheduler", None),
+        progress=not args.quiet,
+    )
     from . import engine
 
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = report.write_comparison(result, args.out,
-                                     argv if argv is not None else sys.argv, single)
+    folder = report.write_comparison(
+        result, args.out, argv if argv is not None else sys.argv, single
+    )
     if not args.quiet:
         print(summary.comparison_text(result))
     _report(args, folder)
-    print(f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
-          f"replication(s) each)")
+    print(
+        f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
+        f"replication(s) each)"
+    )
     return 0
 
 
@@ -269,8 +360,11 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
     for item in args.ttr:
         kind, _, days = item.partition("=")
         if kind not in stress.DEFAULT_TTR_DAYS or not _is_number(days):
-            print(f"error: --ttr {item}: expected KIND=DAYS with KIND one of "
-                  f"{', '.join(stress.DEFAULT_TTR_DAYS)}", file=sys.stderr)
+            print(
+                f"error: --ttr {item}: expected KIND=DAYS with KIND one of "
+                f"{', '.join(stress.DEFAULT_TTR_DAYS)}",
+                file=sys.stderr,
+            )
             return EXIT_INPUT
         overrides[kind] = float(days)
     loaded = scenario.load(args.file)
@@ -280,18 +374,30 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
             print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
 
     table = stress.run(loaded, args.start_day, overrides, progress=tick)
-    folder = report.write_stress(table, loaded, args.out, argv if argv is not None
-                                 else sys.argv)
+    folder = report.write_stress(table, loaded, args.out, argv if argv is not None else sys.argv)
     _report(args, folder)
     if not args.quiet:
         shown = table.head(args.top).copy()
-        shown["tts_days"] = shown["tts_days"].map(lambda d: "never" if np.isinf(d) else
-                                                  f"{d:.0f}")
-        print(f"stress test of {loaded.spec.name}: {len(table)} targets, cut from day "
-              f"{args.start_day:g} for their time to recover\n")
-        print(shown[["rank", "target", "kind", "ttr_days", "tts_days", "lost_demand",
-                     "risk_exposure_index", "exposed", "hardest_hit_market"]].to_string(
-            index=False, float_format=lambda v: f"{v:.3f}"))
+        shown["tts_days"] = shown["tts_days"].map(lambda d: "never" if np.isinf(d) else f"{d:.0f}")
+        print(
+            f"stress test of {loaded.spec.name}: {len(table)} targets, cut from day "
+            f"{args.start_day:g} for their time to recover\n"
+        )
+        print(
+            shown[
+                [
+                    "rank",
+                    "target",
+                    "kind",
+                    "ttr_days",
+                    "tts_days",
+                    "lost_demand",
+                    "risk_exposure_index",
+                    "exposed",
+                    "hardest_hit_market",
+                ]
+            ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        )
     print(f"results: {folder}/")
     return 0
 
@@ -308,14 +414,20 @@ def _sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = report.write_sensitivity(table, loaded, args.out,
-                                      argv if argv is not None else sys.argv)
+    folder = report.write_sensitivity(
+        table, loaded, args.out, argv if argv is not None else sys.argv
+    )
     _report(args, folder)
     if not args.quiet:
-        print(f"sensitivity of {market}'s mean cumulative shortfall ({args.reps} replications "
-              f"per variant, same draws):\n")
-        print(table[["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95",
-                     "swing"]].to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+        print(
+            f"sensitivity of {market}'s mean cumulative shortfall ({args.reps} replications "
+            f"per variant, same draws):\n"
+        )
+        print(
+            table[["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95", "swing"]].to_string(
+                index=False, float_format=lambda v: f"{v:,.3g}"
+            )
+        )
     print(f"results: {folder}/")
     return 0
 

@@ -24,22 +24,37 @@ def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
     """Per metric key: the variant's mean, the baseline's mean, and the mean paired difference
     (variant - baseline) with its 95% confidence interval."""
     if variant.reps != baseline.reps or variant.scenario.spec.seed != baseline.scenario.spec.seed:
-        raise ValueError("paired differences need the same replications and seed on both sides "
-                         f"(got {variant.reps} vs {baseline.reps} replications, seeds "
-                         f"{variant.scenario.spec.seed} vs {baseline.scenario.spec.seed})")
-    joined = variant.runs.merge(baseline.runs, on=[*KEY_COLUMNS, "rep"],
-                                suffixes=("_variant", "_baseline"))
+        raise ValueError(
+            "paired differences need the same replications and seed on both sides "
+            f"(got {variant.reps} vs {baseline.reps} replications, seeds "
+            f"{variant.scenario.spec.seed} vs {baseline.scenario.spec.seed})"
+        )
+    joined = variant.runs.merge(
+        baseline.runs, on=[*KEY_COLUMNS, "rep"], suffixes=("_variant", "_baseline")
+    )
     rows: list[dict[str, object]] = []
     for key, group in joined.groupby(KEY_COLUMNS, sort=False, observed=True):
         delta = paired_delta(group["value_variant"].to_numpy(), group["value_baseline"].to_numpy())
-        rows.append({**dict(zip(KEY_COLUMNS, key, strict=True)),
-                     "variant_mean": group["value_variant"].mean(),
-                     "baseline_mean": group["value_baseline"].mean(), **delta})
+        rows.append(
+            {
+                **dict(zip(KEY_COLUMNS, key, strict=True)),
+                "variant_mean": group["value_variant"].mean(),
+                "baseline_mean": group["value_baseline"].mean(),
+                **delta,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-COMPARED = ("shortfall_units", "shortfall_t", "fill_rate", "tts_days", "ttr_days",
-            "peak_shortfall_units", "any_shortfall")
+COMPARED = (
+    "shortfall_units",
+    "shortfall_t",
+    "fill_rate",
+    "tts_days",
+    "ttr_days",
+    "peak_shortfall_units",
+    "any_shortfall",
+)
 """Market metrics in the policy comparison table."""
 CRITERIA = ("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd")
 
@@ -56,8 +71,9 @@ class Comparison:
     """Per policy: cost, shortfall avoided, cost per tonne / unit avoided, rank."""
 
 
-def compare_policies(scenario: Scenario, reps: int, *, criterion: str = "cost_per_t_avoided",
-                     **run: Any) -> Comparison:
+def compare_policies(
+    scenario: Scenario, reps: int, *, criterion: str = "cost_per_t_avoided", **run: Any
+) -> Comparison:
     """Run the baseline and every policy of `scenario` on replications 0..reps-1 and compare.
 
     `run` goes to `montecarlo.run_ensemble` (workers, batch_size, scheduler, options,
@@ -69,20 +85,22 @@ def compare_policies(scenario: Scenario, reps: int, *, criterion: str = "cost_pe
     if criterion not in CRITERIA:
         raise ValueError(f"unknown ranking criterion '{criterion}'; one of {', '.join(CRITERIA)}")
     baseline = montecarlo.run_ensemble(scenario, reps, **run)
-    variants = {policy.name: montecarlo.run_ensemble(apply(scenario, policy), reps, **run)
-                for policy in scenario.spec.policies}
+    variants = {
+        policy.name: montecarlo.run_ensemble(apply(scenario, policy), reps, **run)
+        for policy in scenario.spec.policies
+    }
     rows = []
     for name, ensemble in variants.items():
         deltas = paired_differences(ensemble, baseline)
         chosen = deltas[deltas["metric"].isin(COMPARED) & (deltas["market"] != "")]
         rows.append(chosen.assign(policy=name))
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    return Comparison(baseline, variants, table,
-                      _ranking(scenario, variants, table, criterion))
+    return Comparison(baseline, variants, table, _ranking(scenario, variants, table, criterion))
 
 
-def _ranking(scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFrame,
-             criterion: str) -> pd.DataFrame:
+def _ranking(
+    scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFrame, criterion: str
+) -> pd.DataFrame:
     rows = []
     levers = {p.name: p.levers for p in scenario.spec.policies}
     for name, ensemble in variants.items():
@@ -94,20 +112,23 @@ def _ranking(scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFr
         units = mine[mine["metric"] == "shortfall_units"]
         avoided_t = 0.0 - float(tonnes["delta"].sum())
         avoided_units = 0.0 - float(units["delta"].sum())
-        rows.append({
-            "policy": name, "levers": "+".join(lever.type for lever in levers[name]),
-            "minerals": "+".join(sorted(lever_minerals(levers[name]))),
-            "cost_usd": cost, "shortfall_avoided_t": avoided_t,
-            "shortfall_avoided_units": avoided_units,
-            "cost_per_t_avoided": cost / avoided_t if avoided_t > 0 else math.inf,
-            "cost_per_unit_avoided": cost / avoided_units if avoided_units > 0 else math.inf,
-        })
+        rows.append(
+            {
+                "policy": name,
+                "levers": "+".join(lever.type for lever in levers[name]),
+                "minerals": "+".join(sorted(lever_minerals(levers[name]))),
+                "cost_usd": cost,
+                "shortfall_avoided_t": avoided_t,
+                "shortfall_avoided_units": avoided_units,
+                "cost_per_t_avoided": cost / avoided_t if avoided_t > 0 else math.inf,
+                "cost_per_unit_avoided": cost / avoided_units if avoided_units > 0 else math.inf,
+            }
+        )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
     ascending = criterion != "shortfall_avoided_t"
-    frame = frame.sort_values(criterion, ascending=ascending, kind="stable").reset_index(
-        drop=True)
+    frame = frame.sort_values(criterion, ascending=ascending, kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     frame["vs_best_part"] = [_versus_parts(name, levers, frame) for name in frame["policy"]]
     return frame
@@ -129,13 +150,18 @@ def _versus_parts(name: str, levers: dict[str, list[Any]], frame: pd.DataFrame) 
     """For a combination whose levers are all policies of their own: does it avoid more
     shortfall than its best part?"""
     mine = levers[name]
-    parts = [other for other, theirs in levers.items() if other != name
-             and len(theirs) < len(mine) and all(lever in mine for lever in theirs)]
+    parts = [
+        other
+        for other, theirs in levers.items()
+        if other != name and len(theirs) < len(mine) and all(lever in mine for lever in theirs)
+    ]
     covered = [lever for part in parts for lever in levers[part]]
     if len(mine) < 2 or not parts or not all(lever in covered for lever in mine):
         return ""
     avoided = frame.set_index("policy")["shortfall_avoided_t"]
     best = max(parts, key=lambda part: avoided[part])
     verdict = "better" if avoided[name] > avoided[best] else "not better"
-    return f"{verdict} than its best part {best} ({avoided[name]:,.0f} t vs " \
-           f"{avoided[best]:,.0f} t avoided)"
+    return (
+        f"{verdict} than its best part {best} ({avoided[name]:,.0f} t vs "
+        f"{avoided[best]:,.0f} t avoided)"
+    )

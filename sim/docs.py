@@ -173,8 +173,12 @@ def _section(model: type[BaseModel], title: str) -> str:
 SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     (
         "The scenario",
-        [(S.ScenarioSpec, "Top level"), (S.NetworkBlock, "`network`"),
-         (S.MetricOptions, "`metrics`"), (S.Outputs, "`outputs`")],
+        [
+            (S.ScenarioSpec, "Top level"),
+            (S.NetworkBlock, "`network`"),
+            (S.MetricOptions, "`metrics`"),
+            (S.Outputs, "`outputs`"),
+        ],
     ),
     (
         "Nodes (`kind:`)",
@@ -198,19 +202,40 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
             (K.Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
         ],
     ),
-    ("Random inputs (`uncertainty:`)", [
-        (U.Uncertainty, "`uncertainty`"), (U.Outages, "`outages` entries"),
-        (U.TransitVariability, "`transit` entries"), (U.DemandNoise, "`demand` entries"),
-        (U.LinkSelector, "`links` (link selector)")]),
-    ("Distributions (`dist:`)", [
-        (D.Fixed, "`fixed`"), (D.Uniform, "`uniform`"), (D.Triangular, "`triangular`"),
-        (D.Lognormal, "`lognormal`"), (D.Exponential, "`exponential`"), (D.Normal, "`normal`")]),
-    ("Policies (`policies:` entries and their `levers`, `type:`)", [
-        (L.Policy, "policy"), (L.StockpileLever, "`stockpile`"),
-        (L.NewCapacity, "`new_capacity`"),
-        (L.LinkPlan, "`buys_from` / `sells_to` / `supplies` entries"),
-        (L.DemandEfficiency, "`demand_efficiency`"), (L.Diversify, "`diversify`"),
-        (L.Recycling, "`recycling`"), (L.PartnerPriority, "`partner_priority`")]),
+    (
+        "Random inputs (`uncertainty:`)",
+        [
+            (U.Uncertainty, "`uncertainty`"),
+            (U.Outages, "`outages` entries"),
+            (U.TransitVariability, "`transit` entries"),
+            (U.DemandNoise, "`demand` entries"),
+            (U.LinkSelector, "`links` (link selector)"),
+        ],
+    ),
+    (
+        "Distributions (`dist:`)",
+        [
+            (D.Fixed, "`fixed`"),
+            (D.Uniform, "`uniform`"),
+            (D.Triangular, "`triangular`"),
+            (D.Lognormal, "`lognormal`"),
+            (D.Exponential, "`exponential`"),
+            (D.Normal, "`normal`"),
+        ],
+    ),
+    (
+        "Policies (`policies:` entries and their `levers`, `type:`)",
+        [
+            (L.Policy, "policy"),
+            (L.StockpileLever, "`stockpile`"),
+            (L.NewCapacity, "`new_capacity`"),
+            (L.LinkPlan, "`buys_from` / `sells_to` / `supplies` entries"),
+            (L.DemandEfficiency, "`demand_efficiency`"),
+            (L.Diversify, "`diversify`"),
+            (L.Recycling, "`recycling`"),
+            (L.PartnerPriority, "`partner_priority`"),
+        ],
+    ),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]
 

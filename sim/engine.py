@@ -56,8 +56,12 @@ def n_periods(scenario: Scenario) -> int:
     return math.ceil(scenario.spec.horizon_days / scenario.spec.step_days)
 
 
-def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
-        bucket_starts: np.ndarray | None = None) -> RunResult:
+def run(
+    scenario: Scenario,
+    reps: int | range = 1,
+    full: bool = True,
+    bucket_starts: np.ndarray | None = None,
+) -> RunResult:
     """Simulate the scenario's horizon for the replications `reps` (0..reps-1 for an int).
 
     Replication i draws its random inputs from its own streams, so its results are the same
@@ -68,15 +72,27 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
     reps = range(reps) if isinstance(reps, int) else reps
     spec, network = scenario.spec, scenario.network
     step, periods, count = spec.step_days, n_periods(scenario), len(reps)
-    shocks = [draw_shock(s, i, spec.seed, reps, spec.start, spec.horizon_days)
-              for i, s in enumerate(spec.shocks)]
-    delays = any(isinstance(s, RouteClosure) or getattr(s, "licence_delay_days", 0)
-                 for s in spec.shocks)
-    randoms = draw_inputs(spec.uncertainty, network, spec.seed, reps, periods,
-                          spec.horizon_days, step, keep_days=delays)
+    shocks = [
+        draw_shock(s, i, spec.seed, reps, spec.start, spec.horizon_days)
+        for i, s in enumerate(spec.shocks)
+    ]
+    delays = any(
+        isinstance(s, RouteClosure) or getattr(s, "licence_delay_days", 0) for s in spec.shocks
+    )
+    randoms = draw_inputs(
+        spec.uncertainty,
+        network,
+        spec.seed,
+        reps,
+        periods,
+        spec.horizon_days,
+        step,
+        keep_days=delays,
+    )
     nominal = np.array([link.transit_days for link in network.links], dtype=float)
-    extra = (max_extra_delay_days(shocks, network)
-             + np.maximum(transit_upper(spec.uncertainty, network) - nominal, 0.0))
+    extra = max_extra_delay_days(shocks, network) + np.maximum(
+        transit_upper(spec.uncertainty, network) - nominal, 0.0
+    )
     state = initial_state(network, step, count, extra, periods)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
     mods = Modifiers(network, count, shocks, randoms, scenario.schedules)
@@ -84,12 +100,17 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
     bucket_of = np.searchsorted(starts, np.arange(periods), side="right") - 1
     options = spec.metrics
     tracker = MarketTracker(
-        len(network.of_kind("market")), count, step,
+        len(network.of_kind("market")),
+        count,
+        step,
         np.array([d.begin for d in shocks]).reshape(len(shocks), count),
         np.array([d.end for d in shocks]).reshape(len(shocks), count),
-        options.fill_threshold, math.ceil(options.settle_days / step), bucket_of, len(starts))
-    recorder = Recorder(network, periods, count, full=full, bucket_starts=starts,
-                        tracker=tracker)
+        options.fill_threshold,
+        math.ceil(options.settle_days / step),
+        bucket_of,
+        len(starts),
+    )
+    recorder = Recorder(network, periods, count, full=full, bucket_starts=starts, tracker=tracker)
     events: list[dict[str, Any]] = []
     env = simpy.Environment()
     for number in range(len(shocks)):
@@ -98,12 +119,22 @@ def run(scenario: Scenario, reps: int | range = 1, full: bool = True,
         env.process(share_switches(env, state, scenario.schedules))
     env.process(period_clock(env, state, mods, recorder, randoms, periods))
     env.run(until=periods * step)
-    return RunResult(scenario, reps, recorder, state, initial, shocks, events,
-                     time.perf_counter() - started, periods)
+    return RunResult(
+        scenario,
+        reps,
+        recorder,
+        state,
+        initial,
+        shocks,
+        events,
+        time.perf_counter() - started,
+        periods,
+    )
 
 
-def share_switches(env: simpy.Environment, state: State,
-                   schedules: Schedules) -> Generator[simpy.Event, None, None]:
+def share_switches(
+    env: simpy.Environment, state: State, schedules: Schedules
+) -> Generator[simpy.Event, None, None]:
     """Switch sourcing shares on their days (SimPy process); the next review re-plans with the
     new shares (expected flows, stock targets, order splits)."""
     for day, shares in sorted(schedules.share_switches, key=lambda item: item[0]):
@@ -112,16 +143,25 @@ def share_switches(env: simpy.Environment, state: State,
         state.network = state.network.with_shares(shares)
 
 
-def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder: Recorder,
-                 randoms: RandomInputs, periods: int) -> Generator[simpy.Event, None, None]:
+def period_clock(
+    env: simpy.Environment,
+    state: State,
+    mods: Modifiers,
+    recorder: Recorder,
+    randoms: RandomInputs,
+    periods: int,
+) -> Generator[simpy.Event, None, None]:
     """Run one review every `step_days` (SimPy process)."""
     network = state.network
     review = Review(state, mods, recorder)
     shipper = P.Shipper(state, mods, recorder, randoms)
     markets = Markets(state, mods, recorder, randoms, mods.schedules)
     piles = [n for n in network.nodes.values() if isinstance(n, StockpileSpec)]
-    stock_keys = [key for key in series_keys(network) if key[3] == "stock_t"
-                  and (key in recorder.index or key in recorder.total_index)]
+    stock_keys = [
+        key
+        for key in series_keys(network)
+        if key[3] == "stock_t" and (key in recorder.index or key in recorder.total_index)
+    ]
     stock_where = recorder.locate(stock_keys)
     stock_rows = np.array([state.slot[(k[0], (k[1], k[2]))] for k in stock_keys], dtype=np.intp)
     for period in range(periods):
@@ -135,8 +175,7 @@ def period_clock(env: simpy.Environment, state: State, mods: Modifiers, recorder
         review.produce(due_by_row, day)
         review.fill(due, due_by_row, day)
         markets.step(period, day)
-        releasing = {pile.name: P.release(state, pile, shipper, recorder, mods)
-                     for pile in piles}
+        releasing = {pile.name: P.release(state, pile, shipper, recorder, mods) for pile in piles}
         shipper.dispatch(period, day)
         inbound = review.inbound()
         markets.record_cover(inbound, day)

@@ -75,8 +75,11 @@ def from_validation_error(error: ValidationError, doc: Document) -> list[Problem
     for item, place in zip(items, located, strict=True):
         # A field that takes a number or a mapping (a distribution) reports both branches;
         # "should be a number" says nothing when a mapping was given and fails for its own reason.
-        if place in crowded and isinstance(item.get("input"), dict) and (
-                item["type"].endswith(("_type", "_parsing"))):
+        if (
+            place in crowded
+            and isinstance(item.get("input"), dict)
+            and (item["type"].endswith(("_type", "_parsing")))
+        ):
             continue
         loc = place
         ctx: dict[str, Any] = item.get("ctx") or {}

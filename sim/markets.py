@@ -35,8 +35,14 @@ def recorded(where: tuple[np.ndarray, ...]) -> bool:
 class Markets:
     """Index arrays for the vectorized market step, and the step itself."""
 
-    def __init__(self, state: State, mods: Modifiers, rec: Recorder, randoms: RandomInputs,
-                 schedules: Schedules):
+    def __init__(
+        self,
+        state: State,
+        mods: Modifiers,
+        rec: Recorder,
+        randoms: RandomInputs,
+        schedules: Schedules,
+    ):
         self.state, self.mods, self.rec = state, mods, rec
         net, step = state.network, state.step_days
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
@@ -46,33 +52,49 @@ class Markets:
         self.backlogs = np.array([m.unmet == "backlog" for m in markets])[:, None]
         pairs = state.pairs
         self.pair_market = np.array([self.names.index(m) for m, _ in pairs], dtype=np.intp)
-        self.pair_slot = np.array([state.slot[(m, (x, "component"))] for m, x in pairs],
-                                  dtype=np.intp)
+        self.pair_slot = np.array(
+            [state.slot[(m, (x, "component"))] for m, x in pairs], dtype=np.intp
+        )
         spec = {m.name: m for m in markets}
-        self.t_per_unit = np.array([spec[m].intensity_kg_per_unit[x] / 1e3
-                                    for m, x in pairs])[:, None]
+        self.t_per_unit = np.array([spec[m].intensity_kg_per_unit[x] / 1e3 for m, x in pairs])[
+            :, None
+        ]
         self.collection = np.array([spec[m].collection_rate for m, _ in pairs])[:, None]
-        self.expected_use = np.array([net.expected_use_tpd(m, (x, "component"))
-                                      for m, x in pairs])[:, None]
-        self.starts = np.array([pairs.index((m, next(iter(spec[m].intensity_kg_per_unit))))
-                                for m in self.names], dtype=np.intp)
-        self.uncollected = SegmentSum(np.array([state.ledger.index[x] for _, x in pairs],
-                                               dtype=np.intp))
+        self.expected_use = np.array([net.expected_use_tpd(m, (x, "component")) for m, x in pairs])[
+            :, None
+        ]
+        self.starts = np.array(
+            [pairs.index((m, next(iter(spec[m].intensity_kg_per_unit)))) for m in self.names],
+            dtype=np.intp,
+        )
+        self.uncollected = SegmentSum(
+            np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
+        )
         scrap = [k for k in net.links if k.stage == "scrap"]
         self.scrap = np.array([k.index for k in scrap], dtype=np.intp)
-        self.scrap_pair = np.array([pairs.index((k.supplier, k.mineral)) for k in scrap],
-                                   dtype=np.intp)
+        self.scrap_pair = np.array(
+            [pairs.index((k.supplier, k.mineral)) for k in scrap], dtype=np.intp
+        )
         self.scrap_share = np.array([k.share for k in scrap])[:, None]
-        self.phases = [(q, schedules.intensity[pair]) for q, pair in enumerate(pairs)
-                       if pair in schedules.intensity]
-        self.collection_shifts = [(q, schedules.collection[m]) for q, (m, _) in enumerate(pairs)
-                                  if m in schedules.collection]
-        self.noisy = [(i, randoms.demand[name]) for i, name in enumerate(self.names)
-                      if name in randoms.demand]
-        self.unit_where = rec.locate([(n, "", "", v) for v in MARKET_UNIT_VARIABLES
-                                      for n in self.names])
-        self.pair_where = {v: rec.locate([(m, x, "component", v) for m, x in pairs])
-                           for v in PAIR_VARIABLES}
+        self.phases = [
+            (q, schedules.intensity[pair])
+            for q, pair in enumerate(pairs)
+            if pair in schedules.intensity
+        ]
+        self.collection_shifts = [
+            (q, schedules.collection[m])
+            for q, (m, _) in enumerate(pairs)
+            if m in schedules.collection
+        ]
+        self.noisy = [
+            (i, randoms.demand[name]) for i, name in enumerate(self.names) if name in randoms.demand
+        ]
+        self.unit_where = rec.locate(
+            [(n, "", "", v) for v in MARKET_UNIT_VARIABLES for n in self.names]
+        )
+        self.pair_where = {
+            v: rec.locate([(m, x, "component", v) for m, x in pairs]) for v in PAIR_VARIABLES
+        }
         self.cover_where = rec.locate([(m, x, "component", "cover_days") for m, x in pairs])
 
     def intensity(self, day: float) -> np.ndarray:
@@ -94,8 +116,7 @@ class Markets:
         for i, noise in self.noisy:
             new[i] *= noise[period]
         wanted = new + state.backlog_rows
-        possible = np.minimum.reduceat(stocks[self.pair_slot] / t_per_unit, self.starts,
-                                       axis=0)
+        possible = np.minimum.reduceat(stocks[self.pair_slot] / t_per_unit, self.starts, axis=0)
         built = np.maximum(np.minimum(possible, wanted), 0.0)
         unmet = wanted - built  # lost sales, or for a backlog market the units still waiting
         state.backlog_rows[:] = np.where(self.backlogs, unmet, 0.0)
@@ -123,7 +144,8 @@ class Markets:
             "demand_t": lambda: new[self.pair_market] * t_per_unit,
             "delivered_t": lambda: used,
             "shortfall_t": lambda: unmet[self.pair_market] * t_per_unit,
-            "eol_t": lambda: eol, "collected_t": lambda: collected,
+            "eol_t": lambda: eol,
+            "collected_t": lambda: collected,
             "in_use_t": lambda: state.in_use_rows,
         }
         for variable, where in self.pair_where.items():
@@ -136,8 +158,11 @@ class Markets:
         per stock row."""
         if not self.names or not recorded(self.cover_where):
             return
-        use = (self.expected_use * self.mods.demand_rows[self.rows][self.pair_market]
-               * (self.intensity(day) / self.t_per_unit))
+        use = (
+            self.expected_use
+            * self.mods.demand_rows[self.rows][self.pair_market]
+            * (self.intensity(day) / self.t_per_unit)
+        )
         held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
         cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
         self.rec.put_rows(self.cover_where, cover)

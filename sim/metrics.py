@@ -60,8 +60,7 @@ class _Rows:
         self.keys: list[dict[str, str]] = []
         self.values: list[np.ndarray] = []
 
-    def add(self, metric: str, unit: str, value: np.ndarray | float, reps: int,
-            **key: str) -> None:
+    def add(self, metric: str, unit: str, value: np.ndarray | float, reps: int, **key: str) -> None:
         row = dict.fromkeys(KEY_COLUMNS, "")
         row.update(metric=metric, unit=unit, **key)
         self.keys.append(row)
@@ -86,12 +85,12 @@ def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTa
 def fill_rate(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """delivered / demand elementwise, 1.0 where demand is zero."""
     with np.errstate(over="ignore"):
-        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float),
-                         where=demand > 0)
+        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float), where=demand > 0)
 
 
-def time_to_survive(fill: np.ndarray, days: np.ndarray, onset: np.ndarray,
-                    threshold: float) -> np.ndarray:
+def time_to_survive(
+    fill: np.ndarray, days: np.ndarray, onset: np.ndarray, threshold: float
+) -> np.ndarray:
     """Days from onset to the first review at or after it with fill < threshold (inf: never).
 
     `fill` is (periods, R); `days` the review days (periods,); `onset` per replication (R,).
@@ -101,8 +100,14 @@ def time_to_survive(fill: np.ndarray, days: np.ndarray, onset: np.ndarray,
     return np.where(short.any(axis=0), days[first] - onset, np.inf)
 
 
-def time_to_recover(fill: np.ndarray, days: np.ndarray, onset: np.ndarray, end: np.ndarray,
-                    threshold: float, settle_reviews: int) -> np.ndarray:
+def time_to_recover(
+    fill: np.ndarray,
+    days: np.ndarray,
+    onset: np.ndarray,
+    end: np.ndarray,
+    threshold: float,
+    settle_reviews: int,
+) -> np.ndarray:
     """Days from onset to the first review at or after `end` from which fill stays >= threshold
     for `settle_reviews` reviews, all inside the horizon (inf: not seen)."""
     periods = fill.shape[0]
@@ -122,8 +127,7 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
     reps, rec = len(result.reps), result.recorder
     track = rec.tracker
     assert track is not None
-    markets = [m for m in result.scenario.network.of_kind("market")
-               if isinstance(m, MarketSpec)]
+    markets = [m for m in result.scenario.network.of_kind("market") if isinstance(m, MarketSpec)]
     for i, market in enumerate(markets):
         name, unit = market.name, market.unit
         where = {"market": name, "country": market.country}
@@ -140,8 +144,7 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
             key = (name, mineral, "component", "shortfall_t")
             lost = rec.horizon_sum(key) if market.unmet == "lost" else rec.horizon_last(key)
             rows.add("shortfall_t", "t", lost, reps, mineral=mineral, **where)
-            cover = np.minimum(cover, rec.horizon_min((name, mineral, "component",
-                                                       "cover_days")))
+            cover = np.minimum(cover, rec.horizon_min((name, mineral, "component", "cover_days")))
         rows.add("min_cover_days", "days", cover, reps, **where)
         for s, draws in enumerate(result.shocks):
             label = draws.shock.name or f"{draws.shock.type}#{draws.index + 1}"
@@ -151,7 +154,7 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
 
 def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """HHI (sum of squared shares, 0-1) and CR3 (top-3 share) over axis 0 of a shares array."""
-    hhi = (shares ** 2).sum(axis=0)
+    hhi = (shares**2).sum(axis=0)
     top = -np.sort(-shares, axis=0)[:3].sum(axis=0)
     return hhi, top
 
@@ -215,8 +218,14 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         finite = values[np.isfinite(values)]
         row = dict(zip(KEY_COLUMNS, key, strict=True))
         p5, p50, p95 = quantiles(values)
-        row.update(replications=len(values), mean=float(values.mean()), p5=p5, p50=p50,
-                   p95=p95, share_finite=len(finite) / len(values))
+        row.update(
+            replications=len(values),
+            mean=float(values.mean()),
+            p5=p5,
+            p50=p50,
+            p95=p95,
+            share_finite=len(finite) / len(values),
+        )
         if row["metric"] in SHORTFALL_METRICS:
             row["prob_positive"] = float((values > 0).mean())
             row["cvar95"] = cvar(values, 0.95)
@@ -239,9 +248,38 @@ def cvar(values: np.ndarray, level: float = 0.95) -> float:
     return float(ordered[-tail:].mean())
 
 
-_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+_T95 = [
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+]
 """Two-sided 95% Student t quantiles for 1-30 degrees of freedom (standard tables)."""
 
 
@@ -256,8 +294,9 @@ def t95(dof: int) -> float:
     return z + (z**3 + z) / (4.0 * dof)
 
 
-def paired_delta(policy: Sequence[float] | np.ndarray,
-                 baseline: Sequence[float] | np.ndarray) -> dict[str, float]:
+def paired_delta(
+    policy: Sequence[float] | np.ndarray, baseline: Sequence[float] | np.ndarray
+) -> dict[str, float]:
     """Mean of policy - baseline over paired replications, with a 95% t confidence interval.
 
     Pairs with an infinite or NaN side are dropped (`pairs` says how many were used).

@@ -30,8 +30,14 @@ from .uncertainty import RandomInputs
 class Modifiers:
     """What active shocks and outages change, read by the node processes at each review."""
 
-    def __init__(self, network: Network, reps: int, shocks: Sequence[ShockDraws],
-                 randoms: RandomInputs, schedules: Schedules | None = None):
+    def __init__(
+        self,
+        network: Network,
+        reps: int,
+        shocks: Sequence[ShockDraws],
+        randoms: RandomInputs,
+        schedules: Schedules | None = None,
+    ):
         self.network = network
         self.schedules = schedules or Schedules()
         self.reps = reps
@@ -76,11 +82,12 @@ class Modifiers:
                             self.link_delay_days[link.index] += np.where(active, d.delay, 0.0)
                         else:
                             self.link_hold_until[link.index] = np.maximum(
-                                self.link_hold_until[link.index],
-                                np.where(active, d.end, -np.inf))
+                                self.link_hold_until[link.index], np.where(active, d.end, -np.inf)
+                            )
         self.any_ban = bool((self.link_pass < 1.0).any())
-        self.any_delay = bool((self.link_delay_days > 0).any()
-                              or np.isfinite(self.link_hold_until).any())
+        self.any_delay = bool(
+            (self.link_delay_days > 0).any() or np.isfinite(self.link_hold_until).any()
+        )
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
         """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps."""
@@ -95,8 +102,9 @@ class Modifiers:
         return factors
 
 
-def shock_process(env: simpy.Environment, number: int, mods: Modifiers,
-                  log: list[dict[str, Any]]) -> Generator[simpy.Event, None, None]:
+def shock_process(
+    env: simpy.Environment, number: int, mods: Modifiers, log: list[dict[str, Any]]
+) -> Generator[simpy.Event, None, None]:
     """Switch one shock on and off at each replication's start and end (SimPy process).
 
     One event per distinct time: two for a shock whose timing is fixed.
@@ -113,5 +121,11 @@ def shock_process(env: simpy.Environment, number: int, mods: Modifiers,
         mods.recompute()
         for event, mask in (("start", started), ("end", ended)):
             if mask.any():
-                log.append({"day": float(env.now), "shock": label, "event": event,
-                            "replications": int(mask.sum())})
+                log.append(
+                    {
+                        "day": float(env.now),
+                        "shock": label,
+                        "event": event,
+                        "replications": int(mask.sum()),
+                    }
+                )

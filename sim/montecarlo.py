@@ -106,24 +106,32 @@ def _bands(result: engine.RunResult, options: Options) -> np.ndarray | None:
 def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
     """Run one batch of replications and reduce it to what the ensemble keeps."""
     started = time.perf_counter()
-    result = engine.run(scenario, reps, full=options.traces,
-                        bucket_starts=bucket_edges(engine.n_periods(scenario),
-                                                   options.band_buckets))
+    result = engine.run(
+        scenario,
+        reps,
+        full=options.traces,
+        bucket_starts=bucket_edges(engine.n_periods(scenario), options.band_buckets),
+    )
     table = balance.balance_table(result.state, result.initial_stock, reps)
-    worst = {str(m): float(g["relative_residual"].abs().max())
-             for m, g in table.groupby("mineral")}
+    worst = {str(m): float(g["relative_residual"].abs().max()) for m, g in table.groupby("mineral")}
     if options.check_balance:
         balance.check(table)
     from . import results
 
     traces = results.timeseries(result) if options.traces else None
-    return BatchOutput(reps, metrics.compute(result, scenario.spec.metrics),
-                       _bands(result, options),
-                       worst, time.perf_counter() - started, traces)
+    return BatchOutput(
+        reps,
+        metrics.compute(result, scenario.spec.metrics),
+        _bands(result, options),
+        worst,
+        time.perf_counter() - started,
+        traces,
+    )
 
 
-def plan_batches(reps: int, workers: int, scenario: Scenario,
-                 batch_size: int | None = None) -> list[range]:
+def plan_batches(
+    reps: int, workers: int, scenario: Scenario, batch_size: int | None = None
+) -> list[range]:
     """Split 0..reps-1 into consecutive batches.
 
     Default size: one batch per worker (larger batches amortize the per-review cost best),
@@ -151,8 +159,9 @@ def batch_bytes_per_rep(scenario: Scenario) -> int:
 Submit = Callable[[range], "Future[BatchOutput]"]
 
 
-def _local_executor(scenario: Scenario, batches: list[range], options: Options,
-                    workers: int) -> Iterator[BatchOutput]:
+def _local_executor(
+    scenario: Scenario, batches: list[range], options: Options, workers: int
+) -> Iterator[BatchOutput]:
     if workers <= 1 or len(batches) <= 1:
         for reps in batches:
             yield run_batch(scenario, reps, options)
@@ -166,25 +175,32 @@ def _local_executor(scenario: Scenario, batches: list[range], options: Options,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask_executor(scenario: Scenario, batches: list[range], options: Options, workers: int,
-                   scheduler: str) -> Iterator[BatchOutput]:
+def _dask_executor(
+    scenario: Scenario, batches: list[range], options: Options, workers: int, scheduler: str
+) -> Iterator[BatchOutput]:
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
     except ImportError:
-        raise RuntimeError("the Dask executor needs the optional extra: pip install "
-                           "'sim[dask]' (dask and distributed)") from None
+        raise RuntimeError(
+            "the Dask executor needs the optional extra: pip install "
+            "'sim[dask]' (dask and distributed)"
+        ) from None
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                               host="127.0.0.1", dashboard_address=None, processes=True)
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+            processes=True,
+        )
         client = Client(cluster)
     else:
         client = Client(scheduler)
     try:
         shared = client.scatter(scenario, broadcast=True)
-        futures = [client.submit(run_batch, shared, reps, options, pure=False)
-                   for reps in batches]
+        futures = [client.submit(run_batch, shared, reps, options, pure=False) for reps in batches]
         for future in dask_completed(futures):
             yield future.result()
     finally:
@@ -193,9 +209,16 @@ def _dask_executor(scenario: Scenario, batches: list[range], options: Options, w
             cluster.close()
 
 
-def run_ensemble(scenario: Scenario, reps: int, *, workers: int | None = None,
-                 batch_size: int | None = None, scheduler: str | None = None,
-                 options: Options | None = None, progress: bool = False) -> Ensemble:
+def run_ensemble(
+    scenario: Scenario,
+    reps: int,
+    *,
+    workers: int | None = None,
+    batch_size: int | None = None,
+    scheduler: str | None = None,
+    options: Options | None = None,
+    progress: bool = False,
+) -> Ensemble:
     """Run `reps` replications and summarize them.
 
     `scheduler`: None for local processes, "local" for a local Dask cluster, or a Dask scheduler
@@ -220,35 +243,68 @@ def run_ensemble(scenario: Scenario, reps: int, *, workers: int | None = None,
     finally:
         bar.close()
     done.sort(key=lambda b: b.reps.start)
-    return _combine(scenario, reps, done, options, time.perf_counter() - started, executor,
-                    workers, len(batches[0]) if batches else 0)
+    return _combine(
+        scenario,
+        reps,
+        done,
+        options,
+        time.perf_counter() - started,
+        executor,
+        workers,
+        len(batches[0]) if batches else 0,
+    )
 
 
 def _progress(total: int, enabled: bool) -> tqdm:
 
-    return tqdm(total=total, unit="rep", desc="replications", file=sys.stderr,
-                disable=not (enabled and sys.stderr.isatty()), smoothing=0.1,
-                bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {rate_fmt} ETA {remaining}")
+    return tqdm(
+        total=total,
+        unit="rep",
+        desc="replications",
+        file=sys.stderr,
+        disable=not (enabled and sys.stderr.isatty()),
+        smoothing=0.1,
+        bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {rate_fmt} ETA {remaining}",
+    )
 
 
-def _combine(scenario: Scenario, reps: int, batches: list[BatchOutput], options: Options,
-             wall: float, executor: str, workers: int, batch_size: int) -> Ensemble:
+def _combine(
+    scenario: Scenario,
+    reps: int,
+    batches: list[BatchOutput],
+    options: Options,
+    wall: float,
+    executor: str,
+    workers: int,
+    batch_size: int,
+) -> Ensemble:
     keys = batches[0].metrics.keys
     assert all(b.metrics.keys.equals(keys) for b in batches), "batches computed other metrics"
-    table = metrics.MetricTable(keys, np.concatenate([b.metrics.values for b in batches], axis=1),
-                                range(reps))
+    table = metrics.MetricTable(
+        keys, np.concatenate([b.metrics.values for b in batches], axis=1), range(reps)
+    )
     runs = table.tidy()
     worst: dict[str, float] = {}
     for b in batches:
         for mineral, value in b.worst_residual.items():
             worst[mineral] = max(worst.get(mineral, 0.0), value)
-    balance_frame = pd.DataFrame({"mineral": list(worst),
-                                  "worst_relative_residual": list(worst.values())})
-    traces = (pd.concat([b.traces for b in batches], ignore_index=True)
-              if options.traces else None)
-    return Ensemble(scenario, reps, runs, metrics.summarize(runs),
-                    band_table(scenario, batches, options), balance_frame, wall, executor,
-                    workers, batch_size, traces)
+    balance_frame = pd.DataFrame(
+        {"mineral": list(worst), "worst_relative_residual": list(worst.values())}
+    )
+    traces = pd.concat([b.traces for b in batches], ignore_index=True) if options.traces else None
+    return Ensemble(
+        scenario,
+        reps,
+        runs,
+        metrics.summarize(runs),
+        band_table(scenario, batches, options),
+        balance_frame,
+        wall,
+        executor,
+        workers,
+        batch_size,
+        traces,
+    )
 
 
 def band_table(scenario: Scenario, batches: list[BatchOutput], options: Options) -> pd.DataFrame:
@@ -266,9 +322,18 @@ def band_table(scenario: Scenario, batches: list[BatchOutput], options: Options)
     for b, first in enumerate(edges):
         for s, (market, variable) in enumerate(labels):
             day = int(first) * spec.step_days
-            rows.append({"bucket": b, "day": day, "date": spec.start + dt.timedelta(days=day),
-                         "market": market, "variable": variable,
-                         "mean": float(stacked[b, s].mean()), "p5": float(q[0, b, s]),
-                         "p50": float(q[1, b, s]), "p95": float(q[2, b, s]),
-                         "replications": stacked.shape[2]})
+            rows.append(
+                {
+                    "bucket": b,
+                    "day": day,
+                    "date": spec.start + dt.timedelta(days=day),
+                    "market": market,
+                    "variable": variable,
+                    "mean": float(stacked[b, s].mean()),
+                    "p5": float(q[0, b, s]),
+                    "p50": float(q[1, b, s]),
+                    "p95": float(q[2, b, s]),
+                    "replications": stacked.shape[2],
+                }
+            )
     return pd.DataFrame(rows)

@@ -174,8 +174,10 @@ class StockpileSpec(NodeSpec):
         None, description="Most it can release per day, t/day (default: no limit)."
     )
     release_during: tuple[str, ...] = Field(
-        (), description="Names of shocks during which it also releases, to keep its buyers "
-        "at their normal cover (whatever their cover).")
+        (),
+        description="Names of shocks during which it also releases, to keep its buyers "
+        "at their normal cover (whatever their cover).",
+    )
 
 
 Producer = MineSpec | RefinerySpec | RecyclerSpec | PlantSpec

@@ -57,11 +57,27 @@ class _Draft:
     def day(self, value: Day) -> float:
         return to_day(value, self.scenario.spec.start)
 
-    def add_link(self, supplier: str, buyer: str, share: float, transit: float = 0.0,
-                 chokepoints: tuple[str, ...] = (), mineral: str | None = None) -> int:
-        self.links.append(LinkSpec.model_validate({
-            "from": supplier, "to": buyer, "share": share, "transit_days": transit,
-            "chokepoints": chokepoints, "mineral": mineral}))
+    def add_link(
+        self,
+        supplier: str,
+        buyer: str,
+        share: float,
+        transit: float = 0.0,
+        chokepoints: tuple[str, ...] = (),
+        mineral: str | None = None,
+    ) -> int:
+        self.links.append(
+            LinkSpec.model_validate(
+                {
+                    "from": supplier,
+                    "to": buyer,
+                    "share": share,
+                    "transit_days": transit,
+                    "chokepoints": chokepoints,
+                    "mineral": mineral,
+                }
+            )
+        )
         return len(self.links) - 1
 
     def plan(self, buyer: str, mineral: str, op: _ShareOp) -> None:
@@ -123,21 +139,34 @@ class _ShareOp:
 
 def _links_of(draft: _Draft, buyer: str, mineral: str) -> list[int]:
     """Supply links (not from stockpiles) into `buyer` carrying `mineral`, by position."""
-    return [i for i, k in enumerate(draft.links) if k.to == buyer
-            and (k.mineral or _made(draft.nodes[k.from_])) == mineral
-            and not isinstance(draft.nodes[k.from_], StockpileSpec)]
+    return [
+        i
+        for i, k in enumerate(draft.links)
+        if k.to == buyer
+        and (k.mineral or _made(draft.nodes[k.from_])) == mineral
+        and not isinstance(draft.nodes[k.from_], StockpileSpec)
+    ]
 
 
 def _made(node: NodeSpec) -> str:
     return getattr(node, "mineral", None) or next(iter(getattr(node, "recipe", {"": 0})))
 
 
-def _move_share(draft: _Draft, buyer: str, mineral: str, new_link: int, share: float,
-                steps: list[tuple[float, float]]) -> None:
+def _move_share(
+    draft: _Draft,
+    buyer: str,
+    mineral: str,
+    new_link: int,
+    share: float,
+    steps: list[tuple[float, float]],
+) -> None:
     """Give `new_link` `share` of the buyer's orders along `steps` (day, fraction of share),
     shrinking the buyer's other links in proportion."""
-    draft.plan(buyer, mineral, _ShareOp("take", tuple(d for d, _ in steps), share,
-                                        link=new_link, steps=tuple(steps)))
+    draft.plan(
+        buyer,
+        mineral,
+        _ShareOp("take", tuple(d for d, _ in steps), share, link=new_link, steps=tuple(steps)),
+    )
 
 
 def _ramp_steps(online: float, days: float, step: int) -> list[tuple[float, float]]:
@@ -150,8 +179,13 @@ def _ramp_steps(online: float, days: float, step: int) -> list[tuple[float, floa
 
 def _stockpile(draft: _Draft, lever: StockpileLever, net: Network, number: int) -> None:
     commodity = (lever.mineral, lever.stage)
-    buyers = [n for n in net.nodes.values() if n.country == lever.country
-              and commodity in inputs(n) and not isinstance(n, StockpileSpec)]
+    buyers = [
+        n
+        for n in net.nodes.values()
+        if n.country == lever.country
+        and commodity in inputs(n)
+        and not isinstance(n, StockpileSpec)
+    ]
     if not buyers:
         raise ValueError(f"nothing in {lever.country} uses {lever.mineral} {lever.stage}")
     use = sum(net.expected_use_tpd(n.name, commodity) for n in buyers)
@@ -161,12 +195,18 @@ def _stockpile(draft: _Draft, lever: StockpileLever, net: Network, number: int) 
     if threshold is None:
         threshold = 0.5 * min(b.cover_days for b in buyers)
     draft.nodes[name] = StockpileSpec(
-        name=name, kind="stockpile", country=lever.country, mineral=lever.mineral,
-        stage=lever.stage, initial_t=size * lever.initial_fill,
+        name=name,
+        kind="stockpile",
+        country=lever.country,
+        mineral=lever.mineral,
+        stage=lever.stage,
+        initial_t=size * lever.initial_fill,
         target_t=size if lever.refill else 0.0,
-        release_below_cover_days=threshold, release_during=lever.release_during,
-        max_release_tpd=None if lever.max_release_share is None else lever.max_release_share
-        * use, source=f"policy lever: {lever.days:g} days of {lever.country}'s use")
+        release_below_cover_days=threshold,
+        release_during=lever.release_during,
+        max_release_tpd=None if lever.max_release_share is None else lever.max_release_share * use,
+        source=f"policy lever: {lever.days:g} days of {lever.country}'s use",
+    )
     for buyer in buyers:
         draft.add_link(name, buyer.name, 1.0, transit=1.0)
     if lever.refill:  # buy from the country's main supplier of it
@@ -189,10 +229,22 @@ def _new_capacity(draft: _Draft, lever: NewCapacity) -> None:
     step = draft.scenario.spec.step_days
     for plan in lever.sells_to:
         mineral = _made(node)
-        link = draft.add_link(node.name, plan.node, 0.0, plan.transit_days, plan.chokepoints,
-                              mineral=mineral if isinstance(node, PlantSpec) else None)
-        _move_share(draft, plan.node, mineral, link, plan.share,
-                    _ramp_steps(online, lever.ramp_up_days, step))
+        link = draft.add_link(
+            node.name,
+            plan.node,
+            0.0,
+            plan.transit_days,
+            plan.chokepoints,
+            mineral=mineral if isinstance(node, PlantSpec) else None,
+        )
+        _move_share(
+            draft,
+            plan.node,
+            mineral,
+            link,
+            plan.share,
+            _ramp_steps(online, lever.ramp_up_days, step),
+        )
 
 
 def _efficiency(draft: _Draft, lever: DemandEfficiency, net: Network) -> None:
@@ -200,25 +252,36 @@ def _efficiency(draft: _Draft, lever: DemandEfficiency, net: Network) -> None:
         market = net.nodes[name]
         if isinstance(market, MarketSpec) and lever.mineral in market.intensity_kg_per_unit:
             draft.schedules.intensity[(name, lever.mineral)] = Phase(
-                draft.day(lever.start), lever.phase_in_days, lever.reduction)
+                draft.day(lever.start), lever.phase_in_days, lever.reduction
+            )
 
 
 def _diversify(draft: _Draft, lever: Diversify, net: Network) -> None:
     day = draft.day(lever.start) + lever.qualification_days
     for name in lever.buyers.select(net):
         current = _links_of(draft, name, lever.mineral)
-        capped = frozenset(i for i in current if draft.nodes[draft.links[i].from_].country
-                           == lever.from_country)
+        capped = frozenset(
+            i for i in current if draft.nodes[draft.links[i].from_].country == lever.from_country
+        )
         if not capped:
             continue
         alternatives = []
         for alternative in lever.alternatives:
             existing = [i for i in current if draft.links[i].from_ == alternative]
-            alternatives.append(existing[0] if existing else draft.add_link(
-                alternative, name, 0.0, lever.transit_days, mineral=lever.mineral))
-        draft.plan(name, lever.mineral, _ShareOp("cap", (day,), lever.max_share,
-                                                 capped=capped,
-                                                 alternatives=tuple(alternatives)))
+            alternatives.append(
+                existing[0]
+                if existing
+                else draft.add_link(
+                    alternative, name, 0.0, lever.transit_days, mineral=lever.mineral
+                )
+            )
+        draft.plan(
+            name,
+            lever.mineral,
+            _ShareOp(
+                "cap", (day,), lever.max_share, capped=capped, alternatives=tuple(alternatives)
+            ),
+        )
 
 
 def _recycling(draft: _Draft, lever: Recycling) -> None:
@@ -229,26 +292,38 @@ def _recycling(draft: _Draft, lever: Recycling) -> None:
     at_once = start <= 0 and lever.ramp_up_days <= 0
     if at_once:
         draft.nodes[lever.market] = market.model_copy(
-            update={"collection_rate": lever.collection_rate})
+            update={"collection_rate": lever.collection_rate}
+        )
     else:
         draft.schedules.collection[lever.market] = Shift(
-            start, lever.ramp_up_days, market.collection_rate, lever.collection_rate)
+            start, lever.ramp_up_days, market.collection_rate, lever.collection_rate
+        )
         draft.schedules.ramps[lever.recycler.name] = Ramp(start, lever.ramp_up_days)
     draft.nodes[lever.recycler.name] = lever.recycler
-    existing = [i for i, k in enumerate(draft.links) if k.from_ == lever.market
-                and (k.mineral or lever.mineral) == lever.mineral]
+    existing = [
+        i
+        for i, k in enumerate(draft.links)
+        if k.from_ == lever.market and (k.mineral or lever.mineral) == lever.mineral
+    ]
     for i in existing:  # existing recyclers keep the rest of the collected flow
         draft.links[i] = draft.links[i].model_copy(
-            update={"share": draft.links[i].share * (1.0 - lever.share_of_collected)})
+            update={"share": draft.links[i].share * (1.0 - lever.share_of_collected)}
+        )
     share = lever.share_of_collected if existing else 1.0
     draft.add_link(lever.market, lever.recycler.name, share, 2.0, mineral=lever.mineral)
     for other in market.intensity_kg_per_unit:
-        if other != lever.mineral and not any(k.from_ == lever.market and k.mineral == other
-                                              for k in draft.links):
-            raise ValueError(f"market '{lever.market}' would collect {other} with no recycler "
-                             f"for it; recycling levers need one per mineral it collects")
-    steps = [(0.0, 1.0)] if at_once else _ramp_steps(start, lever.ramp_up_days,
-                                                     draft.scenario.spec.step_days)
+        if other != lever.mineral and not any(
+            k.from_ == lever.market and k.mineral == other for k in draft.links
+        ):
+            raise ValueError(
+                f"market '{lever.market}' would collect {other} with no recycler "
+                f"for it; recycling levers need one per mineral it collects"
+            )
+    steps = (
+        [(0.0, 1.0)]
+        if at_once
+        else _ramp_steps(start, lever.ramp_up_days, draft.scenario.spec.step_days)
+    )
     for plan in lever.supplies:
         link = draft.add_link(lever.recycler.name, plan.node, 0.0, plan.transit_days)
         _move_share(draft, plan.node, lever.mineral, link, plan.share, steps)
@@ -259,29 +334,48 @@ def _recycling(draft: _Draft, lever: Recycling) -> None:
         total = sum(draft.links[i].share for i in others)
         for i in others:  # in place from the start: the steady state includes recycling
             draft.links[i] = draft.links[i].model_copy(
-                update={"share": draft.links[i].share / total * (1.0 - plan.share)})
+                update={"share": draft.links[i].share / total * (1.0 - plan.share)}
+            )
 
 
 def _partner(draft: _Draft, lever: PartnerPriority, net: Network) -> None:
-    links = [k for k in net.links if k.mineral == lever.mineral
-             and net.nodes[k.supplier].country == lever.supplier_country
-             and net.nodes[k.buyer].country == lever.buyer_country and k.stage != "scrap"]
+    links = [
+        k
+        for k in net.links
+        if k.mineral == lever.mineral
+        and net.nodes[k.supplier].country == lever.supplier_country
+        and net.nodes[k.buyer].country == lever.buyer_country
+        and k.stage != "scrap"
+    ]
     if not links:
-        raise ValueError(f"no {lever.mineral} flows from {lever.supplier_country} to "
-                         f"{lever.buyer_country} to contract")
+        raise ValueError(
+            f"no {lever.mineral} flows from {lever.supplier_country} to "
+            f"{lever.buyer_country} to contract"
+        )
     flows = np.array([net.expected_link_tpd[k.index] for k in links])
     weights = flows / flows.sum() if flows.sum() > 0 else np.full(len(links), 1 / len(links))
     for link, weight in zip(links, weights, strict=True):
         draft.schedules.priority[link.index] = Priority(
-            lever.contracted_tpa / 365.0 * float(weight), draft.day(lever.start))
+            lever.contracted_tpa / 365.0 * float(weight), draft.day(lever.start)
+        )
 
 
 def apply(scenario: Scenario, policy: Policy) -> Scenario:
     """The scenario's variant with `policy`'s levers in place."""
     net = scenario.network
-    links = [LinkSpec.model_validate({"from": k.supplier, "to": k.buyer, "mineral": k.mineral,
-                                      "share": k.share, "transit_days": k.transit_days,
-                                      "chokepoints": k.chokepoints}) for k in net.links]
+    links = [
+        LinkSpec.model_validate(
+            {
+                "from": k.supplier,
+                "to": k.buyer,
+                "mineral": k.mineral,
+                "share": k.share,
+                "transit_days": k.transit_days,
+                "chokepoints": k.chokepoints,
+            }
+        )
+        for k in net.links
+    ]
     draft = _Draft(dict(net.nodes), links, Schedules(), scenario)
     try:
         for number, lever in enumerate(policy.levers):
@@ -298,9 +392,15 @@ def apply(scenario: Scenario, policy: Policy) -> Scenario:
             else:
                 _partner(draft, lever, net)
     except (ValueError, KeyError) as error:
-        raise ScenarioError([Problem(_where(scenario, policy), str(error).strip("'\""),
-                                     "levers that refer to nodes and flows of the network")]
-                            ) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    _where(scenario, policy),
+                    str(error).strip("'\""),
+                    "levers that refer to nodes and flows of the network",
+                )
+            ]
+        ) from None
     from . import checks
 
     where = _where(scenario, policy)
@@ -318,8 +418,7 @@ def apply(scenario: Scenario, policy: Policy) -> Scenario:
         problems += checks.check_shares(switched, located, links_where)
     if problems:
         raise ScenarioError(problems)
-    return dataclasses.replace(scenario, network=network, schedules=draft.schedules,
-                               policy=policy)
+    return dataclasses.replace(scenario, network=network, schedules=draft.schedules, policy=policy)
 
 
 def cost_usd(result: RunResult) -> np.ndarray:
@@ -350,8 +449,12 @@ def cost_usd(result: RunResult) -> np.ndarray:
                     total += shipped[k.index] * lever.premium_usd_per_t
         elif isinstance(lever, PartnerPriority):
             cap = lever.contracted_tpa * years
-            contracted = [k.index for k in network.links if k.index in scenario.schedules.priority
-                          and network.nodes[k.supplier].country == lever.supplier_country]
+            contracted = [
+                k.index
+                for k in network.links
+                if k.index in scenario.schedules.priority
+                and network.nodes[k.supplier].country == lever.supplier_country
+            ]
             received = sum((shipped[i] for i in contracted), np.zeros(reps))
             total += np.minimum(received, cap) * lever.premium_usd_per_t
     return total

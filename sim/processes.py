@@ -42,8 +42,9 @@ class Shipper:
     """Collects what each link carries during a review and ships it all at the review's end,
     into the transit ring at each shipment's arrival review."""
 
-    def __init__(self, state: State, modifiers: Modifiers, recorder: Recorder,
-                 randoms: RandomInputs):
+    def __init__(
+        self, state: State, modifiers: Modifiers, recorder: Recorder, randoms: RandomInputs
+    ):
         self.state = state
         self.mods = modifiers
         self.rec = recorder
@@ -53,8 +54,9 @@ class Shipper:
         self.links = np.arange(len(network.links))[:, None]
         # Flat positions in the ring of (slot 0, link, replication): slot s adds s x links x R.
         self.offsets = (self.links * state.reps + np.arange(state.reps)[None, :]).astype(np.intp)
-        self.static_reviews = np.array([transit_periods(d, state.step_days)
-                                        for d in self.nominal], dtype=np.intp)
+        self.static_reviews = np.array(
+            [transit_periods(d, state.step_days) for d in self.nominal], dtype=np.intp
+        )
         self.fixed_links = np.setdiff1d(np.arange(len(network.links)), randoms.transit_links)
 
     def ship(self, link: Link, qty: np.ndarray) -> None:
@@ -100,8 +102,9 @@ def receive(state: State, period: int, into_buyers: SegmentSum) -> None:
     arriving[:] = 0.0
 
 
-def release(state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder,
-            mods: Modifiers) -> np.ndarray:
+def release(
+    state: State, pile: StockpileSpec, shipper: Shipper, rec: Recorder, mods: Modifiers
+) -> np.ndarray:
     """Release reserve stock to buyers whose cover fell below the threshold, or to all its
     buyers while one of the shocks named in `release_during` is active; returns the
     replications in which it released."""

@@ -89,8 +89,10 @@ class Triangular(Distribution):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high or self.low == self.high:
-            raise ValueError(f"needs low <= mode <= high and low < high, got {self.low:g}, "
-                             f"{self.mode:g}, {self.high:g}")
+            raise ValueError(
+                f"needs low <= mode <= high and low < high, got {self.low:g}, "
+                f"{self.mode:g}, {self.high:g}"
+            )
         return self
 
     def _draw(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
@@ -133,8 +135,9 @@ class Normal(Distribution):
         return rng.normal(self.mean, self.sd, size)
 
 
-AnyDistribution = Annotated[Fixed | Uniform | Triangular | Lognormal | Exponential | Normal,
-                            Field(discriminator="dist")]
+AnyDistribution = Annotated[
+    Fixed | Uniform | Triangular | Lognormal | Exponential | Normal, Field(discriminator="dist")
+]
 
 
 def stream_key(name: str) -> int:

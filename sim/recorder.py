@@ -73,8 +73,15 @@ class Recorder:
     work in both modes.
     """
 
-    def __init__(self, network: Network, n_periods: int, reps: int, full: bool = True,
-                 bucket_starts: np.ndarray | None = None, tracker: MarketTracker | None = None):
+    def __init__(
+        self,
+        network: Network,
+        n_periods: int,
+        reps: int,
+        full: bool = True,
+        bucket_starts: np.ndarray | None = None,
+        tracker: MarketTracker | None = None,
+    ):
         every = series_keys(network)
         self.full = full
         self.n_periods = n_periods
@@ -87,8 +94,15 @@ class Recorder:
             self.values = np.zeros((n_periods, len(self.keys), reps))
             self.shipped = np.zeros((1, len(network.links), reps))
         self.index = {key: i for i, key in enumerate(self.keys)}
-        summed = [] if full else [k for k in every if k[3] in SUMMED or (
-            k[3] == "stock_t" and network.nodes[k[0]].kind == "stockpile")]
+        summed = (
+            []
+            if full
+            else [
+                k
+                for k in every
+                if k[3] in SUMMED or (k[3] == "stock_t" and network.nodes[k[0]].kind == "stockpile")
+            ]
+        )
         lowest = [] if full else [k for k in every if k[3] == MINIMUM]
         self.total_keys = summed
         self.total_index = {key: i for i, key in enumerate(summed)}
@@ -133,8 +147,7 @@ class Recorder:
             low = values[lowest]
             self.mins[min_rows] = np.minimum(self.mins[min_rows], low)
             bucket = self.bucket_of[self.period]
-            self.bucket_mins[bucket, min_rows] = np.minimum(self.bucket_mins[bucket, min_rows],
-                                                            low)
+            self.bucket_mins[bucket, min_rows] = np.minimum(self.bucket_mins[bucket, min_rows], low)
 
     def ship_all(self, qty: np.ndarray) -> None:
         """Shipments of this review on every link, shape (links, R)."""

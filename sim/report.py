@@ -76,8 +76,9 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     return doc
 
 
-def provenance(scenario: Scenario, wall_seconds: float, argv: list[str] | None,
-               **run: Any) -> dict[str, Any]:
+def provenance(
+    scenario: Scenario, wall_seconds: float, argv: list[str] | None, **run: Any
+) -> dict[str, Any]:
     """What reproduces a result: input file and hash, seed, versions, command, wall time;
     `run` adds what is particular to the run (replications, executor ...)."""
     return {
@@ -106,9 +107,18 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
         "scenario.resolved.yaml": lambda p: p.write_text(
             yaml.safe_dump(resolved_document(result.scenario), sort_keys=False, allow_unicode=True)
         ),
-        "provenance.json": lambda p: p.write_text(json.dumps(provenance(
-            result.scenario, result.wall_seconds, argv, replications=result.state.reps,
-            periods=result.n_periods), indent=2)),
+        "provenance.json": lambda p: p.write_text(
+            json.dumps(
+                provenance(
+                    result.scenario,
+                    result.wall_seconds,
+                    argv,
+                    replications=result.state.reps,
+                    periods=result.n_periods,
+                ),
+                indent=2,
+            )
+        ),
         "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
         "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
         "shipments.csv": lambda p: R.shipments(result).to_csv(p, index=False),
@@ -124,13 +134,20 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
 def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
     """Write an ensemble's tables to `root/<name>/`, atomically; return that folder."""
     scenario = ensemble.scenario
-    info = provenance(scenario, ensemble.wall_seconds, argv, replications=ensemble.reps,
-                      executor=ensemble.executor, workers=ensemble.workers,
-                      batch_size=ensemble.batch_size)
+    info = provenance(
+        scenario,
+        ensemble.wall_seconds,
+        argv,
+        replications=ensemble.reps,
+        executor=ensemble.executor,
+        workers=ensemble.workers,
+        batch_size=ensemble.batch_size,
+    )
     doc = resolved_document(scenario)
     writers: dict[str, Callable[[Path], object]] = {
         "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)),
+            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        ),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
         "metrics.csv": lambda p: ensemble.runs.to_csv(p, index=False),
         "summary.csv": lambda p: ensemble.summary.to_csv(p, index=False),
@@ -149,7 +166,7 @@ COMPARISON_FILES = {
     "bands.csv": "per policy, market and time bucket: mean and P5/P50/P95",
     "balance.csv": "per policy and mineral: the worst mass-balance residual",
     "comparison.csv": "per policy, market and metric: policy and baseline means, paired "
-                      "difference with a 95% confidence interval",
+    "difference with a 95% confidence interval",
     "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
 }
 ONE_REPLICATION_COMPARISON_FILES = {
@@ -159,8 +176,12 @@ ONE_REPLICATION_COMPARISON_FILES = {
 }
 
 
-def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None = None,
-                     baseline_run: RunResult | None = None) -> Path:
+def write_comparison(
+    comparison: Comparison,
+    root: Path,
+    argv: list[str] | None = None,
+    baseline_run: RunResult | None = None,
+) -> Path:
     """Write a policy comparison to `root/<name>/`, atomically; return that folder.
 
     `baseline_run`, a single run of the baseline, adds its flows per link and per review (for
@@ -170,15 +191,24 @@ def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None 
     scenario = base.scenario
 
     def stacked(part: str) -> pd.DataFrame:
-        return pd.concat([getattr(e, part).assign(policy=name) for name, e in runs.items()],
-                         ignore_index=True)
+        return pd.concat(
+            [getattr(e, part).assign(policy=name) for name, e in runs.items()], ignore_index=True
+        )
 
-    info = provenance(scenario, sum(e.wall_seconds for e in runs.values()), argv,
-                      replications=base.reps, executor=base.executor, workers=base.workers,
-                      batch_size=base.batch_size, policies=list(comparison.policies))
+    info = provenance(
+        scenario,
+        sum(e.wall_seconds for e in runs.values()),
+        argv,
+        replications=base.reps,
+        executor=base.executor,
+        workers=base.workers,
+        batch_size=base.batch_size,
+        policies=list(comparison.policies),
+    )
     writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(yaml.safe_dump(
-            resolved_document(scenario), sort_keys=False, allow_unicode=True)),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
         "metrics.csv": lambda p: stacked("runs").to_csv(p, index=False),
         "summary.csv": lambda p: stacked("summary").to_csv(p, index=False),
@@ -195,13 +225,14 @@ def write_comparison(comparison: Comparison, root: Path, argv: list[str] | None 
 
 STRESS_FILES = {
     "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
-                  "to survive, lost demand, risk exposure index, exposed",
+    "to survive, lost demand, risk exposure index, exposed",
     "provenance.json": "seed, versions, input hash, command",
 }
 
 
-def write_stress(table: pd.DataFrame, scenario: Scenario, root: Path,
-                 argv: list[str] | None = None) -> Path:
+def write_stress(
+    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
     """Write a stress-test ranking to `root/<name>-stress/`, atomically."""
     info = provenance(scenario, 0.0, argv, targets=len(table))
     writers: dict[str, Callable[[Path], object]] = {
@@ -211,16 +242,23 @@ def write_stress(table: pd.DataFrame, scenario: Scenario, root: Path,
     return write_atomically(root / f"{scenario.spec.results_name}-stress", writers)
 
 
-def write_sensitivity(table: pd.DataFrame, scenario: Scenario, root: Path,
-                      argv: list[str] | None = None) -> Path:
+def write_sensitivity(
+    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
     """Write a one-at-a-time sensitivity table to `root/<name>-sensitivity/`, atomically."""
-    info = provenance(scenario, 0.0, argv, replications=int(table["replications"].iloc[0])
-                      if len(table) else 0, inputs=len(table))
+    info = provenance(
+        scenario,
+        0.0,
+        argv,
+        replications=int(table["replications"].iloc[0]) if len(table) else 0,
+        inputs=len(table),
+    )
     writers: dict[str, Callable[[Path], object]] = {
         "sensitivity.csv": lambda p: table.to_csv(p, index=False),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "scenario.resolved.yaml": lambda p: p.write_text(yaml.safe_dump(
-            resolved_document(scenario), sort_keys=False, allow_unicode=True)),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
     }
     return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
 

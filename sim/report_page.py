@@ -77,8 +77,7 @@ def write_report(folder: Path | str) -> tuple[Path, Path]:
 
 
 def _write_atomically(target: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
-                                   dir=target.parent)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -109,12 +108,15 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     else:
         kind = f"ensemble of {reps}" if results.ensemble else "single run"
     base = results.for_policy(charts.BASELINE) if policies else results
-    blocks = [Block("p", _run_line(results)),
-              Block("p", " ".join(str(spec.get("description") or "").split()))]
+    blocks = [
+        Block("p", _run_line(results)),
+        Block("p", " ".join(str(spec.get("description") or "").split())),
+    ]
     if results.get("stress") is None:
         blocks += _shocks(results)
-        blocks.append(Block("h2", "Key findings" + (" without a policy (baseline)" if policies
-                                                    else "")))
+        blocks.append(
+            Block("h2", "Key findings" + (" without a policy (baseline)" if policies else ""))
+        )
         blocks += _findings(base)
     blocks += _timing(base)
     blocks += _policies(results, policies)
@@ -133,11 +135,16 @@ def _run_line(results: Results) -> str:
     if start is not None:
         end = start + pd.Timedelta(days=horizon)
         period = f"{start:%d %b %Y} to {end:%d %b %Y} ({horizon:,} days), "
-    base = (spec.get("network") or {}).get("base") or (spec.get("network") or {}).get(
-        "resolved_from") or "inline network"
+    base = (
+        (spec.get("network") or {}).get("base")
+        or (spec.get("network") or {}).get("resolved_from")
+        or "inline network"
+    )
     reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
-    return (f"{period}reviewed every {info.step_days} days; network {base}; seed {info.seed}; "
-            f"{reps}; {len(spec.get('shocks') or [])} shock(s).")
+    return (
+        f"{period}reviewed every {info.step_days} days; network {base}; seed {info.seed}; "
+        f"{reps}; {len(spec.get('shocks') or [])} shock(s)."
+    )
 
 
 def _value(value: Any) -> str:
@@ -162,12 +169,25 @@ def _shocks(results: Results) -> list[Block]:
     rows = []
     for i, shock in enumerate(shocks):
         label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
-        target = [f"{k.replace('_', ' ')}: {_value(shock[k])}"
-                  for k in ("country", "mineral", "to_countries", "chokepoint", "select",
-                            "markets", "nodes", "links") if shock.get(k) not in (None, [], {})]
-        size = [f"{k.replace('_', ' ')} {_value(shock[k])}"
-                for k in ("severity", "fraction", "factor", "licence_delay_days", "delay_days")
-                if shock.get(k) not in (None, [], {})]
+        target = [
+            f"{k.replace('_', ' ')}: {_value(shock[k])}"
+            for k in (
+                "country",
+                "mineral",
+                "to_countries",
+                "chokepoint",
+                "select",
+                "markets",
+                "nodes",
+                "links",
+            )
+            if shock.get(k) not in (None, [], {})
+        ]
+        size = [
+            f"{k.replace('_', ' ')} {_value(shock[k])}"
+            for k in ("severity", "fraction", "factor", "licence_delay_days", "delay_days")
+            if shock.get(k) not in (None, [], {})
+        ]
         when = _value(shock.get("start", ""))
         if shock.get("end") is not None:
             when += f" to {_value(shock['end'])}"
@@ -178,11 +198,22 @@ def _shocks(results: Results) -> list[Block]:
             actual = f"{row['start']:%Y-%m-%d} to {row['end']:%Y-%m-%d}"
             if actual != when:
                 when += f" (in this run: {actual})"
-        rows.append([str(label), str(shock.get("type", "")), "; ".join(target), when,
-                     "; ".join(size), " ".join(str(shock.get("source") or "").split())])
-    return [Block("h2", "Shocks"),
-            Block("table", table=Table(["shock", "type", "what it hits", "when", "size",
-                                        "source"], rows))]
+        rows.append(
+            [
+                str(label),
+                str(shock.get("type", "")),
+                "; ".join(target),
+                when,
+                "; ".join(size),
+                " ".join(str(shock.get("source") or "").split()),
+            ]
+        )
+    return [
+        Block("h2", "Shocks"),
+        Block(
+            "table", table=Table(["shock", "type", "what it hits", "when", "size", "source"], rows)
+        ),
+    ]
 
 
 def qty(value: float) -> str:
@@ -231,33 +262,67 @@ def _policies(results: Results, policies: list[str]) -> list[Block]:
         return []
     blocks = [Block("h2", "Policies")]
     declared = {str(p.get("name")): p for p in results.scenario.get("policies") or []}
-    rows = [[name, "; ".join(_lever(lever) for lever in declared.get(name, {}).get("levers")
-                             or []),
-             " ".join(str(declared.get(name, {}).get("description") or "").split())]
-            for name in policies]
+    rows = [
+        [
+            name,
+            "; ".join(_lever(lever) for lever in declared.get(name, {}).get("levers") or []),
+            " ".join(str(declared.get(name, {}).get("description") or "").split()),
+        ]
+        for name in policies
+    ]
     blocks.append(Block("table", table=Table(["policy", "levers", "description"], rows)))
     ranking = results.get("ranking")
     if ranking is not None and not ranking.empty:
         records = ranking.to_dict("records")
-        rows = [[str(int(r["rank"])), str(r["policy"]), str(r["levers"]),
-                 qty(float(r["cost_usd"])), qty(float(r["shortfall_avoided_t"])),
-                 qty(float(r["shortfall_avoided_units"])),
-                 qty(float(r["cost_per_t_avoided"])), qty(float(r["cost_per_unit_avoided"]))]
-                for r in records]
+        rows = [
+            [
+                str(int(r["rank"])),
+                str(r["policy"]),
+                str(r["levers"]),
+                qty(float(r["cost_usd"])),
+                qty(float(r["shortfall_avoided_t"])),
+                qty(float(r["shortfall_avoided_units"])),
+                qty(float(r["cost_per_t_avoided"])),
+                qty(float(r["cost_per_unit_avoided"])),
+            ]
+            for r in records
+        ]
         most = max(records, key=lambda r: float(r["shortfall_avoided_t"]))
-        lines = [f"Cheapest per tonne of shortfall avoided: {records[0]['policy']} "
-                 f"({qty(float(records[0]['cost_per_t_avoided']))} USD/t). Most shortfall "
-                 f"avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."]
-        lines += [f"{r['policy']}: {r['vs_best_part']}." for r in records
-                  if isinstance(r.get("vs_best_part"), str) and r["vs_best_part"]]
-        blocks += [Block("h3", "Ranking"), Block("p", " ".join(lines)), Block("table", table=Table(
-            ["rank", "policy", "levers", "cost (USD)", "shortfall avoided (t)",
-             "shortfall avoided (units)", "USD per t avoided", "USD per unit avoided"],
-            rows, numeric={0, 3, 4, 5, 6, 7},
-            note="Means over the replications, each policy paired with the baseline on the "
-            "same replications. Tonnes avoided are counted in the minerals the policy acts on; "
-            "units avoided are summed over markets in their own units. 'inf': the policy "
-            "avoided nothing. Costs follow the scenario's lever assumptions."))]
+        lines = [
+            f"Cheapest per tonne of shortfall avoided: {records[0]['policy']} "
+            f"({qty(float(records[0]['cost_per_t_avoided']))} USD/t). Most shortfall "
+            f"avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."
+        ]
+        lines += [
+            f"{r['policy']}: {r['vs_best_part']}."
+            for r in records
+            if isinstance(r.get("vs_best_part"), str) and r["vs_best_part"]
+        ]
+        blocks += [
+            Block("h3", "Ranking"),
+            Block("p", " ".join(lines)),
+            Block(
+                "table",
+                table=Table(
+                    [
+                        "rank",
+                        "policy",
+                        "levers",
+                        "cost (USD)",
+                        "shortfall avoided (t)",
+                        "shortfall avoided (units)",
+                        "USD per t avoided",
+                        "USD per unit avoided",
+                    ],
+                    rows,
+                    numeric={0, 3, 4, 5, 6, 7},
+                    note="Means over the replications, each policy paired with the baseline on "
+                    "the same replications. Tonnes avoided are counted in the minerals the policy "
+                    "acts on; units avoided are summed over markets in their own units. 'inf': the "
+                    "policy avoided nothing. Costs follow the scenario's lever assumptions.",
+                ),
+            ),
+        ]
     comparison = results.get("comparison")
     focus = charts.comparison_focus(results)
     if comparison is not None and not comparison.empty and focus:
@@ -273,8 +338,11 @@ def _policies(results: Results, policies: list[str]) -> list[Block]:
 
 
 def _lever(lever: dict[str, Any]) -> str:
-    keep = {k: v for k, v in lever.items() if k not in ("type", "node", "source")
-            and v not in (None, [], {})}
+    keep = {
+        k: v
+        for k, v in lever.items()
+        if k not in ("type", "node", "source") and v not in (None, [], {})
+    }
     node = lever.get("node")
     if isinstance(node, dict):
         keep["node"] = node.get("name")
@@ -294,15 +362,35 @@ def _effects(comparison: pd.DataFrame, focus: list[str], policies: list[str]) ->
             interval = "-" if math.isnan(low) else f"{qty(low)} to {qty(high)}"
             fill = got.get("fill_rate", {}).get("variant_mean", math.nan)
             chance = got.get("any_shortfall", {}).get("variant_mean", math.nan)
-            rows.append([market, policy, qty(float(short["baseline_mean"])),
-                         qty(float(short["variant_mean"])), qty(float(short["delta"])),
-                         interval, share(float(fill)), share(float(chance))])
-    return Table(["market", "policy", "shortfall, baseline", "shortfall, policy",
-                  "change", "95% CI of the change", "fill rate, policy",
-                  "P(shortfall), policy"], rows, numeric={2, 3, 4, 6, 7},
-                 note="Cumulative shortfall in the market's unit, means over replications. "
-                 "Change: mean of (policy - baseline) over paired replications (common random "
-                 "numbers); negative is less shortfall.")
+            rows.append(
+                [
+                    market,
+                    policy,
+                    qty(float(short["baseline_mean"])),
+                    qty(float(short["variant_mean"])),
+                    qty(float(short["delta"])),
+                    interval,
+                    share(float(fill)),
+                    share(float(chance)),
+                ]
+            )
+    return Table(
+        [
+            "market",
+            "policy",
+            "shortfall, baseline",
+            "shortfall, policy",
+            "change",
+            "95% CI of the change",
+            "fill rate, policy",
+            "P(shortfall), policy",
+        ],
+        rows,
+        numeric={2, 3, 4, 6, 7},
+        note="Cumulative shortfall in the market's unit, means over replications. "
+        "Change: mean of (policy - baseline) over paired replications (common random "
+        "numbers); negative is less shortfall.",
+    )
 
 
 def _stress(results: Results) -> list[Block]:
@@ -310,13 +398,23 @@ def _stress(results: Results) -> list[Block]:
     if stress is None or stress.empty:
         return []
     columns = [str(c) for c in stress.columns]
-    rows = [[qty(v) if isinstance(v, float) else str(v) for v in row]
-            for row in stress.head(25).itertuples(index=False)]
+    rows = [
+        [qty(v) if isinstance(v, float) else str(v) for v in row]
+        for row in stress.head(25).itertuples(index=False)
+    ]
     numeric = {i for i, c in enumerate(columns) if pd.api.types.is_numeric_dtype(stress[c])}
-    return [Block("h2", "Stress test"),
-            Block("table", table=Table(columns, rows, numeric,
-                                       note=f"The first {len(rows)} of {len(stress)} targets, "
-                                       "in the order of stress.csv."))]
+    return [
+        Block("h2", "Stress test"),
+        Block(
+            "table",
+            table=Table(
+                columns,
+                rows,
+                numeric,
+                note=f"The first {len(rows)} of {len(stress)} targets, in the order of stress.csv.",
+            ),
+        ),
+    ]
 
 
 def _single_findings(results: Results) -> list[Block]:
@@ -328,8 +426,9 @@ def _single_findings(results: Results) -> list[Block]:
     short = first[first["shortfall_units"] > 1e-9 * first["demand_units"].clip(lower=1.0)]
     sentences = []
     if short.empty:
-        sentences.append(f"Every one of the {len(first)} markets was fully served over the "
-                         "horizon.")
+        sentences.append(
+            f"Every one of the {len(first)} markets was fully served over the horizon."
+        )
     else:
         sentences.append(f"{len(short)} of {len(first)} markets fell short.")
         for row in short.sort_values("fill_rate").itertuples(index=False):
@@ -338,21 +437,46 @@ def _single_findings(results: Results) -> list[Block]:
                 f"{row.market} ({charts.country_name(str(row.country))}, {row.sector}): "
                 f"{qty(row.shortfall_units)} {unit} short of {qty(row.demand_units)} demanded "
                 f"(fill rate {share(row.fill_rate)}), first shortfall on "
-                f"{row.first_shortfall_date}.")
+                f"{row.first_shortfall_date}."
+            )
     first["order"] = [0 if m in set(short["market"]) else 1 for m in first["market"]]
     first = first.sort_values(["order", "fill_rate"], kind="stable")
-    rows = [[str(r.market), str(r.country), str(r.sector), str(r.unit), qty(r.demand_units),
-             qty(r.delivered_units), qty(r.shortfall_units), share(r.fill_rate),
-             str(r.first_shortfall_date) if isinstance(r.first_shortfall_date, str)
-             and r.first_shortfall_date else "-",
-             qty(cover.get(str(r.market), math.nan))]
-            for r in first.itertuples(index=False)]
-    table = Table(["market", "country", "sector", "unit", "demand", "delivered", "shortfall",
-                   "fill rate", "first shortfall", "lowest cover (days)"], rows,
-                  numeric={4, 5, 6, 7, 9},
-                  note="Totals over the horizon in the market's unit. Fill rate = delivered / "
-                  "demand. Lowest cover: the lowest days of cover over the horizon and the "
-                  "market's minerals. Markets that fell short come first.")
+    rows = [
+        [
+            str(r.market),
+            str(r.country),
+            str(r.sector),
+            str(r.unit),
+            qty(r.demand_units),
+            qty(r.delivered_units),
+            qty(r.shortfall_units),
+            share(r.fill_rate),
+            str(r.first_shortfall_date)
+            if isinstance(r.first_shortfall_date, str) and r.first_shortfall_date
+            else "-",
+            qty(cover.get(str(r.market), math.nan)),
+        ]
+        for r in first.itertuples(index=False)
+    ]
+    table = Table(
+        [
+            "market",
+            "country",
+            "sector",
+            "unit",
+            "demand",
+            "delivered",
+            "shortfall",
+            "fill rate",
+            "first shortfall",
+            "lowest cover (days)",
+        ],
+        rows,
+        numeric={4, 5, 6, 7, 9},
+        note="Totals over the horizon in the market's unit. Fill rate = delivered / "
+        "demand. Lowest cover: the lowest days of cover over the horizon and the "
+        "market's minerals. Markets that fell short come first.",
+    )
     return [Block("p", " ".join(sentences)), Block("table", table=table)]
 
 
@@ -367,8 +491,11 @@ def _metric(results: Results, metric: str, column: str = "value") -> dict[str, f
     metrics = results.get("metrics")
     if metrics is None:
         return {}
-    rows = metrics[(metrics["metric"] == metric) & (metrics["rep"] == metrics["rep"].min())
-                   & (metrics["market"] != "")]
+    rows = metrics[
+        (metrics["metric"] == metric)
+        & (metrics["rep"] == metrics["rep"].min())
+        & (metrics["market"] != "")
+    ]
     return {str(m): float(v) for m, v in zip(rows["market"], rows["value"], strict=True)}
 
 
@@ -380,41 +507,72 @@ def _ensemble_findings(results: Results) -> list[Block]:
     n = results.info.replications
     fill = _metric(results, "fill_rate", "mean")
     chance = _metric(results, "any_shortfall", "mean")
-    mean, p95 = _metric(results, "shortfall_units", "mean"), _metric(
-        results, "shortfall_units", "p95")
+    mean, p95 = (
+        _metric(results, "shortfall_units", "mean"),
+        _metric(results, "shortfall_units", "p95"),
+    )
     tail = _metric(results, "shortfall_units", "cvar95")
     cover = _metric(results, "min_cover_days", "p50")
     order = sorted(fill, key=lambda m: (-chance.get(m, 0.0), fill[m]))
     short = [m for m in order if chance.get(m, 0.0) > 0]
     sentences = []
     if not short:
-        sentences.append("No market fell short" + (
-            f" in any of the {n:,} replications." if n > 1 else "."))
+        sentences.append(
+            "No market fell short" + (f" in any of the {n:,} replications." if n > 1 else ".")
+        )
     else:
-        sentences.append(f"{len(short)} of {len(fill)} markets fell short" + (
-            f" in at least one of {n:,} replications." if n > 1 else "."))
+        sentences.append(
+            f"{len(short)} of {len(fill)} markets fell short"
+            + (f" in at least one of {n:,} replications." if n > 1 else ".")
+        )
         for market in short:
-            unit = charts.unit_label(str(places.at[market, "unit"])) if market in places.index \
+            unit = (
+                charts.unit_label(str(places.at[market, "unit"]))
+                if market in places.index
                 else "units"
+            )
             sentences.append(
                 f"{market}: short in {share(chance[market])} of replications; mean shortfall "
                 f"{qty(mean.get(market, math.nan))} {unit}, P95 {qty(p95.get(market, math.nan))}"
                 f", CVaR95 {qty(tail.get(market, math.nan))}; mean fill rate "
-                f"{share(fill[market])}.")
+                f"{share(fill[market])}."
+            )
     rows = []
     for market in order:
         country = str(places.at[market, "country"]) if market in places.index else ""
         unit = str(places.at[market, "unit"]) if market in places.index else ""
-        rows.append([market, country, unit, share(fill[market]), share(chance.get(market, 0.0)),
-                     qty(mean.get(market, math.nan)), qty(p95.get(market, math.nan)),
-                     qty(tail.get(market, math.nan)), qty(cover.get(market, math.nan))])
-    table = Table(["market", "country", "unit", "mean fill rate", "P(shortfall)",
-                   "mean shortfall", "P95 shortfall", "CVaR95 shortfall",
-                   "lowest cover, median (days)"], rows, numeric={3, 4, 5, 6, 7, 8},
-                  note=f"Across {_count(n)}. Shortfall: cumulative over the horizon in "
-                  "the market's unit. P(shortfall): share of replications with any shortfall. "
-                  "CVaR95: mean of the worst 5% of replications. Markets most likely to fall "
-                  "short come first.")
+        rows.append(
+            [
+                market,
+                country,
+                unit,
+                share(fill[market]),
+                share(chance.get(market, 0.0)),
+                qty(mean.get(market, math.nan)),
+                qty(p95.get(market, math.nan)),
+                qty(tail.get(market, math.nan)),
+                qty(cover.get(market, math.nan)),
+            ]
+        )
+    table = Table(
+        [
+            "market",
+            "country",
+            "unit",
+            "mean fill rate",
+            "P(shortfall)",
+            "mean shortfall",
+            "P95 shortfall",
+            "CVaR95 shortfall",
+            "lowest cover, median (days)",
+        ],
+        rows,
+        numeric={3, 4, 5, 6, 7, 8},
+        note=f"Across {_count(n)}. Shortfall: cumulative over the horizon in "
+        "the market's unit. P(shortfall): share of replications with any shortfall. "
+        "CVaR95: mean of the worst 5% of replications. Markets most likely to fall "
+        "short come first.",
+    )
     return [Block("p", " ".join(sentences)), Block("table", table=table)]
 
 
@@ -446,8 +604,7 @@ def _timing(results: Results) -> list[Block]:
         tts, ttr = got.get("tts_days", math.nan), got.get("ttr_days", math.nan)
         row = [str(market), str(shock), days(tts, "never")]
         if results.ensemble:
-            finite = dict(zip(group["metric"], group["share_finite"].astype(float),
-                              strict=True))
+            finite = dict(zip(group["metric"], group["share_finite"].astype(float), strict=True))
             hit = finite.get("tts_days", math.nan)
             row.append(share(hit))
             row.append("-" if hit == 0 else days(ttr, "not within the horizon"))
@@ -462,13 +619,17 @@ def _timing(results: Results) -> list[Block]:
     else:
         columns.append("time to recover (days)")
     what = "Median across replications. " if results.ensemble else ""
-    note = (f"{what}Time to survive: days from the shock's onset to the first review with a "
-            "fill rate below the threshold (default 99%); 'never' if it did not happen. Time to "
-            "recover: days from the onset to the first review after the shock's end from which "
-            "the fill rate stays above the threshold for the settling window; '-' where the "
-            "market never fell below the threshold. TTS < TTR flags exposure (DESIGN.md s. 6).")
-    return [Block("h3", "Time to survive and time to recover"),
-            Block("table", table=Table(columns, rows, numeric, note))]
+    note = (
+        f"{what}Time to survive: days from the shock's onset to the first review with a "
+        "fill rate below the threshold (default 99%); 'never' if it did not happen. Time to "
+        "recover: days from the onset to the first review after the shock's end from which "
+        "the fill rate stays above the threshold for the settling window; '-' where the "
+        "market never fell below the threshold. TTS < TTR flags exposure (DESIGN.md s. 6)."
+    )
+    return [
+        Block("h3", "Time to survive and time to recover"),
+        Block("table", table=Table(columns, rows, numeric, note)),
+    ]
 
 
 def _concentration(results: Results) -> list[Block]:
@@ -482,14 +643,21 @@ def _concentration(results: Results) -> list[Block]:
             frame = frame[frame["rep"] == frame["rep"].min()]
     if frame is None:
         return []
-    rows = frame[frame["metric"].isin(["sourcing_hhi", "import_reliance", "share_from"])
-                 & ~frame["country"].map(charts.is_aggregate)]
+    rows = frame[
+        frame["metric"].isin(["sourcing_hhi", "import_reliance", "share_from"])
+        & ~frame["country"].map(charts.is_aggregate)
+    ]
     if rows.empty:
         return []
-    rows = rows.assign(column=[f"share from {p}" if m == "share_from" else m
-                               for m, p in zip(rows["metric"], rows["partner"], strict=True)])
-    wide = rows.pivot_table(index=["country", "mineral", "stage"], columns="column",
-                            values=value, aggfunc="first")
+    rows = rows.assign(
+        column=[
+            f"share from {p}" if m == "share_from" else m
+            for m, p in zip(rows["metric"], rows["partner"], strict=True)
+        ]
+    )
+    wide = rows.pivot_table(
+        index=["country", "mineral", "stage"], columns="column", values=value, aggfunc="first"
+    )
     if "import_reliance" not in wide:
         return []
     wide = wide[wide["import_reliance"] > 1e-3]
@@ -501,22 +669,36 @@ def _concentration(results: Results) -> list[Block]:
     partners = sorted(c for c in wide.columns if str(c).startswith("share from "))
     out = []
     for row in wide.to_dict("records"):
-        out.append([str(row["country"]), charts.mineral_label(str(row["mineral"])),
-                    str(row["stage"]), f"{row.get('sourcing_hhi', math.nan):.2f}",
-                    share(row["import_reliance"])] + [share(row.get(p, math.nan))
-                                                      for p in partners])
+        out.append(
+            [
+                str(row["country"]),
+                charts.mineral_label(str(row["mineral"])),
+                str(row["stage"]),
+                f"{row.get('sourcing_hhi', math.nan):.2f}",
+                share(row["import_reliance"]),
+            ]
+            + [share(row.get(p, math.nan)) for p in partners]
+        )
     mean = "Means across replications. " if results.ensemble else ""
-    table = Table(["country", "mineral", "stage", "HHI of origins", "import reliance",
-                   *partners], out, numeric=set(range(3, 5 + len(partners))),
-                  note=f"{mean}Shares of the tonnes shipped to the country's nodes over the "
-                  "horizon. HHI: sum of squared shares by country of origin (0-1). Import "
-                  "reliance: share from abroad. Only what a country buys from abroad is listed.")
+    table = Table(
+        ["country", "mineral", "stage", "HHI of origins", "import reliance", *partners],
+        out,
+        numeric=set(range(3, 5 + len(partners))),
+        note=f"{mean}Shares of the tonnes shipped to the country's nodes over the "
+        "horizon. HHI: sum of squared shares by country of origin (0-1). Import "
+        "reliance: share from abroad. Only what a country buys from abroad is listed.",
+    )
     return [Block("h3", "Sourcing concentration"), Block("table", table=table)]
 
 
-GROUPS = {"overview": "Overview", "policies": "Policies", "markets": "Markets under stress",
-          "risk": "Risk across replications", "sourcing": "Sourcing by country",
-          "network": "The network"}
+GROUPS = {
+    "overview": "Overview",
+    "policies": "Policies",
+    "markets": "Markets under stress",
+    "risk": "Risk across replications",
+    "sourcing": "Sourcing by country",
+    "network": "The network",
+}
 
 
 def _figures(drawn: Sequence[Chart]) -> list[Block]:
@@ -533,18 +715,27 @@ def _figures(drawn: Sequence[Chart]) -> list[Block]:
 
 def _provenance(results: Results) -> list[Block]:
     prov = results.provenance
-    rows = [[str(k), " ".join(str(x) for x in v) if isinstance(v, list) else str(v)]
-            for k, v in prov.items()]
-    blocks = [Block("h2", "Provenance"),
-              Block("table", table=Table(["field", "value"], rows,
-                                         note="From provenance.json."))]
+    rows = [
+        [str(k), " ".join(str(x) for x in v) if isinstance(v, list) else str(v)]
+        for k, v in prov.items()
+    ]
+    blocks = [
+        Block("h2", "Provenance"),
+        Block("table", table=Table(["field", "value"], rows, note="From provenance.json.")),
+    ]
     balance = results.get("balance")
     if balance is not None and not balance.empty:
-        column = ("relative_residual" if "relative_residual" in balance
-                  else "worst_relative_residual")
+        column = (
+            "relative_residual" if "relative_residual" in balance else "worst_relative_residual"
+        )
         worst = balance.iloc[int(balance[column].abs().to_numpy().argmax())]
-        blocks.append(Block("p", f"Mass balance (balance.csv): the largest relative residual "
-                                 f"is {abs(float(worst[column])):.1e}, for {worst['mineral']}."))
+        blocks.append(
+            Block(
+                "p",
+                f"Mass balance (balance.csv): the largest relative residual "
+                f"is {abs(float(worst[column])):.1e}, for {worst['mineral']}.",
+            )
+        )
     files = _files(results)
     if files:
         blocks.append(Block("list", text="Files in this folder:", items=files))
@@ -564,10 +755,12 @@ def _files(results: Results) -> list[str]:
     else:
         known = dict(ENSEMBLE_FILES if results.ensemble else FILES)
     known["shipments.csv"] = "per review and link: tonnes shipped"
-    listed = [f"{name}: {text}" for name, text in known.items()
-              if (results.folder / name).exists()]
-    return [*listed, "charts/: every chart as PNG (200 dpi) and SVG",
-            "report.html, report.md: this report"]
+    listed = [f"{name}: {text}" for name, text in known.items() if (results.folder / name).exists()]
+    return [
+        *listed,
+        "charts/: every chart as PNG (200 dpi) and SVG",
+        "report.html, report.md: this report",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,11 +822,15 @@ def _html_table(table: Table) -> str:
         return ' class="long"' if i in long else (' class="date"' if i in dates else "")
 
     head = "".join(f"<th{cls(i)}>{_text(c)}</th>" for i, c in enumerate(table.columns))
-    body = "\n".join("<tr>" + "".join(f"<td{cls(i)}>{_text(v)}</td>" for i, v in enumerate(row))
-                     + "</tr>" for row in table.rows)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td{cls(i)}>{_text(v)}</td>" for i, v in enumerate(row)) + "</tr>"
+        for row in table.rows
+    )
     note = f'<p class="note">{_text(table.note)}</p>' if table.note else ""
-    return (f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
-            f"</tbody>\n</table></div>{note}")
+    return (
+        f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
+        f"</tbody>\n</table></div>{note}"
+    )
 
 
 def render_html(title: str, blocks: Sequence[Block], images: dict[str, bytes]) -> str:
@@ -658,16 +855,20 @@ def render_html(title: str, blocks: Sequence[Block], images: dict[str, bytes]) -
                 f'src="data:image/svg+xml;base64,{_base64(images[chart.name])}">'
                 f"<figcaption><b>Figure {figure}.</b> {_text(chart.caption)} "
                 f"<i>(charts/{_text(chart.name)}.png and .svg)</i>"
-                "</figcaption></figure>")
+                "</figcaption></figure>"
+            )
         elif block.kind == "details":
-            parts.append("<details><summary>scenario.resolved.yaml (the scenario as run)"
-                         f"</summary><pre>{_text(block.text)}</pre></details>")
+            parts.append(
+                "<details><summary>scenario.resolved.yaml (the scenario as run)"
+                f"</summary><pre>{_text(block.text)}</pre></details>"
+            )
     body = "\n".join(parts)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_text(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -681,8 +882,11 @@ def _md_cell(value: str) -> str:
 
 def _md_table(table: Table) -> str:
     head = "| " + " | ".join(_md_cell(c) for c in table.columns) + " |"
-    rule = "|" + "|".join("---:" if i in table.numeric else "---"
-                          for i in range(len(table.columns))) + "|"
+    rule = (
+        "|"
+        + "|".join("---:" if i in table.numeric else "---" for i in range(len(table.columns)))
+        + "|"
+    )
     rows = ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in table.rows]
     note = f"\n\n_{_md_cell(table.note)}_" if table.note else ""
     return "\n".join([head, rule, *rows]) + note
@@ -701,18 +905,23 @@ def render_markdown(title: str, blocks: Sequence[Block]) -> str:
         elif block.kind == "table" and block.table is not None:
             parts.append(_md_table(block.table))
         elif block.kind == "list":
-            parts.append(block.text + "\n\n" + "\n".join(f"- `{i.split(': ', 1)[0]}`: "
-                                                         f"{i.split(': ', 1)[-1]}"
-                                                         for i in block.items))
+            parts.append(
+                block.text
+                + "\n\n"
+                + "\n".join(
+                    f"- `{i.split(': ', 1)[0]}`: {i.split(': ', 1)[-1]}" for i in block.items
+                )
+            )
         elif block.kind == "figure" and block.chart is not None:
             figure += 1
             chart = block.chart
-            parts.append(f"![{chart.title}](charts/{chart.name}.png)\n\n"
-                         f"**Figure {figure}.** {chart.caption} "
-                         f"(`charts/{chart.name}.svg` for print)")
+            parts.append(
+                f"![{chart.title}](charts/{chart.name}.png)\n\n"
+                f"**Figure {figure}.** {chart.caption} "
+                f"(`charts/{chart.name}.svg` for print)"
+            )
         elif block.kind == "details":
-            parts.append("The scenario as run, with every node and link: "
-                         "`scenario.resolved.yaml`.")
+            parts.append("The scenario as run, with every node and link: `scenario.resolved.yaml`.")
     return "\n\n".join(parts) + "\n"
 
 
@@ -725,16 +934,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Rebuild the report of every results folder given; others are skipped with a note."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print("usage: python -m sim.report_page RESULTS_FOLDER [...]\n\n"
-              "Draws the charts of each results folder (charts/*.png, *.svg) and writes "
-              "report.html (self-contained) and report.md into it.", file=sys.stderr)
+        print(
+            "usage: python -m sim.report_page RESULTS_FOLDER [...]\n\n"
+            "Draws the charts of each results folder (charts/*.png, *.svg) and writes "
+            "report.html (self-contained) and report.md into it.",
+            file=sys.stderr,
+        )
         return 0 if args else 2
     written = 0
     for arg in args:
         folder = Path(arg)
         if not (folder / "provenance.json").is_file():
-            print(f"skipped {folder}: not a results folder (no provenance.json)",
-                  file=sys.stderr)
+            print(f"skipped {folder}: not a results folder (no provenance.json)", file=sys.stderr)
             continue
         page, markdown = write_report(folder)
         print(f"report: {page} and {markdown.name}")
@@ -744,4 +955,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -59,8 +59,13 @@ class SegmentSum:
             if level == len(levels):
                 levels.append([])
             levels[level].append((item, target))
-        self.levels = [(np.array([i for i, _ in lv], dtype=np.intp),
-                        np.array([t for _, t in lv], dtype=np.intp)) for lv in levels]
+        self.levels = [
+            (
+                np.array([i for i, _ in lv], dtype=np.intp),
+                np.array([t for _, t in lv], dtype=np.intp),
+            )
+            for lv in levels
+        ]
 
     def add_into(self, out: np.ndarray, values: np.ndarray) -> None:
         for items, rows in self.levels:
@@ -112,37 +117,57 @@ class Review:
             if not group:
                 continue
             out = [outputs(n)[0] for n in group]
-            self.groups.append(_Group(
-                names=[n.name for n in group],
-                rows=np.array([mods.node_index[n.name] for n in group], dtype=np.intp),
-                out=np.array([slot[(n.name, c)] for n, c in zip(group, out, strict=True)],
-                             dtype=np.intp),
-                feed=np.array([slot[(n.name, inputs(n)[0])] for n in group] if converts
-                              else [], dtype=np.intp),
-                yields=np.array([getattr(n, "yield_", 1.0) for n in group])[:, None],
-                cap=np.array([n.capacity_tpa * n.availability * step / 365.0
-                              for n in group])[:, None],
-                target=np.array([n.cover_days * net.expected_out_tpd(n.name, c)
-                                 for n, c in zip(group, out, strict=True)])[:, None],
-                mineral=np.array([ledger.index[c[0]] for c in out], dtype=np.intp),
-                record=rec.locate([(n.name, *c, "production_t")
-                                   for n, c in zip(group, out, strict=True)]),
-                converts=converts))
+            self.groups.append(
+                _Group(
+                    names=[n.name for n in group],
+                    rows=np.array([mods.node_index[n.name] for n in group], dtype=np.intp),
+                    out=np.array(
+                        [slot[(n.name, c)] for n, c in zip(group, out, strict=True)], dtype=np.intp
+                    ),
+                    feed=np.array(
+                        [slot[(n.name, inputs(n)[0])] for n in group] if converts else [],
+                        dtype=np.intp,
+                    ),
+                    yields=np.array([getattr(n, "yield_", 1.0) for n in group])[:, None],
+                    cap=np.array([n.capacity_tpa * n.availability * step / 365.0 for n in group])[
+                        :, None
+                    ],
+                    target=np.array(
+                        [
+                            n.cover_days * net.expected_out_tpd(n.name, c)
+                            for n, c in zip(group, out, strict=True)
+                        ]
+                    )[:, None],
+                    mineral=np.array([ledger.index[c[0]] for c in out], dtype=np.intp),
+                    record=rec.locate(
+                        [(n.name, *c, "production_t") for n, c in zip(group, out, strict=True)]
+                    ),
+                    converts=converts,
+                )
+            )
         self.plant_rows = np.array([mods.node_index[p.name] for p in self.plants], dtype=np.intp)
-        self.plant_targets = {(p.name, m): p.cover_days * net.expected_out_tpd(
-            p.name, (m, "component")) for p in self.plants for m in p.recipe}
+        self.plant_targets = {
+            (p.name, m): p.cover_days * net.expected_out_tpd(p.name, (m, "component"))
+            for p in self.plants
+            for m in p.recipe
+        }
         """Output stock target of each plant and mineral, t."""
         # Sales: links on which suppliers fill orders (not stockpile releases, not scrap).
-        sales = [k for k in net.links
-                 if k.stage != "scrap" and not isinstance(net.nodes[k.supplier], StockpileSpec)]
+        sales = [
+            k
+            for k in net.links
+            if k.stage != "scrap" and not isinstance(net.nodes[k.supplier], StockpileSpec)
+        ]
         self.sales = np.array([k.index for k in sales], dtype=np.intp)
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
         self.sales_flow = np.array([net.expected_link_tpd[k.index] * step for k in sales])[:, None]
         self.sellers = np.unique(self.sales_from)
         schedules = mods.schedules
-        self.priority = [(position, schedules.priority[int(link)])
-                         for position, link in enumerate(self.sales)
-                         if int(link) in schedules.priority]
+        self.priority = [
+            (position, schedules.priority[int(link)])
+            for position, link in enumerate(self.sales)
+            if int(link) in schedules.priority
+        ]
         self.by_seller_row = SegmentSum(self.sales_from)
         self.by_buyer_row = SegmentSum(state.buyer_slot)
         for g in self.groups:
@@ -171,16 +196,16 @@ class Review:
                 p = len(rows)
                 rows.append(state.slot[(node.name, commodity)])
                 use = net.expected_use_tpd(node.name, commodity)
-                lead = sum(k.share * (transit_periods(k.transit_days, step) + 1) * step
-                           for k in supply)
+                lead = sum(
+                    k.share * (transit_periods(k.transit_days, step) + 1) * step for k in supply
+                )
                 if isinstance(node, StockpileSpec):
                     base.append(node.initial_t if node.target_t is None else node.target_t)
                     self.pile_plans.append((p, node.name))
                 else:
                     base.append(use * (node.cover_days + lead))
                 if isinstance(node, MarketSpec):
-                    market_plans.append((p, node, node.intensity_kg_per_unit[
-                        commodity[0]] / 1e3))
+                    market_plans.append((p, node, node.intensity_kg_per_unit[commodity[0]] / 1e3))
                     market_minerals.append(commodity[0])
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
@@ -194,14 +219,20 @@ class Review:
                     shares.append(k.share)
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
         self.market_plan_rows = np.array([p for p, _, _ in market_plans], dtype=np.intp)
-        self.market_plan_node = np.array([self.mods.node_index[m.name] for _, m, _ in
-                                          market_plans], dtype=np.intp)
-        self.market_plan_market = np.array([markets.index(m) for _, m, _ in market_plans],
-                                           dtype=np.intp)
+        self.market_plan_node = np.array(
+            [self.mods.node_index[m.name] for _, m, _ in market_plans], dtype=np.intp
+        )
+        self.market_plan_market = np.array(
+            [markets.index(m) for _, m, _ in market_plans], dtype=np.intp
+        )
         self.market_plan_tpu = np.array([t for _, _, t in market_plans])[:, None]
-        self.market_plan_pair = np.array([state.pairs.index((m.name, c)) for (_, m, _), c in
-                                          zip(market_plans, market_minerals, strict=True)],
-                                         dtype=np.intp)
+        self.market_plan_pair = np.array(
+            [
+                state.pairs.index((m.name, c))
+                for (_, m, _), c in zip(market_plans, market_minerals, strict=True)
+            ],
+            dtype=np.intp,
+        )
         self.refinery_plan_rows = np.array([p for p, _, _ in refinery_plans], dtype=np.intp)
         self.refinery_plan_out = np.array([o for _, o, _ in refinery_plans], dtype=np.intp)
         self.refinery_plan_yield = np.array([y for _, _, y in refinery_plans])[:, None]
@@ -209,8 +240,9 @@ class Review:
         for name, plans in plant_plans.items():
             plant = net.nodes[name]
             assert isinstance(plant, PlantSpec)
-            outs = [(state.slot[(name, (m, "component"))], share)
-                    for m, share in plant.recipe.items()]
+            outs = [
+                (state.slot[(name, (m, "component"))], share) for m, share in plant.recipe.items()
+            ]
             self.plant_plans.append((outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
         self.plan_base = np.array(base)[:, None]
@@ -266,8 +298,11 @@ class Review:
         feasible = cap
         for mineral, share in plant.recipe.items():
             out = (mineral, "component")
-            gap = (self.plant_targets[(plant.name, mineral)]
-                   + due_by_row[slot[(plant.name, out)]] - stock[out])
+            gap = (
+                self.plant_targets[(plant.name, mineral)]
+                + due_by_row[slot[(plant.name, out)]]
+                - stock[out]
+            )
             need = gap / share if need is None else np.maximum(need, gap / share)
             feasible = np.minimum(feasible, stock[(mineral, "refined")] * plant.yield_ / share)
         assert need is not None
@@ -335,8 +370,13 @@ class Review:
         self.by_buyer_row.add_into(inbound, self.state.in_transit)
         return inbound
 
-    def order(self, holding: dict[str, np.ndarray], inbound: np.ndarray,
-              markets: Markets | None = None, day: float = 0.0) -> None:
+    def order(
+        self,
+        holding: dict[str, np.ndarray],
+        inbound: np.ndarray,
+        markets: Markets | None = None,
+        day: float = 0.0,
+    ) -> None:
         """Place every buyer's orders for the next review (see the module docstring).
         `inbound` is what `inbound()` returns after this review's shipments left."""
         state, mods = self.state, self.mods
@@ -351,12 +391,15 @@ class Review:
                 now = markets.intensity(day)[self.market_plan_pair]
                 target[mp] *= now / tpu
                 tpu = now
-            target[mp] = (target[mp] * mods.demand_rows[self.market_plan_node]
-                          + state.backlog_rows[self.market_plan_market] * tpu)
+            target[mp] = (
+                target[mp] * mods.demand_rows[self.market_plan_node]
+                + state.backlog_rows[self.market_plan_market] * tpu
+            )
         unfilled = state.unfilled_rows
         if self.refinery_plan_rows.size:
-            target[self.refinery_plan_rows] += (unfilled[self.refinery_plan_out]
-                                                / self.refinery_plan_yield)
+            target[self.refinery_plan_rows] += (
+                unfilled[self.refinery_plan_out] / self.refinery_plan_yield
+            )
         for plant, plans in self.plant_plans:
             batches = np.max([unfilled[row] / share for row, share in plant], axis=0)
             for p, per_batch in plans:

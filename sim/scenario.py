@@ -69,12 +69,18 @@ class Outputs(Spec):
 class MetricOptions(Spec):
     """How risk metrics are computed."""
 
-    fill_threshold: float = Field(0.99, gt=0, le=1, description="Fill rate below which a "
-                                  "review counts as short (TTS, TTR).")
-    settle_days: float = Field(28.0, ge=0, description="Days the fill rate must stay at or "
-                               "above the threshold to count as recovered (TTR).")
-    share_from: tuple[Country, ...] = Field(("CN",), description="Countries whose share of "
-                                            "each consuming country's supply is reported.")
+    fill_threshold: float = Field(
+        0.99, gt=0, le=1, description="Fill rate below which a review counts as short (TTS, TTR)."
+    )
+    settle_days: float = Field(
+        28.0,
+        ge=0,
+        description="Days the fill rate must stay at or "
+        "above the threshold to count as recovered (TTR).",
+    )
+    share_from: tuple[Country, ...] = Field(
+        ("CN",), description="Countries whose share of each consuming country's supply is reported."
+    )
 
 
 class ScenarioSpec(Spec):
@@ -93,14 +99,21 @@ class ScenarioSpec(Spec):
     seed: int = Field(0, ge=0, description="Master random seed.")
     network: NetworkBlock = Field(description="The network.")
     shocks: list[Shock] = Field([], description="Shocks to inject.")
-    replications: int = Field(1, ge=1, le=1_000_000, description="Replications of a Monte "
-                              "Carlo ensemble (`--reps` overrides it).")
-    uncertainty: Uncertainty = Field(Uncertainty(), description="Random inputs: outages, "
-                                     "transit times, demand noise.")
-    policies: list[Policy] = Field([], description="Policies to compare with the scenario "
-                                   "as it is (the baseline), on the same random draws.")
-    metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are "
-                                   "computed.")
+    replications: int = Field(
+        1,
+        ge=1,
+        le=1_000_000,
+        description="Replications of a Monte Carlo ensemble (`--reps` overrides it).",
+    )
+    uncertainty: Uncertainty = Field(
+        Uncertainty(), description="Random inputs: outages, transit times, demand noise."
+    )
+    policies: list[Policy] = Field(
+        [],
+        description="Policies to compare with the scenario "
+        "as it is (the baseline), on the same random draws.",
+    )
+    metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are computed.")
     outputs: Outputs = Field(Outputs(), description="Where results go.")
 
     @field_validator("step_days")

@@ -87,5 +87,6 @@ class Schedules:
         return np.array([self.ramps[n].factor(day) if n in self.ramps else 1.0 for n in names])
 
     def __bool__(self) -> bool:
-        return bool(self.ramps or self.share_switches or self.intensity or self.priority
-                    or self.collection)
+        return bool(
+            self.ramps or self.share_switches or self.intensity or self.priority or self.collection
+        )

@@ -51,9 +51,13 @@ def uncertain_inputs(spec: ScenarioSpec) -> list[Input]:
                 found.append(Input(f"{name}: {field}", ("shocks", i, field), value))
     rules: Iterator[tuple[str, int, str, Any]] = (
         (kind, i, field, getattr(rule, field))
-        for kind, field in (("transit", "transit_days"), ("demand", "factor"),
-                            ("outages", "duration_days"))
-        for i, rule in enumerate(getattr(spec.uncertainty, kind)))
+        for kind, field in (
+            ("transit", "transit_days"),
+            ("demand", "factor"),
+            ("outages", "duration_days"),
+        )
+        for i, rule in enumerate(getattr(spec.uncertainty, kind))
+    )
     for kind, i, field, value in rules:
         found.append(Input(f"{kind}[{i}]: {field}", ("uncertainty", kind, i, field), value))
     return found
@@ -70,16 +74,18 @@ def _fixed(scenario: Scenario, path: tuple[str | int, ...], value: float) -> Sce
     return dataclasses.replace(scenario, spec=spec, windows=windows)
 
 
-def run(scenario: Scenario, reps: int = 20, market: str | None = None,
-        **ensemble: Any) -> tuple[pd.DataFrame, str]:
+def run(
+    scenario: Scenario, reps: int = 20, market: str | None = None, **ensemble: Any
+) -> tuple[pd.DataFrame, str]:
     """The tornado table (largest swing first) and the market it measures.
 
     `ensemble` goes to `montecarlo.run_ensemble` (workers, progress ...).
     """
     inputs = uncertain_inputs(scenario.spec)
     if not inputs:
-        raise ValueError("the scenario declares no distributions (shock numbers or "
-                         "`uncertainty:` rules) to vary")
+        raise ValueError(
+            "the scenario declares no distributions (shock numbers or `uncertainty:` rules) to vary"
+        )
     base = montecarlo.run_ensemble(scenario, reps, **ensemble)
     short = base.summary[base.summary["metric"] == "shortfall_units"]
     if market is None:
@@ -95,13 +101,26 @@ def run(scenario: Scenario, reps: int = 20, market: str | None = None,
     rows = []
     for item in inputs:
         p5, p50, p95 = item.percentiles()
-        low = mean_shortfall(montecarlo.run_ensemble(_fixed(scenario, item.path, p5), reps,
-                                                     **ensemble))
-        high = mean_shortfall(montecarlo.run_ensemble(_fixed(scenario, item.path, p95), reps,
-                                                      **ensemble))
-        rows.append({"input": item.label, "p5": p5, "p50": p50, "p95": p95,
-                     "shortfall_at_p5": low, "shortfall_at_p95": high,
-                     "shortfall_as_declared": reference, "swing": abs(high - low),
-                     "market": market, "unit": unit, "replications": reps})
+        low = mean_shortfall(
+            montecarlo.run_ensemble(_fixed(scenario, item.path, p5), reps, **ensemble)
+        )
+        high = mean_shortfall(
+            montecarlo.run_ensemble(_fixed(scenario, item.path, p95), reps, **ensemble)
+        )
+        rows.append(
+            {
+                "input": item.label,
+                "p5": p5,
+                "p50": p50,
+                "p95": p95,
+                "shortfall_at_p5": low,
+                "shortfall_at_p95": high,
+                "shortfall_as_declared": reference,
+                "swing": abs(high - low),
+                "market": market,
+                "unit": unit,
+                "replications": reps,
+            }
+        )
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
     return table.reset_index(drop=True), market

@@ -55,7 +55,6 @@ class ShockSpec(Spec):
             raise ValueError(f"duration_days must be >= 0, got {self.duration_days:g}")
         return self
 
-
     def window(self, start_date: dt.date, horizon_days: float) -> tuple[float, float] | None:
         """[start, end) in days from the scenario start; None when it is drawn at random."""
         if isinstance(self.start, Distribution) or isinstance(self.duration_days, Distribution):
@@ -184,9 +183,14 @@ def shock_label(shock: ShockSpec, index: int) -> str:
 
 
 # Bounds each number (or draw) must respect, by field.
-_BOUNDS = {"severity": (0.0, 1.0), "fraction": (0.0, 1.0), "factor": (0.0, np.inf),
-           "licence_delay_days": (0.0, np.inf), "detour_days": (0.0, np.inf),
-           "duration_days": (0.0, np.inf)}
+_BOUNDS = {
+    "severity": (0.0, 1.0),
+    "fraction": (0.0, 1.0),
+    "factor": (0.0, np.inf),
+    "licence_delay_days": (0.0, np.inf),
+    "detour_days": (0.0, np.inf),
+    "duration_days": (0.0, np.inf),
+}
 
 
 def check_amounts(shock: ShockSpec) -> list[str]:
@@ -213,8 +217,9 @@ class ShockDraws:
     """licence_delay_days (export_ban) or detour_days (route_closure), else 0."""
 
 
-def draw_shock(shock: ShockSpec, index: int, seed: int, reps: range, start_date: dt.date,
-               horizon_days: float) -> ShockDraws:
+def draw_shock(
+    shock: ShockSpec, index: int, seed: int, reps: range, start_date: dt.date, horizon_days: float
+) -> ShockDraws:
     """Resolve every number or distribution of a shock for the replications `reps`."""
 
     def value(field: str, default: float = 0.0) -> np.ndarray:
@@ -237,10 +242,14 @@ def draw_shock(shock: ShockSpec, index: int, seed: int, reps: range, start_date:
         end = begin + value("duration_days")
     else:
         end = np.full(len(reps), float(horizon_days))
-    size_field = {"export_ban": "severity", "capacity_loss": "fraction",
-                  "demand_shock": "factor"}.get(shock.type)
-    delay_field = {"export_ban": "licence_delay_days",
-                   "route_closure": "detour_days"}.get(shock.type)
+    size_field = {
+        "export_ban": "severity",
+        "capacity_loss": "fraction",
+        "demand_shock": "factor",
+    }.get(shock.type)
+    delay_field = {"export_ban": "licence_delay_days", "route_closure": "detour_days"}.get(
+        shock.type
+    )
     size = value(size_field) if size_field else np.zeros(len(reps))
     delay = value(delay_field) if delay_field else np.zeros(len(reps))
     return ShockDraws(shock, index, begin, end, size, delay)

@@ -96,8 +96,11 @@ def initial_state(
     state.pending = np.zeros((n_links, reps))
     state.in_transit = np.zeros((n_links, reps))
     state.outgoing = np.zeros((n_links, reps))
-    rows = [(name, commodity) for name, node in network.nodes.items()
-            for commodity in dict.fromkeys(inputs(node) + outputs(node))]
+    rows = [
+        (name, commodity)
+        for name, node in network.nodes.items()
+        for commodity in dict.fromkeys(inputs(node) + outputs(node))
+    ]
     state.slot = {key: i for i, key in enumerate(rows)}
     state.stocks = np.zeros((len(rows), reps))
     for name, node in network.nodes.items():
@@ -106,10 +109,16 @@ def initial_state(
             view = state.stocks[state.slot[(name, commodity)]]
             view[:] = _initial_stock(network, node, commodity)
             state.stock[name][commodity] = view
-    state.buyer_slot = np.array([state.slot[(k.buyer, k.commodity)] for k in network.links],
-                                dtype=np.intp)
-    depth = max((transit_periods(k.transit_days + extra_delay_days[k.index], step_days) + 1
-                 for k in network.links), default=1)
+    state.buyer_slot = np.array(
+        [state.slot[(k.buyer, k.commodity)] for k in network.links], dtype=np.intp
+    )
+    depth = max(
+        (
+            transit_periods(k.transit_days + extra_delay_days[k.index], step_days) + 1
+            for k in network.links
+        ),
+        default=1,
+    )
     state.ring = np.zeros((depth, n_links, reps))
     for link in network.links:
         flow = network.expected_link_tpd[link.index] * step_days

@@ -18,16 +18,24 @@ def review_fill(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """delivered / demand elementwise, 1.0 where demand is zero (a backlog market catching up
     can exceed 1; with a vanishing demand the ratio may be inf, which is simply 'served')."""
     with np.errstate(over="ignore"):
-        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float),
-                         where=demand > 0)
+        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float), where=demand > 0)
 
 
 class MarketTracker:
     """Running market metrics over a batch: arrays (markets, R), or (shocks, markets, R)."""
 
-    def __init__(self, markets: int, reps: int, step_days: int, onsets: np.ndarray,
-                 ends: np.ndarray, threshold: float, settle_reviews: int,
-                 bucket_of: np.ndarray, buckets: int):
+    def __init__(
+        self,
+        markets: int,
+        reps: int,
+        step_days: int,
+        onsets: np.ndarray,
+        ends: np.ndarray,
+        threshold: float,
+        settle_reviews: int,
+        bucket_of: np.ndarray,
+        buckets: int,
+    ):
         """`onsets`, `ends`: each shock's start and end per replication, shape (shocks, R)."""
         shape = (markets, reps)
         self.step = step_days
@@ -49,8 +57,14 @@ class MarketTracker:
         self.bucket_of = bucket_of
         self.bands = np.zeros((buckets, len(BAND_SUMS), *shape))
 
-    def update(self, period: int, day: float, demand: np.ndarray, delivered: np.ndarray,
-               shortfall: np.ndarray) -> None:
+    def update(
+        self,
+        period: int,
+        day: float,
+        demand: np.ndarray,
+        delivered: np.ndarray,
+        shortfall: np.ndarray,
+    ) -> None:
         """One review: its demand, deliveries and shortfall (units), each (markets, R)."""
         self.demand += demand
         self.delivered += delivered
@@ -69,6 +83,10 @@ class MarketTracker:
         survived = below & (day >= self.onsets) & np.isinf(self.tts)
         self.tts[survived] = np.broadcast_to(day - self.onsets, self.tts.shape)[survived]
         start = np.maximum(self.run_start, self.recover_from)
-        steady = ((self.run_length > 0) & (day >= start)
-                  & ((day - start) / self.step + 1 >= self.settle - 1e-9) & np.isinf(self.ttr))
+        steady = (
+            (self.run_length > 0)
+            & (day >= start)
+            & ((day - start) / self.step + 1 >= self.settle - 1e-9)
+            & np.isinf(self.ttr)
+        )
         self.ttr[steady] = (start - self.onsets)[steady]

@@ -32,14 +32,16 @@ class LinkSelector(Spec):
 
     def matches(self, network: Network, link: Link) -> bool:
         supplier, buyer = network.nodes[link.supplier], network.nodes[link.buyer]
-        return ((not self.suppliers or link.supplier in self.suppliers)
-                and (not self.buyers or link.buyer in self.buyers)
-                and (not self.from_kinds or supplier.kind in self.from_kinds)
-                and (not self.to_kinds or buyer.kind in self.to_kinds)
-                and (not self.from_countries or supplier.country in self.from_countries)
-                and (not self.to_countries or buyer.country in self.to_countries)
-                and (not self.minerals or link.mineral in self.minerals)
-                and (not self.chokepoints or bool(set(link.chokepoints) & set(self.chokepoints))))
+        return (
+            (not self.suppliers or link.supplier in self.suppliers)
+            and (not self.buyers or link.buyer in self.buyers)
+            and (not self.from_kinds or supplier.kind in self.from_kinds)
+            and (not self.to_kinds or buyer.kind in self.to_kinds)
+            and (not self.from_countries or supplier.country in self.from_countries)
+            and (not self.to_countries or buyer.country in self.to_countries)
+            and (not self.minerals or link.mineral in self.minerals)
+            and (not self.chokepoints or bool(set(link.chokepoints) & set(self.chokepoints)))
+        )
 
     def select(self, network: Network) -> list[Link]:
         return [link for link in network.links if self.matches(network, link)]
@@ -58,16 +60,19 @@ class TransitVariability(Spec):
     """Each shipment on the selected links takes a random transit time."""
 
     links: LinkSelector = Field(LinkSelector(), description="Which links (default: all).")
-    transit_days: AnyDistribution = Field(description="Transit time of each shipment, days; "
-                                          "bounded (uniform, triangular) or with a `max`.")
+    transit_days: AnyDistribution = Field(
+        description="Transit time of each shipment, days; "
+        "bounded (uniform, triangular) or with a `max`."
+    )
 
 
 class DemandNoise(Spec):
     """Each review's demand of the selected markets is multiplied by a random factor."""
 
     select: Selector = Field(description="Which markets.")
-    factor: AnyDistribution = Field(description="Multiplier per review, e.g. uniform 0.5-1.5 "
-                                    "around a mean of 1.")
+    factor: AnyDistribution = Field(
+        description="Multiplier per review, e.g. uniform 0.5-1.5 around a mean of 1."
+    )
 
 
 class Uncertainty(Spec):
@@ -100,8 +105,16 @@ class RandomInputs:
     """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
 
 
-def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, periods: int,
-                horizon_days: float, step_days: int, keep_days: bool = True) -> RandomInputs:
+def draw_inputs(
+    spec: Uncertainty,
+    network: Network,
+    seed: int,
+    reps: range,
+    periods: int,
+    horizon_days: float,
+    step_days: int,
+    keep_days: bool = True,
+) -> RandomInputs:
     """Draw every random input of a batch of replications."""
     inputs = RandomInputs()
     rules = {}
@@ -114,8 +127,9 @@ def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, per
     inputs.transit_reviews = np.empty(shape, dtype=np.int16)
     for column, index in enumerate(inputs.transit_links):
         link, rule = rules[int(index)]
-        drawn = np.maximum(draws(seed, reps, f"transit:{link.label}", rule.transit_days,
-                                 periods), 0.0).T
+        drawn = np.maximum(
+            draws(seed, reps, f"transit:{link.label}", rule.transit_days, periods), 0.0
+        ).T
         if keep_days:
             inputs.transit[:, column, :] = drawn
         reviews = np.maximum(np.ceil(drawn / step_days - 1e-9), 1)
@@ -130,14 +144,16 @@ def draw_inputs(spec: Uncertainty, network: Network, seed: int, reps: range, per
     for number, outage in enumerate(spec.outages):
         for name in outage.select.select(network):
             if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
-                starts, ends = _outage_times(outage, seed, reps, f"outage:{number}:{name}",
-                                             horizon_days)
+                starts, ends = _outage_times(
+                    outage, seed, reps, f"outage:{number}:{name}", horizon_days
+                )
                 inputs.outages.setdefault(name, []).append((starts, ends, outage.fraction))
     return inputs
 
 
-def _outage_times(rule: Outages, seed: int, reps: range, stream: str,
-                  horizon_days: float) -> tuple[np.ndarray, np.ndarray]:
+def _outage_times(
+    rule: Outages, seed: int, reps: range, stream: str, horizon_days: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Poisson outage starts over the horizon and their ends, per replication (NaN-padded)."""
     rows = []
     for rep in reps:
@@ -150,7 +166,7 @@ def _outage_times(rule: Outages, seed: int, reps: range, stream: str,
     starts = np.full((len(reps), width), np.nan)
     ends = np.full((len(reps), width), np.nan)
     for row, (s, e) in enumerate(rows):
-        starts[row, :len(s)], ends[row, :len(e)] = s, e
+        starts[row, : len(s)], ends[row, : len(e)] = s, e
     return starts, ends
 
 

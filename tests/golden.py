@@ -53,8 +53,9 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
             comparison = compare_policies(loaded, reps, workers=1, progress=False)
             out["comparison.csv"] = comparison.table
             out["ranking.csv"] = comparison.ranking
-            folder = report.write_comparison(comparison, root, ["golden"],
-                                             single if reps == 1 else None)
+            folder = report.write_comparison(
+                comparison, root, ["golden"], single if reps == 1 else None
+            )
         elif reps > 1:
             ensemble = montecarlo.run_ensemble(loaded, reps, workers=1, progress=False)
             out["summary.csv"] = ensemble.summary

@@ -63,8 +63,10 @@ SPLIT_OUT_OF_XW = {("rare_earths", "IN"): 2_900 / 380_000 * 100}
 # Nodes that are not mines or refineries in the sense of the sources (see the network notes):
 # synthetic graphite precursor, and natural graphite processed for non-battery uses.
 NOT_CALIBRATED = {
-    "cn_synthetic_graphite", "jp_synthetic_graphite",
-    "cn_graphite_processing", "xw_graphite_processing",
+    "cn_synthetic_graphite",
+    "jp_synthetic_graphite",
+    "cn_graphite_processing",
+    "xw_graphite_processing",
 }
 
 
@@ -110,9 +112,16 @@ def share_table(run: engine.RunResult, kind: str) -> pd.DataFrame:
         total = tonnes.loc[mineral].sum()
         for country, ref_pct in ref.items():
             sim_pct = float(tonnes.loc[mineral].get(country, 0.0)) / total * 100
-            rows.append({"mineral": mineral, "stage": stage, "country": country,
-                         "reference_pct": ref_pct, "simulated_pct": sim_pct,
-                         "error_pp": sim_pct - ref_pct})
+            rows.append(
+                {
+                    "mineral": mineral,
+                    "stage": stage,
+                    "country": country,
+                    "reference_pct": ref_pct,
+                    "simulated_pct": sim_pct,
+                    "error_pp": sim_pct - ref_pct,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -25,8 +25,14 @@ from sim import charts, compare, engine, montecarlo, report, results, scenario
 from tests.conftest import ROOT, chain
 
 INFO = charts.RunInfo("chain", seed=42, replications=1, step_days=1, horizon_days=40)
-BAN = {"type": "export_ban", "name": "ban", "country": "CN", "mineral": "lithium", "start": 5,
-       "end": 30}
+BAN = {
+    "type": "export_ban",
+    "name": "ban",
+    "country": "CN",
+    "mineral": "lithium",
+    "start": 5,
+    "end": 30,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -53,18 +59,36 @@ def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def ensemble(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = chain(horizon_days=40, shocks=[{**BAN, "severity": {"dist": "uniform", "low": 0.3,
-                                                                "high": 1.0}}])
-    data["uncertainty"] = {"demand": [{"select": {"kinds": ["market"]},
-                                       "factor": {"dist": "uniform", "low": 0.8, "high": 1.2}}]}
+    data = chain(
+        horizon_days=40, shocks=[{**BAN, "severity": {"dist": "uniform", "low": 0.3, "high": 1.0}}]
+    )
+    data["uncertainty"] = {
+        "demand": [
+            {
+                "select": {"kinds": ["market"]},
+                "factor": {"dist": "uniform", "low": 0.8, "high": 1.2},
+            }
+        ]
+    }
     result = montecarlo.run_ensemble(scenario.from_dict(data), 12, workers=1)
     return report.write_ensemble(result, tmp_path_factory.mktemp("ensemble"), ["test"])
 
 
-PILE = {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 10,
-        "holding_cost_usd_per_t_year": 1000}
-THRIFT = {"type": "demand_efficiency", "select": {"kinds": ["market"]}, "mineral": "lithium",
-          "reduction": 0.3, "start": 0, "cost_usd": 1e6}
+PILE = {
+    "type": "stockpile",
+    "country": "JP",
+    "mineral": "lithium",
+    "days": 10,
+    "holding_cost_usd_per_t_year": 1000,
+}
+THRIFT = {
+    "type": "demand_efficiency",
+    "select": {"kinds": ["market"]},
+    "mineral": "lithium",
+    "reduction": 0.3,
+    "start": 0,
+    "cost_usd": 1e6,
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +97,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     30% less lithium per vehicle) on three replications, written as `sim run` writes a policy
     comparison. The baseline is 900 vehicles short; the reserve avoids all of it."""
     data = chain(horizon_days=40, upstream_cover=3, shocks=[BAN])
-    data["policies"] = [{"name": "pile", "levers": [PILE]},
-                        {"name": "thrift", "levers": [THRIFT]}]
+    data["policies"] = [{"name": "pile", "levers": [PILE]}, {"name": "thrift", "levers": [THRIFT]}]
     result = compare.compare_policies(scenario.from_dict(data), 3, workers=1)
     return report.write_comparison(result, tmp_path_factory.mktemp("compared"), ["test"])
 
@@ -91,11 +114,16 @@ def footer(fig: Figure) -> str:
     return " ".join(t.get_text() for t in fig.texts)
 
 
-def test_supply_demand_draws_demand_delivered_and_the_hand_computed_shortfall(
-        single: Path) -> None:
+def test_supply_demand_draws_demand_delivered_and_the_hand_computed_shortfall(single: Path) -> None:
     results = charts.load(single)
-    fig = charts.supply_demand(results.get("timeseries"), "ev", INFO, unit="vehicle",
-                               windows=charts.shock_windows(results), place=" (Japan, ev)")
+    fig = charts.supply_demand(
+        results.get("timeseries"),
+        "ev",
+        INFO,
+        unit="vehicle",
+        windows=charts.shock_windows(results),
+        place=" (Japan, ev)",
+    )
     title = title_of(fig)
     assert "ev (Japan, ev)" in title and "vehicles per day" in title
     top, bottom = fig.axes[:2]
@@ -115,10 +143,20 @@ def test_supply_demand_draws_demand_delivered_and_the_hand_computed_shortfall(
 
 
 def test_supply_demand_says_so_when_nothing_was_short() -> None:
-    frame = pd.DataFrame([{"date": f"2025-01-0{d}", "rep": 0, "node": "m", "country": "IN",
-                           "variable": v, "value": 5.0 if v != "shortfall_units" else 0.0}
-                          for d in (1, 2, 3) for v in ("demand_units", "delivered_units",
-                                                       "shortfall_units")])
+    frame = pd.DataFrame(
+        [
+            {
+                "date": f"2025-01-0{d}",
+                "rep": 0,
+                "node": "m",
+                "country": "IN",
+                "variable": v,
+                "value": 5.0 if v != "shortfall_units" else 0.0,
+            }
+            for d in (1, 2, 3)
+            for v in ("demand_units", "delivered_units", "shortfall_units")
+        ]
+    )
     fig = charts.supply_demand(frame, "m", INFO)
     assert "no shortfall in this run" in [t.get_text() for t in fig.axes[1].texts]
 
@@ -129,13 +167,26 @@ def bands_frame() -> pd.DataFrame:
     for bucket, day in enumerate((0, 14, 28)):
         for market in ("in_ev", "jp_ev"):
             short = 20.0 * (bucket == 1) * (market == "in_ev")
-            for variable, p50 in (("demand_units", 200.0), ("delivered_units", 200.0 - short),
-                                  ("shortfall_units", short), ("cover_days", 30.0 - short)):
-                rows.append({"bucket": bucket, "day": day,
-                             "date": str(pd.Timestamp("2025-01-01") + pd.Timedelta(days=day)),
-                             "market": market, "variable": variable, "mean": p50,
-                             "p5": p50 * 0.9, "p50": p50, "p95": p50 * 1.1,
-                             "replications": 50})
+            for variable, p50 in (
+                ("demand_units", 200.0),
+                ("delivered_units", 200.0 - short),
+                ("shortfall_units", short),
+                ("cover_days", 30.0 - short),
+            ):
+                rows.append(
+                    {
+                        "bucket": bucket,
+                        "day": day,
+                        "date": str(pd.Timestamp("2025-01-01") + pd.Timedelta(days=day)),
+                        "market": market,
+                        "variable": variable,
+                        "mean": p50,
+                        "p5": p50 * 0.9,
+                        "p50": p50,
+                        "p95": p50 * 1.1,
+                        "replications": 50,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -144,8 +195,12 @@ def test_supply_demand_bands_show_the_median_per_review_and_a_band() -> None:
     fig = charts.supply_demand_bands(bands_frame(), "in_ev", info, unit="vehicle")
     assert "across 50 replications (median and P5-P95), vehicles per week" in title_of(fig)
     top, bottom = fig.axes[:2]
-    assert labels(top)[:4] == ["delivered P5-P95", "delivered (median)", "demand (median)",
-                               "demand P5 and P95"]
+    assert labels(top)[:4] == [
+        "delivered P5-P95",
+        "delivered (median)",
+        "demand (median)",
+        "demand P5 and P95",
+    ]
     median = next(line for line in bottom.lines if line.get_label() == "shortfall (median)")
     np.testing.assert_allclose(median.get_ydata(), [0.0, 10.0, 0.0])  # 20 per bucket of 2
     assert top.get_ylabel() == "vehicles per week"
@@ -158,14 +213,37 @@ def test_per_review_scale_counts_reviews_per_bucket() -> None:
 
 def test_cover_has_one_line_per_distinct_mineral_series_and_marks_releases() -> None:
     dates = [f"2025-01-0{d}" for d in (1, 2, 3, 4)]
-    rows = [{"date": d, "rep": 0, "node": "ev", "kind": "market", "country": "JP",
-             "mineral": m, "variable": "cover_days", "value": v}
-            for m, values in (("lithium", (10, 8, 6, 9)), ("cobalt", (10, 8, 6, 9)),
-                              ("rare_earths", (12, 12, 12, 12)))
-            for d, v in zip(dates, values, strict=True)]
-    rows += [{"date": d, "rep": 0, "node": "jp_reserve", "kind": "stockpile", "country": "JP",
-              "mineral": "lithium", "variable": "released_t", "value": v}
-             for d, v in zip(dates, (0, 2, 3, 0), strict=True)]
+    rows = [
+        {
+            "date": d,
+            "rep": 0,
+            "node": "ev",
+            "kind": "market",
+            "country": "JP",
+            "mineral": m,
+            "variable": "cover_days",
+            "value": v,
+        }
+        for m, values in (
+            ("lithium", (10, 8, 6, 9)),
+            ("cobalt", (10, 8, 6, 9)),
+            ("rare_earths", (12, 12, 12, 12)),
+        )
+        for d, v in zip(dates, values, strict=True)
+    ]
+    rows += [
+        {
+            "date": d,
+            "rep": 0,
+            "node": "jp_reserve",
+            "kind": "stockpile",
+            "country": "JP",
+            "mineral": "lithium",
+            "variable": "released_t",
+            "value": v,
+        }
+        for d, v in zip(dates, (0, 2, 3, 0), strict=True)
+    ]
     fig = charts.cover(pd.DataFrame(rows), "ev", INFO)
     ax, right = fig.axes[:2]
     assert ax.get_ylabel() == "days of cover (days)"
@@ -191,11 +269,28 @@ def shipments_by_hand() -> pd.DataFrame:
     rows = []
     for date, cn, au in (("2025-01-01", 3.0, 1.0), ("2025-01-08", 1.0, 1.0)):
         for origin, tonnes in (("CN", cn), ("AU", au)):
-            rows.append({"date": date, "rep": 0, "supplier_country": origin,
-                         "buyer_country": "JP", "mineral": "lithium", "stage": "refined",
-                         "shipped_t": tonnes})
-        rows.append({"date": date, "rep": 0, "supplier_country": "JP", "buyer_country": "JP",
-                     "mineral": "lithium", "stage": "component", "shipped_t": 4.0})
+            rows.append(
+                {
+                    "date": date,
+                    "rep": 0,
+                    "supplier_country": origin,
+                    "buyer_country": "JP",
+                    "mineral": "lithium",
+                    "stage": "refined",
+                    "shipped_t": tonnes,
+                }
+            )
+        rows.append(
+            {
+                "date": date,
+                "rep": 0,
+                "supplier_country": "JP",
+                "buyer_country": "JP",
+                "mineral": "lithium",
+                "stage": "component",
+                "shipped_t": 4.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -216,13 +311,20 @@ def test_import_stage_picks_the_stage_bought_most_from_abroad() -> None:
 
 
 def test_sourcing_totals_split_each_bar_by_origin_with_its_hhi() -> None:
-    flows = shipments_by_hand().assign(rep=0).groupby(
-        ["rep", "supplier_country", "buyer_country", "mineral", "stage"], as_index=False
-    )["shipped_t"].sum()
+    flows = (
+        shipments_by_hand()
+        .assign(rep=0)
+        .groupby(["rep", "supplier_country", "buyer_country", "mineral", "stage"], as_index=False)[
+            "shipped_t"
+        ]
+        .sum()
+    )
     fig = charts.sourcing_totals(flows, "JP", INFO)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["lithium (refined)",
-                                                           "lithium (component)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "lithium (refined)",
+        "lithium (component)",
+    ]
     widths = sorted(p.get_width() for p in ax.patches if p.get_width() > 0)
     # refined: CN 4 t of 6, AU 2 t of 6; component: all from JP
     assert widths == pytest.approx([100 / 3, 200 / 3, 100.0])
@@ -232,17 +334,51 @@ def test_sourcing_totals_split_each_bar_by_origin_with_its_hhi() -> None:
 
 
 def test_flow_diagram_places_kinds_in_columns_with_widths_proportional_to_tonnes() -> None:
-    flows = pd.DataFrame([
-        {"rep": 0, "supplier": "mine", "buyer": "refinery", "supplier_country": "AU",
-         "buyer_country": "CN", "mineral": "lithium", "stage": "ore", "shipped_t": 100.0},
-        {"rep": 0, "supplier": "refinery", "buyer": "plant", "supplier_country": "CN",
-         "buyer_country": "JP", "mineral": "lithium", "stage": "refined", "shipped_t": 50.0},
-        {"rep": 0, "supplier": "plant", "buyer": "ev", "supplier_country": "JP",
-         "buyer_country": "JP", "mineral": "lithium", "stage": "component", "shipped_t": 0.0},
-    ])
-    nodes = pd.DataFrame([{"name": n, "kind": k, "country": c, "stage": ""}
-                          for n, k, c in (("mine", "mine", "AU"), ("refinery", "refinery", "CN"),
-                                          ("plant", "plant", "JP"), ("ev", "market", "JP"))])
+    flows = pd.DataFrame(
+        [
+            {
+                "rep": 0,
+                "supplier": "mine",
+                "buyer": "refinery",
+                "supplier_country": "AU",
+                "buyer_country": "CN",
+                "mineral": "lithium",
+                "stage": "ore",
+                "shipped_t": 100.0,
+            },
+            {
+                "rep": 0,
+                "supplier": "refinery",
+                "buyer": "plant",
+                "supplier_country": "CN",
+                "buyer_country": "JP",
+                "mineral": "lithium",
+                "stage": "refined",
+                "shipped_t": 50.0,
+            },
+            {
+                "rep": 0,
+                "supplier": "plant",
+                "buyer": "ev",
+                "supplier_country": "JP",
+                "buyer_country": "JP",
+                "mineral": "lithium",
+                "stage": "component",
+                "shipped_t": 0.0,
+            },
+        ]
+    )
+    nodes = pd.DataFrame(
+        [
+            {"name": n, "kind": k, "country": c, "stage": ""}
+            for n, k, c in (
+                ("mine", "mine", "AU"),
+                ("refinery", "refinery", "CN"),
+                ("plant", "plant", "JP"),
+                ("ev", "market", "JP"),
+            )
+        ]
+    )
     fig = charts.flow_diagram(flows, nodes, "lithium", INFO)
     ax = fig.axes[0]
     where = {t.get_text(): t.get_position() for t in ax.texts}
@@ -254,9 +390,18 @@ def test_flow_diagram_places_kinds_in_columns_with_widths_proportional_to_tonnes
 
 
 def test_shortfall_distribution_has_a_panel_per_market_that_fell_short() -> None:
-    rows = [{"rep": r, "metric": "shortfall_units", "unit": "vehicle", "market": m,
-             "country": c, "value": v}
-            for r in range(20) for m, c, v in (("in_ev", "IN", 100.0 + r), ("jp_ev", "JP", 0.0))]
+    rows = [
+        {
+            "rep": r,
+            "metric": "shortfall_units",
+            "unit": "vehicle",
+            "market": m,
+            "country": c,
+            "value": v,
+        }
+        for r in range(20)
+        for m, c, v in (("in_ev", "IN", 100.0 + r), ("jp_ev", "JP", 0.0))
+    ]
     fig = charts.shortfall_distribution(pd.DataFrame(rows), INFO)
     assert len(fig.axes) == 1
     ax = fig.axes[0]
@@ -268,11 +413,21 @@ def test_shortfall_distribution_has_a_panel_per_market_that_fell_short() -> None
 
 
 def test_shortfall_distribution_says_so_when_no_market_fell_short() -> None:
-    rows = [{"rep": r, "metric": "shortfall_units", "unit": "t", "market": "m", "country": "JP",
-             "value": 0.0} for r in range(5)]
+    rows = [
+        {
+            "rep": r,
+            "metric": "shortfall_units",
+            "unit": "t",
+            "market": "m",
+            "country": "JP",
+            "value": 0.0,
+        }
+        for r in range(5)
+    ]
     fig = charts.shortfall_distribution(pd.DataFrame(rows), INFO)
     assert "No market fell short in any of 5 replications." in [
-        t.get_text() for t in fig.axes[0].texts]
+        t.get_text() for t in fig.axes[0].texts
+    ]
 
 
 def test_fill_rate_overview_colours_each_review_by_its_fill_rate(single: Path) -> None:
@@ -295,9 +450,21 @@ def test_palette_is_stable_and_names_countries() -> None:
 
 
 def test_save_writes_png_at_print_resolution_and_svg(tmp_path: Path) -> None:
-    fig = charts.shortfall_distribution(pd.DataFrame(
-        [{"rep": 0, "metric": "shortfall_units", "unit": "t", "market": "m", "country": "JP",
-          "value": 1.0}]), INFO)
+    fig = charts.shortfall_distribution(
+        pd.DataFrame(
+            [
+                {
+                    "rep": 0,
+                    "metric": "shortfall_units",
+                    "unit": "t",
+                    "market": "m",
+                    "country": "JP",
+                    "value": 1.0,
+                }
+            ]
+        ),
+        INFO,
+    )
     png, svg = charts.save(fig, tmp_path, "x")
     width, height = fig.get_size_inches()
     with Image.open(png) as image:
@@ -308,19 +475,27 @@ def test_save_writes_png_at_print_resolution_and_svg(tmp_path: Path) -> None:
 
 def test_the_charts_of_a_single_run(single: Path) -> None:
     drawn = charts.draw_all(charts.load(single))
-    assert [c.name for c in drawn] == ["fill_rate_overview", "supply_demand_ev", "cover_ev",
-                                       "sourcing_JP_lithium", "sourcing_totals_JP",
-                                       "network_lithium"]
+    assert [c.name for c in drawn] == [
+        "fill_rate_overview",
+        "supply_demand_ev",
+        "cover_ev",
+        "sourcing_JP_lithium",
+        "sourcing_totals_JP",
+        "network_lithium",
+    ]
     assert all(c.title and c.caption and c.group for c in drawn)
 
 
-def test_charts_for_an_ensemble_saves_png_and_svg(ensemble: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_charts_for_an_ensemble_saves_png_and_svg(
+    ensemble: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(charts, "DPI", 40)  # print resolution is tested above; keep this fast
     paths = charts.charts_for(ensemble)
     assert [p.name for p in paths] == [
-        f"{name}{suffix}" for name in ("fill_rate_overview", "supply_demand_ev", "cover_ev",
-                                       "shortfall_distribution") for suffix in (".png", ".svg")]
+        f"{name}{suffix}"
+        for name in ("fill_rate_overview", "supply_demand_ev", "cover_ev", "shortfall_distribution")
+        for suffix in (".png", ".svg")
+    ]
     assert sorted(paths) == sorted((ensemble / "charts").iterdir())
     assert not [p for p in ensemble.iterdir() if p.name.startswith(".")]
     drawn = charts.draw_all(charts.load(ensemble))
@@ -330,15 +505,17 @@ def test_charts_for_an_ensemble_saves_png_and_svg(ensemble: Path,
 def test_shock_windows_come_from_events_or_fixed_dates(single: Path, ensemble: Path) -> None:
     for folder in (single, ensemble):
         windows = charts.shock_windows(charts.load(folder))
-        assert windows.to_dict("records") == [{"shock": "ban",
-                                               "start": pd.Timestamp("2025-01-06"),
-                                               "end": pd.Timestamp("2025-01-31")}]
+        assert windows.to_dict("records") == [
+            {"shock": "ban", "start": pd.Timestamp("2025-01-06"), "end": pd.Timestamp("2025-01-31")}
+        ]
 
 
 def test_only_the_chart_module_imports_matplotlib() -> None:
-    code = ("import sys, sim.cli, sim.report, sim.montecarlo; "
-            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
-            "import sim.charts; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot'")
+    code = (
+        "import sys, sim.cli, sim.report, sim.montecarlo; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+        "import sim.charts; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
@@ -346,8 +523,14 @@ def test_a_policy_comparison_gets_policy_charts(compared: Path) -> None:
     results = charts.load(compared)
     assert results.policies == ["baseline", "pile", "thrift"]
     drawn = charts.draw_all(results)
-    assert [c.name for c in drawn] == ["fill_rate_overview", "policy_costs", "policy_effects",
-                                       "supply_demand_ev", "cover_ev", "shortfall_distribution"]
+    assert [c.name for c in drawn] == [
+        "fill_rate_overview",
+        "policy_costs",
+        "policy_effects",
+        "supply_demand_ev",
+        "cover_ev",
+        "shortfall_distribution",
+    ]
     assert "(baseline)" in drawn[0].title
 
 
@@ -360,13 +543,15 @@ def test_policy_styles_tell_policies_apart_in_grey() -> None:
 
 def test_supply_demand_policies_draw_each_policy(compared: Path) -> None:
     results = charts.load(compared)
-    fig = charts.supply_demand_policies(results.get("bands"), "ev", results.info,
-                                        unit="vehicle", policies=results.policies)
+    fig = charts.supply_demand_policies(
+        results.get("bands"), "ev", results.info, unit="vehicle", policies=results.policies
+    )
     top, bottom = fig.axes[:2]
     assert labels(top)[:4] == ["baseline", "demand", "pile", "thrift"]
     assert labels(bottom) == ["baseline", "pile", "thrift"]
     assert "under each policy, vehicles per day (the median across 3 replications)" in (
-        title_of(fig))
+        title_of(fig)
+    )
     base = next(line for line in bottom.lines if line.get_label() == "baseline")
     assert base.get_color() == "black"
     assert max(base.get_ydata()) == pytest.approx(100.0)  # 100 vehicles a day short
@@ -375,14 +560,16 @@ def test_supply_demand_policies_draw_each_policy(compared: Path) -> None:
 def test_policy_effects_plot_the_paired_differences(compared: Path) -> None:
     results = charts.load(compared)
     table = results.get("comparison")
-    fig = charts.policy_effects(table, results.info, markets=["ev"],
-                                policies=results.policies)
+    fig = charts.policy_effects(table, results.info, markets=["ev"], policies=results.policies)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["pile", "thrift"]
     rows = table[(table["metric"] == "shortfall_units") & (table["market"] == "ev")]
     expected = rows.set_index("policy")["delta"]
-    points = [line.get_xdata()[0] for line in ax.lines if len(line.get_xdata()) == 1
-              and line.get_marker() not in (None, "None", "", "|")]
+    points = [
+        line.get_xdata()[0]
+        for line in ax.lines
+        if len(line.get_xdata()) == 1 and line.get_marker() not in (None, "None", "", "|")
+    ]
     assert points == pytest.approx([expected["pile"], expected["thrift"]])
     assert expected["pile"] < 0  # the reserve avoids shortfall
     assert "negative = less shortfall" in ax.get_xlabel()
@@ -393,8 +580,9 @@ def test_policy_costs_place_each_policy_by_cost_and_effect(compared: Path) -> No
     ranking = results.get("ranking")
     fig = charts.policy_costs(ranking, results.info, policies=results.policies)
     ax = fig.axes[0]
-    got = {c.get_label().split(": ")[0].split(" ", 1)[1]: c.get_offsets()[0]
-           for c in ax.collections}
+    got = {
+        c.get_label().split(": ")[0].split(" ", 1)[1]: c.get_offsets()[0] for c in ax.collections
+    }
     for row in ranking.to_dict("records"):
         point = [float(v) for v in got[row["policy"]]]
         assert point == pytest.approx([row["shortfall_avoided_t"], row["cost_usd"] / 1e6])

@@ -34,8 +34,10 @@ def frames_differ(fresh: pd.DataFrame, pinned: pd.DataFrame) -> list[str]:
             close = np.isclose(x, y, rtol=GOLDEN_RTOL, atol=GOLDEN_ATOL, equal_nan=True)
             if not close.all():
                 row = int(np.flatnonzero(~close)[0])
-                problems.append(f"{column}: row {row}: {x[row]!r} != pinned {y[row]!r} "
-                                f"({int((~close).sum())} rows differ)")
+                problems.append(
+                    f"{column}: row {row}: {x[row]!r} != pinned {y[row]!r} "
+                    f"({int((~close).sum())} rows differ)"
+                )
         elif not a.fillna("").astype(str).equals(b.fillna("").astype(str)):
             row = int(np.flatnonzero(a.fillna("").astype(str) != b.fillna("").astype(str))[0])
             problems.append(f"{column}: row {row}: {a.iloc[row]!r} != pinned {b.iloc[row]!r}")
@@ -57,12 +59,12 @@ def test_results_match_the_golden_files(path: Path) -> None:
         else:
             problems += [f"{name}: {p}" for p in frames_differ(value, pd.read_csv(pinned_path))]
     assert not problems, f"{path.name} moved (run `make golden` if intended):\n" + "\n".join(
-        problems)
+        problems
+    )
 
 
 def test_the_comparison_detects_a_moved_number() -> None:
-    pinned = pd.DataFrame({"market": ["a", "b"], "value": [1.0, np.inf],
-                           "note": ["x", np.nan]})
+    pinned = pd.DataFrame({"market": ["a", "b"], "value": [1.0, np.inf], "note": ["x", np.nan]})
     assert frames_differ(pinned.copy(), pinned) == []
     moved = pinned.assign(value=[1.0 + 1e-4, np.inf])
     assert frames_differ(moved, pinned) and "value" in frames_differ(moved, pinned)[0]

@@ -15,8 +15,9 @@ from tests.conftest import chain
 
 
 def test_fill_rate_is_one_without_demand() -> None:
-    np.testing.assert_array_equal(metrics.fill_rate(np.array([0.0, 5.0]), np.array([0.0, 10.0])),
-                                  [1.0, 0.5])
+    np.testing.assert_array_equal(
+        metrics.fill_rate(np.array([0.0, 5.0]), np.array([0.0, 10.0])), [1.0, 0.5]
+    )
 
 
 def test_time_to_survive_and_recover_by_hand() -> None:
@@ -49,8 +50,7 @@ def test_concentration_by_hand() -> None:
 
 
 def test_cvar_is_the_mean_of_the_worst_five_percent() -> None:
-    assert metrics.cvar(np.arange(1.0, 101.0), 0.95) == pytest.approx((96 + 97 + 98 + 99 + 100)
-                                                                      / 5)
+    assert metrics.cvar(np.arange(1.0, 101.0), 0.95) == pytest.approx((96 + 97 + 98 + 99 + 100) / 5)
     assert metrics.cvar(np.array([3.0]), 0.95) == 3.0
 
 
@@ -103,12 +103,20 @@ def test_run_metrics_for_the_hand_checked_ban() -> None:
 def test_world_concentration_from_simulated_production() -> None:
     """Two mines (AU 70%, CL 30% of the refinery's ore): world ore HHI = 0.49 + 0.09."""
     data = chain(horizon_days=28)
-    data["network"]["nodes"].append({"name": "cl_mine", "kind": "mine", "country": "CL",
-                                     "mineral": "lithium", "capacity_tpa": 1e6,
-                                     "cover_days": 0})
+    data["network"]["nodes"].append(
+        {
+            "name": "cl_mine",
+            "kind": "mine",
+            "country": "CL",
+            "mineral": "lithium",
+            "capacity_tpa": 1e6,
+            "cover_days": 0,
+        }
+    )
     data["network"]["links"][0]["share"] = 0.7
-    data["network"]["links"].append({"from": "cl_mine", "to": "refinery", "share": 0.3,
-                                     "transit_days": 1})
+    data["network"]["links"].append(
+        {"from": "cl_mine", "to": "refinery", "share": 0.3, "transit_days": 1}
+    )
     table = metrics.compute(engine.run(scenario.from_dict(data)))
     hhi = _metric(table, "world_hhi", mineral="lithium", stage="ore")[0]
     assert hhi == pytest.approx(0.58)
@@ -117,24 +125,35 @@ def test_world_concentration_from_simulated_production() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 40), st.integers(1, 10), st.integers(1, 6), st.data())
-def test_running_tracker_matches_the_definitions(periods: int, step: int, settle: int,
-                                                 data: st.DataObject) -> None:
+def test_running_tracker_matches_the_definitions(
+    periods: int, step: int, settle: int, data: st.DataObject
+) -> None:
     """The tracker, fed one review at a time, gives the TTS and TTR of the array definitions."""
     reps = 3
-    fill = np.array(data.draw(st.lists(st.lists(st.sampled_from([0.0, 0.5, 0.995, 1.0]),
-                                                min_size=reps, max_size=reps),
-                                       min_size=periods, max_size=periods)))
-    onset = np.array(data.draw(st.lists(st.floats(0, periods * step), min_size=reps,
-                                        max_size=reps)))
-    end = onset + np.array(data.draw(st.lists(st.floats(0, periods * step), min_size=reps,
-                                              max_size=reps)))
+    fill = np.array(
+        data.draw(
+            st.lists(
+                st.lists(st.sampled_from([0.0, 0.5, 0.995, 1.0]), min_size=reps, max_size=reps),
+                min_size=periods,
+                max_size=periods,
+            )
+        )
+    )
+    onset = np.array(
+        data.draw(st.lists(st.floats(0, periods * step), min_size=reps, max_size=reps))
+    )
+    end = onset + np.array(
+        data.draw(st.lists(st.floats(0, periods * step), min_size=reps, max_size=reps))
+    )
     days = np.arange(periods, dtype=float) * step
-    tracker = MarketTracker(1, reps, step, onset[None, :], end[None, :], 0.99, settle,
-                            np.zeros(periods, dtype=int), 1)
+    tracker = MarketTracker(
+        1, reps, step, onset[None, :], end[None, :], 0.99, settle, np.zeros(periods, dtype=int), 1
+    )
     for p in range(periods):
-        tracker.update(p, days[p], np.ones((1, reps)), fill[p][None, :],
-                       1.0 - fill[p][None, :])
-    np.testing.assert_array_equal(tracker.tts[0, 0],
-                                  metrics.time_to_survive(fill, days, onset, 0.99))
-    np.testing.assert_array_equal(tracker.ttr[0, 0],
-                                  metrics.time_to_recover(fill, days, onset, end, 0.99, settle))
+        tracker.update(p, days[p], np.ones((1, reps)), fill[p][None, :], 1.0 - fill[p][None, :])
+    np.testing.assert_array_equal(
+        tracker.tts[0, 0], metrics.time_to_survive(fill, days, onset, 0.99)
+    )
+    np.testing.assert_array_equal(
+        tracker.ttr[0, 0], metrics.time_to_recover(fill, days, onset, end, 0.99, settle)
+    )

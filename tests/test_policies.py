@@ -14,20 +14,33 @@ from sim import balance, compare, engine, results, scenario
 from sim.policies import apply
 from tests.conftest import chain, series
 
-BAN = {"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 10,
-       "duration_days": 60}
+BAN = {
+    "type": "export_ban",
+    "country": "CN",
+    "mineral": "lithium",
+    "start": 10,
+    "duration_days": 60,
+}
 
 
 def base(**extra: Any) -> dict[str, Any]:
     """The chain (1 t/day, daily reviews, 10 days of cover everywhere) with an idle
     Australian refinery that can serve the plant, and a 60-day ban on CN's lithium."""
     data = chain(horizon_days=120, upstream_cover=10, market_cover=10, shocks=[BAN])
-    data["network"]["nodes"].append({"name": "au_refinery", "kind": "refinery", "country": "AU",
-                                     "mineral": "lithium", "capacity_tpa": 365,
-                                     "cover_days": 0})
+    data["network"]["nodes"].append(
+        {
+            "name": "au_refinery",
+            "kind": "refinery",
+            "country": "AU",
+            "mineral": "lithium",
+            "capacity_tpa": 365,
+            "cover_days": 0,
+        }
+    )
     data["network"]["links"] += [
         {"from": "mine", "to": "au_refinery", "transit_days": 1},
-        {"from": "au_refinery", "to": "plant", "transit_days": 1, "share": 0.0}]
+        {"from": "au_refinery", "to": "plant", "transit_days": 1, "share": 0.0},
+    ]
     data.update(extra)
     return data
 
@@ -45,8 +58,7 @@ def first_short(result: engine.RunResult) -> int:
 
 def test_stockpile_of_d_days_delays_the_first_shortfall_by_about_d_days() -> None:
     baseline = engine.run(scenario.from_dict(base()))
-    pile = variant(base(), {"type": "stockpile", "country": "JP", "mineral": "lithium",
-                            "days": 20})
+    pile = variant(base(), {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20})
     released = series(pile, "reserve_jp_lithium_0", "released_t", "lithium", "refined")
     assert released[:10].sum() == 0.0  # untouched in normal times
     assert 18 <= first_short(pile) - first_short(baseline) <= 22
@@ -58,12 +70,24 @@ def test_qualification_time_delays_the_switch_by_its_days() -> None:
     without, and then carries half of the 1 t/day."""
 
     def first_shipment(qualification: int) -> tuple[int, np.ndarray]:
-        result = variant(base(shocks=[]), {
-            "type": "diversify", "buyers": {"nodes": ["plant"]}, "mineral": "lithium",
-            "from_country": "CN", "max_share": 0.5, "alternatives": ["au_refinery"],
-            "start": 5, "qualification_days": qualification})
-        link = next(k.index for k in result.scenario.network.links
-                    if (k.supplier, k.buyer) == ("au_refinery", "plant"))
+        result = variant(
+            base(shocks=[]),
+            {
+                "type": "diversify",
+                "buyers": {"nodes": ["plant"]},
+                "mineral": "lithium",
+                "from_country": "CN",
+                "max_share": 0.5,
+                "alternatives": ["au_refinery"],
+                "start": 5,
+                "qualification_days": qualification,
+            },
+        )
+        link = next(
+            k.index
+            for k in result.scenario.network.links
+            if (k.supplier, k.buyer) == ("au_refinery", "plant")
+        )
         shipped = result.recorder.shipped[:, link, 0]
         return int(np.flatnonzero(shipped > 0)[0]), shipped
 
@@ -76,12 +100,24 @@ def test_qualification_time_delays_the_switch_by_its_days() -> None:
 def test_new_plant_adds_exactly_its_ramped_capacity() -> None:
     """A 73 t/yr (0.2 t/day) refinery in India, online on day 20 with a 10-day ramp, taking
     all of the plant's orders: it makes 0.2 x ramp t/day, no more, once its feed arrives."""
-    result = variant(base(shocks=[]), {
-        "type": "new_capacity", "online": 20, "ramp_up_days": 10,
-        "node": {"name": "in_ref", "kind": "refinery", "country": "IN", "mineral": "lithium",
-                 "capacity_tpa": 73, "cover_days": 0},
-        "buys_from": [{"node": "mine", "share": 1.0, "transit_days": 1}],
-        "sells_to": [{"node": "plant", "share": 1.0, "transit_days": 1}]})
+    result = variant(
+        base(shocks=[]),
+        {
+            "type": "new_capacity",
+            "online": 20,
+            "ramp_up_days": 10,
+            "node": {
+                "name": "in_ref",
+                "kind": "refinery",
+                "country": "IN",
+                "mineral": "lithium",
+                "capacity_tpa": 73,
+                "cover_days": 0,
+            },
+            "buys_from": [{"node": "mine", "share": 1.0, "transit_days": 1}],
+            "sells_to": [{"node": "plant", "share": 1.0, "transit_days": 1}],
+        },
+    )
     made = series(result, "in_ref", "production_t", "lithium", "refined")
     assert made[:20].sum() == 0.0
     ramp = np.clip((np.arange(len(made)) - 20) / 10, 0, 1)
@@ -90,9 +126,17 @@ def test_new_plant_adds_exactly_its_ramped_capacity() -> None:
 
 
 def test_demand_efficiency_cuts_intensity_by_its_reduction() -> None:
-    result = variant(base(shocks=[]), {
-        "type": "demand_efficiency", "select": {"kinds": ["market"]}, "mineral": "lithium",
-        "reduction": 0.25, "start": 30, "phase_in_days": 10})
+    result = variant(
+        base(shocks=[]),
+        {
+            "type": "demand_efficiency",
+            "select": {"kinds": ["market"]},
+            "mineral": "lithium",
+            "reduction": 0.25,
+            "start": 30,
+            "phase_in_days": 10,
+        },
+    )
     used = series(result, "ev", "demand_t", "lithium", "component")
     np.testing.assert_allclose(used[:30], 1.0)
     np.testing.assert_allclose(used[35], 1.0 - 0.25 * 0.5)
@@ -103,54 +147,127 @@ def test_demand_efficiency_cuts_intensity_by_its_reduction() -> None:
 def test_partner_priority_serves_the_contracted_buyer_first() -> None:
     """A CN refinery cut to half capacity serves Japan (contracted for its full 1 t/day) and
     India (1 t/day): Japan is served in full, India gets what is left."""
-    data = base(shocks=[{"type": "capacity_loss", "select": {"nodes": ["refinery"]},
-                         "fraction": 0.5, "start": 0}])
+    data = base(
+        shocks=[
+            {
+                "type": "capacity_loss",
+                "select": {"nodes": ["refinery"]},
+                "fraction": 0.5,
+                "start": 0,
+            }
+        ]
+    )
     data["network"]["nodes"][1]["capacity_tpa"] = 730
     data["network"]["nodes"] += [
-        {"name": "in_plant", "kind": "plant", "country": "IN", "recipe": {"lithium": 1.0},
-         "capacity_tpa": 1e6, "cover_days": 10},
-        {"name": "in_ev", "kind": "market", "country": "IN", "sector": "ev",
-         "demand_units_per_year": 36500, "intensity_kg_per_unit": {"lithium": 10.0},
-         "cover_days": 10}]
-    data["network"]["links"] += [{"from": "refinery", "to": "in_plant", "transit_days": 1},
-                                 {"from": "in_plant", "to": "in_ev", "transit_days": 1}]
+        {
+            "name": "in_plant",
+            "kind": "plant",
+            "country": "IN",
+            "recipe": {"lithium": 1.0},
+            "capacity_tpa": 1e6,
+            "cover_days": 10,
+        },
+        {
+            "name": "in_ev",
+            "kind": "market",
+            "country": "IN",
+            "sector": "ev",
+            "demand_units_per_year": 36500,
+            "intensity_kg_per_unit": {"lithium": 10.0},
+            "cover_days": 10,
+        },
+    ]
+    data["network"]["links"] += [
+        {"from": "refinery", "to": "in_plant", "transit_days": 1},
+        {"from": "in_plant", "to": "in_ev", "transit_days": 1},
+    ]
     plain = engine.run(scenario.from_dict(data))
-    contract = variant(data, {"type": "partner_priority", "supplier_country": "CN",
-                              "buyer_country": "JP", "mineral": "lithium",
-                              "contracted_tpa": 365})
-    fill = {name: results.market_summary(r).set_index("market")["fill_rate"]
-            for name, r in (("plain", plain), ("contract", contract))}
+    contract = variant(
+        data,
+        {
+            "type": "partner_priority",
+            "supplier_country": "CN",
+            "buyer_country": "JP",
+            "mineral": "lithium",
+            "contracted_tpa": 365,
+        },
+    )
+    fill = {
+        name: results.market_summary(r).set_index("market")["fill_rate"]
+        for name, r in (("plain", plain), ("contract", contract))
+    }
     assert fill["contract"]["ev"] == pytest.approx(1.0)
     assert fill["contract"]["in_ev"] < fill["plain"]["in_ev"] < 1.0
 
 
 def test_recycling_collects_and_recovers() -> None:
-    result = variant(base(shocks=[]), {
-        "type": "recycling", "market": "ev", "mineral": "lithium", "collection_rate": 0.5,
-        "recycler": {"name": "jp_recycler", "kind": "recycler", "country": "JP",
-                     "mineral": "lithium", "capacity_tpa": 100, "yield": 0.9},
-        "supplies": [{"node": "plant", "share": 0.05, "transit_days": 1}]})
+    result = variant(
+        base(shocks=[]),
+        {
+            "type": "recycling",
+            "market": "ev",
+            "mineral": "lithium",
+            "collection_rate": 0.5,
+            "recycler": {
+                "name": "jp_recycler",
+                "kind": "recycler",
+                "country": "JP",
+                "mineral": "lithium",
+                "capacity_tpa": 100,
+                "yield": 0.9,
+            },
+            "supplies": [{"node": "plant", "share": 0.05, "transit_days": 1}],
+        },
+    )
     assert series(result, "jp_recycler", "stock_t", "lithium", "scrap").max() >= 0.0
     assert result.scenario.network.nodes["ev"].collection_rate == 0.5  # type: ignore[attr-defined]
 
 
 def test_a_policy_that_changes_nothing_differs_by_exactly_zero() -> None:
-    data = base(policies=[{"name": "nothing", "levers": [{
-        "type": "demand_efficiency", "select": {"kinds": ["market"]}, "mineral": "lithium",
-        "reduction": 0.0, "start": 0}]}])
+    data = base(
+        policies=[
+            {
+                "name": "nothing",
+                "levers": [
+                    {
+                        "type": "demand_efficiency",
+                        "select": {"kinds": ["market"]},
+                        "mineral": "lithium",
+                        "reduction": 0.0,
+                        "start": 0,
+                    }
+                ],
+            }
+        ]
+    )
     result = compare.compare_policies(scenario.from_dict(data), 3, workers=1)
     assert (result.table["delta"] == 0.0).all()
 
 
 def test_comparison_ranks_by_cost_per_tonne_avoided() -> None:
-    pile = {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 30,
-            "holding_cost_usd_per_t_year": 1000}
-    thrift = {"type": "demand_efficiency", "select": {"kinds": ["market"]},
-              "mineral": "lithium", "reduction": 0.3, "start": 0, "phase_in_days": 10,
-              "cost_usd": 1e6}
-    data = base(policies=[{"name": "pile", "levers": [pile]},
-                          {"name": "thrift", "levers": [thrift]},
-                          {"name": "both", "levers": [pile, thrift]}])
+    pile = {
+        "type": "stockpile",
+        "country": "JP",
+        "mineral": "lithium",
+        "days": 30,
+        "holding_cost_usd_per_t_year": 1000,
+    }
+    thrift = {
+        "type": "demand_efficiency",
+        "select": {"kinds": ["market"]},
+        "mineral": "lithium",
+        "reduction": 0.3,
+        "start": 0,
+        "phase_in_days": 10,
+        "cost_usd": 1e6,
+    }
+    data = base(
+        policies=[
+            {"name": "pile", "levers": [pile]},
+            {"name": "thrift", "levers": [thrift]},
+            {"name": "both", "levers": [pile, thrift]},
+        ]
+    )
     result = compare.compare_policies(scenario.from_dict(data), 1, workers=1)
     ranking = result.ranking.set_index("policy")
     assert ranking.loc["pile", "rank"] == 1
@@ -161,34 +278,80 @@ def test_comparison_ranks_by_cost_per_tonne_avoided() -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 100), st.integers(1, 90), st.floats(0.0, 1.0), st.integers(1, 3))
-def test_mass_balance_holds_with_every_lever(start: int, days: int, severity: float,
-                                            step: int) -> None:
+def test_mass_balance_holds_with_every_lever(
+    start: int, days: int, severity: float, step: int
+) -> None:
     data = base(shocks=[{**BAN, "start": start, "duration_days": days, "severity": severity}])
     data["step_days"] = step
-    data["network"]["nodes"][3].update(collection_rate=0.3, eol_history_share=0.5,
-                                       lifetime_years=0.1)
-    data["network"]["nodes"].append({"name": "recycler", "kind": "recycler", "country": "JP",
-                                     "mineral": "lithium", "capacity_tpa": 50})
+    data["network"]["nodes"][3].update(
+        collection_rate=0.3, eol_history_share=0.5, lifetime_years=0.1
+    )
+    data["network"]["nodes"].append(
+        {
+            "name": "recycler",
+            "kind": "recycler",
+            "country": "JP",
+            "mineral": "lithium",
+            "capacity_tpa": 50,
+        }
+    )
     data["network"]["links"].append({"from": "ev", "to": "recycler", "transit_days": 3})
     levers = [
         {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20},
-        {"type": "diversify", "buyers": {"nodes": ["plant"]}, "mineral": "lithium",
-         "from_country": "CN", "max_share": 0.6, "alternatives": ["au_refinery"],
-         "qualification_days": 7},
-        {"type": "new_capacity", "online": 15, "ramp_up_days": 20,
-         "node": {"name": "in_ref", "kind": "refinery", "country": "IN",
-                  "mineral": "lithium", "capacity_tpa": 100},
-         "buys_from": [{"node": "mine", "share": 1.0, "transit_days": 2}],
-         "sells_to": [{"node": "plant", "share": 0.2, "transit_days": 2}]},
-        {"type": "demand_efficiency", "select": {"kinds": ["market"]}, "mineral": "lithium",
-         "reduction": 0.2, "start": 20, "phase_in_days": 30},
-        {"type": "partner_priority", "supplier_country": "CN", "buyer_country": "JP",
-         "mineral": "lithium", "contracted_tpa": 200},
-        {"type": "recycling", "market": "ev", "mineral": "lithium", "collection_rate": 0.6,
-         "start": 10, "ramp_up_days": 20,
-         "recycler": {"name": "jp_recycler", "kind": "recycler", "country": "JP",
-                      "mineral": "lithium", "capacity_tpa": 100},
-         "supplies": [{"node": "plant", "share": 0.05}]},
+        {
+            "type": "diversify",
+            "buyers": {"nodes": ["plant"]},
+            "mineral": "lithium",
+            "from_country": "CN",
+            "max_share": 0.6,
+            "alternatives": ["au_refinery"],
+            "qualification_days": 7,
+        },
+        {
+            "type": "new_capacity",
+            "online": 15,
+            "ramp_up_days": 20,
+            "node": {
+                "name": "in_ref",
+                "kind": "refinery",
+                "country": "IN",
+                "mineral": "lithium",
+                "capacity_tpa": 100,
+            },
+            "buys_from": [{"node": "mine", "share": 1.0, "transit_days": 2}],
+            "sells_to": [{"node": "plant", "share": 0.2, "transit_days": 2}],
+        },
+        {
+            "type": "demand_efficiency",
+            "select": {"kinds": ["market"]},
+            "mineral": "lithium",
+            "reduction": 0.2,
+            "start": 20,
+            "phase_in_days": 30,
+        },
+        {
+            "type": "partner_priority",
+            "supplier_country": "CN",
+            "buyer_country": "JP",
+            "mineral": "lithium",
+            "contracted_tpa": 200,
+        },
+        {
+            "type": "recycling",
+            "market": "ev",
+            "mineral": "lithium",
+            "collection_rate": 0.6,
+            "start": 10,
+            "ramp_up_days": 20,
+            "recycler": {
+                "name": "jp_recycler",
+                "kind": "recycler",
+                "country": "JP",
+                "mineral": "lithium",
+                "capacity_tpa": 100,
+            },
+            "supplies": [{"node": "plant", "share": 0.05}],
+        },
     ]
     result = variant(copy.deepcopy(data), *levers)
     table = results.balance(result)
@@ -202,9 +365,17 @@ def test_stockpile_released_during_a_named_shock() -> None:
     releases from the ban's first review and keeps the market served longer."""
     ban = {**BAN, "name": "cn_ban"}
     baseline = engine.run(scenario.from_dict(base(shocks=[ban])))
-    pile = variant(base(shocks=[ban]), {
-        "type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20,
-        "release_below_cover_days": 0, "release_during": ["cn_ban"]})
+    pile = variant(
+        base(shocks=[ban]),
+        {
+            "type": "stockpile",
+            "country": "JP",
+            "mineral": "lithium",
+            "days": 20,
+            "release_below_cover_days": 0,
+            "release_during": ["cn_ban"],
+        },
+    )
     released = series(pile, "reserve_jp_lithium_0", "released_t", "lithium", "refined")
     assert released[:10].sum() == 0.0 and released[10:20].sum() > 0.0
     assert first_short(pile) > first_short(baseline) + 15
@@ -212,9 +383,16 @@ def test_stockpile_released_during_a_named_shock() -> None:
 
 def test_release_during_an_unknown_shock_is_an_input_error() -> None:
     data = base()
-    data["network"]["nodes"].append({
-        "name": "reserve", "kind": "stockpile", "country": "JP", "mineral": "lithium",
-        "initial_t": 5, "release_during": ["cn_bam"]})
+    data["network"]["nodes"].append(
+        {
+            "name": "reserve",
+            "kind": "stockpile",
+            "country": "JP",
+            "mineral": "lithium",
+            "initial_t": 5,
+            "release_during": ["cn_bam"],
+        }
+    )
     data["network"]["links"].append({"from": "reserve", "to": "plant"})
     with pytest.raises(Exception, match="releases during shock 'cn_bam'"):
         scenario.from_dict(data)
@@ -226,13 +404,27 @@ def test_recycling_ramps_up_collection_and_recovery() -> None:
     of the plant's orders ramp alongside."""
     data = base(shocks=[])
     data["network"]["nodes"][3].update(lifetime_years=20 / 365, eol_history_share=1.0)
-    result = variant(data, {
-        "type": "recycling", "market": "ev", "mineral": "lithium", "collection_rate": 0.5,
-        "start": 30, "ramp_up_days": 20,
-        "recycler": {"name": "jp_recycler", "kind": "recycler", "country": "JP",
-                     "mineral": "lithium", "capacity_tpa": 365, "yield": 0.9,
-                     "cover_days": 0},
-        "supplies": [{"node": "plant", "share": 0.3, "transit_days": 1}]})
+    result = variant(
+        data,
+        {
+            "type": "recycling",
+            "market": "ev",
+            "mineral": "lithium",
+            "collection_rate": 0.5,
+            "start": 30,
+            "ramp_up_days": 20,
+            "recycler": {
+                "name": "jp_recycler",
+                "kind": "recycler",
+                "country": "JP",
+                "mineral": "lithium",
+                "capacity_tpa": 365,
+                "yield": 0.9,
+                "cover_days": 0,
+            },
+            "supplies": [{"node": "plant", "share": 0.3, "transit_days": 1}],
+        },
+    )
     collected = series(result, "ev", "collected_t", "lithium", "component")
     np.testing.assert_allclose(collected[:30], 0.0)
     np.testing.assert_allclose(collected[40], 0.25, rtol=1e-9)  # half way up the ramp

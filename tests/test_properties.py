@@ -201,23 +201,33 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "start": draw(window)[0],
         "duration_days": draw(st.integers(1, 150)),
     }
-    dists = st.sampled_from([
-        {"dist": "uniform", "low": 0.0, "high": 20.0},
-        {"dist": "triangular", "low": 1.0, "mode": 3.0, "high": 14.0},
-        {"dist": "lognormal", "median": 5.0, "sigma": 0.5, "max": 40.0},
-        {"dist": "fixed", "value": 4.0},
-    ])
+    dists = st.sampled_from(
+        [
+            {"dist": "uniform", "low": 0.0, "high": 20.0},
+            {"dist": "triangular", "low": 1.0, "mode": 3.0, "high": 14.0},
+            {"dist": "lognormal", "median": 5.0, "sigma": 0.5, "max": 40.0},
+            {"dist": "fixed", "value": 4.0},
+        ]
+    )
     uncertainty: dict[str, Any] = {}
     if draw(st.booleans()):
-        uncertainty["outages"] = [{"select": {"kinds": ["mine", "refinery"]},
-                                   "rate_per_year": draw(st.floats(0.0, 20.0)),
-                                   "duration_days": draw(dists),
-                                   "fraction": draw(st.floats(0.0, 1.0))}]
+        uncertainty["outages"] = [
+            {
+                "select": {"kinds": ["mine", "refinery"]},
+                "rate_per_year": draw(st.floats(0.0, 20.0)),
+                "duration_days": draw(dists),
+                "fraction": draw(st.floats(0.0, 1.0)),
+            }
+        ]
     if draw(st.booleans()):
         uncertainty["transit"] = [{"links": {}, "transit_days": draw(dists)}]
     if draw(st.booleans()):
-        uncertainty["demand"] = [{"select": {"kinds": ["market"]},
-                                  "factor": {"dist": "uniform", "low": 0.5, "high": 1.5}}]
+        uncertainty["demand"] = [
+            {
+                "select": {"kinds": ["market"]},
+                "factor": {"dist": "uniform", "low": 0.5, "high": 1.5},
+            }
+        ]
     if shocks and draw(st.booleans()):
         shocks[0]["duration_days"] = draw(dists)
     data = {
@@ -258,8 +268,9 @@ def test_mass_balance_closes_and_stocks_stay_non_negative(data: dict[str, Any]) 
     finite = [i for i, key in enumerate(rec.keys) if key[3] != "cover_days"]  # inf: no demand
     assert np.isfinite(rec.values[:, finite]).all()
     for q, ring in result.state.in_use_rings.items():  # running in-use totals match the rings
-        np.testing.assert_allclose(result.state.in_use_rows[q], ring.sum(axis=0), rtol=1e-9,
-                                   atol=1e-9 * scale)
+        np.testing.assert_allclose(
+            result.state.in_use_rows[q], ring.sum(axis=0), rtol=1e-9, atol=1e-9 * scale
+        )
 
 
 @SETTINGS

@@ -22,7 +22,7 @@ from tests.test_charts import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
-def written(single: Path) -> tuple[Path, Path]:  # noqa: F811
+def written(single: Path) -> tuple[Path, Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(charts, "DPI", 40)  # the page embeds the SVGs; PNG resolution is not used
         return report_page.write_report(single)
@@ -33,17 +33,21 @@ def page(written: tuple[Path, Path]) -> str:
     return written[0].read_text(encoding="utf-8")
 
 
-def test_both_files_are_written_beside_the_results(written: tuple[Path, Path],
-                                                  single: Path) -> None:  # noqa: F811
+def test_both_files_are_written_beside_the_results(
+    written: tuple[Path, Path], single: Path
+) -> None:
     assert written == (single / "report.html", single / "report.md")
     assert not [p for p in single.iterdir() if p.name.startswith(".")]  # no temporary files
 
 
-def test_the_page_embeds_every_chart_as_valid_svg(page: str, single: Path) -> None:  # noqa: F811
+def test_the_page_embeds_every_chart_as_valid_svg(page: str, single: Path) -> None:
     saved = sorted(p.stem for p in (single / "charts").glob("*.svg"))
     assert saved  # the charts of the run were drawn and saved
-    ids = re.findall(r'<figure id="([^"]+)"><img alt="[^"]+" src="data:image/svg\+xml;base64,'
-                     r'([A-Za-z0-9+/=]+)"', page)
+    ids = re.findall(
+        r'<figure id="([^"]+)"><img alt="[^"]+" src="data:image/svg\+xml;base64,'
+        r'([A-Za-z0-9+/=]+)"',
+        page,
+    )
     assert sorted(name for name, _ in ids) == saved
     for _, data in ids:
         assert ET.fromstring(base64.b64decode(data)).tag.endswith("svg")
@@ -57,7 +61,7 @@ def test_the_page_loads_nothing(page: str) -> None:
     assert sources and all(s.startswith("data:image/svg+xml;base64,") for s in sources)
 
 
-def test_the_page_has_the_scenario_findings_and_provenance(page: str, single: Path) -> None:  # noqa: F811
+def test_the_page_has_the_scenario_findings_and_provenance(page: str, single: Path) -> None:
     assert "<h1>chain: single run</h1>" in page
     assert "<td>ban</td><td>export_ban</td>" in page
     # the hand-computed answer: 100 vehicles a day short from day 17 to day 29 (ban ends day 30)
@@ -72,8 +76,9 @@ def test_the_page_has_the_scenario_findings_and_provenance(page: str, single: Pa
     assert "Mass balance (balance.csv)" in page
 
 
-def test_the_markdown_references_chart_files_and_has_tables(written: tuple[Path, Path],
-                                                            single: Path) -> None:  # noqa: F811
+def test_the_markdown_references_chart_files_and_has_tables(
+    written: tuple[Path, Path], single: Path
+) -> None:
     text = written[1].read_text(encoding="utf-8")
     for svg in (single / "charts").glob("*.svg"):
         assert f"](charts/{svg.stem}.png)" in text
@@ -82,14 +87,19 @@ def test_the_markdown_references_chart_files_and_has_tables(written: tuple[Path,
     assert "data:image" not in text
 
 
-def test_ensemble_findings_report_the_odds_and_the_tail(ensemble: Path) -> None:  # noqa: F811
+def test_ensemble_findings_report_the_odds_and_the_tail(ensemble: Path) -> None:
     results = charts.load(ensemble)
     title, blocks = report_page.document(results, [])
     assert title == "chain: ensemble of 12 replications"
     tables = [b.table for b in blocks if b.table is not None]
     findings = next(t for t in tables if "P(shortfall)" in t.columns)
-    assert findings.columns[3:8] == ["mean fill rate", "P(shortfall)", "mean shortfall",
-                                     "P95 shortfall", "CVaR95 shortfall"]
+    assert findings.columns[3:8] == [
+        "mean fill rate",
+        "P(shortfall)",
+        "mean shortfall",
+        "P95 shortfall",
+        "CVaR95 shortfall",
+    ]
     summary = results.get("summary")
     assert summary is not None
     row = summary[(summary["metric"] == "shortfall_units") & (summary["market"] == "ev")]
@@ -102,8 +112,10 @@ def test_ensemble_findings_report_the_odds_and_the_tail(ensemble: Path) -> None:
 
 
 def test_addresses_in_text_are_shown_but_cannot_be_fetched() -> None:
-    blocks = [Block("p", "Source: https://example.org/data and http://x.test"),
-              Block("table", table=Table(["source"], [["see https://example.org"]]))]
+    blocks = [
+        Block("p", "Source: https://example.org/data and http://x.test"),
+        Block("table", table=Table(["source"], [["see https://example.org"]])),
+    ]
     page = report_page.render_html("t", blocks, {})
     assert "https://" not in page and "http://" not in page
     assert "https&#58;//example.org/data" in page
@@ -117,8 +129,11 @@ def test_numbers_never_round_a_shortfall_away() -> None:
 
 
 def test_main_rebuilds_results_folders_and_skips_others(
-        ensemble: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
-        capsys: pytest.CaptureFixture[str]) -> None:
+    ensemble: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr(charts, "draw_all", lambda results: [])  # the charts are tested above
     assert report_page.main([str(ensemble), str(tmp_path)]) == 0
     out, err = capsys.readouterr()
@@ -128,7 +143,7 @@ def test_main_rebuilds_results_folders_and_skips_others(
     assert report_page.main([str(tmp_path)]) == 2
 
 
-def test_a_policy_comparison_reports_the_ranking_and_the_effects(compared: Path) -> None:  # noqa: F811
+def test_a_policy_comparison_reports_the_ranking_and_the_effects(compared: Path) -> None:
     results = charts.load(compared)
     title, blocks = report_page.document(results, [])
     assert title == "chain: baseline and 2 policies, 3 replications each"

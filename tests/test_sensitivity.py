@@ -25,8 +25,9 @@ def test_every_declared_distribution_is_varied_and_ranked() -> None:
     assert len(bars) == 2 * len(table)
 
 
-def test_a_scenario_without_distributions_is_refused(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_scenario_without_distributions_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(chain(horizon_days=20)))
     code = cli.main(["sensitivity", str(path), "--out", str(tmp_path), "--no-report"])
