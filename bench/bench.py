@@ -81,7 +81,8 @@ def run_case(name: str) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from workload import reference
 
-    from sim import montecarlo, scenario
+    from sim.analysis import ensemble as montecarlo
+    from sim.scenario import loader as scenario
 
     case = CASES[name]
     loaded = scenario.from_dict(

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from sim.scenario.loader import Scenario
 
 EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from . import scenario
+    from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     reps = args.reps or loaded.spec.replications
@@ -263,7 +263,10 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
 
 
 def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) -> int:
-    from . import balance, engine, report, results, summary
+    from sim.analysis import balance, summary
+    from sim.analysis import frames as results
+    from sim.engine import simulate as engine
+    from sim.output import store as report
 
     result = engine.run(loaded)
     table = results.balance(result)
@@ -285,7 +288,9 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
 
 
 def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
-    from . import balance, montecarlo, report, summary
+    from sim.analysis import balance, summary
+    from sim.analysis import ensemble as montecarlo
+    from sim.output import store as report
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
     try:
@@ -319,7 +324,10 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command
 def _compare(
     args: argparse.Namespace, argv: list[str] | None, loaded: Scenario | None = None
 ) -> int:
-    from . import compare, montecarlo, report, scenario, summary
+    from sim.analysis import compare, summary
+    from sim.analysis import ensemble as montecarlo
+    from sim.output import store as report
+    from sim.scenario import loader as scenario
 
     if loaded is None:
         loaded = scenario.load(args.file, horizon_days=args.horizon_days)
@@ -337,7 +345,7 @@ def _compare(
         scheduler=getattr(args, "scheduler", None),
         progress=not args.quiet,
     )
-    from . import engine
+    from sim.engine import simulate as engine
 
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
     folder = report.write_comparison(
@@ -354,7 +362,9 @@ def _compare(
 
 
 def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from . import report, scenario, stress
+    from sim.analysis import stress
+    from sim.output import store as report
+    from sim.scenario import loader as scenario
 
     overrides: dict[str, float] = {}
     for item in args.ttr:
@@ -403,7 +413,9 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
 
 
 def _sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from . import report, scenario, sensitivity
+    from sim.analysis import sensitivity
+    from sim.output import store as report
+    from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file)
     if args.market is not None and args.market not in loaded.network.nodes:
@@ -436,7 +448,7 @@ def _report(args: argparse.Namespace, folder: Path) -> None:
     """Charts and the report page for a results folder just written (unless --no-report)."""
     if not getattr(args, "report", True):
         return
-    from .report_page import write_report
+    from sim.output.report import write_report
 
     if not args.quiet:
         print("\ndrawing charts and the report page (--no-report skips this) ...", flush=True)
@@ -453,7 +465,7 @@ def _is_number(text: str) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import scenario
+    from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file)
     net = loaded.network
@@ -465,8 +477,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from . import docs
-    from .scenario import NetworkFile, ScenarioSpec
+    from sim.scenario import docs
+    from sim.scenario.loader import NetworkFile, ScenarioSpec
 
     if args.markdown:
         print(docs.markdown(), end="")

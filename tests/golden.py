@@ -37,8 +37,12 @@ def scenario_files() -> list[Path]:
 
 def compute(path: Path) -> dict[str, pd.DataFrame | str]:
     """The golden tables of one scenario file, by file name."""
-    from sim import engine, montecarlo, report, results, scenario
-    from sim.compare import compare_policies
+    from sim.analysis import ensemble as montecarlo
+    from sim.analysis import frames as results
+    from sim.analysis.compare import compare_policies
+    from sim.engine import simulate as engine
+    from sim.output import store as report
+    from sim.scenario import loader as scenario
 
     full = scenario.load(path)
     loaded = scenario.with_horizon(full, min(full.spec.horizon_days, GOLDEN_HORIZON_DAYS))
@@ -66,7 +70,8 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
 
 def report_outline(folder: Path) -> str:
     """The headings of the report and the columns of each of its tables, one per line."""
-    from sim import charts, report_page
+    from sim.output import charts
+    from sim.output import report as report_page
 
     title, blocks = report_page.document(charts.load(folder), [])
     lines = [f"title: {title.split(': ', 1)[-1]}"]

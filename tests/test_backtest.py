@@ -21,7 +21,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim import balance, engine, results, scenario, yamlio
+from sim.analysis import balance
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.scenario import loader as scenario
+from sim.scenario import yamlio
 from tests.conftest import ROOT
 
 TARGET_PP = 10.0

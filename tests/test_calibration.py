@@ -22,7 +22,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim import engine, results, scenario
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.scenario import loader as scenario
 from tests.conftest import ROOT
 
 TOLERANCE_PP = 2.0
@@ -154,6 +156,6 @@ def test_every_market_is_served(run: engine.RunResult) -> None:
 
 
 def test_mass_balance_closes(run: engine.RunResult) -> None:
-    from sim import balance
+    from sim.analysis import balance
 
     balance.check(results.balance(run))

@@ -21,7 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from PIL import Image
 
-from sim import charts, compare, engine, montecarlo, report, results, scenario
+from sim.analysis import compare
+from sim.analysis import ensemble as montecarlo
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.output import charts
+from sim.output import store as report
+from sim.scenario import loader as scenario
 from tests.conftest import ROOT, chain
 
 INFO = charts.RunInfo("chain", seed=42, replications=1, step_days=1, horizon_days=40)
@@ -512,9 +518,9 @@ def test_shock_windows_come_from_events_or_fixed_dates(single: Path, ensemble: P
 
 def test_only_the_chart_module_imports_matplotlib() -> None:
     code = (
-        "import sys, sim.cli, sim.report, sim.montecarlo; "
+        "import sys, sim.cli, sim.output.store, sim.analysis.ensemble; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
-        "import sim.charts; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot'"
+        "import sim.output.charts; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

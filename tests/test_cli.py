@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import cli, report
+from sim import cli
+from sim.output import store as report
 from tests.conftest import ROOT, chain
 
 BAD = ROOT / "tests" / "bad"
@@ -113,7 +114,7 @@ def test_failed_write_keeps_the_previous_results(
     def broken(result: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.results.flows", broken)
+    monkeypatch.setattr("sim.analysis.frames.flows", broken)
     code = cli.main(["run", "--no-report", str(path), "--out", str(out), "--quiet"])
     assert code == cli.EXIT_INTERRUPTED
     assert (out / "chain" / "provenance.json").read_text() == before

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import balance, engine, results, scenario
+from sim.analysis import balance
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.scenario import loader as scenario
 from tests.conftest import chain, series
 
 

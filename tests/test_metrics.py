@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import engine, metrics, scenario
-from sim.tracker import MarketTracker
+from sim.analysis import metrics
+from sim.engine import simulate as engine
+from sim.engine.tracker import MarketTracker
+from sim.scenario import loader as scenario
 from tests.conftest import chain
 
 

@@ -11,7 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import cli, compare, engine, metrics, montecarlo, scenario
+from sim import cli
+from sim.analysis import compare, metrics
+from sim.analysis import ensemble as montecarlo
+from sim.engine import simulate as engine
+from sim.scenario import loader as scenario
 from tests.conftest import chain
 
 
@@ -133,7 +137,7 @@ def test_ensemble_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def cli_files() -> list[str]:
-    from sim import report
+    from sim.output import store as report
 
     return list(report.ENSEMBLE_FILES)
 

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import balance, compare, engine, results, scenario
-from sim.policies import apply
+from sim.analysis import balance, compare
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.levers.policies import apply
+from sim.scenario import loader as scenario
 from tests.conftest import chain, series
 
 BAN = {

@@ -9,7 +9,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import balance, engine, results, scenario
+from sim.analysis import balance
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.scenario import loader as scenario
 
 COUNTRIES = ["AU", "CN", "IN", "JP", "CD", "ID"]
 MINERALS = ["lithium", "cobalt", "nickel"]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import charts, report_page
-from sim.report_page import Block, Table
+from sim.output import charts
+from sim.output import report as report_page
+from sim.output.report import Block, Table
 from tests.test_charts import (  # noqa: F401  (fixtures)
     compared,
     ensemble,

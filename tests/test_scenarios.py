@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from sim import balance, engine, results, scenario
-from sim.policies import apply
+from sim.analysis import balance
+from sim.analysis import frames as results
+from sim.engine import simulate as engine
+from sim.levers.policies import apply
+from sim.scenario import loader as scenario
 from tests.conftest import ROOT
 
 FILES = sorted((ROOT / "scenarios").glob("*.yaml"))

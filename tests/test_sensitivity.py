@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import charts, cli, scenario, sensitivity
+from sim import cli
+from sim.analysis import sensitivity
+from sim.output import charts
+from sim.scenario import loader as scenario
 from tests.conftest import chain
 from tests.test_montecarlo import random_chain
 

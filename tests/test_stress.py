@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from sim import cli, scenario, stress
+from sim import cli
+from sim.analysis import stress
+from sim.scenario import loader as scenario
 from tests.conftest import chain
 
 
@@ -46,7 +48,7 @@ def test_stress_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_stress_chart_plots_every_target(tmp_path: Path) -> None:
-    from sim import charts
+    from sim.output import charts
 
     data = chain(horizon_days=150, upstream_cover=10, market_cover=10)
     table = stress.run(scenario.from_dict(data), start_day=7)

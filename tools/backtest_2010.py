@@ -38,9 +38,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from sim import engine, scenario, yamlio
-from sim.network import transit_periods
-from sim.report import write_atomically
+from sim.engine import simulate as engine
+from sim.output.store import write_atomically
+from sim.scenario import loader as scenario
+from sim.scenario import yamlio
+from sim.scenario.network import transit_periods
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "backtest_2010_ree.yaml"

@@ -1,0 +1,167 @@
+"""Paired comparison of two ensembles run on the same replications (common random numbers).
+
+Replication i of every variant draws the same outages, transit times, demand noise and shock
+sizes (each stream is seeded by replication and name, never by variant), so the difference of a
+metric between two variants in replication i is due to the variant alone. A variant that changes
+nothing has a difference of exactly zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.ensemble import Ensemble
+from sim.analysis.metrics import KEY_COLUMNS, paired_delta
+from sim.scenario.loader import Scenario
+
+
+def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
+    """Per metric key: the variant's mean, the baseline's mean, and the mean paired difference
+    (variant - baseline) with its 95% confidence interval."""
+    if variant.reps != baseline.reps or variant.scenario.spec.seed != baseline.scenario.spec.seed:
+        raise ValueError(
+            "paired differences need the same replications and seed on both sides "
+            f"(got {variant.reps} vs {baseline.reps} replications, seeds "
+            f"{variant.scenario.spec.seed} vs {baseline.scenario.spec.seed})"
+        )
+    joined = variant.runs.merge(
+        baseline.runs, on=[*KEY_COLUMNS, "rep"], suffixes=("_variant", "_baseline")
+    )
+    rows: list[dict[str, object]] = []
+    for key, group in joined.groupby(KEY_COLUMNS, sort=False, observed=True):
+        delta = paired_delta(group["value_variant"].to_numpy(), group["value_baseline"].to_numpy())
+        rows.append(
+            {
+                **dict(zip(KEY_COLUMNS, key, strict=True)),
+                "variant_mean": group["value_variant"].mean(),
+                "baseline_mean": group["value_baseline"].mean(),
+                **delta,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+COMPARED = (
+    "shortfall_units",
+    "shortfall_t",
+    "fill_rate",
+    "tts_days",
+    "ttr_days",
+    "peak_shortfall_units",
+    "any_shortfall",
+)
+"""Market metrics in the policy comparison table."""
+CRITERIA = ("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd")
+
+
+@dataclass
+class Comparison:
+    """Every policy of a scenario against its baseline on the same replications."""
+
+    baseline: Ensemble
+    policies: dict[str, Ensemble]
+    table: pd.DataFrame
+    """Per policy, market and metric: values and paired differences with 95% CIs."""
+    ranking: pd.DataFrame
+    """Per policy: cost, shortfall avoided, cost per tonne / unit avoided, rank."""
+
+
+def compare_policies(
+    scenario: Scenario, reps: int, *, criterion: str = "cost_per_t_avoided", **run: Any
+) -> Comparison:
+    """Run the baseline and every policy of `scenario` on replications 0..reps-1 and compare.
+
+    `run` goes to `montecarlo.run_ensemble` (workers, batch_size, scheduler, options,
+    progress).
+    """
+    from sim.analysis import ensemble as montecarlo
+    from sim.levers.policies import apply
+
+    if criterion not in CRITERIA:
+        raise ValueError(f"unknown ranking criterion '{criterion}'; one of {', '.join(CRITERIA)}")
+    baseline = montecarlo.run_ensemble(scenario, reps, **run)
+    variants = {
+        policy.name: montecarlo.run_ensemble(apply(scenario, policy), reps, **run)
+        for policy in scenario.spec.policies
+    }
+    rows = []
+    for name, ensemble in variants.items():
+        deltas = paired_differences(ensemble, baseline)
+        chosen = deltas[deltas["metric"].isin(COMPARED) & (deltas["market"] != "")]
+        rows.append(chosen.assign(policy=name))
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    return Comparison(baseline, variants, table, _ranking(scenario, variants, table, criterion))
+
+
+def _ranking(
+    scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFrame, criterion: str
+) -> pd.DataFrame:
+    rows = []
+    levers = {p.name: p.levers for p in scenario.spec.policies}
+    for name, ensemble in variants.items():
+        runs = ensemble.runs
+        cost = float(runs.loc[runs["metric"] == "policy_cost_usd", "value"].mean())
+        mine = table[table["policy"] == name]
+        concerned = lever_minerals(levers[name])
+        tonnes = mine[(mine["metric"] == "shortfall_t") & mine["mineral"].isin(concerned)]
+        units = mine[mine["metric"] == "shortfall_units"]
+        avoided_t = 0.0 - float(tonnes["delta"].sum())
+        avoided_units = 0.0 - float(units["delta"].sum())
+        rows.append(
+            {
+                "policy": name,
+                "levers": "+".join(lever.type for lever in levers[name]),
+                "minerals": "+".join(sorted(lever_minerals(levers[name]))),
+                "cost_usd": cost,
+                "shortfall_avoided_t": avoided_t,
+                "shortfall_avoided_units": avoided_units,
+                "cost_per_t_avoided": cost / avoided_t if avoided_t > 0 else math.inf,
+                "cost_per_unit_avoided": cost / avoided_units if avoided_units > 0 else math.inf,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    ascending = criterion != "shortfall_avoided_t"
+    frame = frame.sort_values(criterion, ascending=ascending, kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    frame["vs_best_part"] = [_versus_parts(name, levers, frame) for name in frame["policy"]]
+    return frame
+
+
+def lever_minerals(levers: list[Any]) -> set[str]:
+    """The minerals a policy acts on: tonnes of shortfall avoided are counted in these only
+    (a market short of magnets is also 'short' of the battery metals it could not use)."""
+    found: set[str] = set()
+    for lever in levers:
+        node = getattr(lever, "node", None)
+        if node is not None:
+            found |= set(getattr(node, "recipe", {})) | {getattr(node, "mineral", "")}
+        found.add(getattr(lever, "mineral", ""))
+    return found - {""}
+
+
+def _versus_parts(name: str, levers: dict[str, list[Any]], frame: pd.DataFrame) -> str:
+    """For a combination whose levers are all policies of their own: does it avoid more
+    shortfall than its best part?"""
+    mine = levers[name]
+    parts = [
+        other
+        for other, theirs in levers.items()
+        if other != name and len(theirs) < len(mine) and all(lever in mine for lever in theirs)
+    ]
+    covered = [lever for part in parts for lever in levers[part]]
+    if len(mine) < 2 or not parts or not all(lever in covered for lever in mine):
+        return ""
+    avoided = frame.set_index("policy")["shortfall_avoided_t"]
+    best = max(parts, key=lambda part: avoided[part])
+    verdict = "better" if avoided[name] > avoided[best] else "not better"
+    return (
+        f"{verdict} than its best part {best} ({avoided[name]:,.0f} t vs "
+        f"{avoided[best]:,.0f} t avoided)"
+    )

@@ -1,0 +1,340 @@
+"""Replications in batches, on local processes or a Dask cluster, with a progress bar.
+
+Replication i always draws from its own seeded streams (`randomness.py`) and the engine never
+mixes replications, so results depend neither on the batch size, nor on the number of workers,
+nor on the executor. Each batch returns only its per-run metrics, its share of the time-series
+bands and its worst mass-balance residual, so memory grows with the batches in flight, not with
+the number of replications (full traces are kept only when asked for).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim.analysis import balance, metrics
+from sim.engine import simulate as engine
+from sim.engine.tracker import BAND_SUMS
+from sim.scenario.loader import Scenario
+from sim.scenario.network import MarketSpec
+
+BAND_VARIABLES = (*BAND_SUMS, "cover_days")
+"""Per market: demand, delivered and shortfall units (summed per bucket), and days of cover
+(lowest over minerals and over the bucket)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How an ensemble runs and what it keeps."""
+
+    band_buckets: int = 260
+    """Time-series bands: at most this many time buckets."""
+    band_reps: int = 2000
+    """Bands are computed over the first `band_reps` replications (bounded memory)."""
+    traces: bool = False
+    """Keep every replication's full time series (memory grows with replications)."""
+    check_balance: bool = True
+
+
+@dataclass
+class BatchOutput:
+    """What one batch sends back: small and picklable."""
+
+    reps: range
+    metrics: metrics.MetricTable
+    bands: np.ndarray | None
+    """(buckets, markets x BAND_VARIABLES, kept reps) float32, or None."""
+    worst_residual: dict[str, float]
+    wall_seconds: float
+    traces: pd.DataFrame | None = None
+
+
+@dataclass
+class Ensemble:
+    """The outcome of all replications."""
+
+    scenario: Scenario
+    reps: int
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    bands: pd.DataFrame
+    balance: pd.DataFrame
+    wall_seconds: float
+    executor: str
+    workers: int
+    batch_size: int
+    traces: pd.DataFrame | None = None
+
+
+def bucket_edges(periods: int, buckets: int) -> np.ndarray:
+    """First review of each time bucket (equal-width buckets of whole reviews)."""
+    count = min(periods, buckets)
+    return np.unique((np.arange(count) * periods) // count)
+
+
+def _bands(result: engine.RunResult, options: Options) -> np.ndarray | None:
+    keep = [i for i, rep in enumerate(result.reps) if rep < options.band_reps]
+    if not keep:
+        return None
+    rec = result.recorder
+    track = rec.tracker
+    assert track is not None
+    out = []
+    for i, market in enumerate(result.scenario.network.of_kind("market")):
+        assert isinstance(market, MarketSpec)
+        out += [track.bands[:, v, i][:, keep] for v in range(len(BAND_VARIABLES) - 1)]
+        covers = [(market.name, m, "component", "cover_days") for m in market.intensity_kg_per_unit]
+        if rec.full:
+            cover = np.min([rec.per_review(k) for k in covers], axis=0)
+            edges = bucket_edges(result.n_periods, options.band_buckets)
+            out.append(np.minimum.reduceat(cover[:, keep], edges, axis=0))
+        else:
+            rows = [rec.min_index[k] for k in covers]
+            out.append(rec.bucket_mins[:, rows, :].min(axis=1)[:, keep])
+    return np.stack(out, axis=1).astype(np.float32)
+
+
+def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
+    """Run one batch of replications and reduce it to what the ensemble keeps."""
+    started = time.perf_counter()
+    result = engine.run(
+        scenario,
+        reps,
+        full=options.traces,
+        bucket_starts=bucket_edges(engine.n_periods(scenario), options.band_buckets),
+    )
+    table = balance.balance_table(result.state, result.initial_stock, reps)
+    worst = {str(m): float(g["relative_residual"].abs().max()) for m, g in table.groupby("mineral")}
+    if options.check_balance:
+        balance.check(table)
+    from sim.analysis import frames as results
+
+    traces = results.timeseries(result) if options.traces else None
+    return BatchOutput(
+        reps,
+        metrics.compute(result, scenario.spec.metrics),
+        _bands(result, options),
+        worst,
+        time.perf_counter() - started,
+        traces,
+    )
+
+
+def plan_batches(
+    reps: int, workers: int, scenario: Scenario, batch_size: int | None = None
+) -> list[range]:
+    """Split 0..reps-1 into consecutive batches.
+
+    Default size: one batch per worker (larger batches amortize the per-review cost best),
+    at most 500 replications, and at most about 400 MB of arrays per batch.
+    """
+    if batch_size is None:
+        by_memory = max(1, (400 * 2**20) // batch_bytes_per_rep(scenario))
+        batch_size = max(1, min(500, by_memory, math.ceil(reps / max(1, workers))))
+    return [range(start, min(start + batch_size, reps)) for start in range(0, reps, batch_size)]
+
+
+def batch_bytes_per_rep(scenario: Scenario) -> int:
+    """Estimated bytes one replication adds to a batch in an ensemble run: per-review market
+    series, random draws held for the horizon, the transit ring and stocks."""
+    network, spec = scenario.network, scenario.spec
+    periods = engine.n_periods(scenario)
+    markets = len(network.of_kind("market"))
+    random_links = sum(len(rule.links.select(network)) for rule in spec.uncertainty.transit)
+    per_review = 6 * random_links + 8 * markets * bool(spec.uncertainty.demand)
+    ring = 8 * len(network.links) * min(periods, 64)
+    bands = 8 * 4 * markets * 260
+    return periods * per_review + ring + bands + 64 * len(network.nodes) * 8
+
+
+Submit = Callable[[range], "Future[BatchOutput]"]
+
+
+def _local_executor(
+    scenario: Scenario, batches: list[range], options: Options, workers: int
+) -> Iterator[BatchOutput]:
+    if workers <= 1 or len(batches) <= 1:
+        for reps in batches:
+            yield run_batch(scenario, reps, options)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(run_batch, scenario, reps, options) for reps in batches]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_executor(
+    scenario: Scenario, batches: list[range], options: Options, workers: int, scheduler: str
+) -> Iterator[BatchOutput]:
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise RuntimeError(
+            "the Dask executor needs the optional extra: pip install "
+            "'sim[dask]' (dask and distributed)"
+        ) from None
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+            processes=True,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        shared = client.scatter(scenario, broadcast=True)
+        futures = [client.submit(run_batch, shared, reps, options, pure=False) for reps in batches]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_ensemble(
+    scenario: Scenario,
+    reps: int,
+    *,
+    workers: int | None = None,
+    batch_size: int | None = None,
+    scheduler: str | None = None,
+    options: Options | None = None,
+    progress: bool = False,
+) -> Ensemble:
+    """Run `reps` replications and summarize them.
+
+    `scheduler`: None for local processes, "local" for a local Dask cluster, or a Dask scheduler
+    address such as tcp://host:8786.
+    """
+    started = time.perf_counter()
+    options = options or Options()
+    workers = workers or os.cpu_count() or 1
+    batches = plan_batches(reps, workers, scenario, batch_size)
+    if scheduler is None:
+        outputs = _local_executor(scenario, batches, options, workers)
+        executor = "local processes" if workers > 1 and len(batches) > 1 else "in process"
+    else:
+        outputs = _dask_executor(scenario, batches, options, workers, scheduler)
+        executor = f"dask ({scheduler})"
+    done: list[BatchOutput] = []
+    bar = _progress(reps, progress)
+    try:
+        for output in outputs:
+            done.append(output)
+            bar.update(len(output.reps))
+    finally:
+        bar.close()
+    done.sort(key=lambda b: b.reps.start)
+    return _combine(
+        scenario,
+        reps,
+        done,
+        options,
+        time.perf_counter() - started,
+        executor,
+        workers,
+        len(batches[0]) if batches else 0,
+    )
+
+
+def _progress(total: int, enabled: bool) -> tqdm:
+
+    return tqdm(
+        total=total,
+        unit="rep",
+        desc="replications",
+        file=sys.stderr,
+        disable=not (enabled and sys.stderr.isatty()),
+        smoothing=0.1,
+        bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {rate_fmt} ETA {remaining}",
+    )
+
+
+def _combine(
+    scenario: Scenario,
+    reps: int,
+    batches: list[BatchOutput],
+    options: Options,
+    wall: float,
+    executor: str,
+    workers: int,
+    batch_size: int,
+) -> Ensemble:
+    keys = batches[0].metrics.keys
+    assert all(b.metrics.keys.equals(keys) for b in batches), "batches computed other metrics"
+    table = metrics.MetricTable(
+        keys, np.concatenate([b.metrics.values for b in batches], axis=1), range(reps)
+    )
+    runs = table.tidy()
+    worst: dict[str, float] = {}
+    for b in batches:
+        for mineral, value in b.worst_residual.items():
+            worst[mineral] = max(worst.get(mineral, 0.0), value)
+    balance_frame = pd.DataFrame(
+        {"mineral": list(worst), "worst_relative_residual": list(worst.values())}
+    )
+    traces = pd.concat([b.traces for b in batches], ignore_index=True) if options.traces else None
+    return Ensemble(
+        scenario,
+        reps,
+        runs,
+        metrics.summarize(runs),
+        band_table(scenario, batches, options),
+        balance_frame,
+        wall,
+        executor,
+        workers,
+        batch_size,
+        traces,
+    )
+
+
+def band_table(scenario: Scenario, batches: list[BatchOutput], options: Options) -> pd.DataFrame:
+    """Mean and P5/P50/P95 across replications per market, variable and time bucket."""
+    parts = [b.bands for b in batches if b.bands is not None]
+    if not parts:
+        return pd.DataFrame()
+    stacked = np.concatenate(parts, axis=2).astype(float)  # (buckets, series, reps)
+    spec = scenario.spec
+    edges = bucket_edges(engine.n_periods(scenario), options.band_buckets)
+    markets = [m.name for m in scenario.network.of_kind("market")]
+    labels = [(m, v) for m in markets for v in BAND_VARIABLES]
+    q = np.stack(metrics.quantiles(stacked, axis=2))
+    rows = []
+    for b, first in enumerate(edges):
+        for s, (market, variable) in enumerate(labels):
+            day = int(first) * spec.step_days
+            rows.append(
+                {
+                    "bucket": b,
+                    "day": day,
+                    "date": spec.start + dt.timedelta(days=day),
+                    "market": market,
+                    "variable": variable,
+                    "mean": float(stacked[b, s].mean()),
+                    "p5": float(q[0, b, s]),
+                    "p50": float(q[1, b, s]),
+                    "p95": float(q[2, b, s]),
+                    "replications": stacked.shape[2],
+                }
+            )
+    return pd.DataFrame(rows)

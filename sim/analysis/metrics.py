@@ -1,0 +1,315 @@
+"""Risk metrics: pure functions from a run's arrays to per-replication values (DESIGN.md s. 6).
+
+- Shortfall: unmet demand in product units and in tonnes of mineral, per market, cumulative over
+  the horizon and at its peak per review; probability of any shortfall across replications.
+- Fill rate = delivered / demanded over a window (1.0 when demand is zero).
+- Time to survive (TTS): from a shock's onset to the first review at or after it in which a
+  market's fill rate drops below the threshold (default 0.99); infinite if it never does.
+- Time to recover (TTR): from the onset to the first review at or after the shock's end from
+  which the fill rate stays at or above the threshold for a settling window (default 28 days);
+  infinite if that is not seen within the horizon. TTS < TTR flags exposure (Simchi-Levi et al.,
+  Interfaces 45(5), 2015).
+- Days of cover: (on hand + in transit toward the market) / expected daily use; its minimum
+  over the horizon and minerals.
+- Concentration: Herfindahl-Hirschman index (sum of squared shares, 0-1) and top-3 share (CR3),
+  per mineral and stage, of world production by country and of each consuming country's supply
+  by origin; import reliance = share of a country's supply from abroad; share from a named
+  country.
+- Ensemble statistics (`summarize`): mean, P5/P50/P95; for shortfall metrics the probability of
+  a positive value and CVaR95 (mean of the worst 5%).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.simulate import RunResult
+from sim.scenario.loader import MetricOptions
+from sim.scenario.network import MarketSpec
+
+KEY_COLUMNS = ["metric", "unit", "market", "country", "mineral", "stage", "shock", "partner"]
+SHORTFALL_METRICS = {"shortfall_units", "shortfall_t", "peak_shortfall_units", "any_shortfall"}
+
+
+@dataclass
+class MetricTable:
+    """Per-replication metric values: `keys` (one row per metric) and `values` (keys x reps)."""
+
+    keys: pd.DataFrame
+    values: np.ndarray
+    reps: range
+
+    def tidy(self) -> pd.DataFrame:
+        """Long table: one row per replication and metric, with a single `value` column."""
+        n_keys, n_reps = self.values.shape
+        frame = self.keys.iloc[np.repeat(np.arange(n_keys), n_reps)].reset_index(drop=True)
+        frame.insert(0, "rep", np.tile(np.asarray(self.reps), n_keys))
+        frame["value"] = self.values.reshape(-1)
+        return frame
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.keys: list[dict[str, str]] = []
+        self.values: list[np.ndarray] = []
+
+    def add(self, metric: str, unit: str, value: np.ndarray | float, reps: int, **key: str) -> None:
+        row = dict.fromkeys(KEY_COLUMNS, "")
+        row.update(metric=metric, unit=unit, **key)
+        self.keys.append(row)
+        self.values.append(np.broadcast_to(np.asarray(value, dtype=float), (reps,)))
+
+
+def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTable:
+    """Every metric of every replication of a run."""
+    options = options or MetricOptions()
+    rows = _Rows()
+    _market_metrics(result, options, rows)
+    _concentration_metrics(result, options, rows)
+    if result.scenario.policy is not None:
+        from sim.levers.policies import cost_usd
+
+        rows.add("policy_cost_usd", "USD", cost_usd(result), len(result.reps))
+    keys = pd.DataFrame(rows.keys, columns=KEY_COLUMNS).astype("category")
+    values = np.vstack(rows.values) if rows.values else np.zeros((0, len(result.reps)))
+    return MetricTable(keys, values, result.reps)
+
+
+def fill_rate(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """delivered / demand elementwise, 1.0 where demand is zero."""
+    with np.errstate(over="ignore"):
+        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float), where=demand > 0)
+
+
+def time_to_survive(
+    fill: np.ndarray, days: np.ndarray, onset: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Days from onset to the first review at or after it with fill < threshold (inf: never).
+
+    `fill` is (periods, R); `days` the review days (periods,); `onset` per replication (R,).
+    """
+    short = (fill < threshold) & (days[:, None] >= onset[None, :])
+    first = short.argmax(axis=0)
+    return np.where(short.any(axis=0), days[first] - onset, np.inf)
+
+
+def time_to_recover(
+    fill: np.ndarray,
+    days: np.ndarray,
+    onset: np.ndarray,
+    end: np.ndarray,
+    threshold: float,
+    settle_reviews: int,
+) -> np.ndarray:
+    """Days from onset to the first review at or after `end` from which fill stays >= threshold
+    for `settle_reviews` reviews, all inside the horizon (inf: not seen)."""
+    periods = fill.shape[0]
+    below = np.vstack([np.zeros((1, fill.shape[1])), np.cumsum(fill < threshold, axis=0)])
+    width = max(1, settle_reviews)
+    starts = np.arange(periods - width + 1)
+    if starts.size == 0:
+        return np.full(fill.shape[1], np.inf)
+    calm = (below[starts + width] - below[starts]) == 0
+    ok = calm & (days[starts][:, None] >= end[None, :])
+    first = ok.argmax(axis=0)
+    return np.where(ok.any(axis=0), days[starts][first] - onset, np.inf)
+
+
+def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> None:
+    """Market metrics from the run's tracker (accumulated review by review)."""
+    reps, rec = len(result.reps), result.recorder
+    track = rec.tracker
+    assert track is not None
+    markets = [m for m in result.scenario.network.of_kind("market") if isinstance(m, MarketSpec)]
+    for i, market in enumerate(markets):
+        name, unit = market.name, market.unit
+        where = {"market": name, "country": market.country}
+        demand, delivered = track.demand[i], track.delivered[i]
+        rows.add("demand_units", unit, demand, reps, **where)
+        rows.add("delivered_units", unit, delivered, reps, **where)
+        rows.add("shortfall_units", unit, demand - delivered, reps, **where)
+        rows.add("fill_rate", "ratio", fill_rate(delivered, demand), reps, **where)
+        rows.add("peak_shortfall_units", f"{unit}/review", track.peak[i], reps, **where)
+        rows.add("any_shortfall", "0/1", np.isfinite(track.first_short[i]), reps, **where)
+        rows.add("first_shortfall_day", "day", track.first_short[i], reps, **where)
+        cover = np.full(reps, np.inf)
+        for mineral in market.intensity_kg_per_unit:
+            key = (name, mineral, "component", "shortfall_t")
+            lost = rec.horizon_sum(key) if market.unmet == "lost" else rec.horizon_last(key)
+            rows.add("shortfall_t", "t", lost, reps, mineral=mineral, **where)
+            cover = np.minimum(cover, rec.horizon_min((name, mineral, "component", "cover_days")))
+        rows.add("min_cover_days", "days", cover, reps, **where)
+        for s, draws in enumerate(result.shocks):
+            label = draws.shock.name or f"{draws.shock.type}#{draws.index + 1}"
+            rows.add("tts_days", "days", track.tts[s, i], reps, shock=label, **where)
+            rows.add("ttr_days", "days", track.ttr[s, i], reps, shock=label, **where)
+
+
+def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """HHI (sum of squared shares, 0-1) and CR3 (top-3 share) over axis 0 of a shares array."""
+    hhi = (shares**2).sum(axis=0)
+    top = -np.sort(-shares, axis=0)[:3].sum(axis=0)
+    return hhi, top
+
+
+def _shares(groups: dict[str, np.ndarray], reps: int) -> tuple[list[str], np.ndarray] | None:
+    names = sorted(groups)
+    if not names:
+        return None
+    stacked = np.vstack([groups[n] for n in names])
+    total = stacked.sum(axis=0)
+    if not (total > 0).any():
+        return None
+    return names, np.divide(stacked, total, out=np.zeros_like(stacked), where=total > 0)
+
+
+def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> None:
+    network, reps = result.scenario.network, len(result.reps)
+    world: dict[tuple[str, str], dict[str, np.ndarray]] = defaultdict(dict)
+    for (node, mineral, stage, _), made in result.recorder.production_totals().items():
+        country = network.nodes[node].country
+        bucket = world[(mineral, stage)]
+        bucket[country] = bucket.get(country, 0.0) + made
+    for (mineral, stage), groups in sorted(world.items()):
+        found = _shares(groups, reps)
+        if found is not None:
+            hhi, cr3 = concentration(found[1])
+            rows.add("world_hhi", "0-1", hhi, reps, mineral=mineral, stage=stage)
+            rows.add("world_cr3", "share", cr3, reps, mineral=mineral, stage=stage)
+    consumers = sorted({n.country for n in network.of_kind("market")})
+    shipped = result.recorder.shipped_totals()
+    inflow: dict[tuple[str, str, str], dict[str, np.ndarray]] = defaultdict(dict)
+    for link in network.links:
+        buyer = network.nodes[link.buyer].country
+        if buyer not in consumers or link.stage == "scrap":
+            continue
+        origin = network.nodes[link.supplier].country
+        bucket = inflow[(buyer, link.mineral, link.stage)]
+        bucket[origin] = bucket.get(origin, 0.0) + shipped[link.index]
+    for (country, mineral, stage), groups in sorted(inflow.items()):
+        found = _shares(groups, reps)
+        if found is None:
+            continue
+        names, shares = found
+        hhi, cr3 = concentration(shares)
+        where = {"country": country, "mineral": mineral, "stage": stage}
+        rows.add("sourcing_hhi", "0-1", hhi, reps, **where)
+        rows.add("sourcing_cr3", "share", cr3, reps, **where)
+        domestic = shares[names.index(country)] if country in names else 0.0
+        rows.add("import_reliance", "share", 1.0 - domestic, reps, **where)
+        for partner in options.share_from:
+            if partner != country:
+                share = shares[names.index(partner)] if partner in names else 0.0
+                rows.add("share_from", "share", share, reps, partner=partner, **where)
+
+
+def summarize(table: pd.DataFrame) -> pd.DataFrame:
+    """Ensemble statistics per metric key from a tidy per-run table."""
+    rows = []
+    for key, group in table.groupby(KEY_COLUMNS, sort=False, dropna=False, observed=True):
+        values = group["value"].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        row = dict(zip(KEY_COLUMNS, key, strict=True))
+        p5, p50, p95 = quantiles(values)
+        row.update(
+            replications=len(values),
+            mean=float(values.mean()),
+            p5=p5,
+            p50=p50,
+            p95=p95,
+            share_finite=len(finite) / len(values),
+        )
+        if row["metric"] in SHORTFALL_METRICS:
+            row["prob_positive"] = float((values > 0).mean())
+            row["cvar95"] = cvar(values, 0.95)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def quantiles(values: np.ndarray, axis: int | None = None) -> tuple[Any, ...]:
+    """P5, P50, P95 as values that occur in the sample (inverse of the empirical CDF), so that
+    infinite values (a market that never falls short) give no NaN."""
+    q = np.quantile(values, [0.05, 0.5, 0.95], axis=axis, method="inverted_cdf")
+    return tuple(q) if axis is not None else tuple(float(v) for v in q)
+
+
+def cvar(values: np.ndarray, level: float = 0.95) -> float:
+    """Conditional value at risk: the mean of the worst (1 - level) share of outcomes (at least
+    one), higher being worse."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    tail = max(1, math.ceil(len(ordered) * (1.0 - level) - 1e-9))
+    return float(ordered[-tail:].mean())
+
+
+_T95 = [
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+]
+"""Two-sided 95% Student t quantiles for 1-30 degrees of freedom (standard tables)."""
+
+
+def t95(dof: int) -> float:
+    """Two-sided 95% Student t quantile: the table up to 30 degrees of freedom, then the
+    expansion z + (z^3 + z) / (4 dof), within 0.2% of the exact value."""
+    if dof < 1:
+        return math.inf
+    if dof <= 30:
+        return _T95[dof - 1]
+    z = 1.959964
+    return z + (z**3 + z) / (4.0 * dof)
+
+
+def paired_delta(
+    policy: Sequence[float] | np.ndarray, baseline: Sequence[float] | np.ndarray
+) -> dict[str, float]:
+    """Mean of policy - baseline over paired replications, with a 95% t confidence interval.
+
+    Pairs with an infinite or NaN side are dropped (`pairs` says how many were used).
+    """
+    left, right = np.asarray(policy, dtype=float), np.asarray(baseline, dtype=float)
+    diff = np.zeros(np.broadcast(left, right).shape)
+    np.subtract(left, right, out=diff, where=left != right)  # inf == inf counts as no change
+    diff = diff[np.isfinite(diff)]
+    n = len(diff)
+    if n == 0:
+        return {"delta": math.nan, "ci_low": math.nan, "ci_high": math.nan, "pairs": 0}
+    mean = float(diff.mean())
+    if n == 1:
+        return {"delta": mean, "ci_low": math.nan, "ci_high": math.nan, "pairs": 1}
+    half = t95(n - 1) * float(diff.std(ddof=1)) / math.sqrt(n)
+    return {"delta": mean, "ci_low": mean - half, "ci_high": mean + half, "pairs": n}

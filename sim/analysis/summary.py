@@ -1,0 +1,163 @@
+"""The short text summary `make run` prints: per market and per mineral."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.compare import Comparison
+from sim.analysis.ensemble import Ensemble
+from sim.engine.simulate import RunResult
+
+
+def text(result: RunResult, markets: pd.DataFrame, balance: pd.DataFrame) -> str:
+    spec = result.scenario.spec
+    end = spec.start + dt.timedelta(days=spec.horizon_days)
+    lines = [
+        f"scenario {spec.name}: {spec.start} to {end} ({spec.horizon_days} days, "
+        f"review every {spec.step_days} days), seed {spec.seed}, "
+        f"{len(result.scenario.shocks)} shock(s)",
+        "",
+    ]
+    first = markets[markets["rep"] == 0]
+    table = pd.DataFrame(
+        {
+            "market": first["market"],
+            "demand": first["demand_units"].map("{:,.0f}".format) + " " + first["unit"],
+            "delivered": first["delivered_units"].map("{:,.0f}".format),
+            "shortfall": first["shortfall_units"].map("{:,.0f}".format),
+            "fill rate": first["fill_rate"].map("{:.1%}".format),
+            "first shortfall": first["first_shortfall_date"].map(
+                lambda d: "-" if d is None or pd.isna(d) else str(d)
+            ),
+        }
+    )
+    lines.append(table.to_string(index=False))
+    lines.append("")
+    mass = balance[balance["rep"] == 0]
+    lines.append(
+        pd.DataFrame(
+            {
+                "mineral": mass["mineral"],
+                "mined t": mass["mined_t"].map("{:,.1f}".format),
+                "losses t": mass["process_losses_t"].map("{:,.1f}".format),
+                "uncollected EOL t": mass["uncollected_eol_t"].map("{:,.1f}".format),
+                "stock change t": (mass["final_stock_t"] - mass["initial_stock_t"]).map(
+                    "{:+,.1f}".format
+                ),
+                "balance residual": mass["relative_residual"].map("{:.1e}".format),
+            }
+        ).to_string(index=False)
+    )
+    return "\n".join(lines)
+
+
+def ensemble_text(ensemble: Ensemble) -> str:
+    """Per market: the odds and the tail of shortfall; per shock: time to survive and recover."""
+    spec, summary = ensemble.scenario.spec, ensemble.summary
+    lines = [
+        f"scenario {spec.name}: {ensemble.reps} replications, {spec.horizon_days} days, "
+        f"seed {spec.seed}, {len(spec.shocks)} shock(s)",
+        "",
+    ]
+
+    def pick(metric: str) -> pd.DataFrame:
+        return summary[summary["metric"] == metric].set_index("market")
+
+    fill, short, anyshort = pick("fill_rate"), pick("shortfall_units"), pick("any_shortfall")
+    table = pd.DataFrame(
+        {
+            "fill rate (mean)": fill["mean"].map("{:.1%}".format),
+            "P(shortfall)": anyshort["mean"].map("{:.0%}".format),
+            "shortfall mean": short["mean"].map("{:,.0f}".format),
+            "P95": short["p95"].map("{:,.0f}".format),
+            "CVaR95": short["cvar95"].map("{:,.0f}".format),
+            "unit": short["unit"],
+        }
+    )
+    order = (
+        (anyshort["mean"] + short["mean"].rank(pct=True) / 10)
+        .sort_values(ascending=False, kind="stable")
+        .index
+    )  # markets that fall short first
+    lines.append(table.loc[order].to_string())
+    timing = summary[summary["metric"].isin(["tts_days", "ttr_days"])]
+    if not timing.empty:
+        wide = timing.pivot_table(
+            index=["market", "shock"],
+            columns="metric",
+            values="p50",
+            aggfunc="first",
+            observed=True,
+        )
+        hit = wide[np.isfinite(wide.get("tts_days", pd.Series(dtype=float)))]
+        lines += [
+            "",
+            "median days from each shock's onset (markets that fall short in at "
+            "least half the replications; inf: not within the horizon):",
+        ]
+        lines.append(
+            hit.rename(
+                columns={"tts_days": "time to survive", "ttr_days": "time to recover"}
+            ).to_string()
+            if not hit.empty
+            else "  none"
+        )
+    worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
+    lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
+    return "\n".join(lines)
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """The ranking, and per policy and market the paired change in shortfall."""
+    spec = comparison.baseline.scenario.spec
+    lines = [
+        f"scenario {spec.name}: baseline and {len(comparison.policies)} policies, "
+        f"{comparison.baseline.reps} replication(s) each on the same draws, seed "
+        f"{spec.seed}",
+        "",
+    ]
+    ranking = comparison.ranking
+    if not ranking.empty:
+        shown = pd.DataFrame(
+            {
+                "rank": ranking["rank"],
+                "policy": ranking["policy"],
+                "levers": ranking["levers"],
+                "cost USD": ranking["cost_usd"].map("{:,.0f}".format),
+                "shortfall avoided t": ranking["shortfall_avoided_t"].map("{:,.1f}".format)
+                + " "
+                + ranking["minerals"],
+                "USD per t avoided": ranking["cost_per_t_avoided"].map("{:,.0f}".format),
+            }
+        )
+        lines.append(shown.to_string(index=False))
+        notes = [
+            f"  {p}: {v}"
+            for p, v in zip(ranking["policy"], ranking["vs_best_part"], strict=True)
+            if v
+        ]
+        if notes:
+            lines += ["", "combinations:", *notes]
+    table = comparison.table
+    short = table[(table["metric"] == "shortfall_units") & (table["baseline_mean"] > 0)]
+    if not short.empty:
+        lines += [
+            "",
+            "change in shortfall (policy - baseline, units; 95% CI) where the "
+            "baseline falls short:",
+        ]
+        for policy, market, delta, low, high in zip(
+            short["policy"],
+            short["market"],
+            short["delta"].astype(float),
+            short["ci_low"].astype(float),
+            short["ci_high"].astype(float),
+            strict=True,
+        ):
+            interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
+            lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
+    return "\n".join(lines)

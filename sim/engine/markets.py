@@ -1,0 +1,168 @@
+"""Markets at a review, all at once: demand, building product units, in-use stock, end of life.
+
+Rows are markets (M) or (market, mineral) pairs (Q), each an array over replications.
+
+- Demand per review = units per year x review days / 365 x demand shocks x demand noise, plus
+  the backlog of a backlog market.
+- Units built = the smallest over the market's minerals of components on hand / t per unit,
+  capped at what is wanted; the rest is lost (or waits, for a backlog market).
+- Material built into products enters the in-use stock and returns after the product lifetime
+  as end-of-life flow; the collected share ships to recyclers, the rest leaves the system. A
+  lifetime longer than the horizon never returns within it, so only the legacy end-of-life flow
+  (products sold before the start) is seen and no per-review ring is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.effects import Modifiers
+from sim.engine.recorder import MARKET_UNIT_VARIABLES, Recorder
+from sim.engine.review import SegmentSum
+from sim.engine.state import State
+from sim.scenario.network import MarketSpec
+from sim.scenario.schedules import Schedules
+from sim.scenario.uncertainty import RandomInputs
+
+PAIR_VARIABLES = ("demand_t", "delivered_t", "shortfall_t", "eol_t", "collected_t", "in_use_t")
+
+
+def recorded(where: tuple[np.ndarray, ...]) -> bool:
+    """Whether a recorder keeps any of the series `where` (from `Recorder.locate`) points to."""
+    return any(rows.size for rows in where[1::2])
+
+
+class Markets:
+    """Index arrays for the vectorized market step, and the step itself."""
+
+    def __init__(
+        self,
+        state: State,
+        mods: Modifiers,
+        rec: Recorder,
+        randoms: RandomInputs,
+        schedules: Schedules,
+    ):
+        self.state, self.mods, self.rec = state, mods, rec
+        net, step = state.network, state.step_days
+        markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
+        self.names = [m.name for m in markets]
+        self.rows = np.array([mods.node_index[m.name] for m in markets], dtype=np.intp)
+        self.base = np.array([m.demand_units_per_year * step / 365.0 for m in markets])[:, None]
+        self.backlogs = np.array([m.unmet == "backlog" for m in markets])[:, None]
+        pairs = state.pairs
+        self.pair_market = np.array([self.names.index(m) for m, _ in pairs], dtype=np.intp)
+        self.pair_slot = np.array(
+            [state.slot[(m, (x, "component"))] for m, x in pairs], dtype=np.intp
+        )
+        spec = {m.name: m for m in markets}
+        self.t_per_unit = np.array([spec[m].intensity_kg_per_unit[x] / 1e3 for m, x in pairs])[
+            :, None
+        ]
+        self.collection = np.array([spec[m].collection_rate for m, _ in pairs])[:, None]
+        self.expected_use = np.array([net.expected_use_tpd(m, (x, "component")) for m, x in pairs])[
+            :, None
+        ]
+        self.starts = np.array(
+            [pairs.index((m, next(iter(spec[m].intensity_kg_per_unit)))) for m in self.names],
+            dtype=np.intp,
+        )
+        self.uncollected = SegmentSum(
+            np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
+        )
+        scrap = [k for k in net.links if k.stage == "scrap"]
+        self.scrap = np.array([k.index for k in scrap], dtype=np.intp)
+        self.scrap_pair = np.array(
+            [pairs.index((k.supplier, k.mineral)) for k in scrap], dtype=np.intp
+        )
+        self.scrap_share = np.array([k.share for k in scrap])[:, None]
+        self.phases = [
+            (q, schedules.intensity[pair])
+            for q, pair in enumerate(pairs)
+            if pair in schedules.intensity
+        ]
+        self.collection_shifts = [
+            (q, schedules.collection[m])
+            for q, (m, _) in enumerate(pairs)
+            if m in schedules.collection
+        ]
+        self.noisy = [
+            (i, randoms.demand[name]) for i, name in enumerate(self.names) if name in randoms.demand
+        ]
+        self.unit_where = rec.locate(
+            [(n, "", "", v) for v in MARKET_UNIT_VARIABLES for n in self.names]
+        )
+        self.pair_where = {
+            v: rec.locate([(m, x, "component", v) for m, x in pairs]) for v in PAIR_VARIABLES
+        }
+        self.cover_where = rec.locate([(m, x, "component", "cover_days") for m, x in pairs])
+
+    def intensity(self, day: float) -> np.ndarray:
+        """t of each pair's mineral per product unit now (intensity schedules applied), (Q, 1)."""
+        if not self.phases:
+            return self.t_per_unit
+        now = self.t_per_unit.copy()
+        for q, phase in self.phases:
+            now[q] *= phase.factor(day)
+        return now
+
+    def step(self, period: int, day: float) -> None:
+        state, mods, rec = self.state, self.mods, self.rec
+        if not self.names:
+            return
+        t_per_unit = self.intensity(day)
+        stocks = state.stocks
+        new = self.base * mods.demand_rows[self.rows]
+        for i, noise in self.noisy:
+            new[i] *= noise[period]
+        wanted = new + state.backlog_rows
+        possible = np.minimum.reduceat(stocks[self.pair_slot] / t_per_unit, self.starts, axis=0)
+        built = np.maximum(np.minimum(possible, wanted), 0.0)
+        unmet = wanted - built  # lost sales, or for a backlog market the units still waiting
+        state.backlog_rows[:] = np.where(self.backlogs, unmet, 0.0)
+        used = built[self.pair_market] * t_per_unit
+        stocks[self.pair_slot] = np.maximum(stocks[self.pair_slot] - used, 0.0)  # rounding only
+        eol = np.repeat(state.in_use_legacy, state.reps, axis=1)
+        for q, ring in state.in_use_rings.items():
+            slot = period % len(ring)
+            eol[q] = ring[slot]
+            ring[slot] = used[q]
+        collection = self.collection
+        if self.collection_shifts:
+            collection = collection.copy()
+            for q, shift in self.collection_shifts:
+                collection[q] = shift.value(day)
+        collected = eol * collection
+        self.uncollected.add_into(state.ledger.uncollected_rows, eol - collected)
+        if self.scrap.size:
+            state.outgoing[self.scrap] += collected[self.scrap_pair] * self.scrap_share
+        state.in_use_rows += used - eol
+        rec.put_rows(self.unit_where, np.concatenate([new, built, unmet, state.backlog_rows]))
+        if rec.tracker is not None:
+            rec.tracker.update(period, day, new, built, unmet)
+        pair_values = {
+            "demand_t": lambda: new[self.pair_market] * t_per_unit,
+            "delivered_t": lambda: used,
+            "shortfall_t": lambda: unmet[self.pair_market] * t_per_unit,
+            "eol_t": lambda: eol,
+            "collected_t": lambda: collected,
+            "in_use_t": lambda: state.in_use_rows,
+        }
+        for variable, where in self.pair_where.items():
+            if recorded(where):
+                rec.put_rows(where, pair_values[variable]())
+
+    def record_cover(self, inbound: np.ndarray, day: float) -> None:
+        """Days of cover (DESIGN.md section 6): (on hand + in transit toward the market) /
+        expected daily use, per mineral, at the end of the review. `inbound` is in transit
+        per stock row."""
+        if not self.names or not recorded(self.cover_where):
+            return
+        use = (
+            self.expected_use
+            * self.mods.demand_rows[self.rows][self.pair_market]
+            * (self.intensity(day) / self.t_per_unit)
+        )
+        held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
+        cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
+        self.rec.put_rows(self.cover_where, cover)

@@ -1,0 +1,178 @@
+"""The simulation state: every quantity as a numpy array over a batch of replications.
+
+Shapes: a stock is `(R,)` for R replications; link arrays are `(n_links, R)`; a transit pipeline
+is a ring buffer `(slots, R)` indexed by review period modulo its length. All masses are tonnes
+of contained mineral. The state starts at the steady state of a shock-free world: every node at
+its target cover, every pipeline holding its expected flow, every order book at expected flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.scenario.network import (
+    Commodity,
+    MarketSpec,
+    Network,
+    NodeSpec,
+    StockpileSpec,
+    inputs,
+    outputs,
+    transit_periods,
+)
+
+
+class Ledger:
+    """Cumulative flows across the system boundary, per mineral, t (arrays over replications).
+
+    `mined_rows` etc. have shape (minerals, R); `mined[m]` is a view of mineral m's row.
+    """
+
+    def __init__(self, minerals: list[str], reps: int):
+        self.index = {m: i for i, m in enumerate(minerals)}
+        self.mined_rows = np.zeros((len(minerals), reps))
+        self.losses_rows = np.zeros((len(minerals), reps))
+        self.uncollected_rows = np.zeros((len(minerals), reps))
+        self.mined = {m: self.mined_rows[i] for m, i in self.index.items()}
+        self.losses = {m: self.losses_rows[i] for m, i in self.index.items()}
+        self.uncollected = {m: self.uncollected_rows[i] for m, i in self.index.items()}
+
+
+@dataclass
+class State:
+    """Stocks, pipelines, order books and boundary flows of one batch of replications."""
+
+    network: Network
+    step_days: int
+    reps: int
+    stock: dict[str, dict[Commodity, np.ndarray]] = field(default_factory=dict)
+    """Per node and commodity: a view into `stocks` (in-place updates reach both)."""
+    stocks: np.ndarray = field(init=False)
+    """Every stock, shape (slots, R); `slot[(node, commodity)]` is its row."""
+    slot: dict[tuple[str, Commodity], int] = field(default_factory=dict)
+    buyer_slot: np.ndarray = field(init=False)
+    """Per link: the row of `stocks` its arrivals go to."""
+    pending: np.ndarray = field(init=False)
+    """Orders placed at the last review, filled at this one, t per link."""
+    in_transit: np.ndarray = field(init=False)
+    """t on the way per link."""
+    ring: np.ndarray = field(init=False)
+    """Transit pipeline, shape (slots, links, R): t arriving at review k in slot k % slots."""
+    outgoing: np.ndarray = field(init=False)
+    """t handed to each link during this review, shipped together at its end."""
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    """(market, mineral) pairs, grouped by market, in network order."""
+    in_use_rows: np.ndarray = field(init=False)
+    """Per pair: material in use, t, shape (pairs, R)."""
+    in_use_total: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    """Per market and mineral: a view of its `in_use_rows` row."""
+    in_use_rings: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per pair whose product lifetime ends within the horizon: material put in use at each
+    review, in a ring of lifetime length (it returns as end-of-life flow when read again)."""
+    in_use_legacy: np.ndarray = field(init=False)
+    """Per pair: end-of-life flow per review from products sold before the start, t, (Q, 1)."""
+    backlog_rows: np.ndarray = field(init=False)
+    """Per market: product units waiting (backlog markets only), shape (markets, R)."""
+    unfilled_rows: np.ndarray = field(init=False)
+    """Per stock row (supplier output): orders it lacked the stock to fill at this review, t."""
+    backlog: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per market: a view of its `backlog_rows` row."""
+    ledger: Ledger = field(init=False)
+
+    @property
+    def zeros(self) -> np.ndarray:
+        return np.zeros(self.reps)
+
+
+def initial_state(
+    network: Network, step_days: int, reps: int, extra_delay_days: np.ndarray, periods: int
+) -> State:
+    """The steady state of a shock-free world. `extra_delay_days` per link (the most shocks can
+    add) sizes each transit ring so that no shipment wraps around."""
+    state = State(network, step_days, reps)
+    n_links = len(network.links)
+    state.pending = np.zeros((n_links, reps))
+    state.in_transit = np.zeros((n_links, reps))
+    state.outgoing = np.zeros((n_links, reps))
+    rows = [
+        (name, commodity)
+        for name, node in network.nodes.items()
+        for commodity in dict.fromkeys(inputs(node) + outputs(node))
+    ]
+    state.slot = {key: i for i, key in enumerate(rows)}
+    state.stocks = np.zeros((len(rows), reps))
+    for name, node in network.nodes.items():
+        state.stock[name] = {}
+        for commodity in dict.fromkeys(inputs(node) + outputs(node)):
+            view = state.stocks[state.slot[(name, commodity)]]
+            view[:] = _initial_stock(network, node, commodity)
+            state.stock[name][commodity] = view
+    state.buyer_slot = np.array(
+        [state.slot[(k.buyer, k.commodity)] for k in network.links], dtype=np.intp
+    )
+    depth = max(
+        (
+            transit_periods(k.transit_days + extra_delay_days[k.index], step_days) + 1
+            for k in network.links
+        ),
+        default=1,
+    )
+    state.ring = np.zeros((depth, n_links, reps))
+    for link in network.links:
+        flow = network.expected_link_tpd[link.index] * step_days
+        base = transit_periods(link.transit_days, step_days)
+        state.ring[:base, link.index] = flow  # arrivals at reviews 0 .. base-1
+        state.in_transit[link.index] = flow * base
+        if link.stage != "scrap":
+            state.pending[link.index] = flow
+    markets = [m for m in network.of_kind("market") if isinstance(m, MarketSpec)]
+    state.pairs = [(m.name, x) for m in markets for x in m.intensity_kg_per_unit]
+    state.in_use_rows = np.zeros((len(state.pairs), reps))
+    state.in_use_legacy = np.zeros((len(state.pairs), 1))
+    state.backlog_rows = np.zeros((len(markets), reps))
+    for row, market in enumerate(markets):
+        state.backlog[market.name] = state.backlog_rows[row]
+        state.in_use_total[market.name] = {}
+    for q, (name, mineral) in enumerate(state.pairs):
+        spec = network.nodes[name]
+        assert isinstance(spec, MarketSpec)
+        lifetime = max(1, round(spec.lifetime_years * 365.0 / step_days))
+        use = network.expected_use_tpd(name, (mineral, "component")) * step_days
+        legacy = use * spec.eol_history_share
+        state.in_use_legacy[q] = legacy
+        state.in_use_rows[q] = legacy * lifetime
+        state.in_use_total[name][mineral] = state.in_use_rows[q]
+        if lifetime < periods:
+            state.in_use_rings[q] = np.full((lifetime, reps), legacy)
+    state.ledger = Ledger(network.minerals, reps)
+    state.unfilled_rows = np.zeros_like(state.stocks)
+    return state
+
+
+def _initial_stock(network: Network, node: NodeSpec, commodity: Commodity) -> float:
+    """Target cover of expected use (inputs) or expected shipments (outputs), t."""
+    if isinstance(node, StockpileSpec):
+        return node.initial_t
+    if commodity in inputs(node) and commodity[1] != "scrap":
+        return node.cover_days * network.expected_use_tpd(node.name, commodity)
+    if commodity in outputs(node) and commodity[1] != "scrap":
+        return node.cover_days * network.expected_out_tpd(node.name, commodity)
+    return 0.0
+
+
+def mineral_stock(state: State, mineral: str) -> np.ndarray:
+    """All material of one mineral inside the system: node stocks, in transit and in use, t."""
+    total = state.zeros
+    for stocks in state.stock.values():
+        for (m, _), level in stocks.items():
+            if m == mineral:
+                total = total + level
+    for link in state.network.links:
+        if link.mineral == mineral:
+            total = total + state.in_transit[link.index]
+    for totals in state.in_use_total.values():
+        if mineral in totals:
+            total = total + totals[mineral]
+    return total

@@ -1,0 +1,249 @@
+"""The scenario-format reference, generated from the schema so that it never drifts from it.
+
+`python -m sim schema --markdown > docs/scenario-format.md` rewrites it; a test checks it is
+current.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.levers import core as L
+from sim.scenario import loader as S
+from sim.scenario import network as N
+from sim.scenario import randomness as D
+from sim.scenario import uncertainty as U
+from sim.shocks import core as K
+
+INTRO = """# Scenario file format
+
+A scenario is a YAML file (safe YAML only: tags such as `!!python/object` are refused). Run one
+with `python -m sim run FILE` (or `make run SCENARIO=FILE`), check one with
+`python -m sim validate FILE`. `python -m sim schema` prints the same schema as JSON Schema for
+editors (for VS Code's YAML extension, add `# yaml-language-server: $schema=<file>` on top).
+
+Units: masses are tonnes (t) of *contained* mineral at every stage, so a mineral's mass balance is
+one sum; capacities are t per year (`_tpa`); times are days (`_days`) or ISO dates; demand is in
+product units per year with kg of each mineral per unit. Moments (`start`, `end`) are an ISO date
+(`2025-04-04`) or a day number counted from the scenario `start`.
+
+This page is generated from the schema (`python -m sim schema --markdown`); do not edit it by hand.
+
+## Example
+
+```yaml
+name: ree-ban-japan                 # results go to results/ree-ban-japan/
+description: China stops refined rare-earth exports to Japan for 60 days.
+start: 2025-01-01
+horizon_days: 365
+step_days: 7                        # review period
+seed: 42
+network:
+  base: india_japan_2024            # a built-in network (sim/data/), or a path to a network file
+  overrides:
+    jp_magnet_plants: {cover_days: 60}
+shocks:
+  - type: export_ban
+    country: CN
+    mineral: rare_earths
+    stage: refined
+    to_countries: [JP]
+    start: 2025-04-04
+    duration_days: 60
+    licence_delay_days: 63          # 45 working days of licence review
+```
+
+An inline network lists `nodes` and `links` under `network:` instead of (or on top of) `base`:
+
+```yaml
+network:
+  nodes:
+    - {name: au_mine, kind: mine, country: AU, mineral: lithium, capacity_tpa: 1000}
+    - {name: cn_refinery, kind: refinery, country: CN, mineral: lithium, capacity_tpa: 900,
+       yield: 0.9}
+    - {name: jp_cells, kind: plant, country: JP, recipe: {lithium: 1.0}, capacity_tpa: 900}
+    - {name: jp_ev, kind: market, country: JP, sector: ev, unit: vehicle,
+       demand_units_per_year: 100000, intensity_kg_per_unit: {lithium: 6.0}}
+  links:
+    - {from: au_mine, to: cn_refinery, transit_days: 20, chokepoints: [malacca]}
+    - {from: cn_refinery, to: jp_cells, transit_days: 7}
+    - {from: jp_cells, to: jp_ev, transit_days: 2}
+```
+
+## How the engine reads these fields
+
+- Every node reviews once per `step_days`: it receives what has arrived, produces, ships the
+  orders placed at the previous review (pro rata to orders when short), and orders the gap
+  between its target position (`cover_days` of expected use plus what is in the pipeline) and
+  on hand + on order, split across suppliers by `share`.
+- Production = min(capacity x availability x period, what the inputs allow x yield, what is
+  needed to restore the output stock target and fill the orders due).
+- A shipment is usable at the buyer's first review at or after it arrives, and never at the
+  review it was sent in.
+- The run starts at the steady state of a shock-free world (every stock at its cover, pipelines
+  full), so a baseline run shows no transient.
+- Shock numbers (`start`, `duration_days`, `severity`, `fraction`, `factor`, delays) may be
+  distributions, drawn once per replication; random inputs under `uncertainty:` are drawn per
+  replication and review. Replication i always sees the same draws (its own seeded streams),
+  whatever the batch, worker or executor, and whatever the policy: common random numbers.
+
+```yaml
+replications: 1000
+uncertainty:
+  outages:
+    - select: {kinds: [mine], countries: [CD]}
+      rate_per_year: 0.5
+      duration_days: {dist: triangular, low: 7, mode: 21, high: 90}
+  transit:
+    - links: {from_kinds: [mine]}
+      transit_days: {dist: uniform, low: 10, high: 30}
+  demand:
+    - select: {kinds: [market]}
+      factor: {dist: normal, mean: 1.0, sd: 0.1, min: 0}
+shocks:
+  - type: export_ban
+    country: CN
+    mineral: graphite
+    start: 2025-01-01
+    duration_days: {dist: triangular, low: 30, mode: 90, high: 365}
+```
+"""
+
+
+def _type(prop: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return prop["$ref"].rsplit("/", 1)[-1]
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    if "anyOf" in prop:
+        return " or ".join(_type(p) for p in prop["anyOf"] if p.get("type") != "null")
+    if "oneOf" in prop:
+        return " or ".join(_type(p) for p in prop["oneOf"])
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type(prop.get('items', {}))}"
+    if kind == "object":
+        extra = prop.get("additionalProperties")
+        return f"mapping to {_type(extra)}" if isinstance(extra, dict) else "mapping"
+    limits = [
+        f"{sym} {prop[key]}"
+        for key, sym in (
+            ("minimum", ">="),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "<="),
+            ("exclusiveMaximum", "<"),
+        )
+        if key in prop
+    ]
+    text = {
+        "number": "number",
+        "integer": "integer",
+        "string": "text",
+        "boolean": "true/false",
+    }.get(kind, kind)
+    if prop.get("format") == "date":
+        text = "date"
+    return text + (f" ({', '.join(limits)})" if limits else "")
+
+
+def _section(model: type[BaseModel], title: str) -> str:
+    schema = model.model_json_schema(by_alias=True)
+    required = set(schema.get("required", []))
+    lines = [
+        f"### {title}",
+        "",
+        (model.__doc__ or "").strip().splitlines()[0],
+        "",
+        "| field | type | default | description |",
+        "|---|---|---|---|",
+    ]
+    for name, prop in schema["properties"].items():
+        default = "required" if name in required else f"`{prop.get('default')!s}`"
+        if "default" in prop and prop["default"] is None:
+            default = "none"
+        desc = prop.get("description", "").replace("|", "\\|")
+        lines.append(f"| `{name}` | {_type(prop)} | {default} | {desc} |")
+    return "\n".join(lines) + "\n"
+
+
+SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
+    (
+        "The scenario",
+        [
+            (S.ScenarioSpec, "Top level"),
+            (S.NetworkBlock, "`network`"),
+            (S.MetricOptions, "`metrics`"),
+            (S.Outputs, "`outputs`"),
+        ],
+    ),
+    (
+        "Nodes (`kind:`)",
+        [
+            (N.MineSpec, "`mine`"),
+            (N.RefinerySpec, "`refinery`"),
+            (N.PlantSpec, "`plant`"),
+            (N.RecyclerSpec, "`recycler`"),
+            (N.MarketSpec, "`market`"),
+            (N.StockpileSpec, "`stockpile`"),
+        ],
+    ),
+    ("Links", [(N.LinkSpec, "`links` entries")]),
+    (
+        "Shocks (`type:`)",
+        [
+            (K.ExportBan, "`export_ban`"),
+            (K.CapacityLoss, "`capacity_loss`"),
+            (K.RouteClosure, "`route_closure`"),
+            (K.DemandShock, "`demand_shock`"),
+            (K.Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
+        ],
+    ),
+    (
+        "Random inputs (`uncertainty:`)",
+        [
+            (U.Uncertainty, "`uncertainty`"),
+            (U.Outages, "`outages` entries"),
+            (U.TransitVariability, "`transit` entries"),
+            (U.DemandNoise, "`demand` entries"),
+            (U.LinkSelector, "`links` (link selector)"),
+        ],
+    ),
+    (
+        "Distributions (`dist:`)",
+        [
+            (D.Fixed, "`fixed`"),
+            (D.Uniform, "`uniform`"),
+            (D.Triangular, "`triangular`"),
+            (D.Lognormal, "`lognormal`"),
+            (D.Exponential, "`exponential`"),
+            (D.Normal, "`normal`"),
+        ],
+    ),
+    (
+        "Policies (`policies:` entries and their `levers`, `type:`)",
+        [
+            (L.Policy, "policy"),
+            (L.StockpileLever, "`stockpile`"),
+            (L.NewCapacity, "`new_capacity`"),
+            (L.LinkPlan, "`buys_from` / `sells_to` / `supplies` entries"),
+            (L.DemandEfficiency, "`demand_efficiency`"),
+            (L.Diversify, "`diversify`"),
+            (L.Recycling, "`recycling`"),
+            (L.PartnerPriority, "`partner_priority`"),
+        ],
+    ),
+    ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
+]
+
+
+def markdown() -> str:
+    parts = [INTRO]
+    for heading, models in SECTIONS:
+        parts.append(f"## {heading}\n")
+        parts += [_section(model, title) for model, title in models]
+    parts.append("Minerals: " + ", ".join(f"`{m}`" for m in N.MINERALS) + ".\n")
+    return "\n".join(parts)

@@ -1,0 +1,184 @@
+"""Random inputs declared in a scenario: node outages, transit-time variability and demand noise.
+
+Each is drawn per replication from its own named stream (`randomness.py`), for the whole horizon
+at the start of a batch, so that one SimPy event advances every replication of the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import Field
+
+from sim.scenario.network import Kind, Link, Mineral, Network
+from sim.scenario.randomness import AnyDistribution, draws, generator
+from sim.scenario.spec import Country, Fraction, NonNegative, Spec
+from sim.shocks.core import Selector
+
+
+class LinkSelector(Spec):
+    """Chooses links: every criterion given must match; an empty selector matches every link."""
+
+    suppliers: tuple[str, ...] = Field((), description="Supplier node names.")
+    buyers: tuple[str, ...] = Field((), description="Buyer node names.")
+    from_kinds: tuple[Kind, ...] = Field((), description="Supplier kinds.")
+    to_kinds: tuple[Kind, ...] = Field((), description="Buyer kinds.")
+    from_countries: tuple[Country, ...] = Field((), description="Supplier countries.")
+    to_countries: tuple[Country, ...] = Field((), description="Buyer countries.")
+    minerals: tuple[Mineral, ...] = Field((), description="Minerals carried.")
+    chokepoints: tuple[str, ...] = Field((), description="Chokepoints passed (any of them).")
+
+    def matches(self, network: Network, link: Link) -> bool:
+        supplier, buyer = network.nodes[link.supplier], network.nodes[link.buyer]
+        return (
+            (not self.suppliers or link.supplier in self.suppliers)
+            and (not self.buyers or link.buyer in self.buyers)
+            and (not self.from_kinds or supplier.kind in self.from_kinds)
+            and (not self.to_kinds or buyer.kind in self.to_kinds)
+            and (not self.from_countries or supplier.country in self.from_countries)
+            and (not self.to_countries or buyer.country in self.to_countries)
+            and (not self.minerals or link.mineral in self.minerals)
+            and (not self.chokepoints or bool(set(link.chokepoints) & set(self.chokepoints)))
+        )
+
+    def select(self, network: Network) -> list[Link]:
+        return [link for link in network.links if self.matches(network, link)]
+
+
+class Outages(Spec):
+    """Random outages of the selected producers (a Poisson process per node)."""
+
+    select: Selector = Field(description="Which nodes (mines, refineries, plants, recyclers).")
+    rate_per_year: NonNegative = Field(description="Expected outages per node per year.")
+    duration_days: AnyDistribution = Field(description="How long each outage lasts, days.")
+    fraction: Fraction = Field(1.0, description="Share of capacity lost while out.")
+
+
+class TransitVariability(Spec):
+    """Each shipment on the selected links takes a random transit time."""
+
+    links: LinkSelector = Field(LinkSelector(), description="Which links (default: all).")
+    transit_days: AnyDistribution = Field(
+        description="Transit time of each shipment, days; "
+        "bounded (uniform, triangular) or with a `max`."
+    )
+
+
+class DemandNoise(Spec):
+    """Each review's demand of the selected markets is multiplied by a random factor."""
+
+    select: Selector = Field(description="Which markets.")
+    factor: AnyDistribution = Field(
+        description="Multiplier per review, e.g. uniform 0.5-1.5 around a mean of 1."
+    )
+
+
+class Uncertainty(Spec):
+    """Random inputs; without any, every replication is the same."""
+
+    outages: list[Outages] = Field([], description="Random outages.")
+    transit: list[TransitVariability] = Field([], description="Random transit times.")
+    demand: list[DemandNoise] = Field([], description="Random demand.")
+
+    @property
+    def any(self) -> bool:
+        return bool(self.outages or self.transit or self.demand)
+
+
+@dataclass
+class RandomInputs:
+    """The draws of one batch. Arrays have replications first."""
+
+    transit_links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    """Links whose transit time is random."""
+    transit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.float32))
+    """Days in transit of a shipment sent at each review, shape (periods, random links, R)."""
+    transit_reviews: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int16))
+    """The same as whole reviews until the shipment is usable (at least 1). When no shock can
+    add days to a shipment, only these are kept (`transit` is then empty)."""
+    demand: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per market: demand factor, shape (periods, R), float32 (draws are kept for the whole
+    horizon, so they are stored at half size)."""
+    outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
+    """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
+
+
+def draw_inputs(
+    spec: Uncertainty,
+    network: Network,
+    seed: int,
+    reps: range,
+    periods: int,
+    horizon_days: float,
+    step_days: int,
+    keep_days: bool = True,
+) -> RandomInputs:
+    """Draw every random input of a batch of replications."""
+    inputs = RandomInputs()
+    rules = {}
+    for rule in spec.transit:  # a later rule overrides an earlier one for the same link
+        for link in rule.links.select(network):
+            rules[link.index] = (link, rule)
+    inputs.transit_links = np.array(sorted(rules), dtype=np.intp)
+    shape = (periods, len(rules), len(reps))
+    inputs.transit = np.empty(shape if keep_days else (0, 0, 0), dtype=np.float32)
+    inputs.transit_reviews = np.empty(shape, dtype=np.int16)
+    for column, index in enumerate(inputs.transit_links):
+        link, rule = rules[int(index)]
+        drawn = np.maximum(
+            draws(seed, reps, f"transit:{link.label}", rule.transit_days, periods), 0.0
+        ).T
+        if keep_days:
+            inputs.transit[:, column, :] = drawn
+        reviews = np.maximum(np.ceil(drawn / step_days - 1e-9), 1)
+        inputs.transit_reviews[:, column, :] = np.minimum(reviews, np.iinfo(np.int16).max)
+    for number, noise in enumerate(spec.demand):
+        for name in noise.select.select(network):
+            if network.nodes[name].kind == "market":
+                stream = f"demand:{number}:{name}"
+                factor = np.maximum(draws(seed, reps, stream, noise.factor, periods), 0.0)
+                total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
+                inputs.demand[name] = np.asarray(total, dtype=np.float32)
+    for number, outage in enumerate(spec.outages):
+        for name in outage.select.select(network):
+            if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
+                starts, ends = _outage_times(
+                    outage, seed, reps, f"outage:{number}:{name}", horizon_days
+                )
+                inputs.outages.setdefault(name, []).append((starts, ends, outage.fraction))
+    return inputs
+
+
+def _outage_times(
+    rule: Outages, seed: int, reps: range, stream: str, horizon_days: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson outage starts over the horizon and their ends, per replication (NaN-padded)."""
+    rows = []
+    for rep in reps:
+        rng = generator(seed, rep, stream)
+        count = rng.poisson(rule.rate_per_year * horizon_days / 365.0)
+        starts = np.sort(rng.uniform(0.0, horizon_days, count))
+        durations = np.maximum(rule.duration_days.draw(rng, count), 0.0)
+        rows.append((starts, starts + durations))
+    width = max(1, max(len(s) for s, _ in rows))
+    starts = np.full((len(reps), width), np.nan)
+    ends = np.full((len(reps), width), np.nan)
+    for row, (s, e) in enumerate(rows):
+        starts[row, : len(s)], ends[row, : len(e)] = s, e
+    return starts, ends
+
+
+def transit_upper(spec: Uncertainty, network: Network) -> np.ndarray:
+    """Largest possible transit per link (its fixed transit where not random)."""
+    upper = np.array([link.transit_days for link in network.links], dtype=float)
+    for rule in spec.transit:
+        for link in rule.links.select(network):
+            upper[link.index] = rule.transit_days.upper
+    return upper
+
+
+def unbounded_transit(spec: Uncertainty) -> list[int]:
+    """Positions of transit rules whose distribution has no upper bound."""
+    return [i for i, rule in enumerate(spec.transit) if math.isinf(rule.transit_days.upper)]
