@@ -27,7 +27,8 @@ from sim.analysis.frames import run_metrics
 from sim.engine import simulate as engine
 from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
-from sim.shocks.core import CapacityLoss, RouteClosure, Selector, ShockSpec
+from sim.scenario.selector import Selector
+from sim.shocks.core import CapacityLoss, RouteClosure, ShockSpec
 
 DEFAULT_TTR_DAYS = {
     "mine": 180.0,

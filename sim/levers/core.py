@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.network import Mineral, MineSpec, PlantSpec, RecyclerSpec, RefinerySpec
+from sim.scenario.selector import Selector
 from sim.scenario.spec import Country, Day, Fraction, Name, NonNegative, Positive, Spec
-from sim.shocks.core import Selector
 
 
 class StockpileLever(Spec):

@@ -37,8 +37,7 @@ from sim.scenario.network import (
     resolve_links,
 )
 from sim.scenario.schedules import Phase, Priority, Ramp, Schedules, Shift
-from sim.scenario.spec import Day
-from sim.shocks.core import to_day
+from sim.scenario.spec import Day, to_day
 
 # ---------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from sim.scenario import loader as S
 from sim.scenario import network as N
 from sim.scenario import randomness as D
 from sim.scenario import uncertainty as U
+from sim.scenario.selector import Selector
 from sim.shocks import core as K
 
 INTRO = """# Scenario file format
@@ -199,7 +200,7 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
             (K.CapacityLoss, "`capacity_loss`"),
             (K.RouteClosure, "`route_closure`"),
             (K.DemandShock, "`demand_shock`"),
-            (K.Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
+            (Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
         ],
     ),
     (

@@ -89,3 +89,10 @@ def country_name(code: str) -> str:
     if found is None:
         return code
     return str(getattr(found, "common_name", None) or found.name)
+
+
+def to_day(value: Day, start_date: dt.date) -> float:
+    """Days from the scenario start for a day number or an ISO date."""
+    if isinstance(value, dt.date):
+        return float((value - start_date).days)
+    return float(value)

@@ -14,8 +14,8 @@ from pydantic import Field
 
 from sim.scenario.network import Kind, Link, Mineral, Network
 from sim.scenario.randomness import AnyDistribution, draws, generator
+from sim.scenario.selector import Selector
 from sim.scenario.spec import Country, Fraction, NonNegative, Spec
-from sim.shocks.core import Selector
 
 
 class LinkSelector(Spec):

@@ -17,9 +17,10 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.scenario.network import Kind, Mineral, Network, NodeSpec
+from sim.scenario.network import Mineral, Network
 from sim.scenario.randomness import AnyDistribution, Distribution, draws
-from sim.scenario.spec import Country, Day, Spec
+from sim.scenario.selector import Selector
+from sim.scenario.spec import Country, Day, Spec, to_day
 
 Stage = Literal["ore", "refined", "component"]
 Amount = float | AnyDistribution
@@ -65,39 +66,6 @@ class ShockSpec(Spec):
         if self.duration_days is not None:
             return begin, begin + self.duration_days
         return begin, float(horizon_days)
-
-
-class Selector(Spec):
-    """Chooses nodes: every criterion given must match; a list matches any of its entries."""
-
-    nodes: tuple[str, ...] = Field((), description="Node names.")
-    kinds: tuple[Kind, ...] = Field((), description="Node kinds.")
-    countries: tuple[Country, ...] = Field((), description="ISO alpha-2 country codes.")
-    regions: tuple[str, ...] = Field((), description="Regions (states, provinces).")
-    minerals: tuple[Mineral, ...] = Field((), description="Minerals the node makes or uses.")
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Selector:
-        if not (self.nodes or self.kinds or self.countries or self.regions or self.minerals):
-            raise ValueError(
-                "select by at least one of: nodes, kinds, countries, regions, minerals"
-            )
-        return self
-
-    def matches(self, node: NodeSpec) -> bool:
-        from sim.scenario.network import inputs, outputs
-
-        minerals = {c[0] for c in inputs(node) + outputs(node)}
-        return (
-            (not self.nodes or node.name in self.nodes)
-            and (not self.kinds or node.kind in self.kinds)
-            and (not self.countries or node.country in self.countries)
-            and (not self.regions or node.region in self.regions)
-            and (not self.minerals or bool(minerals & set(self.minerals)))
-        )
-
-    def select(self, network: Network) -> list[str]:
-        return [name for name, node in network.nodes.items() if self.matches(node)]
 
 
 class ExportBan(ShockSpec):
@@ -169,13 +137,6 @@ class DemandShock(ShockSpec):
 Shock = Annotated[
     ExportBan | CapacityLoss | RouteClosure | DemandShock, Field(discriminator="type")
 ]
-
-
-def to_day(value: Day, start_date: dt.date) -> float:
-    """Days from the scenario start for a day number or an ISO date."""
-    if isinstance(value, dt.date):
-        return float((value - start_date).days)
-    return float(value)
 
 
 def shock_label(shock: ShockSpec, index: int) -> str:
