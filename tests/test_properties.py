@@ -151,7 +151,11 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
         )
         links.append({"from": "reserve", "to": plant, "transit_days": draw(transit)})
         links.append({"from": refiners[m][0], "to": "reserve", "transit_days": 1.0})
-    return {"nodes": nodes, "links": links}
+    block: dict[str, Any] = {"nodes": nodes, "links": links}
+    flex = draw(st.sampled_from([None, 0.0, 0.25]))  # contracts and spot, or no limit
+    if flex is not None:
+        block["contract_flex"] = flex
+    return block
 
 
 @st.composite

@@ -7,11 +7,17 @@ barely grows with the number of nodes. Semantics (DESIGN.md section 4):
 
 - Production = min(capacity x availability x shocks x outages x period, inputs on hand x yield,
   the output stock target (cover_days of expected shipments) + the orders due - stock on hand).
-- Orders placed at the last review are filled from stock, pro rata to orders when short; an
-  export ban caps a link at (1 - severity) x its shock-free flow. Unfilled orders are not carried
-  over (buyers order again) but signal the supplier to order more itself.
-- A buyer orders the gap between its target position (expected use x (cover_days + days from
-  order to use), plus unmet backlog and unfilled orders) and on hand + on order, split by share.
+- Contracts before spot. A link's normal (shock-free) flow is its contract. A buyer orders the
+  gap between its target position (expected use x (cover_days + days from order to use), plus
+  unmet backlog and unfilled orders) and on hand + on order, split by share; on each link the
+  part above the contract x (1 + flex) is a spot request. Contracted orders placed at the last
+  review are filled from stock first, pro rata to orders when short (offtake contracts first);
+  spot requests are then served pro rata from what the supplier holds above its own target
+  stock (its uncommitted stock; production counts spot requests too, so spare capacity can
+  serve them). No buyer gets more by simply ordering more. An export ban caps a link at
+  (1 - severity) x its shock-free flow, contract and spot together. Unfilled orders and spot
+  requests are not carried over (buyers order again) but signal the supplier to order more
+  itself.
 """
 
 from __future__ import annotations
@@ -169,6 +175,16 @@ class Review:
             if int(link) in schedules.priority
         ]
         self.by_seller_row = SegmentSum(self.sales_from)
+        targets = {
+            int(row): float(t[0])
+            for g in self.groups
+            for row, t in zip(g.out, g.target, strict=True)
+        }
+        for p in self.plants:
+            for m in p.recipe:
+                targets[slot[(p.name, (m, "component"))]] = self.plant_targets[(p.name, m)]
+        self.seller_target = np.array([targets.get(int(row), 0.0) for row in self.sellers])[:, None]
+        """Own target stock of each seller row, t: only what it holds above it is uncommitted."""
         self.by_buyer_row = SegmentSum(state.buyer_slot)
         for g in self.groups:
             g.ledger_sum = SegmentSum(g.mineral)
@@ -249,22 +265,39 @@ class Review:
         self.supply = np.array(links, dtype=np.intp)
         self.supply_plan = np.array(plan_of, dtype=np.intp)
         self.supply_share = np.array(shares)[:, None]
+        caps = [(1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step for k in links]
+        self.supply_cap = np.array(caps)[:, None]
+        """Most a buyer may order per review on each supply link as contract, t (inf: no
+        limit); the rest of its order is a spot request."""
+        self.spot = bool(np.isfinite(self.supply_cap).any())
+        self.spot_due: np.ndarray | None = None
 
     # -- phases -----------------------------------------------------------------------------
 
     def orders_due(self) -> np.ndarray:
-        """Orders to fill now on each sales link, less what export controls refuse, (S, R)."""
+        """Contracted orders to fill now on each sales link, less what export controls refuse,
+        (S, R); the spot requests due, likewise capped, go to `spot_due` (None: no link has a
+        contract flexibility, so there are none)."""
         state, mods = self.state, self.mods
         due = state.pending[self.sales]
+        spot = state.pending_spot[self.sales] if self.spot else None
         if mods.any_ban:
             passing = mods.link_pass[self.sales]
-            due = np.where(passing >= 1.0, due, np.minimum(due, passing * self.sales_flow))
+            allowed = passing * self.sales_flow
+            due = np.where(passing >= 1.0, due, np.minimum(due, allowed))
+            if spot is not None:
+                rest = np.maximum(allowed - due, 0.0)
+                spot = np.where(passing >= 1.0, spot, np.minimum(spot, rest))
+        self.spot_due = spot
         return due
 
     def due_by_seller(self, due: np.ndarray) -> np.ndarray:
-        """Orders due per stock row of the sellers, (rows, R), summed in link order."""
+        """Orders due (contracted and spot) per stock row of the sellers, (rows, R), summed in
+        link order: what production aims to cover."""
         totals = np.zeros_like(self.state.stocks)
         self.by_seller_row.add_into(totals, due)
+        if self.spot_due is not None:
+            self.by_seller_row.add_into(totals, self.spot_due)
         return totals
 
     def produce(self, due_by_row: np.ndarray, day: float) -> None:
@@ -326,7 +359,13 @@ class Review:
         state = self.state
         if not self.sales.size:
             return
-        totals = due_by_row[self.sellers]
+        spot = self.spot_due
+        if spot is None:
+            totals = due_by_row[self.sellers]
+        else:
+            totals = np.zeros_like(state.stocks)
+            self.by_seller_row.add_into(totals, due)
+            totals = totals[self.sellers]
         on_hand = state.stocks[self.sellers]
         shipped = np.zeros_like(due)
         first = self._priority_due(due, day)
@@ -348,8 +387,25 @@ class Review:
             shipped = due * ratio[self.seller_of_sale]
             left = np.maximum(on_hand - totals * ratio, 0.0)  # rounding only
             state.unfilled_rows[self.sellers] = totals * (1.0 - ratio)
+        if spot is not None:
+            shipped, left = self._serve_spot(spot, shipped, left)
         state.outgoing[self.sales] += shipped
         state.stocks[self.sellers] = left
+
+    def _serve_spot(
+        self, spot: np.ndarray, shipped: np.ndarray, left: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Serve spot requests pro rata from what each seller holds above its own target stock
+        after its contracts; return the shipments and the stock left (what stays unserved is
+        added to the seller's unfilled orders)."""
+        asked = np.zeros_like(self.state.stocks)
+        self.by_seller_row.add_into(asked, spot)
+        asked = asked[self.sellers]
+        ratio = fill_ratio(np.maximum(left - self.seller_target, 0.0), asked)
+        # Unserved spot requests, like unfilled contracts, signal the seller to order more
+        # itself (within its own suppliers' contracts), so its spare capacity can serve them.
+        self.state.unfilled_rows[self.sellers] += asked * (1.0 - ratio)
+        return shipped + spot * ratio[self.seller_of_sale], np.maximum(left - asked * ratio, 0.0)
 
     def _priority_due(self, due: np.ndarray, day: float) -> np.ndarray | None:
         """Orders due on contracted links up to the contracted volume now (None: no contract
@@ -409,4 +465,10 @@ class Review:
             hold = holding.get(name)
             if hold is not None:
                 gap[p] = np.where(hold, 0.0, gap[p])  # no refill while releasing
-        state.pending[self.supply] = self.supply_share * gap[self.supply_plan]
+        wanted = self.supply_share * gap[self.supply_plan]
+        if self.spot:
+            contract = np.minimum(wanted, self.supply_cap)
+            state.pending[self.supply] = contract
+            state.pending_spot[self.supply] = wanted - contract
+        else:
+            state.pending[self.supply] = wanted

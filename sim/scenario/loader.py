@@ -22,7 +22,7 @@ from sim.scenario import yamlio
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error
 from sim.scenario.network import LinkSpec, Network, NodeSpec, NodeUnion, resolve_links
 from sim.scenario.schedules import Schedules
-from sim.scenario.spec import Country, Name, Spec
+from sim.scenario.spec import Country, Name, NonNegative, Spec
 from sim.scenario.uncertainty import Uncertainty
 from sim.shocks.core import Shock, ShockSpec
 
@@ -44,6 +44,11 @@ class NetworkBlock(Spec):
         description="Changes to base nodes: node name -> {field: value}, e.g. "
         "`{ireL_odisha: {capacity_tpa: 500}}`.",
     )
+    contract_flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility of every link that does not set its own `flex` "
+        "(overrides the network file's `contract_flex`; see links' `flex`).",
+    )
 
 
 class NetworkFile(Spec):
@@ -55,6 +60,11 @@ class NetworkFile(Spec):
     notes: list[str] = Field([], description="Assumptions and caveats.")
     nodes: list[NodeUnion] = Field(description="The nodes.")
     links: list[LinkSpec] = Field(description="The links.")
+    contract_flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility of every link of this file that does not set its "
+        "own `flex` (see links' `flex`); default: no limit.",
+    )
 
 
 class Outputs(Spec):
@@ -193,9 +203,17 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
             base_doc = yamlio.load_file(base_path)
             base = _validate(NetworkFile, base_doc)
             nodes += [(n, base_doc.where(("nodes", i))) for i, n in enumerate(base.nodes)]
-            links += [(k, base_doc.where(("links", i))) for i, k in enumerate(base.links)]
+            links += [
+                (_with_flex(k, spec.network.contract_flex, base.contract_flex), where)
+                for k, where in (
+                    (k, base_doc.where(("links", i))) for i, k in enumerate(base.links)
+                )
+            ]
     nodes += [(n, doc.where(("network", "nodes", i))) for i, n in enumerate(spec.network.nodes)]
-    links += [(k, doc.where(("network", "links", i))) for i, k in enumerate(spec.network.links)]
+    links += [
+        (_with_flex(k, spec.network.contract_flex, None), doc.where(("network", "links", i)))
+        for i, k in enumerate(spec.network.links)
+    ]
     problems += checks.check_unique_names([(n.name, where) for n, where in nodes])
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
@@ -217,6 +235,15 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     if problems:
         raise ScenarioError(problems)
     return Scenario(spec, network, path, digest, windows)
+
+
+def _with_flex(link: LinkSpec, scenario_flex: float | None, file_flex: float | None) -> LinkSpec:
+    """The link's contract flexibility: its own `flex`, else the scenario's `contract_flex`,
+    else its network file's, else none (no limit)."""
+    flex = scenario_flex if scenario_flex is not None else file_flex
+    if link.flex is not None or flex is None:
+        return link
+    return link.model_copy(update={"flex": flex})
 
 
 def _validate(model: type[Any], doc: yamlio.Document) -> Any:

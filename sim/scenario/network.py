@@ -211,6 +211,14 @@ class LinkSpec(Spec):
     chokepoints: tuple[str, ...] = Field(
         (), description="Straits or routes passed, e.g. `[malacca]`."
     )
+    flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility: the most a buyer may order on this link per review "
+        "above its contracted (normal, shock-free) flow, as a share of it (0.2: up to 120%). "
+        "Orders beyond it are spot requests, served only from the supplier's uncommitted "
+        "stock and capacity after every contract. Default: the network's `contract_flex`, "
+        "else no limit (every order counts as contracted).",
+    )
     source: str | None = Field(None, description="Where the link's numbers come from.")
 
 
@@ -265,6 +273,8 @@ class Link:
     share: float
     transit_days: float
     chokepoints: tuple[str, ...]
+    flex: float = math.inf
+    """Contract flexibility (share above the contracted flow a buyer may order); inf: none."""
 
     @property
     def commodity(self) -> Commodity:
@@ -405,6 +415,7 @@ def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list
                 spec.share,
                 spec.transit_days,
                 tuple(spec.chokepoints),
+                math.inf if spec.flex is None else spec.flex,
             )
         )
     return links
