@@ -31,14 +31,18 @@ from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
 from sim.engine.state import State
 from sim.scenario.network import (
+    INPUT_STAGE,
+    OUTPUT_STAGE,
     MarketSpec,
     MineSpec,
     Network,
-    PlantSpec,
+    NodeSpec,
     RecyclerSpec,
     RefinerySpec,
     StockpileSpec,
+    basket,
     inputs,
+    is_joint,
     outputs,
     transit_periods,
 )
@@ -115,9 +119,11 @@ class Review:
         step = state.step_days
         slot, ledger = state.slot, state.ledger
         self.step = step
-        mines = [n for n in net.nodes.values() if isinstance(n, MineSpec)]
-        converters = [n for n in net.nodes.values() if isinstance(n, RefinerySpec | RecyclerSpec)]
-        self.plants = [n for n in net.nodes.values() if isinstance(n, PlantSpec)]
+        single = [n for n in net.nodes.values() if not is_joint(n)]
+        mines = [n for n in single if isinstance(n, MineSpec)]
+        converters = [n for n in single if isinstance(n, RefinerySpec | RecyclerSpec)]
+        self.joint = [n for n in net.nodes.values() if is_joint(n)]
+        """Plants and co-producing mines and refineries: several minerals made together."""
         self.groups: list[_Group] = []
         for group, converts in ((mines, False), (converters, True)):
             if not group:
@@ -151,13 +157,13 @@ class Review:
                     converts=converts,
                 )
             )
-        self.plant_rows = np.array([mods.node_index[p.name] for p in self.plants], dtype=np.intp)
-        self.plant_targets = {
-            (p.name, m): p.cover_days * net.expected_out_tpd(p.name, (m, "component"))
-            for p in self.plants
-            for m in p.recipe
+        self.joint_rows = np.array([mods.node_index[n.name] for n in self.joint], dtype=np.intp)
+        self.joint_targets = {
+            (n.name, m): n.cover_days * net.expected_out_tpd(n.name, (m, OUTPUT_STAGE[n.kind]))
+            for n in self.joint
+            for m in basket(n)
         }
-        """Output stock target of each plant and mineral, t."""
+        """Output stock target of each joint node and mineral, t."""
         # Sales: links on which suppliers fill orders (not stockpile releases, not scrap).
         sales = [
             k
@@ -180,9 +186,9 @@ class Review:
             for g in self.groups
             for row, t in zip(g.out, g.target, strict=True)
         }
-        for p in self.plants:
-            for m in p.recipe:
-                targets[slot[(p.name, (m, "component"))]] = self.plant_targets[(p.name, m)]
+        for n in self.joint:
+            for m in basket(n):
+                targets[slot[(n.name, (m, OUTPUT_STAGE[n.kind]))]] = self.joint_targets[(n.name, m)]
         self.seller_target = np.array([targets.get(int(row), 0.0) for row in self.sellers])[:, None]
         """Own target stock of each seller row, t: only what it holds above it is uncommitted."""
         self.by_buyer_row = SegmentSum(state.buyer_slot)
@@ -223,12 +229,12 @@ class Review:
                 if isinstance(node, MarketSpec):
                     market_plans.append((p, node, node.intensity_kg_per_unit[commodity[0]] / 1e3))
                     market_minerals.append(commodity[0])
+                elif is_joint(node):
+                    per_batch = basket(node)[commodity[0]] / node.yield_  # type: ignore[attr-defined]
+                    plant_plans.setdefault(node.name, []).append((p, per_batch))
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
                     refinery_plans.append((p, out, node.yield_))
-                elif isinstance(node, PlantSpec):
-                    per_batch = node.recipe[commodity[0]] / node.yield_
-                    plant_plans.setdefault(node.name, []).append((p, per_batch))
                 for k in supply:
                     links.append(k.index)
                     plan_of.append(p)
@@ -254,11 +260,9 @@ class Review:
         self.refinery_plan_yield = np.array([y for _, _, y in refinery_plans])[:, None]
         self.plant_plans = []
         for name, plans in plant_plans.items():
-            plant = net.nodes[name]
-            assert isinstance(plant, PlantSpec)
-            outs = [
-                (state.slot[(name, (m, "component"))], share) for m, share in plant.recipe.items()
-            ]
+            node = net.nodes[name]
+            stage = OUTPUT_STAGE[node.kind]
+            outs = [(state.slot[(name, (m, stage))], share) for m, share in basket(node).items()]
             self.plant_plans.append((outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
         self.plan_base = np.array(base)[:, None]
@@ -317,38 +321,48 @@ class Review:
                 g.ledger_sum.add_into(ledger.mined_rows, made)  # type: ignore[union-attr]
             stocks[g.out] += made
             self.rec.put_rows(g.record, made)
-        if self.plants:
-            caps = mods.capacity_factors(self.plant_rows, [p.name for p in self.plants], day)
-            for plant, factor in zip(self.plants, caps, strict=True):
-                cap = plant.capacity_tpa * plant.availability * factor * self.step / 365.0
-                self._plant(plant, cap, due_by_row)
+        if self.joint:
+            caps = mods.capacity_factors(self.joint_rows, [n.name for n in self.joint], day)
+            for node, factor in zip(self.joint, caps, strict=True):
+                cap = node.capacity_tpa * node.availability * factor * self.step / 365.0  # type: ignore[attr-defined]
+                self._joint(node, cap, due_by_row)
 
-    def _plant(self, plant: PlantSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:
-        """Plants make all recipe minerals together: output x recipe share of each."""
+    def _joint(self, node: NodeSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:
+        """A node that makes several minerals together (a plant's recipe, a mine's or
+        refinery's co-products) makes total output x share of each: as much as its most-needed
+        mineral calls for, within capacity and (for converters) the feed of every mineral on
+        hand. The others build up in its stock."""
         state = self.state
-        stock, slot = state.stock[plant.name], state.slot
+        stock, slot = state.stock[node.name], state.slot
+        out_stage, in_stage = OUTPUT_STAGE[node.kind], INPUT_STAGE.get(node.kind)
+        yield_ = getattr(node, "yield_", 1.0)
+        shares = basket(node)
         need: np.ndarray | None = None
         feasible = cap
-        for mineral, share in plant.recipe.items():
-            out = (mineral, "component")
+        for mineral, share in shares.items():
+            out = (mineral, out_stage)
             gap = (
-                self.plant_targets[(plant.name, mineral)]
-                + due_by_row[slot[(plant.name, out)]]
+                self.joint_targets[(node.name, mineral)]
+                + due_by_row[slot[(node.name, out)]]
                 - stock[out]
             )
             need = gap / share if need is None else np.maximum(need, gap / share)
-            feasible = np.minimum(feasible, stock[(mineral, "refined")] * plant.yield_ / share)
+            if in_stage is not None:
+                feasible = np.minimum(feasible, stock[(mineral, in_stage)] * yield_ / share)
         assert need is not None
         made = np.clip(np.minimum(feasible, need), 0.0, None)
-        for mineral, share in plant.recipe.items():
+        for mineral, share in shares.items():
             out_t = made * share
-            used = out_t / plant.yield_
-            feed = stock[(mineral, "refined")]
-            feed -= used
-            np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
-            state.ledger.losses[mineral] += used - out_t
-            stock[(mineral, "component")] += out_t
-            self.rec.put((plant.name, mineral, "component", "production_t"), out_t)
+            if in_stage is None:
+                state.ledger.mined[mineral] += out_t
+            else:
+                used = out_t / yield_
+                feed = stock[(mineral, in_stage)]
+                feed -= used
+                np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
+                state.ledger.losses[mineral] += used - out_t
+            stock[(mineral, out_stage)] += out_t
+            self.rec.put((node.name, mineral, out_stage, "production_t"), out_t)
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.

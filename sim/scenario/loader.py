@@ -20,7 +20,14 @@ from pydantic import Field, ValidationError, field_validator
 from sim.levers.core import Policy
 from sim.scenario import yamlio
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error
-from sim.scenario.network import LinkSpec, Network, NodeSpec, NodeUnion, resolve_links
+from sim.scenario.network import (
+    LinkSpec,
+    Network,
+    NodeSpec,
+    NodeUnion,
+    expand_links,
+    resolve_links,
+)
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import Country, Name, NonNegative, Spec
 from sim.scenario.uncertainty import Uncertainty
@@ -224,6 +231,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
         raise ScenarioError(problems)
     node_specs = {name: by_name[name][0] for name in by_name}
     located = {name: by_name[name][1] for name in by_name}
+    links = expand_links(node_specs, links)
     problems += checks.check_links(node_specs, links)
     if problems:
         raise ScenarioError(problems)

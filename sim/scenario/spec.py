@@ -16,6 +16,9 @@ from pydantic_core import PydanticCustomError
 
 MINERALS = (
     "rare_earths",
+    "ndpr",
+    "dytb",
+    "lace",
     "lithium",
     "cobalt",
     "nickel",
@@ -25,7 +28,10 @@ MINERALS = (
     "manganese",
     "copper",
 )
-"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral."""
+"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral.
+`rare_earths` is all rare-earth oxide (REO) as one mineral; a network that tells the elements
+apart uses `ndpr` (Nd+Pr oxide), `dytb` (Dy+Tb oxide, the heavy rare earths of magnets) and
+`lace` (La, Ce and the other REO), each conserved on its own."""
 
 STAGES = ("ore", "refined", "component", "scrap")
 """Stages of a mineral's chain; a commodity is a (mineral, stage) pair."""
