@@ -5,8 +5,9 @@ Index arrays are computed once per run (`Review.__init__`); at each review every
 fixed number of numpy operations on arrays of shape (nodes or links, R), so the cost of a review
 barely grows with the number of nodes. Semantics (DESIGN.md section 4):
 
-- Production = min(capacity x availability x shocks x outages x period, inputs on hand x yield,
-  the output stock target (cover_days of expected shipments) + the orders due - stock on hand).
+- Production = min(capacity x availability x shocks x outages x period, any production quota
+  per review, inputs on hand x yield, the output stock target (cover_days of expected
+  shipments) + the orders due - stock on hand).
 - Orders placed at the last review are filled from stock, pro rata to orders when short; an
   export ban caps a link at (1 - severity) x its shock-free flow. Unfilled orders are not carried
   over (buyers order again) but signal the supplier to order more itself.
@@ -272,6 +273,8 @@ class Review:
         stocks, ledger = state.stocks, state.ledger
         for g in self.groups:
             cap = g.cap * mods.capacity_factors(g.rows, g.names, day)
+            if mods.any_cap:  # production quotas
+                cap = np.minimum(cap, mods.production_cap_t[g.rows])
             need = g.target + due_by_row[g.out] - stocks[g.out]
             made = np.clip(np.minimum(cap, need), 0.0, None)
             if g.converts:
@@ -286,8 +289,10 @@ class Review:
             self.rec.put_rows(g.record, made)
         if self.plants:
             caps = mods.capacity_factors(self.plant_rows, [p.name for p in self.plants], day)
-            for plant, factor in zip(self.plants, caps, strict=True):
+            for plant, factor, row in zip(self.plants, caps, self.plant_rows, strict=True):
                 cap = plant.capacity_tpa * plant.availability * factor * self.step / 365.0
+                if mods.any_cap:  # production quotas: on the total output over the recipe
+                    cap = np.minimum(cap, mods.production_cap_t[row])
                 self._plant(plant, cap, due_by_row)
 
     def _plant(self, plant: PlantSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:

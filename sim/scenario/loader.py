@@ -24,7 +24,8 @@ from sim.scenario.network import LinkSpec, Network, NodeSpec, NodeUnion, resolve
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import Country, Name, Spec
 from sim.scenario.uncertainty import Uncertainty
-from sim.shocks.core import Shock, ShockSpec
+from sim.shocks import Shock
+from sim.shocks.base import ShockSpec
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
