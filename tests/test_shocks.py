@@ -43,6 +43,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "factor": 1.3,
         "start": 0,
     },
+    "production_quota": {
+        "type": "production_quota",
+        "select": {"kinds": ["mine", "refinery"], "countries": ["CN"]},
+        "tonnes_per_year": 1000,
+        "start": 0,
+    },
 }
 """One shock of every registered type (a new type must add its own)."""
 
@@ -72,6 +78,10 @@ def test_descriptions_in_plain_words() -> None:
     assert shocks.describe(EXAMPLES["demand_shock"])[1:] == (
         "demand of markets in JP",
         "demand x1.3",
+    )
+    assert shocks.describe(EXAMPLES["production_quota"])[1:] == (
+        "output of mines or refineries in CN",
+        "at most 1000 t/yr per node",
     )
     drawn = {**EXAMPLES["capacity_loss"], "fraction": {"dist": "uniform", "low": 0.3, "high": 1}}
     assert shocks.describe(drawn)[2] == "uniform(low=0.3, high=1) of capacity lost"

@@ -13,10 +13,11 @@ from sim.shocks.base import ShockSpec
 from sim.shocks.capacity_loss import CapacityLoss
 from sim.shocks.demand_shock import DemandShock
 from sim.shocks.export_ban import ExportBan
+from sim.shocks.production_quota import ProductionQuota
 from sim.shocks.route_closure import RouteClosure
 
 Shock = Annotated[
-    ExportBan | CapacityLoss | RouteClosure | DemandShock,
+    ExportBan | CapacityLoss | RouteClosure | DemandShock | ProductionQuota,
     Field(discriminator="type"),
 ]
 """Any shock, told apart by its `type:` (the scenario schema's `shocks:` entries)."""
