@@ -5,8 +5,9 @@ Index arrays are computed once per run (`Review.__init__`); at each review every
 fixed number of numpy operations on arrays of shape (nodes or links, R), so the cost of a review
 barely grows with the number of nodes. Semantics (DESIGN.md section 4):
 
-- Production = min(capacity x availability x shocks x outages x period, inputs on hand x yield,
-  the output stock target (cover_days of expected shipments) + the orders due - stock on hand).
+- Production = min(capacity x availability x shocks x outages x period, any production quota
+  per review, inputs on hand x yield, the output stock target (cover_days of expected
+  shipments) + the orders due - stock on hand).
 - Contracts before spot. A link's normal (shock-free) flow is its contract. A buyer orders the
   gap between its target position (expected use x (cover_days + days from order to use), plus
   unmet backlog and unfilled orders) and on hand + on order, split by share; on each link the
@@ -309,6 +310,8 @@ class Review:
         stocks, ledger = state.stocks, state.ledger
         for g in self.groups:
             cap = g.cap * mods.capacity_factors(g.rows, g.names, day)
+            if mods.any_cap:  # production quotas
+                cap = np.minimum(cap, mods.production_cap_t[g.rows])
             need = g.target + due_by_row[g.out] - stocks[g.out]
             made = np.clip(np.minimum(cap, need), 0.0, None)
             if g.converts:
@@ -323,8 +326,11 @@ class Review:
             self.rec.put_rows(g.record, made)
         if self.joint:
             caps = mods.capacity_factors(self.joint_rows, [n.name for n in self.joint], day)
-            for node, factor in zip(self.joint, caps, strict=True):
-                cap = node.capacity_tpa * node.availability * factor * self.step / 365.0  # type: ignore[attr-defined]
+            for node, factor, row in zip(self.joint, caps, self.joint_rows, strict=True):
+                rate = node.capacity_tpa * node.availability  # type: ignore[attr-defined]
+                cap = rate * factor * self.step / 365.0
+                if mods.any_cap:  # production quotas: on the total output over the basket
+                    cap = np.minimum(cap, mods.production_cap_t[row])
                 self._joint(node, cap, due_by_row)
 
     def _joint(self, node: NodeSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:

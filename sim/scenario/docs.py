@@ -16,7 +16,7 @@ from sim.scenario import network as N
 from sim.scenario import randomness as D
 from sim.scenario import uncertainty as U
 from sim.scenario.selector import Selector
-from sim.shocks import core as K
+from sim.shocks import TYPES as SHOCK_TYPES
 
 INTRO = """# Scenario file format
 
@@ -171,6 +171,20 @@ def _section(model: type[BaseModel], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shock_sections() -> list[tuple[type[BaseModel], str]]:
+    """One section per registered shock type, then the selector those with a `select` use."""
+    sections: list[tuple[type[BaseModel], str]] = [
+        (cls, f"`{cls.type_name()}`") for cls in SHOCK_TYPES
+    ]
+    selecting = [f"`{cls.type_name()}`" for cls in SHOCK_TYPES if "select" in cls.model_fields]
+    if selecting:
+        listed = selecting[-1]
+        if len(selecting) > 1:
+            listed = ", ".join(selecting[:-1]) + " and " + listed
+        sections.append((Selector, f"`select` (in {listed})"))
+    return sections
+
+
 SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     (
         "The scenario",
@@ -193,16 +207,7 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
         ],
     ),
     ("Links", [(N.LinkSpec, "`links` entries")]),
-    (
-        "Shocks (`type:`)",
-        [
-            (K.ExportBan, "`export_ban`"),
-            (K.CapacityLoss, "`capacity_loss`"),
-            (K.RouteClosure, "`route_closure`"),
-            (K.DemandShock, "`demand_shock`"),
-            (Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
-        ],
-    ),
+    ("Shocks (`type:`)", _shock_sections()),
     (
         "Random inputs (`uncertainty:`)",
         [

@@ -31,7 +31,8 @@ from sim.scenario.network import (
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import Country, Name, NonNegative, Spec
 from sim.scenario.uncertainty import Uncertainty
-from sim.shocks.core import Shock, ShockSpec
+from sim.shocks import Shock
+from sim.shocks.base import ShockSpec
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
