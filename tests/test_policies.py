@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sim.analysis import balance, compare
 from sim.analysis import frames as results
 from sim.engine import simulate as engine
-from sim.levers.policies import apply
+from sim.levers import apply
 from sim.scenario import loader as scenario
 from tests.conftest import chain, series
 
