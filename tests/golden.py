@@ -41,7 +41,7 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
     from sim.analysis import frames as results
     from sim.analysis.compare import compare_policies
     from sim.engine import simulate as engine
-    from sim.output import store as report
+    from sim.output import writers as report
     from sim.scenario import loader as scenario
 
     full = scenario.load(path)

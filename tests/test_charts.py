@@ -26,7 +26,7 @@ from sim.analysis import ensemble as montecarlo
 from sim.analysis import frames as results
 from sim.engine import simulate as engine
 from sim.output import charts
-from sim.output import store as report
+from sim.output import writers as report
 from sim.scenario import loader as scenario
 from tests.conftest import ROOT, chain
 

@@ -746,7 +746,7 @@ def _provenance(results: Results) -> list[Block]:
 
 
 def _files(results: Results) -> list[str]:
-    from sim.output.store import COMPARISON_FILES, ENSEMBLE_FILES, FILES, STRESS_FILES
+    from sim.output.folder import COMPARISON_FILES, ENSEMBLE_FILES, FILES, STRESS_FILES
 
     if results.policies:
         known = dict(COMPARISON_FILES)
