@@ -70,10 +70,10 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
 
 def report_outline(folder: Path) -> str:
     """The headings of the report and the columns of each of its tables, one per line."""
-    from sim.output import charts
     from sim.output import report as report_page
+    from sim.output.folder import load
 
-    title, blocks = report_page.document(charts.load(folder), [])
+    title, blocks = report_page.document(load(folder), [])
     lines = [f"title: {title.split(': ', 1)[-1]}"]
     for block in blocks:
         if block.kind.startswith("h"):

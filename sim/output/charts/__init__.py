@@ -16,7 +16,6 @@ This is the only module of the package that imports matplotlib.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -24,13 +23,12 @@ import tempfile
 import textwrap
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -41,6 +39,20 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter
+
+from sim.output.focus import comparison_focus as comparison_focus
+from sim.output.focus import focus_markets as focus_markets
+from sim.output.folder import BASELINE as BASELINE
+from sim.output.folder import Results as Results
+from sim.output.folder import RunInfo as RunInfo
+from sim.output.folder import load as load
+from sim.output.folder import market_table as market_table
+from sim.output.folder import node_table as node_table
+from sim.output.folder import shock_windows as shock_windows
+from sim.output.labels import country_name as country_name
+from sim.output.labels import is_aggregate as is_aggregate
+from sim.output.labels import mineral_label as mineral_label
+from sim.output.labels import unit_label as unit_label
 
 DPI = 200
 """PNG resolution, dots per inch (print quality)."""
@@ -114,15 +126,6 @@ COUNTRY_HATCHES = {
 }
 _SPARE_HATCHES = ("//", "\\\\", "xx", "++", "--", "||", "/-", "\\-", "/|", "\\|")
 """Line hatches only: dots, circles and stars make SVG files ten times larger."""
-COUNTRY_NAMES = {
-    "CD": "DR Congo",
-    "KR": "South Korea",
-    "US": "United States",
-    "RU": "Russia",
-    "VN": "Vietnam",
-    "GB": "United Kingdom",
-    "XW": "rest of world",
-}
 MINERAL_STYLES: dict[str, tuple[str, Any]] = {
     "rare_earths": ("#7F3C8D", "-"),
     "lithium": ("#11A579", "--"),
@@ -134,8 +137,6 @@ MINERAL_STYLES: dict[str, tuple[str, Any]] = {
     "manganese": ("#A5AA99", (0, (3, 1, 1, 1))),
     "copper": ("#B87333", (0, (4, 4))),
 }
-BASELINE = "baseline"
-"""The name of the no-policy run in a policy comparison."""
 POLICY_STYLES: tuple[tuple[str, Any, str], ...] = (
     ("#0072B2", (0, (6, 2)), "o"),
     ("#D55E00", (0, (3, 1.5, 1, 1.5)), "s"),
@@ -176,32 +177,9 @@ def country_hatch(code: str) -> str:
     return found if found is not None else _stable(code, _SPARE_HATCHES)
 
 
-def country_name(code: str) -> str:
-    """'IN' -> 'India'; aggregates (XA-XZ) other than XW -> 'aggregate XA'."""
-    if code in COUNTRY_NAMES:
-        return COUNTRY_NAMES[code]
-    if len(code) == 2 and code.startswith("X"):
-        return f"aggregate {code}"
-    import pycountry
-
-    found = pycountry.countries.get(alpha_2=code)
-    if found is None:
-        return code
-    return str(getattr(found, "common_name", None) or found.name)
-
-
-def is_aggregate(code: str) -> bool:
-    """User-assigned ISO codes XA-XZ stand for aggregates such as the rest of the world."""
-    return len(code) == 2 and code.startswith("X")
-
-
 def mineral_style(mineral: str) -> tuple[str, Any]:
     """(colour, line style) of a mineral."""
     return MINERAL_STYLES.get(mineral, (_stable(mineral, _SPARE_COLOURS), "-"))
-
-
-def mineral_label(mineral: str) -> str:
-    return mineral.replace("_", " ")
 
 
 def policy_styles(policies: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -228,44 +206,6 @@ def _policies_of(frame: pd.DataFrame, policies: Sequence[str] | None) -> list[st
 # ---------------------------------------------------------------------------------------------
 # Figure furniture
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What every chart's footer says: which scenario, seed and how many replications."""
-
-    scenario: str
-    seed: int | None = None
-    replications: int = 1
-    step_days: int = 7
-    horizon_days: int | None = None
-    version: str = ""
-
-    @classmethod
-    def from_provenance(cls, prov: dict[str, Any]) -> RunInfo:
-        return cls(
-            scenario=str(prov.get("scenario", "?")),
-            seed=prov.get("seed"),
-            replications=int(prov.get("replications") or 1),
-            step_days=int(prov.get("step_days") or 7),
-            horizon_days=prov.get("horizon_days"),
-            version=str(prov.get("package_version", "")),
-        )
-
-    def footer(self) -> str:
-        reps = f"{self.replications:,} replication" + ("s" if self.replications != 1 else "")
-        parts = [f"scenario {self.scenario}", f"seed {self.seed}", reps]
-        if self.version:
-            parts.append(f"sim {self.version}")
-        return "   ·   ".join(parts)
-
-    def per_review(self) -> str:
-        """'per week' or 'per 10 days': the period flows are counted over."""
-        return (
-            "per week"
-            if self.step_days == 7
-            else ("per day" if self.step_days == 1 else f"per {self.step_days} days")
-        )
 
 
 def _figure(info: RunInfo, title: str, height: float, width: float = WIDTH_IN) -> Figure:
@@ -373,13 +313,6 @@ def _legend(ax: Axes, **kwargs: Any) -> None:
             fontsize=8,
             **kwargs,
         )
-
-
-def unit_label(unit: str) -> str:
-    """'vehicle' -> 'vehicles'; 't', 'kg Ga' and 'MW' stay as they are."""
-    if unit.isalpha() and unit.islower() and len(unit) > 2 and not unit.endswith("s"):
-        return unit + "s"
-    return unit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1784,293 +1717,6 @@ def charts_for(folder: Path | str) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Results:
-    """The frames of a results folder; a file that is absent is None."""
-
-    folder: Path
-    provenance: dict[str, Any]
-    scenario: dict[str, Any]
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    def get(self, name: str) -> pd.DataFrame | None:
-        return self.frames.get(name)
-
-    @property
-    def info(self) -> RunInfo:
-        info = RunInfo.from_provenance(self.provenance)
-        if info.horizon_days is None and "horizon_days" in self.scenario:
-            info = RunInfo(
-                info.scenario,
-                info.seed,
-                info.replications,
-                info.step_days,
-                int(self.scenario["horizon_days"]),
-                info.version,
-            )
-        return info
-
-    @property
-    def ensemble(self) -> bool:
-        return "summary" in self.frames or "bands" in self.frames
-
-    @property
-    def policies(self) -> list[str]:
-        """A policy comparison's runs, the baseline first, in the scenario's order; [] for
-        other results."""
-        present: list[str] = []
-        for name in ("summary", "bands", "metrics"):
-            frame = self.frames.get(name)
-            if frame is not None and "policy" in frame:
-                present = [str(p) for p in dict.fromkeys(frame["policy"])]
-                break
-        named = [BASELINE, *(self.provenance.get("policies") or [])]
-        return [p for p in named if p in present] + [p for p in present if p not in named]
-
-    def for_policy(self, policy: str) -> Results:
-        """The results of one run of a policy comparison, as if it were an ensemble alone."""
-        frames = {
-            name: frame[frame["policy"] == policy].drop(columns="policy")
-            for name, frame in self.frames.items()
-            if "policy" in frame and name not in ("comparison", "ranking")
-        }
-        return Results(self.folder, self.provenance, self.scenario, frames)
-
-
-CSV_FILES = (
-    "timeseries",
-    "markets",
-    "flows",
-    "events",
-    "metrics",
-    "summary",
-    "bands",
-    "balance",
-    "shipments",
-    "comparison",
-    "ranking",
-    "stress",
-    "sensitivity",
-)
-_KEY_COLUMNS = (
-    "node",
-    "mineral",
-    "stage",
-    "variable",
-    "kind",
-    "country",
-    "market",
-    "metric",
-    "unit",
-    "shock",
-    "partner",
-    "supplier",
-    "buyer",
-    "supplier_country",
-    "buyer_country",
-    "sector",
-    "policy",
-    "levers",
-    "minerals",
-    "vs_best_part",
-    "input",
-)
-
-
-def load(folder: Path | str) -> Results:
-    """Read the provenance, the resolved scenario and every CSV a results folder holds."""
-    folder = Path(folder)
-    prov_path = folder / "provenance.json"
-    if not prov_path.is_file():
-        raise FileNotFoundError(f"{folder} is not a results folder: it has no provenance.json")
-    provenance = json.loads(prov_path.read_text())
-    resolved = folder / "scenario.resolved.yaml"
-    scenario = (yaml.safe_load(resolved.read_text()) or {}) if resolved.is_file() else {}
-    frames = {}
-    for name in CSV_FILES:
-        path = folder / f"{name}.csv"
-        if path.is_file() and path.stat().st_size > 1:
-            header = pd.read_csv(path, nrows=0).columns
-            keys = [c for c in _KEY_COLUMNS if c in header]
-            frame = pd.read_csv(
-                path,
-                dtype=dict.fromkeys(keys, str),
-                keep_default_na=False,
-                na_values={c: ["", "nan", "NaN"] for c in header if c not in keys},
-            )
-            frames[name] = frame
-    return Results(folder, provenance, scenario, frames)
-
-
-def shock_windows(results: Results) -> pd.DataFrame:
-    """When each shock was in force: from events.csv (single runs, drawn dates), else from the
-    scenario's fixed dates (shocks whose dates are drawn from a distribution are left out)."""
-    events = results.get("events")
-    start = _as_date(results.scenario.get("start"))
-    horizon = results.info.horizon_days
-    if events is not None and not events.empty:
-        rows = []
-        for shock, group in events.groupby("shock", sort=False):
-            begin = group.loc[group["event"] == "start", "date"]
-            end = group.loc[group["event"] == "end", "date"]
-            if begin.empty:
-                continue
-            finish = (
-                pd.Timestamp(end.iloc[0])
-                if not end.empty or start is None
-                else start + pd.Timedelta(days=horizon or 0)
-            )
-            rows.append({"shock": str(shock), "start": pd.Timestamp(begin.iloc[0]), "end": finish})
-        return pd.DataFrame(rows, columns=["shock", "start", "end"])
-    rows = []
-    for i, shock in enumerate(results.scenario.get("shocks") or []):
-        first = _shock_day(shock.get("start"), start)
-        if first is None:
-            continue
-        last = _shock_day(shock.get("end"), start)
-        duration = shock.get("duration_days")
-        if last is None and isinstance(duration, int | float):
-            last = first + pd.Timedelta(days=float(duration))
-        if last is None and start is not None and horizon:
-            last = start + pd.Timedelta(days=horizon)
-        if last is None:
-            continue
-        label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
-        rows.append({"shock": str(label), "start": first, "end": last})
-    return pd.DataFrame(rows, columns=["shock", "start", "end"])
-
-
-def _as_date(value: Any) -> pd.Timestamp | None:
-    if value is None or isinstance(value, dict):
-        return None
-    try:
-        return pd.Timestamp(value)
-    except (ValueError, TypeError):
-        return None
-
-
-def _shock_day(value: Any, start: pd.Timestamp | None) -> pd.Timestamp | None:
-    if isinstance(value, bool) or value is None or isinstance(value, dict):
-        return None
-    if isinstance(value, int | float):
-        return None if start is None else pd.Timestamp(start) + pd.Timedelta(days=float(value))
-    return _as_date(value)
-
-
-def market_table(results: Results) -> pd.DataFrame:
-    """One row per market: market, country, unit, minerals (tuple) in the results' order."""
-    metrics = results.get("metrics")
-    markets = results.get("markets")
-    rows: dict[str, dict[str, Any]] = {}
-    if markets is not None:
-        for row in markets[markets["rep"] == markets["rep"].min()].itertuples(index=False):
-            rows[str(row.market)] = {
-                "market": str(row.market),
-                "country": str(row.country),
-                "unit": str(row.unit),
-                "sector": str(row.sector),
-            }
-    if metrics is not None:
-        first = metrics[metrics["rep"] == metrics["rep"].min()]
-        for row in first[first["metric"] == "demand_units"].itertuples(index=False):
-            rows.setdefault(
-                str(row.market),
-                {
-                    "market": str(row.market),
-                    "country": str(row.country),
-                    "unit": str(row.unit),
-                    "sector": "",
-                },
-            )
-        used = first[first["metric"] == "shortfall_t"].groupby("market", sort=False)["mineral"]
-        for market, minerals in used:
-            if str(market) in rows:
-                rows[str(market)]["minerals"] = tuple(str(m) for m in minerals)
-    frame = pd.DataFrame(
-        list(rows.values()), columns=["market", "country", "unit", "sector", "minerals"]
-    )
-    if "minerals" not in frame:
-        frame["minerals"] = [()] * len(frame)
-    frame["minerals"] = [m if isinstance(m, tuple) else () for m in frame["minerals"]]
-    return frame
-
-
-def focus_markets(results: Results, limit: int = 8) -> list[str]:
-    """The markets worth a chart of their own, worst first: those that fell short (in any
-    replication), those whose days of cover fell below 90% of where they started, and those in
-    a country a shock targets (`to_countries`) that use the shocked mineral."""
-    table = market_table(results)
-    if table.empty:
-        return []
-    score: dict[str, float] = {}
-    summary, markets, bands = results.get("summary"), results.get("markets"), results.get("bands")
-    if summary is not None:
-        short = summary[summary["metric"] == "any_shortfall"].set_index("market")["mean"]
-        fill = summary[summary["metric"] == "fill_rate"].set_index("market")["mean"]
-        for market, p in short.items():
-            if p > 0:
-                score[str(market)] = 2.0 + p + (1.0 - float(fill.get(market, 1.0)))
-    elif markets is not None:
-        first = markets[markets["rep"] == markets["rep"].min()]
-        for row in first.itertuples(index=False):
-            if row.shortfall_units > 1e-9 * max(float(row.demand_units), 1.0):
-                score[str(row.market)] = 2.0 + (1.0 - float(row.fill_rate))
-    for market, ratio in _cover_dips(results.get("timeseries"), bands).items():
-        if ratio < 0.9:
-            score[market] = max(score.get(market, 0.0), 1.0 + (1.0 - ratio))
-    targets = {c for s in results.scenario.get("shocks") or [] for c in s.get("to_countries") or []}
-    shocked = {s.get("mineral") for s in results.scenario.get("shocks") or []}
-    for market, country, minerals in zip(
-        table["market"], table["country"], table["minerals"], strict=True
-    ):
-        if country in targets and shocked & set(minerals):
-            score.setdefault(str(market), 0.5)
-    order = [m for m in table["market"] if m in score]
-    return sorted(order, key=lambda m: -score[m])[:limit]
-
-
-def _cover_dips(timeseries: pd.DataFrame | None, bands: pd.DataFrame | None) -> dict[str, float]:
-    """Per market: lowest days of cover / days of cover at the start."""
-    out: dict[str, float] = {}
-    if bands is not None and not bands.empty:
-        rows = bands[bands["variable"] == "cover_days"]
-        for market, group in rows.groupby("market", sort=False):
-            series = group.sort_values("day")["p50"].to_numpy(dtype=float)
-            if series.size and series[0] > 0:
-                out[str(market)] = float(series.min() / series[0])
-    elif timeseries is not None and "kind" in timeseries:
-        rows = timeseries[
-            (timeseries["kind"] == "market")
-            & (timeseries["variable"] == "cover_days")
-            & (timeseries["rep"] == timeseries["rep"].min())
-        ]
-        per = rows.groupby(["node", "period"], sort=False)["value"].min()
-        for market, series in per.groupby(level=0, sort=False):
-            values = series.to_numpy(dtype=float)
-            if values.size and values[0] > 0:
-                out[str(market)] = float(values.min() / values[0])
-    return out
-
-
-def node_table(results: Results) -> pd.DataFrame | None:
-    """name, kind, country, stage of every node, from the resolved scenario's network."""
-    network = results.scenario.get("network") or {}
-    nodes = network.get("nodes") or []
-    if not nodes:
-        return None
-    return pd.DataFrame(
-        [
-            {
-                "name": n["name"],
-                "kind": n["kind"],
-                "country": n["country"],
-                "stage": n.get("stage", ""),
-            }
-            for n in nodes
-        ]
-    )
-
-
 def draw_all(results: Results) -> list[Chart]:
     """Every chart that the frames of `results` allow, in reading order."""
     info, windows = results.info, shock_windows(results)
@@ -2290,19 +1936,6 @@ def _ensemble_charts(
                 )
             )
     return charts
-
-
-def comparison_focus(results: Results) -> list[str]:
-    """The markets of a policy comparison worth charts: the baseline's focus markets and those
-    whose shortfall any policy changes."""
-    focus = focus_markets(results.for_policy(BASELINE))
-    comparison = results.get("comparison")
-    if comparison is not None and not comparison.empty:
-        rows = comparison[
-            (comparison["metric"] == "shortfall_units") & (comparison["delta"].abs() > 1e-9)
-        ]
-        focus += [str(m) for m in dict.fromkeys(rows["market"]) if m not in focus]
-    return focus[:8]
 
 
 def _comparison_charts(
