@@ -14,6 +14,7 @@ import pytest
 
 from sim.output import charts
 from sim.output import report as report_page
+from sim.output.charts import saving
 from sim.output.folder import load
 from sim.output.report import Block, Table
 from sim.output.store import write_file_atomically
@@ -28,7 +29,7 @@ from tests.test_charts import (  # noqa: F401  (fixtures)
 @pytest.fixture(scope="module")
 def written(single: Path) -> tuple[Path, Path]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(charts, "DPI", 40)  # the page embeds the SVGs; PNG resolution is not used
+        patch.setattr(saving, "DPI", 40)  # the page embeds the SVGs; PNG resolution is not used
         return report_page.write_report(single)
 
 
