@@ -266,7 +266,7 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
     from sim.analysis import balance, summary
     from sim.analysis import frames as results
     from sim.engine import simulate as engine
-    from sim.output import store as report
+    from sim.output import writers as report
 
     result = engine.run(loaded)
     table = results.balance(result)
@@ -290,7 +290,7 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
 def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
     from sim.analysis import balance, summary
     from sim.analysis import ensemble as montecarlo
-    from sim.output import store as report
+    from sim.output import writers as report
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
     try:
@@ -326,7 +326,7 @@ def _compare(
 ) -> int:
     from sim.analysis import compare, summary
     from sim.analysis import ensemble as montecarlo
-    from sim.output import store as report
+    from sim.output import writers as report
     from sim.scenario import loader as scenario
 
     if loaded is None:
@@ -363,7 +363,7 @@ def _compare(
 
 def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
     from sim.analysis import stress
-    from sim.output import store as report
+    from sim.output import writers as report
     from sim.scenario import loader as scenario
 
     overrides: dict[str, float] = {}
@@ -414,7 +414,7 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
 
 def _sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
     from sim.analysis import sensitivity
-    from sim.output import store as report
+    from sim.output import writers as report
     from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file)

@@ -1,0 +1,64 @@
+"""The shocks of the scenario as a table: what each hits, when and how hard, and its
+source; for single runs, the dates drawn in this run."""
+
+from __future__ import annotations
+
+from sim.output.folder import Results, shock_windows
+from sim.output.report.document import Block, Table
+from sim.output.report.formats import value_text
+
+
+def shock_table(results: Results) -> list[Block]:
+    """A 'Shocks' section: one row per declared shock; single runs add the dates drawn."""
+    shocks = results.scenario.get("shocks") or []
+    if not shocks:
+        return [Block("h2", "Shocks"), Block("p", "None: this run has no shocks.")]
+    windows = shock_windows(results).set_index("shock") if not results.ensemble else None
+    rows = []
+    for i, shock in enumerate(shocks):
+        label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
+        target = [
+            f"{k.replace('_', ' ')}: {value_text(shock[k])}"
+            for k in (
+                "country",
+                "mineral",
+                "to_countries",
+                "chokepoint",
+                "select",
+                "markets",
+                "nodes",
+                "links",
+            )
+            if shock.get(k) not in (None, [], {})
+        ]
+        size = [
+            f"{k.replace('_', ' ')} {value_text(shock[k])}"
+            for k in ("severity", "fraction", "factor", "licence_delay_days", "delay_days")
+            if shock.get(k) not in (None, [], {})
+        ]
+        when = value_text(shock.get("start", ""))
+        if shock.get("end") is not None:
+            when += f" to {value_text(shock['end'])}"
+        elif shock.get("duration_days") is not None:
+            when += f" for {value_text(shock['duration_days'])} days"
+        if windows is not None and label in windows.index:
+            row = windows.loc[label]
+            actual = f"{row['start']:%Y-%m-%d} to {row['end']:%Y-%m-%d}"
+            if actual != when:
+                when += f" (in this run: {actual})"
+        rows.append(
+            [
+                str(label),
+                str(shock.get("type", "")),
+                "; ".join(target),
+                when,
+                "; ".join(size),
+                " ".join(str(shock.get("source") or "").split()),
+            ]
+        )
+    return [
+        Block("h2", "Shocks"),
+        Block(
+            "table", table=Table(["shock", "type", "what it hits", "when", "size", "source"], rows)
+        ),
+    ]
