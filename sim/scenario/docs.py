@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.levers import core as L
+from sim import levers as L
 from sim.scenario import loader as S
 from sim.scenario import network as N
 from sim.scenario import randomness as D
@@ -185,6 +185,11 @@ def _shock_sections() -> list[tuple[type[BaseModel], str]]:
     return sections
 
 
+def _lever_sections(lever: type[L.BaseLever]) -> list[tuple[type[BaseModel], str]]:
+    """A lever's own table (titled by its `type:`), then the parts it documents with it."""
+    return [(lever, f"`{lever.type_name()}`"), *lever.documented_with]
+
+
 SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     (
         "The scenario",
@@ -231,16 +236,7 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     ),
     (
         "Policies (`policies:` entries and their `levers`, `type:`)",
-        [
-            (L.Policy, "policy"),
-            (L.StockpileLever, "`stockpile`"),
-            (L.NewCapacity, "`new_capacity`"),
-            (L.LinkPlan, "`buys_from` / `sells_to` / `supplies` entries"),
-            (L.DemandEfficiency, "`demand_efficiency`"),
-            (L.Diversify, "`diversify`"),
-            (L.Recycling, "`recycling`"),
-            (L.PartnerPriority, "`partner_priority`"),
-        ],
+        [(L.Policy, "policy")] + [part for lever in L.LEVERS for part in _lever_sections(lever)],
     ),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from sim.levers.core import Policy
+from sim.levers import Policy, check_policies
 from sim.scenario import yamlio
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error
 from sim.scenario.network import (
@@ -163,6 +163,9 @@ class Scenario:
     """Planned changes a policy makes (empty for the scenario itself)."""
     policy: Policy | None = None
     """The policy this variant puts in place (None: the scenario as written, the baseline)."""
+    baseline_network: Network | None = None
+    """For a policy variant, the network of the scenario as written (what lever costs are
+    charged against); None for the baseline itself."""
 
     @property
     def shocks(self) -> list[ShockSpec]:
@@ -239,11 +242,15 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     network = Network(node_specs, resolve_links(node_specs, [k for k, _ in links]))
     windows = tuple(s.window(spec.start, spec.horizon_days) for s in spec.shocks)
     problems += checks.check_network(network, located, [where for _, where in links])
+    sound = not problems
     problems += checks.check_shocks(spec.shocks, windows, spec.horizon_days, network, doc)
     problems += checks.check_uncertainty(spec.uncertainty, network, doc)
+    loaded = Scenario(spec, network, path, digest, windows)
+    if sound:  # every policy compiles against the network (if unsound, its problems recur)
+        problems += check_policies(loaded, doc)
     if problems:
         raise ScenarioError(problems)
-    return Scenario(spec, network, path, digest, windows)
+    return loaded
 
 
 def _with_flex(link: LinkSpec, scenario_flex: float | None, file_flex: float | None) -> LinkSpec:
