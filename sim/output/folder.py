@@ -30,6 +30,8 @@ FILES = {
     "balance.csv": "per mineral: the mass-balance terms and residual",
     "events.csv": "when each shock started and ended",
     "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
+    "drivers.csv": "per market that falls short: the shock that set it off and the cover, "
+    "transit and review days between them (what drives the date)",
 }
 """The files of a single run."""
 ENSEMBLE_FILES = {
@@ -56,6 +58,7 @@ ONE_REPLICATION_COMPARISON_FILES = {
     **COMPARISON_FILES,
     "flows.csv": "the baseline's tonnes shipped per link over the horizon",
     "shipments.csv": "the baseline's tonnes shipped per review and link",
+    "drivers.csv": "the baseline's markets that fall short: what drives the date",
 }
 """The files of a policy comparison of one replication (with the baseline's flows)."""
 STRESS_FILES = {
@@ -82,6 +85,7 @@ CSV_FILES = (
     "ranking",
     "stress",
     "sensitivity",
+    "drivers",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
 KEY_COLUMNS = (

@@ -25,8 +25,10 @@ import yaml
 from sim import __version__
 from sim.analysis import frames as R
 from sim.analysis.compare import Comparison
+from sim.analysis.drivers import shortfall_drivers
 from sim.analysis.ensemble import Ensemble
 from sim.engine.simulate import RunResult
+from sim.output.folder import BASELINE
 from sim.output.folder import COMPARISON_FILES as COMPARISON_FILES
 from sim.output.folder import ENSEMBLE_FILES as ENSEMBLE_FILES
 from sim.output.folder import FILES as FILES
@@ -85,6 +87,11 @@ def provenance(
     }
 
 
+def drivers_of(result: RunResult) -> pd.DataFrame:
+    """What drives each short market's first-shortfall date in a run (`analysis.drivers`)."""
+    return shortfall_drivers(result, R.market_summary(result))
+
+
 def write_results(result: RunResult, root: Path, argv: list[str] | None = None) -> Path:
     """Write every result file of a run to `root/<name>/`, atomically; return that folder."""
     target = root / result.scenario.spec.results_name
@@ -110,6 +117,7 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
         "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
         "events.csv": lambda p: R.events(result).to_csv(p, index=False),
         "metrics.csv": lambda p: R.run_metrics(result).tidy().to_csv(p, index=False),
+        "drivers.csv": lambda p: drivers_of(result).to_csv(p, index=False),
     }
     if result.scenario.spec.outputs.timeseries:
         writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
@@ -188,6 +196,9 @@ def write_comparison(
     if baseline_run is not None:
         writers["flows.csv"] = lambda p: R.flows(baseline_run).to_csv(p, index=False)
         writers["shipments.csv"] = lambda p: R.shipments(baseline_run).to_csv(p, index=False)
+        writers["drivers.csv"] = lambda p: (
+            drivers_of(baseline_run).assign(policy=BASELINE).to_csv(p, index=False)
+        )
     return write_atomically(root / scenario.spec.results_name, writers)
 
 

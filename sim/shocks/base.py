@@ -173,6 +173,11 @@ class ShockSpec(Spec, abc.ABC):
     def describe(self) -> tuple[str, str]:
         """What it hits and its size, in plain words for the report."""
 
+    @abc.abstractmethod
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        """The links (indices) and nodes (names) it acts on: where a shortfall it causes
+        starts (`sim.analysis.drivers` walks from there to the market that falls short)."""
+
     def adds_delays(self) -> bool:
         """Whether it can delay shipments (the engine then keeps per-shipment transit days)."""
         return False

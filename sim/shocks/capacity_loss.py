@@ -45,6 +45,9 @@ class CapacityLoss(ShockSpec):
         for name in self.select.select(arrays.network):
             arrays.capacity[arrays.node_index[name]] *= np.where(active, 1.0 - draws.size, 1.0)
 
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        return frozenset(), frozenset(self.select.select(network))
+
     def describe(self) -> tuple[str, str]:
         return (
             "capacity of " + selection_text(self.select),

@@ -49,6 +49,10 @@ class DemandShock(ShockSpec):
             if isinstance(net.nodes[name], MarketSpec):
                 arrays.demand[arrays.node_index[name]] *= np.where(active, draws.size, 1.0)
 
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        markets = (n for n in self.select.select(network) if network.nodes[n].kind == "market")
+        return frozenset(), frozenset(markets)
+
     def describe(self) -> tuple[str, str]:
         return (
             "demand of " + selection_text(self.select, "markets"),

@@ -78,6 +78,10 @@ class ExportFlows(ShockSpec):
             ]
         return []
 
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        links = frozenset(k.index for k in network.links if self.applies_to(network, k.index))
+        return links, frozenset()
+
     def flows_text(self) -> str:
         """What it acts on, in plain words: `exports of dytb (refined) from CN to JP`."""
         hits = f"exports of {self.mineral}"

@@ -86,6 +86,10 @@ class ExportLicensing(ExportFlows):
                 arrays.link_pass[link.index] *= np.where(active, draws.size, 1.0)
                 arrays.link_delay_days[link.index] += np.where(active, draws.delay, 0.0)
 
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        links = frozenset(k.index for k in network.links if self.licensed(network, k.index))
+        return links, frozenset()
+
     def adds_delays(self) -> bool:
         return isinstance(self.processing_days, Distribution) or self.processing_days != 0
 

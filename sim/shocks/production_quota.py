@@ -71,6 +71,9 @@ class ProductionQuota(ShockSpec):
                 row = arrays.node_index[name]
                 arrays.production_cap_t[row] = np.minimum(arrays.production_cap_t[row], cap)
 
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        return frozenset(), frozenset(self.select.select(network))
+
     def describe(self) -> tuple[str, str]:
         return (
             "output of " + selection_text(self.select, "producers"),

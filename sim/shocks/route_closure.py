@@ -67,6 +67,10 @@ class RouteClosure(ShockSpec):
                     arrays.link_hold_until[link.index], np.where(active, draws.end, -np.inf)
                 )
 
+    def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
+        links = frozenset(k.index for k in network.links if self.chokepoint in k.chokepoints)
+        return links, frozenset()
+
     def adds_delays(self) -> bool:
         return True
 

@@ -10,6 +10,7 @@ import pandas as pd
 from sim.output.folder import BASELINE, Results, as_date
 from sim.output.report.concentration import concentration_table
 from sim.output.report.document import Block
+from sim.output.report.drivers import drivers_table
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
 from sim.output.report.policies import policy_blocks
@@ -46,6 +47,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
         )
         blocks += key_findings(base)
     blocks += timing_table(base)
+    blocks += drivers_table(base)
     blocks += policy_blocks(results, policies)
     blocks += concentration_table(base)
     blocks += stress_table(results)
