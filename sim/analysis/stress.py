@@ -44,6 +44,26 @@ half a year, rebuilding refining or component capacity a quarter or more, a clos
 reopened or bypassed fastest. Override with `--ttr KIND=DAYS`."""
 
 
+def ttr_overrides(items: list[str]) -> dict[str, float]:
+    """Times to recover given as `KIND=DAYS` texts (`--ttr mine=180`), as {kind: days}.
+
+    Raises ValueError naming the first malformed item and the kinds there are."""
+    overrides: dict[str, float] = {}
+    for item in items:
+        kind, _, days = item.partition("=")
+        try:
+            value = float(days)
+        except ValueError:
+            value = -1.0
+        if kind not in DEFAULT_TTR_DAYS or not value >= 0:
+            raise ValueError(
+                f"{item}: expected KIND=DAYS with DAYS >= 0 and KIND one of "
+                f"{', '.join(DEFAULT_TTR_DAYS)}"
+            )
+        overrides[kind] = value
+    return overrides
+
+
 @dataclasses.dataclass(frozen=True)
 class Target:
     """One thing to cut."""

@@ -1,4 +1,5 @@
-"""The short text summary `make run` prints: per market and per mineral."""
+"""The short text summaries the command line prints: of a run (per market and per mineral), an
+ensemble, a policy comparison, a stress test and a sensitivity run."""
 
 from __future__ import annotations
 
@@ -161,3 +162,41 @@ def comparison_text(comparison: Comparison) -> str:
             interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
             lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
     return "\n".join(lines)
+
+
+STRESS_COLUMNS = [
+    "rank",
+    "target",
+    "kind",
+    "ttr_days",
+    "tts_days",
+    "lost_demand",
+    "risk_exposure_index",
+    "exposed",
+    "hardest_hit_market",
+]
+"""The columns of the stress ranking shown in the terminal (stress.csv has them all)."""
+
+
+def stress_text(table: pd.DataFrame, scenario: str, start_day: float, top: int) -> str:
+    """The `top` rows of a stress-test ranking (`stress.run`); time to survive in whole days,
+    or 'never'."""
+    shown = table.head(top).copy()
+    shown["tts_days"] = shown["tts_days"].map(lambda d: "never" if np.isinf(d) else f"{d:.0f}")
+    heading = (
+        f"stress test of {scenario}: {len(table)} targets, cut from day {start_day:g} for "
+        "their time to recover\n"
+    )
+    body = shown[STRESS_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    return f"{heading}\n{body}"
+
+
+def sensitivity_text(table: pd.DataFrame, market: str, reps: int) -> str:
+    """The tornado table of a sensitivity run (`sensitivity.run`), largest swing first."""
+    heading = (
+        f"sensitivity of {market}'s mean cumulative shortfall ({reps} replications per "
+        "variant, same draws):\n"
+    )
+    columns = ["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95", "swing"]
+    body = table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}")
+    return f"{heading}\n{body}"
