@@ -25,6 +25,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("sim.output.charts", "sim.output.report"),
         ("sim.engine", "sim.analysis"),
     ),
+    "vocabulary": (("sim.vocabulary",), ("sim",)),
 }
 """Rule name: (the modules it binds, what they must not import, even through others)."""
 MATPLOTLIB_USERS = ("sim.output.charts",)

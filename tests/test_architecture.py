@@ -6,7 +6,7 @@ walks the modules' syntax trees, is tests/architecture.py; how it reads imports 
   sim.levers) never imports sim.engine, sim.analysis, sim.output or sim.cli; sim.engine never
   imports sim.analysis, sim.output or sim.cli; sim.analysis never imports sim.output or sim.cli;
   sim.output.charts and sim.output.report never import sim.engine or sim.analysis (they read
-  results folders);
+  results folders); sim.vocabulary imports nothing from sim (so that every layer may use it);
 - only sim.output.charts imports matplotlib (directly; its users import the charts);
 - only sim/output/store.py, sim/cli.py and sim/output/report touch the disk (`DiskCalls` says
   which calls count, and what the heuristic cannot see);
@@ -138,6 +138,11 @@ def test_imports_are_resolved_like_python_does() -> None:
                 "sim.engine.simulate": "",
             },
             "sim.output.report -> sim.output.store -> sim.engine.simulate",
+        ),
+        (
+            "vocabulary",
+            {"sim.vocabulary": "from sim.scenario.spec import Spec", "sim.scenario.spec": ""},
+            "sim.vocabulary -> sim.scenario.spec",
         ),
     ],
 )

@@ -29,6 +29,7 @@ from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
 from sim.scenario.selector import Selector
 from sim.shocks.core import CapacityLoss, RouteClosure, ShockSpec
+from sim.vocabulary import DEMAND_UNITS, SHORTFALL_UNITS, TTS_DAYS
 
 DEFAULT_TTR_DAYS = {
     "mine": 180.0,
@@ -160,10 +161,10 @@ def run(
         )
         result = engine.run(case)
         table = run_metrics(result).tidy()
-        demand = _by_market(table, "demand_units")
-        short = _by_market(table, "shortfall_units")
+        demand = _by_market(table, DEMAND_UNITS)
+        short = _by_market(table, SHORTFALL_UNITS)
         lost = np.divide(short, demand, out=np.zeros_like(short), where=demand > 0)
-        tts = table.loc[table["metric"] == "tts_days", "value"].to_numpy(dtype=float)
+        tts = table.loc[table["metric"] == TTS_DAYS, "value"].to_numpy(dtype=float)
         worst = lost.idxmax() if len(lost) and lost.max() > 0 else ""
         rows.append(
             {

@@ -36,6 +36,7 @@ from sim.scenario.network import (
     outputs,
     transit_periods,
 )
+from sim.vocabulary import COMPONENT, PRODUCTION_T, REFINED, SCRAP, fill_ratio
 
 if TYPE_CHECKING:
     from sim.engine.markets import Markets
@@ -70,11 +71,6 @@ class SegmentSum:
     def add_into(self, out: np.ndarray, values: np.ndarray) -> None:
         for items, rows in self.levels:
             out[rows] += values[items]
-
-
-def fill_ratio(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """Share of each order that can be filled: 1 when there is enough, else pro rata."""
-    return np.divide(available, asked, out=np.ones_like(asked), where=asked > available)
 
 
 @dataclass
@@ -140,14 +136,14 @@ class Review:
                     )[:, None],
                     mineral=np.array([ledger.index[c[0]] for c in out], dtype=np.intp),
                     record=rec.locate(
-                        [(n.name, *c, "production_t") for n, c in zip(group, out, strict=True)]
+                        [(n.name, *c, PRODUCTION_T) for n, c in zip(group, out, strict=True)]
                     ),
                     converts=converts,
                 )
             )
         self.plant_rows = np.array([mods.node_index[p.name] for p in self.plants], dtype=np.intp)
         self.plant_targets = {
-            (p.name, m): p.cover_days * net.expected_out_tpd(p.name, (m, "component"))
+            (p.name, m): p.cover_days * net.expected_out_tpd(p.name, (m, COMPONENT))
             for p in self.plants
             for m in p.recipe
         }
@@ -156,7 +152,7 @@ class Review:
         sales = [
             k
             for k in net.links
-            if k.stage != "scrap" and not isinstance(net.nodes[k.supplier], StockpileSpec)
+            if k.stage != SCRAP and not isinstance(net.nodes[k.supplier], StockpileSpec)
         ]
         self.sales = np.array([k.index for k in sales], dtype=np.intp)
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
@@ -191,7 +187,7 @@ class Review:
         for node in net.nodes.values():
             for commodity in inputs(node):
                 supply = net.supply_links(node.name, commodity)
-                if commodity[1] == "scrap" or not supply:
+                if commodity[1] == SCRAP or not supply:
                     continue  # recyclers take what markets collect; they do not order it
                 p = len(rows)
                 rows.append(state.slot[(node.name, commodity)])
@@ -241,7 +237,7 @@ class Review:
             plant = net.nodes[name]
             assert isinstance(plant, PlantSpec)
             outs = [
-                (state.slot[(name, (m, "component"))], share) for m, share in plant.recipe.items()
+                (state.slot[(name, (m, COMPONENT))], share) for m, share in plant.recipe.items()
             ]
             self.plant_plans.append((outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
@@ -297,25 +293,25 @@ class Review:
         need: np.ndarray | None = None
         feasible = cap
         for mineral, share in plant.recipe.items():
-            out = (mineral, "component")
+            out = (mineral, COMPONENT)
             gap = (
                 self.plant_targets[(plant.name, mineral)]
                 + due_by_row[slot[(plant.name, out)]]
                 - stock[out]
             )
             need = gap / share if need is None else np.maximum(need, gap / share)
-            feasible = np.minimum(feasible, stock[(mineral, "refined")] * plant.yield_ / share)
+            feasible = np.minimum(feasible, stock[(mineral, REFINED)] * plant.yield_ / share)
         assert need is not None
         made = np.clip(np.minimum(feasible, need), 0.0, None)
         for mineral, share in plant.recipe.items():
             out_t = made * share
             used = out_t / plant.yield_
-            feed = stock[(mineral, "refined")]
+            feed = stock[(mineral, REFINED)]
             feed -= used
             np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
             state.ledger.losses[mineral] += used - out_t
-            stock[(mineral, "component")] += out_t
-            self.rec.put((plant.name, mineral, "component", "production_t"), out_t)
+            stock[(mineral, COMPONENT)] += out_t
+            self.rec.put((plant.name, mineral, COMPONENT, PRODUCTION_T), out_t)
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.

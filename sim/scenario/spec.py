@@ -14,6 +14,10 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from sim.vocabulary import STAGES as STAGES  # the definition's name for the chain's stages
+from sim.vocabulary import country_name as country_name
+from sim.vocabulary import is_aggregate
+
 MINERALS = (
     "rare_earths",
     "lithium",
@@ -26,9 +30,6 @@ MINERALS = (
     "copper",
 )
 """Minerals the simulator knows. Each is counted in one mass unit of contained mineral."""
-
-STAGES = ("ore", "refined", "component", "scrap")
-"""Stages of a mineral's chain; a commodity is a (mineral, stage) pair."""
 
 
 class Spec(BaseModel):
@@ -61,7 +62,7 @@ class Spec(BaseModel):
 
 def _country(code: str) -> str:
     code = code.upper()
-    if len(code) == 2 and code.startswith("X") and code.isalpha():
+    if is_aggregate(code):
         return code  # ISO 3166 user-assigned range, used for aggregates such as rest of world
     if pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(
@@ -81,14 +82,6 @@ Country = Annotated[str, AfterValidator(_country)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Day = int | dt.date
 """A moment: days from the scenario start (integer) or an ISO date (YYYY-MM-DD)."""
-
-
-def country_name(code: str) -> str:
-    """A readable name for an ISO alpha-2 code (the code itself for user-assigned aggregates)."""
-    found = pycountry.countries.get(alpha_2=code)
-    if found is None:
-        return code
-    return str(getattr(found, "common_name", None) or found.name)
 
 
 def to_day(value: Day, start_date: dt.date) -> float:
