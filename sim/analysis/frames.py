@@ -79,7 +79,7 @@ def market_summary(result: RunResult) -> pd.DataFrame:
                     FILL_RATE: row[FILL_RATE],
                     SHORTFALL_T: float(tonnes[(market.name, rep)]),
                     "peak_shortfall_units_per_period": row[PEAK_SHORTFALL_UNITS],
-                    "first_shortfall_day": None if np.isinf(first) else int(first),
+                    FIRST_SHORTFALL_DAY: None if np.isinf(first) else int(first),
                     "first_shortfall_date": None
                     if np.isinf(first)
                     else start + dt.timedelta(days=int(first)),

@@ -29,7 +29,7 @@ from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
 from sim.scenario.selector import Selector
 from sim.shocks.core import CapacityLoss, RouteClosure, ShockSpec
-from sim.vocabulary import DEMAND_UNITS, SHORTFALL_UNITS, TTS_DAYS
+from sim.vocabulary import DEMAND_UNITS, SHORTFALL_UNITS, TTR_DAYS, TTS_DAYS
 
 DEFAULT_TTR_DAYS = {
     "mine": 180.0,
@@ -171,8 +171,8 @@ def run(
                 "target": target.name,
                 "kind": target.kind,
                 "mineral": target.mineral,
-                "ttr_days": target.ttr_days,
-                "tts_days": float(tts.min()) if tts.size else np.inf,
+                TTR_DAYS: target.ttr_days,
+                TTS_DAYS: float(tts.min()) if tts.size else np.inf,
                 "lost_demand": float(lost.sum()),
                 "hardest_hit_market": worst,
                 "hardest_hit_lost_share": float(lost.max()) if len(lost) else 0.0,
@@ -183,9 +183,9 @@ def run(
     frame = pd.DataFrame(rows)
     largest = frame["lost_demand"].max() if len(frame) else 0.0
     frame["risk_exposure_index"] = frame["lost_demand"] / largest if largest > 0 else 0.0
-    frame["exposed"] = frame["tts_days"] < frame["ttr_days"]
+    frame["exposed"] = frame[TTS_DAYS] < frame[TTR_DAYS]
     frame = frame.sort_values(
-        ["risk_exposure_index", "tts_days"], ascending=[False, True], kind="stable"
+        ["risk_exposure_index", TTS_DAYS], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     return frame
