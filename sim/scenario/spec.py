@@ -14,7 +14,8 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sim.vocabulary import STAGES as STAGES  # the definition's name for the chain's stages
+# STAGES and country_name are defined once, in sim/vocabulary.py; the schema re-exports them.
+from sim.vocabulary import STAGES as STAGES
 from sim.vocabulary import country_name as country_name
 from sim.vocabulary import is_aggregate
 
