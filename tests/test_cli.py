@@ -56,6 +56,84 @@ EXPECTED = {
             "selects no mine, refinery, plant or recycler",
         ],
     ),
+    # Policies (built on india_japan_2024 as in scenarios/cn_ree_controls_2025.yaml): every lever
+    # is compiled against the network when the file is loaded.
+    "policy_unknown_buyer.yaml": (
+        13,
+        ["policies[0].levers[0].buyers.nodes[0]", "unknown node 'in_evs'", "did you mean 'in_ev'"],
+    ),
+    "policy_empty_buyer_country.yaml": (
+        13,
+        ["policies[0].levers[0].buyers", "selects no node of the network", "in_ev"],
+    ),
+    "policy_buyer_not_supplied.yaml": (
+        13,
+        ["none of the selected nodes (jp_ev) buys rare_earths from CN", "change nothing"],
+    ),
+    "policy_cap_not_binding.yaml": (
+        16,
+        ["levers[0].max_share", "CN holds at most 0.93", "a max_share below 0.93"],
+    ),
+    "policy_unknown_alternative.yaml": (
+        17,
+        ["levers[0].alternatives[0]", "unknown node 'jp_magnet_plnt'", "'jp_magnet_plant'?"],
+    ),
+    "policy_alternative_in_capped_country.yaml": (
+        17,
+        ["alternatives[0]", "'cn_magnet_plant' is in CN", "a supplier outside CN"],
+    ),
+    "policy_duplicate_name.yaml": (
+        13,
+        ["policies[1].name", "'in_magnet_reserve' is used twice (first at line 10)"],
+    ),
+    "policy_double_contract.yaml": (
+        14,
+        ["policies[0].levers[1]", "same rare_earths flows from CN to JP as policies[0].levers[0]"],
+    ),
+    "policy_partner_no_flows.yaml": (
+        12,
+        ["levers[0].buyer_country", "no rare_earths flows from CN to KR", "IN, JP, XW"],
+    ),
+    "policy_release_during.yaml": (
+        17,
+        ["release_during[0]", "shock 'cn_ree_indai'", "did you mean 'cn_ree_india'"],
+    ),
+    "policy_stockpile_nobody.yaml": (
+        12,
+        ["levers[0].country", "nothing in DE uses rare_earths component", "CN, IN, JP, XW"],
+    ),
+    "policy_new_node_taken.yaml": (
+        14,
+        ["levers[0].node.name", "'jp_magnet_plant' is already a node of the network"],
+    ),
+    "policy_new_capacity_unknown_buyer.yaml": (
+        17,
+        ["levers[0].sells_to[0].node", "unknown node 'in_evv'", "did you mean 'in_ev'"],
+    ),
+    "policy_new_capacity_wrong_buyer.yaml": (
+        17,
+        ["sells_to[0]", "'in_ev' (market) does not use rare_earths refined from 'in_new_refinery'"],
+    ),
+    "policy_new_capacity_shares.yaml": (
+        12,
+        ["policies[0].levers[0]", "sourcing shares of 'in_new_refinery' for rare_earths ore"],
+    ),
+    "policy_efficiency_no_market.yaml": (
+        13,
+        ["levers[0].select", "selects no market that uses rare_earths", "jp_ev"],
+    ),
+    "policy_recycling_not_market.yaml": (
+        13,
+        ["levers[0].market", "'jp_magnet_plant' is a plant, not a market", "jp_magnet_other"],
+    ),
+    "policy_three_broken.yaml": (
+        12,
+        [
+            "policies[0].levers[0].buyers.nodes[0]",
+            ":17: policies[1].levers[0].release_during[0]",
+            ":20: policies[2].levers[0].buyer_country",
+        ],
+    ),
 }
 
 
@@ -74,6 +152,37 @@ def test_bad_input_gets_a_located_message_and_exit_2(
     assert f"{BAD / name}:{line}:" in err
     for fragment in fragments:
         assert fragment in err
+
+
+def test_three_broken_policies_are_reported_in_one_pass(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = BAD / "policy_three_broken.yaml"
+    assert cli.main(["validate", str(path)]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "3 problem(s)" in err
+    located = [line.strip().split(": ")[1] for line in err.splitlines()[1:]]
+    assert located == [
+        "policies[0].levers[0].buyers.nodes[0]",
+        "policies[1].levers[0].release_during[0]",
+        "policies[2].levers[0].buyer_country",
+    ]
+
+
+def test_a_broken_policy_stops_run_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` loads (and so checks every policy) before the baseline runs: exit 2, no results."""
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an ensemble ran although a policy is broken")
+
+    monkeypatch.setattr("sim.analysis.ensemble.run_ensemble", must_not_run)
+    path = BAD / "policy_unknown_buyer.yaml"
+    code = cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"])
+    assert code == cli.EXIT_INPUT
+    assert "unknown node 'in_evs'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:

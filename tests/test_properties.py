@@ -16,6 +16,7 @@ from sim.scenario import loader as scenario
 
 COUNTRIES = ["AU", "CN", "IN", "JP", "CD", "ID"]
 MINERALS = ["lithium", "cobalt", "nickel"]
+PRODUCERS = ["mine", "refinery", "plant", "recycler"]
 
 
 def _shares(draw: st.DrawFn, n: int) -> list[float]:
@@ -151,7 +152,11 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
         )
         links.append({"from": "reserve", "to": plant, "transit_days": draw(transit)})
         links.append({"from": refiners[m][0], "to": "reserve", "transit_days": 1.0})
-    return {"nodes": nodes, "links": links}
+    block: dict[str, Any] = {"nodes": nodes, "links": links}
+    flex = draw(st.sampled_from([None, 0.0, 0.25]))  # contracts and spot, or no limit
+    if flex is not None:
+        block["contract_flex"] = flex
+    return block
 
 
 @st.composite
@@ -161,10 +166,13 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     window = st.tuples(st.integers(0, horizon - 1), st.integers(1, 150))
     countries = sorted({n["country"] for n in network["nodes"]})
     minerals = sorted({n["mineral"] for n in network["nodes"] if "mineral" in n})
+    producers = [k for k in PRODUCERS if any(n["kind"] == k for n in network["nodes"])]
     shocks: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(0, 4))):
         start, duration = draw(window)
-        kind = draw(st.sampled_from(["capacity_loss", "demand_shock", "route_closure"]))
+        kind = draw(
+            st.sampled_from(["capacity_loss", "demand_shock", "production_quota", "route_closure"])
+        )
         common = {"start": start, "duration_days": duration}
         if kind == "capacity_loss":
             shocks.append(
@@ -172,6 +180,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "type": kind,
                     "select": {"kinds": [draw(st.sampled_from(["mine", "refinery", "plant"]))]},
                     "fraction": draw(st.floats(0.1, 1.0)),
+                    **common,
+                }
+            )
+        elif kind == "production_quota":
+            shocks.append(
+                {
+                    "type": kind,
+                    "select": {"kinds": [draw(st.sampled_from(producers))]},
+                    "tonnes_per_year": draw(
+                        st.one_of(
+                            st.floats(0.0, 5000.0),
+                            st.just({"dist": "uniform", "low": 0.0, "high": 3000.0}),
+                        )
+                    ),
                     **common,
                 }
             )

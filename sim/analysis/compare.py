@@ -9,6 +9,7 @@ nothing has a difference of exactly zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from sim.analysis.ensemble import Ensemble
 from sim.analysis.metrics import paired_delta
+from sim.levers import BaseLever, apply
 from sim.scenario.loader import Scenario
 from sim.vocabulary import (
     ANY_SHORTFALL,
@@ -91,7 +93,6 @@ def compare_policies(
     progress).
     """
     from sim.analysis import ensemble as montecarlo
-    from sim.levers.policies import apply
 
     if criterion not in CRITERIA:
         raise ValueError(f"unknown ranking criterion '{criterion}'; one of {', '.join(CRITERIA)}")
@@ -145,16 +146,10 @@ def _ranking(
     return frame
 
 
-def lever_minerals(levers: list[Any]) -> set[str]:
+def lever_minerals(levers: Sequence[BaseLever]) -> set[str]:
     """The minerals a policy acts on: tonnes of shortfall avoided are counted in these only
     (a market short of magnets is also 'short' of the battery metals it could not use)."""
-    found: set[str] = set()
-    for lever in levers:
-        node = getattr(lever, "node", None)
-        if node is not None:
-            found |= set(getattr(node, "recipe", {})) | {getattr(node, "mineral", "")}
-        found.add(getattr(lever, "mineral", ""))
-    return found - {""}
+    return set().union(*(lever.minerals() for lever in levers))
 
 
 def _versus_parts(name: str, levers: dict[str, list[Any]], frame: pd.DataFrame) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.costs import policy_cost_usd
 from sim.engine.simulate import RunResult
 from sim.scenario.loader import MetricOptions
 from sim.scenario.network import MarketSpec
@@ -99,9 +100,7 @@ def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTa
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
     if result.scenario.policy is not None:
-        from sim.levers.policies import cost_usd
-
-        rows.add(POLICY_COST_USD, "USD", cost_usd(result), len(result.reps))
+        rows.add(POLICY_COST_USD, "USD", policy_cost_usd(result), len(result.reps))
     keys = pd.DataFrame(rows.keys, columns=list(METRIC_KEY)).astype("category")
     values = np.vstack(rows.values) if rows.values else np.zeros((0, len(result.reps)))
     return MetricTable(keys, values, result.reps)

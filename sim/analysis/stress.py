@@ -28,7 +28,9 @@ from sim.engine import simulate as engine
 from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
 from sim.scenario.selector import Selector
-from sim.shocks.core import CapacityLoss, RouteClosure, ShockSpec
+from sim.shocks.base import ShockSpec
+from sim.shocks.capacity_loss import CapacityLoss
+from sim.shocks.route_closure import RouteClosure
 from sim.vocabulary import DEMAND_UNITS, SHORTFALL_UNITS, TTR_DAYS, TTS_DAYS
 
 DEFAULT_TTR_DAYS = {

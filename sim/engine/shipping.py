@@ -26,7 +26,7 @@ from sim.scenario.network import (
     transit_periods,
 )
 from sim.scenario.uncertainty import RandomInputs
-from sim.shocks.core import shock_label
+from sim.shocks.base import shock_label
 from sim.vocabulary import RELEASED_T, fill_ratio
 
 

@@ -56,7 +56,10 @@ class State:
     buyer_slot: np.ndarray = field(init=False)
     """Per link: the row of `stocks` its arrivals go to."""
     pending: np.ndarray = field(init=False)
-    """Orders placed at the last review, filled at this one, t per link."""
+    """Contracted orders placed at the last review, filled at this one, t per link."""
+    pending_spot: np.ndarray = field(init=False)
+    """Spot requests placed at the last review (orders above a link's contract flexibility),
+    served at this one from the supplier's uncommitted stock only, t per link."""
     in_transit: np.ndarray = field(init=False)
     """t on the way per link."""
     ring: np.ndarray = field(init=False)
@@ -95,6 +98,7 @@ def initial_state(
     state = State(network, step_days, reps)
     n_links = len(network.links)
     state.pending = np.zeros((n_links, reps))
+    state.pending_spot = np.zeros((n_links, reps))
     state.in_transit = np.zeros((n_links, reps))
     state.outgoing = np.zeros((n_links, reps))
     rows = [

@@ -12,9 +12,9 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.spec import (
     MINERALS,
@@ -29,6 +29,7 @@ from sim.scenario.spec import (
 from sim.vocabulary import COMPONENT, ORE, REFINED, SCRAP
 
 Mineral = Literal[MINERALS]  # type: ignore[valid-type]
+T = TypeVar("T")
 Commodity = tuple[str, str]
 """(mineral, stage)."""
 
@@ -54,23 +55,70 @@ class NodeSpec(Spec):
     source: str | None = Field(None, description="Where the node's numbers come from.")
 
 
+COPRODUCTS_DOC = (
+    "Co-production instead of one `mineral`: the mass share of each mineral in the output "
+    "(sums to 1), e.g. {example}: they are made together at these ratios, so cutting one frees "
+    "none of the others and more of one comes only with more of the rest (output follows the "
+    "most-needed one; the others build up in stock)."
+)
+
+
+def _check_products(node: MineSpec | RefinerySpec) -> None:
+    """Exactly one of `mineral` and `coproducts`; co-product shares sum to 1."""
+    if (node.mineral is None) == (node.coproducts is None):
+        raise ValueError("give either `mineral` or `coproducts` (one of them)")
+    if node.coproducts is not None:
+        _shares_sum_to_one(node.coproducts, "{ndpr: 0.2, dytb: 0.02, lace: 0.78}")
+
+
+def _shares_sum_to_one(shares: dict[str, float], example: str) -> dict[str, float]:
+    if not shares:
+        raise ValueError(f"needs at least one mineral, e.g. {example}")
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"shares must sum to 1, they sum to {total:g}")
+    return shares
+
+
 class MineSpec(NodeSpec):
     """A mine: draws ore from outside the system boundary, up to its capacity."""
 
     kind: Literal["mine"]
-    mineral: Mineral = Field(description="The mineral mined.")
-    capacity_tpa: NonNegative = Field(description="Output capacity, t contained mineral per year.")
+    mineral: Mineral | None = Field(None, description="The mineral mined (or `coproducts`).")
+    coproducts: dict[Mineral, PositiveFraction] | None = Field(
+        None, description=COPRODUCTS_DOC.format(example="a rare-earth deposit's basket")
+    )
+    capacity_tpa: NonNegative = Field(
+        description="Output capacity, t contained mineral per year (sum over co-products)."
+    )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
+
+    @model_validator(mode="after")
+    def _one_product(self) -> MineSpec:
+        _check_products(self)
+        return self
 
 
 class RefinerySpec(NodeSpec):
     """A refinery: ore -> refined, with a recovery yield; the rest is a process loss."""
 
     kind: Literal["refinery"]
-    mineral: Mineral = Field(description="The mineral refined.")
-    capacity_tpa: NonNegative = Field(
-        description="Output capacity, t refined (contained) per year."
+    mineral: Mineral | None = Field(None, description="The mineral refined (or `coproducts`).")
+    coproducts: dict[Mineral, PositiveFraction] | None = Field(
+        None,
+        description=COPRODUCTS_DOC.format(example="a separation plant's output")
+        + " Its ore feed is used in the same proportions; feed of one element beyond them "
+        "waits in its input stock.",
     )
+    capacity_tpa: NonNegative = Field(
+        description="Output capacity, t refined (contained) per year (sum over co-products)."
+    )
+
+    @model_validator(mode="after")
+    def _one_product(self) -> RefinerySpec:
+        _check_products(self)
+        return self
+
     yield_: PositiveFraction = Field(
         0.95,
         alias="yield",
@@ -101,13 +149,8 @@ class PlantSpec(NodeSpec):
 
     @field_validator("recipe")
     @classmethod
-    def _shares_sum_to_one(cls, recipe: dict[str, float]) -> dict[str, float]:
-        if not recipe:
-            raise ValueError("needs at least one mineral, e.g. {rare_earths: 1.0}")
-        total = sum(recipe.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"shares must sum to 1, they sum to {total:g}")
-        return recipe
+    def _recipe_sums_to_one(cls, recipe: dict[str, float]) -> dict[str, float]:
+        return _shares_sum_to_one(recipe, "{rare_earths: 1.0}")
 
 
 class RecyclerSpec(NodeSpec):
@@ -212,6 +255,14 @@ class LinkSpec(Spec):
     chokepoints: tuple[str, ...] = Field(
         (), description="Straits or routes passed, e.g. `[malacca]`."
     )
+    flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility: the most a buyer may order on this link per review "
+        "above its contracted (normal, shock-free) flow, as a share of it (0.2: up to 120%). "
+        "Orders beyond it are spot requests, served only from the supplier's uncommitted "
+        "stock and capacity after every contract. Default: the network's `contract_flex`, "
+        "else no limit (every order counts as contracted).",
+    )
     source: str | None = Field(None, description="Where the link's numbers come from.")
 
 
@@ -237,7 +288,7 @@ def outputs(node: NodeSpec) -> list[Commodity]:
     if isinstance(node, MarketSpec):
         return [(m, SCRAP) for m in node.intensity_kg_per_unit]
     assert isinstance(node, MineSpec | RefinerySpec | RecyclerSpec)
-    return [(node.mineral, OUTPUT_STAGE[node.kind])]
+    return [(m, OUTPUT_STAGE[node.kind]) for m in basket(node)]
 
 
 def inputs(node: NodeSpec) -> list[Commodity]:
@@ -251,7 +302,25 @@ def inputs(node: NodeSpec) -> list[Commodity]:
     if isinstance(node, MineSpec):
         return []
     assert isinstance(node, RefinerySpec | RecyclerSpec)
-    return [(node.mineral, INPUT_STAGE[node.kind])]
+    return [(m, INPUT_STAGE[node.kind]) for m in basket(node)]
+
+
+def basket(node: NodeSpec) -> dict[str, float]:
+    """Mass share of each mineral in what a producing node makes: a plant's recipe, a mine's
+    or refinery's co-products, else its one mineral with share 1."""
+    if isinstance(node, PlantSpec):
+        return dict(node.recipe)
+    coproducts = getattr(node, "coproducts", None)
+    if coproducts:
+        return dict(coproducts)
+    mineral = getattr(node, "mineral", None)
+    return {mineral: 1.0} if mineral is not None else {}
+
+
+def is_joint(node: NodeSpec) -> bool:
+    """Whether a node makes several minerals together (a plant, or a co-producing mine or
+    refinery): its output follows the most-needed one and its inputs are used in proportion."""
+    return isinstance(node, PlantSpec) or bool(getattr(node, "coproducts", None))
 
 
 @dataclass(frozen=True)
@@ -266,6 +335,8 @@ class Link:
     share: float
     transit_days: float
     chokepoints: tuple[str, ...]
+    flex: float = math.inf
+    """Contract flexibility (share above the contracted flow a buyer may order); inf: none."""
 
     @property
     def commodity(self) -> Commodity:
@@ -331,17 +402,20 @@ class Network:
         mineral = commodity[0]
         if isinstance(node, MarketSpec):
             return node.demand_units_per_year / 365.0 * node.intensity_kg_per_unit[mineral] / 1e3
-        if isinstance(node, PlantSpec):
-            return plant_rate_tpd(self, node) * node.recipe[mineral] / node.yield_
+        if is_joint(node) and not isinstance(node, MineSpec):
+            share = basket(node)[mineral]
+            return joint_rate_tpd(self, node) * share / node.yield_  # type: ignore[attr-defined]
         if isinstance(node, RefinerySpec | RecyclerSpec):
             return self.expected_out_tpd(name, outputs(node)[0]) / node.yield_
         return 0.0  # mines draw from outside; stockpiles refill only to their target
 
 
-def plant_rate_tpd(network: Network, plant: PlantSpec) -> float:
-    """Expected total output of a plant, t/day, enough for its most-demanded mineral."""
+def joint_rate_tpd(network: Network, node: NodeSpec) -> float:
+    """Expected total output of a node that makes several minerals together, t/day: enough for
+    its most-demanded one (a plant's recipe, a mine's or refinery's co-products)."""
+    shares = basket(node)
     return max(
-        (network.expected_out_tpd(plant.name, c) / plant.recipe[c[0]] for c in outputs(plant)),
+        (network.expected_out_tpd(node.name, c) / shares[c[0]] for c in outputs(node)),
         default=0.0,
     )
 
@@ -388,6 +462,28 @@ def link_mineral(supplier: NodeSpec, buyer: NodeSpec, given: str | None) -> str 
     return common[0] if len(common) == 1 else None
 
 
+def expand_links(
+    nodes: dict[str, NodeSpec], specs: Iterable[tuple[LinkSpec, T]]
+) -> list[tuple[LinkSpec, T]]:
+    """A link with no `mineral` whose supplier makes several minerals that its buyer uses (a
+    co-producing mine feeding a separation plant, a plant feeding a market) carries each of
+    them: one link per mineral, with the same share and transit. Others are kept as given;
+    links naming unknown nodes are left for `checks.check_links` to report."""
+    out: list[tuple[LinkSpec, T]] = []
+    for spec, tag in specs:
+        supplier, buyer = nodes.get(spec.from_), nodes.get(spec.to)
+        if spec.mineral is not None or supplier is None or buyer is None:
+            out.append((spec, tag))
+            continue
+        used = set(inputs(buyer))
+        common = [m for m, stage in outputs(supplier) if (m, stage) in used]
+        if len(common) < 2:
+            out.append((spec, tag))
+            continue
+        out += [(spec.model_copy(update={"mineral": m}), tag) for m in common]
+    return out
+
+
 def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list[Link]:
     """Turn link specs into links with a known commodity; assumes `checks` passed."""
     links = []
@@ -406,6 +502,7 @@ def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list
                 spec.share,
                 spec.transit_days,
                 tuple(spec.chokepoints),
+                math.inf if spec.flex is None else spec.flex,
             )
         )
     return links

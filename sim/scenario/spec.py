@@ -21,6 +21,9 @@ from sim.vocabulary import is_aggregate
 
 MINERALS = (
     "rare_earths",
+    "ndpr",
+    "dytb",
+    "lace",
     "lithium",
     "cobalt",
     "nickel",
@@ -30,7 +33,10 @@ MINERALS = (
     "manganese",
     "copper",
 )
-"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral."""
+"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral.
+`rare_earths` is all rare-earth oxide (REO) as one mineral; a network that tells the elements
+apart uses `ndpr` (Nd+Pr oxide), `dytb` (Dy+Tb oxide, the heavy rare earths of magnets) and
+`lace` (La, Ce and the other REO), each conserved on its own."""
 
 
 class Spec(BaseModel):
