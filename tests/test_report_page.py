@@ -12,12 +12,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.output import charts
+from sim.engine import simulate
+from sim.output import charts, writers
+from sim.output import folder as folder_reader
 from sim.output import report as report_page
 from sim.output.charts import saving
 from sim.output.folder import load
 from sim.output.report import Block, Table
+from sim.output.report.shocks import shock_table
 from sim.output.store import write_file_atomically
+from sim.scenario import loader
+from tests.conftest import ROOT
 from tests.test_charts import (  # noqa: F401  (fixtures)
     compared,
     ensemble,
@@ -188,3 +193,14 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def test_the_shock_table_says_how_big_each_shock_is(tmp_path: Path) -> None:
+    # Route closures have no `severity`: the table used to look up a `delay_days` key that
+    # they do not have, so a detour showed an empty size. Each type now describes itself.
+    loaded = loader.load(ROOT / "scenarios" / "malacca_closure.yaml", horizon_days=28)
+    folder = writers.write_results(simulate.run(loaded), tmp_path, ["test"])
+    rows = {row[0]: row for row in shock_table(folder_reader.load(folder))[1].table.rows}
+    assert rows["Malacca detour via Lombok/Sunda"][4] == "detour +4 days"
+    assert rows["Malacca closed, ships wait"][4] == "shipments wait for reopening"
+    assert "malacca" in rows["Malacca detour via Lombok/Sunda"][2]

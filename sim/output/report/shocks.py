@@ -1,11 +1,13 @@
-"""The shocks of the scenario as a table: what each hits, when and how hard, and its
-source; for single runs, the dates drawn in this run."""
+"""The shocks of the scenario as a table: what each hits, when and how hard (each shock type
+describes itself, `sim.shocks.describe`), and its source; for single runs, the dates drawn in
+this run."""
 
 from __future__ import annotations
 
 from sim.output.folder import Results, shock_windows
 from sim.output.report.document import Block, Table
 from sim.output.report.formats import value_text
+from sim.shocks import describe
 
 
 def shock_table(results: Results) -> list[Block]:
@@ -17,25 +19,10 @@ def shock_table(results: Results) -> list[Block]:
     rows = []
     for i, shock in enumerate(shocks):
         label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
-        target = [
-            f"{k.replace('_', ' ')}: {value_text(shock[k])}"
-            for k in (
-                "country",
-                "mineral",
-                "to_countries",
-                "chokepoint",
-                "select",
-                "markets",
-                "nodes",
-                "links",
-            )
-            if shock.get(k) not in (None, [], {})
-        ]
-        size = [
-            f"{k.replace('_', ' ')} {value_text(shock[k])}"
-            for k in ("severity", "fraction", "factor", "licence_delay_days", "delay_days")
-            if shock.get(k) not in (None, [], {})
-        ]
+        try:
+            _, target, size = describe(shock)
+        except ValueError:  # a results folder written by another version of the schema
+            target, size = "", ""
         when = value_text(shock.get("start", ""))
         if shock.get("end") is not None:
             when += f" to {value_text(shock['end'])}"
@@ -50,9 +37,9 @@ def shock_table(results: Results) -> list[Block]:
             [
                 str(label),
                 str(shock.get("type", "")),
-                "; ".join(target),
+                target,
                 when,
-                "; ".join(size),
+                size,
                 " ".join(str(shock.get("source") or "").split()),
             ]
         )
