@@ -254,13 +254,13 @@ def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
     from sim.analysis import balance, summary
     from sim.analysis import frames as results
     from sim.engine import simulate as engine
-    from sim.output import store
+    from sim.output import writers
 
     result = engine.run(loaded)
     table = results.balance(result)
     if args.check_balance:
         balance.check(table)  # a MassBalanceError is reported by `_run`
-    folder = store.write_results(result, args.out, command)
+    folder = writers.write_results(result, args.out, command)
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
     _draw_report(args, folder)
@@ -274,7 +274,7 @@ def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
 def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
     from sim.analysis import ensemble as montecarlo
     from sim.analysis import summary
-    from sim.output import store
+    from sim.output import writers
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
     try:
@@ -290,7 +290,7 @@ def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[st
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = store.write_ensemble(ensemble, args.out, command)
+    folder = writers.write_ensemble(ensemble, args.out, command)
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     _draw_report(args, folder)
@@ -320,7 +320,7 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
     from sim.analysis import compare, summary
     from sim.analysis import ensemble as montecarlo
     from sim.engine import simulate as engine
-    from sim.output import store
+    from sim.output import writers
 
     reps = args.reps or loaded.spec.replications
     result = compare.compare_policies(
@@ -333,7 +333,7 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         progress=not args.quiet,
     )
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = store.write_comparison(result, args.out, command, single)
+    folder = writers.write_comparison(result, args.out, command, single)
     if not args.quiet:
         print(summary.comparison_text(result))
     _draw_report(args, folder)
@@ -350,7 +350,7 @@ def _stress(args: Namespace, command: list[str]) -> int:
     the table ranks them by demand lost and flags those whose time to survive is shorter than
     their time to recover."""
     from sim.analysis import stress, summary
-    from sim.output import store
+    from sim.output import writers
     from sim.scenario import loader as scenario
 
     try:
@@ -365,7 +365,7 @@ def _stress(args: Namespace, command: list[str]) -> int:
             print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
 
     table = stress.run(loaded, args.start_day, overrides, progress=tick)
-    folder = store.write_stress(table, loaded, args.out, command)
+    folder = writers.write_stress(table, loaded, args.out, command)
     _draw_report(args, folder)
     if not args.quiet:
         print(summary.stress_text(table, loaded.spec.name, args.start_day, args.top))
@@ -378,7 +378,7 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
     its 5th and 95th percentile in turn, on the same replications, and the swing of the mean
     cumulative shortfall is ranked."""
     from sim.analysis import sensitivity, summary
-    from sim.output import store
+    from sim.output import writers
     from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file)
@@ -390,7 +390,7 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = store.write_sensitivity(table, loaded, args.out, command)
+    folder = writers.write_sensitivity(table, loaded, args.out, command)
     _draw_report(args, folder)
     if not args.quiet:
         print(summary.sensitivity_text(table, market, args.reps))

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sim import cli
-from sim.output import store as report
+from sim.output import writers as report
 from tests.conftest import ROOT, chain
 
 BAD = ROOT / "tests" / "bad"
