@@ -195,18 +195,19 @@ class DiskCalls(ast.NodeVisitor):
     tempfile function (also when imported by name or under another name); the Path methods
     write_text, write_bytes, mkdir, unlink, rmdir, touch on any object; `.rename(x)` with one
     positional argument and no keywords (Path.rename; pandas' rename(columns=...) passes
-    keywords); `.to_csv(...)` / `.to_parquet(...)` with a path (a positional argument or
-    path_or_buf=/path=; to_csv() without one returns text); `.savefig(...)` on any object.
-    Not seen: Path.replace (str.replace and DataFrame.replace look alike), writes through
-    file handles of other libraries (yaml.dump to a stream, np.save ...), and calls made through
-    a variable holding one of these functions. A to_csv into an in-memory buffer is counted:
-    use to_csv() and the returned text instead.
+    keywords); `.to_csv(...)`, `.to_parquet(...)` and `.savefig(...)` with a target (the first
+    argument, or path_or_buf=/path=/fname=) that is not an in-memory buffer: `io.BytesIO()` or
+    `io.StringIO()` itself, or a name assigned one anywhere in the module (to_csv() without a
+    target returns text). Not seen: Path.replace (str.replace and DataFrame.replace look
+    alike), writes through file handles of other libraries (yaml.dump to a stream, np.save
+    ...), and calls made through a variable holding one of these functions.
     """
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, str]] = []
         self.modules: dict[str, str] = {}  # local name -> os, shutil or tempfile
         self.functions: dict[str, str] = {}  # local name -> "os.replace", "shutil.rmtree" ...
+        self.buffers: set[str] = set()  # names assigned an io.BytesIO() or io.StringIO()
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -219,6 +220,11 @@ class DiskCalls(ast.NodeVisitor):
                 node.module == "os" and alias.name in OS_WRITES
             ):
                 self.functions[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if _is_buffer(node.value):
+            self.buffers |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         found = self._writes(node)
@@ -238,26 +244,52 @@ class DiskCalls(ast.NodeVisitor):
         if owner in ("shutil", "tempfile") or (owner == "os" and func.attr in OS_WRITES):
             return f"{owner}.{func.attr}()"
         keywords = {k.arg for k in node.keywords}
-        if func.attr in PATH_WRITES or func.attr == "savefig":
+        if func.attr in PATH_WRITES:
             return f".{func.attr}()"
         if func.attr == "rename" and len(node.args) == 1 and not keywords:
             return ".rename()"
-        if func.attr in ("to_csv", "to_parquet") and (
-            node.args or keywords & {"path_or_buf", "path"}
-        ):
+        if func.attr in ("to_csv", "to_parquet", "savefig"):
+            named = [k.value for k in node.keywords if k.arg in ("path_or_buf", "path", "fname")]
+            target = node.args[0] if node.args else (named[0] if named else None)
+            if (
+                target is None
+                or _is_buffer(target)
+                or (isinstance(target, ast.Name) and target.id in self.buffers)
+            ):
+                return None
             return f".{func.attr}(path)"
         return None
 
 
+def _is_buffer(node: ast.expr) -> bool:
+    """`io.BytesIO(...)`, `io.StringIO(...)` or the same imported by name."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in ("BytesIO", "StringIO")
+
+
+def disk_calls(source: Source) -> list[tuple[int, str]]:
+    """(line, call) of every call in `source` that touches the disk, in source order."""
+    visitor = DiskCalls()
+    visitor.visit(ast.parse(source.text, source.path))
+    return visitor.calls
+
+
 def disk_violations(sources: dict[str, Source]) -> list[str]:
-    """Calls that touch the disk outside the store, the command line and the report."""
+    """Per module outside the store, the command line and the report: the calls that touch
+    the disk, each kind with the lines it is on."""
     found = []
     for module, source in sources.items():
         if _within(module, DISK_WRITERS):
             continue
-        visitor = DiskCalls()
-        visitor.visit(ast.parse(source.text, source.path))
-        found += [f"{source.path}:{line}: {call}" for line, call in visitor.calls]
+        lines: dict[str, list[str]] = {}
+        for line, call in disk_calls(source):
+            lines.setdefault(call, []).append(str(line))
+        if lines:
+            calls = "; ".join(f"{call} on line {', '.join(at)}" for call, at in lines.items())
+            found.append(f"{source.path}: {calls}")
     return found
 
 

@@ -26,6 +26,7 @@ import pytest
 from tests.architecture import (
     LAYERS,
     chain_violations,
+    disk_calls,
     disk_violations,
     import_edges,
     layer_violations,
@@ -196,27 +197,31 @@ frame.to_parquet(path_or_buf=path)
 fig.savefig(path)
 frame.rename(columns={"a": "b"})
 text = frame.to_csv(index=False)
+buffer = io.BytesIO()
+fig.savefig(buffer, format="png")
+frame.to_csv(io.StringIO(), index=False)
 os.path.join("a", "b")
 "a b".replace("a", "b")
 """
 
 
 def test_disk_rule_sees_every_kind_of_write() -> None:
-    found = disk_violations(synthetic({"sim.analysis.frames": DISK_SOURCE}))
-    assert [v.split(": ", 1)[1] for v in found] == [
-        "open()",
-        "os.replace()",
-        "shutil.rmtree()",
-        "tempfile.mkstemp()",
-        "os.replace()",
-        ".write_text()",
-        ".mkdir()",
-        ".rename()",
-        ".to_csv(path)",
-        ".to_parquet(path)",
-        ".savefig()",
+    source = synthetic({"sim.analysis.frames": DISK_SOURCE})
+    assert disk_calls(source["sim.analysis.frames"]) == [
+        (5, "open()"),
+        (6, "os.replace()"),
+        (7, "shutil.rmtree()"),
+        (8, "tempfile.mkstemp()"),
+        (9, "os.replace()"),
+        (10, ".write_text()"),
+        (11, ".mkdir()"),
+        (12, ".rename()"),
+        (13, ".to_csv(path)"),
+        (14, ".to_parquet(path)"),
+        (15, ".savefig(path)"),
     ]
-    assert found[0] == "sim/analysis/frames.py:5: open()"
+    (found,) = disk_violations(source)
+    assert found.startswith("sim/analysis/frames.py: open() on line 5; os.replace() on line 6, 9;")
 
 
 def test_disk_rule_lets_the_store_the_cli_and_the_report_write() -> None:
