@@ -216,16 +216,23 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     **common,
                 }
             )
-    # An export ban is valid only where the network has such exports; try one at random.
-    candidate = {
-        "type": "export_ban",
+    # A trade measure is valid only where the network has such exports; try one at random.
+    candidate: dict[str, Any] = {
         "country": draw(st.sampled_from(countries)),
         "mineral": draw(st.sampled_from(minerals)),
-        "severity": draw(st.floats(0.0, 1.0)),
-        "licence_delay_days": draw(st.floats(0.0, 60.0)),
         "start": draw(window)[0],
         "duration_days": draw(st.integers(1, 150)),
     }
+    measure = draw(st.sampled_from(["export_ban", "export_licensing", "export_quota"]))
+    if measure == "export_ban":
+        candidate["severity"] = draw(st.floats(0.0, 1.0))
+        candidate["licence_delay_days"] = draw(st.floats(0.0, 60.0))
+    elif measure == "export_licensing":
+        candidate["approval_rate"] = draw(st.floats(0.0, 1.0))
+        candidate["processing_days"] = draw(st.floats(0.0, 60.0))
+    else:
+        candidate["tonnes_per_year"] = draw(st.floats(0.0, 3000.0))
+    candidate["type"] = measure
     dists = st.sampled_from(
         [
             {"dist": "uniform", "low": 0.0, "high": 20.0},

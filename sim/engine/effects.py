@@ -57,6 +57,7 @@ class Modifiers:
         self.link_delay_days = arrays.link_delay_days
         self.link_hold_until = arrays.link_hold_until
         self.production_cap_t = arrays.production_cap_t
+        self.export_quotas = arrays.export_quotas
         self.any_ban = bool((self.link_pass < 1.0).any())
         self.any_delay = bool(
             (self.link_delay_days > 0).any() or np.isfinite(self.link_hold_until).any()

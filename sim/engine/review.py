@@ -47,6 +47,7 @@ from sim.scenario.network import (
     outputs,
     transit_periods,
 )
+from sim.shocks.base import ExportQuotaCap
 from sim.vocabulary import PRODUCTION_T, SCRAP, fill_ratio
 
 if TYPE_CHECKING:
@@ -82,6 +83,14 @@ class SegmentSum:
     def add_into(self, out: np.ndarray, values: np.ndarray) -> None:
         for items, rows in self.levels:
             out[rows] += values[items]
+
+
+def _rows_sum(values: np.ndarray) -> np.ndarray:
+    """Sum over rows in row order, (n, R) -> (R,): the same for a replication in any batch."""
+    total = np.zeros(values.shape[1:])
+    for row in values:
+        total += row
+    return total
 
 
 @dataclass
@@ -171,6 +180,9 @@ class Review:
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
         self.sales_flow = np.array([net.expected_link_tpd[k.index] * step for k in sales])[:, None]
         self.sellers = np.unique(self.sales_from)
+        self.sale_position = np.full(len(net.links), -1, dtype=np.intp)
+        self.sale_position[self.sales] = np.arange(len(self.sales))
+        """Position of each link among the sales links (-1: not a sales link)."""
         schedules = mods.schedules
         self.priority = [
             (position, schedules.priority[int(link)])
@@ -289,8 +301,32 @@ class Review:
             if spot is not None:
                 rest = np.maximum(allowed - due, 0.0)
                 spot = np.where(passing >= 1.0, spot, np.minimum(spot, rest))
+        for quota in mods.export_quotas:
+            due, spot = self._within_quota(quota, due, spot)
         self.spot_due = spot
         return due
+
+    def _within_quota(
+        self, quota: ExportQuotaCap, due: np.ndarray, spot: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cap a group of links' contracted and spot orders together at the quota: each link
+        first gets up to its share of the quota by history (shock-free flow), then what others
+        leave unused, pro rata to what it still asks; contracted orders pass before spot."""
+        rows = self.sale_position[quota.links]
+        sold = rows >= 0  # releases from stockpiles are not sales: the quota does not see them
+        rows, history = rows[sold], quota.history[sold]
+        wanted = due[rows] if spot is None else due[rows] + spot[rows]
+        first = np.minimum(wanted, quota.cap_t * history)
+        rest = wanted - first
+        left = np.maximum(quota.cap_t - _rows_sum(first), 0.0)
+        allowed = first + rest * fill_ratio(left, _rows_sum(rest))
+        due = due.copy()
+        contract = np.minimum(due[rows], allowed)
+        due[rows] = contract
+        if spot is not None:
+            spot = spot.copy()
+            spot[rows] = np.minimum(spot[rows], allowed - contract)
+        return due, spot
 
     def due_by_seller(self, due: np.ndarray) -> np.ndarray:
         """Orders due (contracted and spot) per stock row of the sellers, (rows, R), summed in

@@ -13,11 +13,19 @@ from sim.shocks.base import ShockSpec
 from sim.shocks.capacity_loss import CapacityLoss
 from sim.shocks.demand_shock import DemandShock
 from sim.shocks.export_ban import ExportBan
+from sim.shocks.export_licensing import ExportLicensing
+from sim.shocks.export_quota import ExportQuota
 from sim.shocks.production_quota import ProductionQuota
 from sim.shocks.route_closure import RouteClosure
 
 Shock = Annotated[
-    ExportBan | CapacityLoss | RouteClosure | DemandShock | ProductionQuota,
+    ExportBan
+    | ExportLicensing
+    | ExportQuota
+    | CapacityLoss
+    | RouteClosure
+    | DemandShock
+    | ProductionQuota,
     Field(discriminator="type"),
 ]
 """Any shock, told apart by its `type:` (the scenario schema's `shocks:` entries)."""

@@ -20,7 +20,7 @@ import abc
 import datetime as dt
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal, get_args
 
 import numpy as np
@@ -38,6 +38,22 @@ Amount = float | AnyDistribution
 
 Bounds = dict[str, tuple[float, float]]
 """Inclusive (low, high) per field: fixed numbers outside are input errors, draws are clipped."""
+
+
+@dataclass(frozen=True)
+class ExportQuotaCap:
+    """A cap on the sum of several links' shipments at a review, allocated by history.
+
+    Each link first gets up to `cap_t x history` (its share of the group's shock-free flow);
+    what some links leave unused is re-offered to the others pro rata to what they still ask.
+    """
+
+    links: np.ndarray
+    """Link indices of the group, shape (n,)."""
+    history: np.ndarray
+    """Each link's share of the group's shock-free flow, shape (n, 1), summing to 1."""
+    cap_t: np.ndarray
+    """Most the group may ship at this review, t, shape (R,) (+inf where not active)."""
 
 
 @dataclass
@@ -66,6 +82,8 @@ class EffectArrays:
     """Day before which a shipment sent on a link now cannot leave; -inf = no hold."""
     production_cap_t: np.ndarray
     """Most a node may produce at this review, t (a plant: its total output); +inf = no cap."""
+    export_quotas: list[ExportQuotaCap] = field(default_factory=list)
+    """Caps shared by groups of links (a country's exports across all destinations)."""
 
     @classmethod
     def neutral(

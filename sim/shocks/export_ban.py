@@ -28,35 +28,21 @@ from sim.shocks.base import (
 )
 
 
-class ExportBan(ShockSpec):
-    """A country stops (severity 1) or cuts (severity < 1) exports of a mineral."""
+class ExportFlows(ShockSpec):
+    """Which export links a trade measure acts on: a country's exports of a mineral (one stage
+    or every stage), to every other country or to some, with exempted destinations. Shared by
+    the export ban, export licensing and export quota shocks."""
 
-    size_field: ClassVar[str | None] = "severity"
-    delay_field: ClassVar[str | None] = "licence_delay_days"
-    bounds: ClassVar[Bounds] = {"severity": (0.0, 1.0), "licence_delay_days": (0.0, np.inf)}
-
-    type: Literal["export_ban"]
     country: Country = Field(description="Exporting country, ISO alpha-2.")
-    mineral: Mineral = Field(description="Mineral whose exports are cut.")
+    mineral: Mineral = Field(description="Mineral whose exports it acts on.")
     stage: Stage | None = Field(None, description="Only this stage (default: every stage).")
-    severity: Amount = Field(
-        1.0,
-        description="Share of normal (shock-free) export volume cut, "
-        "[0-1]: each export link is capped at (1 - severity) x its "
-        "shock-free flow. 0 with "
-        "a `licence_delay_days` is a licence review that delays but "
-        "refuses nothing.",
-    )
     to_countries: tuple[Country, ...] = Field(
         (), description="Only exports to these countries (default: to every other country)."
     )
     exempt: tuple[Country, ...] = Field((), description="Destination countries exempted.")
-    licence_delay_days: Amount = Field(
-        0.0, description="Days added to every export shipment that still passes (licence review)."
-    )
 
     def applies_to(self, network: Network, link_index: int) -> bool:
-        """Whether the link is one of the exports this ban cuts."""
+        """Whether the link is one of the exports this measure acts on."""
         link = network.links[link_index]
         seller = network.nodes[link.supplier].country
         buyer = network.nodes[link.buyer].country
@@ -70,7 +56,7 @@ class ExportBan(ShockSpec):
         )
 
     def check(self, network: Network, where: Where) -> list[Problem]:
-        """The country has nodes, and exports of the mineral that the ban could cut."""
+        """The country has nodes, and exports of the mineral that the measure could act on."""
         countries = sorted({n.country for n in network.nodes.values()})
         if self.country not in countries:
             return [
@@ -85,11 +71,45 @@ class ExportBan(ShockSpec):
                 Problem(
                     where,
                     f"the network has no exports of {self.mineral} "
-                    f"from {self.country} that this ban could cut",
+                    f"from {self.country} that this {self.type.replace('_', ' ')} could "
+                    "act on",
                     "a country and mineral with export links",
                 )
             ]
         return []
+
+    def flows_text(self) -> str:
+        """What it acts on, in plain words: `exports of dytb (refined) from CN to JP`."""
+        hits = f"exports of {self.mineral}"
+        if self.stage is not None:
+            hits += f" ({self.stage})"
+        hits += f" from {self.country}"
+        if self.to_countries:
+            hits += " to " + ", ".join(self.to_countries)
+        if self.exempt:
+            hits += " except to " + ", ".join(self.exempt)
+        return hits
+
+
+class ExportBan(ExportFlows):
+    """A country stops (severity 1) or cuts (severity < 1) exports of a mineral."""
+
+    size_field: ClassVar[str | None] = "severity"
+    delay_field: ClassVar[str | None] = "licence_delay_days"
+    bounds: ClassVar[Bounds] = {"severity": (0.0, 1.0), "licence_delay_days": (0.0, np.inf)}
+
+    type: Literal["export_ban"]
+    severity: Amount = Field(
+        1.0,
+        description="Share of normal (shock-free) export volume cut, "
+        "[0-1]: each export link is capped at (1 - severity) x its "
+        "shock-free flow. 0 with "
+        "a `licence_delay_days` is a licence review that delays but "
+        "refuses nothing.",
+    )
+    licence_delay_days: Amount = Field(
+        0.0, description="Days added to every export shipment that still passes (licence review)."
+    )
 
     def apply(self, draws: ShockDraws, active: np.ndarray, arrays: EffectArrays) -> None:
         """Multiply each banned link's passing share by 1 - severity; add the licence delay."""
@@ -109,15 +129,7 @@ class ExportBan(ShockSpec):
         )
 
     def describe(self) -> tuple[str, str]:
-        hits = f"exports of {self.mineral}"
-        if self.stage is not None:
-            hits += f" ({self.stage})"
-        hits += f" from {self.country}"
-        if self.to_countries:
-            hits += " to " + ", ".join(self.to_countries)
-        if self.exempt:
-            hits += " except to " + ", ".join(self.exempt)
         size = f"severity {amount_text(self.severity, percent=True)}"
         if self.adds_delays():
             size += f", licence review +{amount_text(self.licence_delay_days)} days"
-        return hits, size
+        return self.flows_text(), size
