@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -326,3 +327,126 @@ def test_run_writes_charts_and_report_by_default(tmp_path: Path) -> None:
     folder = tmp_path / "chain"
     assert (folder / "report.html").exists() and (folder / "report.md").exists()
     assert list((folder / "charts").glob("*.png")) and list((folder / "charts").glob("*.svg"))
+
+
+def test_run_help_says_a_file_with_policies_is_compared(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["run", "--help"])
+    assert done.value.code == 0
+    assert "`policies:` is compared" in " ".join(capsys.readouterr().out.split())
+
+
+def test_run_on_a_file_with_policies_writes_the_comparison(tmp_path: Path) -> None:
+    data = chain(horizon_days=30, upstream_cover=10)
+    data["policies"] = [
+        {
+            "name": "reserve",
+            "levers": [{"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}],
+        }
+    ]
+    path = _write(tmp_path, data)
+    assert cli.main(["run", "--no-report", "--quiet", str(path), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "chain" / "ranking.csv").read_text().startswith("rank,policy")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "FILE", "--rep", "10"],
+        ["compare", "FILE", "--work", "1"],
+        ["stress", "FILE", "--no-rep"],
+        ["sensitivity", "FILE", "--mark", "ev"],
+    ],
+)
+def test_abbreviated_options_are_errors(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, chain(horizon_days=10))
+    with pytest.raises(SystemExit) as done:
+        cli.main([str(path) if a == "FILE" else a for a in args])
+    assert done.value.code == cli.EXIT_INPUT
+    assert f"unrecognized arguments: {args[2]}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--reps", "0"], "argument --reps: expected at least 1 replication, got 0"),
+        (["compare", "--reps", "ten"], "expected a whole number of replications, got 'ten'"),
+        (["sensitivity", "--reps", "0"], "--reps: expected at least 1 replication, got 0"),
+        (["run", "--horizon-days", "0"], "--horizon-days: expected at least 1 day, got 0"),
+        (["compare", "--horizon-days", "1.5"], "expected a whole number of days, got '1.5'"),
+        (["run", "--workers", "0"], "--workers: expected at least 1 worker process, got 0"),
+        (["run", "--batch-size", "-2"], "at least 1 replication per batch, got -2"),
+        (["stress", "--top", "0"], "argument --top: expected at least 1 row, got 0"),
+    ],
+)
+def test_integer_options_name_what_they_count(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([*args, "x.yaml"])
+    assert done.value.code == cli.EXIT_INPUT
+    assert message in capsys.readouterr().err
+
+
+def test_shared_options_read_the_same_in_every_subcommand() -> None:
+    parser = cli.build_parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for option in ("--out", "--horizon-days", "--reps", "--workers", "--quiet", "--no-report"):
+        helps = {
+            name: command._option_string_actions[option].help
+            for name, command in sub.choices.items()
+            if option in command._option_string_actions and name != "sensitivity"
+        }
+        assert len(helps) >= 2 and len(set(helps.values())) == 1, (option, helps)
+
+
+@pytest.mark.parametrize("policies", [False, True])
+def test_a_failed_mass_balance_is_exit_1_and_writes_nothing(
+    policies: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sim.analysis import balance
+
+    def off(table: object, tolerance: float = 0.0) -> None:
+        raise balance.MassBalanceError("mass balance of lithium is off by 1 t")
+
+    data = chain(horizon_days=10)
+    if policies:
+        lever = {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}
+        data["policies"] = [{"name": "reserve", "levers": [lever]}]
+    monkeypatch.setattr(balance, "check", off)
+    out = tmp_path / "results"
+    assert cli.main(["run", "--no-report", str(_write(tmp_path, data)), "--out", str(out)]) == 1
+    assert "off by 1 t; no results were written" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_report_command_rebuilds_the_report_of_results_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, chain(horizon_days=20))
+    assert cli.main(["run", "--no-report", "--quiet", str(path), "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "chain"
+    assert not (folder / "report.html").exists()
+    assert cli.main(["report", str(folder), str(tmp_path / "s.yaml")]) == 0
+    captured = capsys.readouterr()
+    assert (folder / "report.html").exists() and (folder / "report.md").exists()
+    assert list((folder / "charts").glob("*.svg"))
+    assert f"report: {folder / 'report.html'}" in captured.out
+    assert "not a results folder" in captured.err
+
+
+def test_report_command_without_a_results_folder_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["report", str(tmp_path)]) == cli.EXIT_INPUT
+    assert f"skipped {tmp_path}: not a results folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        cli.main(["report"])
+    assert done.value.code == cli.EXIT_INPUT

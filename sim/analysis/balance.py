@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.state import State, mineral_stock
+from sim.vocabulary import BALANCE_COLUMNS
 
 TOLERANCE = 1e-9
 """Largest acceptable |residual| relative to the mineral's throughput."""
@@ -44,7 +45,8 @@ def balance_table(
                     "final_stock_t": end,
                     "residual_t": residual,
                     "relative_residual": residual / np.maximum(start + mined, 1e-12),
-                }
+                },
+                columns=list(BALANCE_COLUMNS),
             )
         )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

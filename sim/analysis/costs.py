@@ -13,6 +13,7 @@ import numpy as np
 from sim.engine.simulate import RunResult
 from sim.levers import CostInputs
 from sim.scenario.network import StockpileSpec
+from sim.vocabulary import STOCK_T
 
 
 def cost_inputs(result: RunResult, number: int = 0) -> CostInputs:
@@ -27,7 +28,7 @@ def cost_inputs(result: RunResult, number: int = 0) -> CostInputs:
     variant = scenario.network
     stocks: dict[tuple[str, str, str], np.ndarray] = {
         (node.name, node.mineral, node.stage): rec.horizon_sum(
-            (node.name, node.mineral, node.stage, "stock_t")
+            (node.name, node.mineral, node.stage, STOCK_T)
         )
         / result.n_periods
         for node in variant.nodes.values()

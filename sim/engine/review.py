@@ -48,6 +48,7 @@ from sim.scenario.network import (
     transit_periods,
 )
 from sim.shocks.base import ExportQuotaCap
+from sim.vocabulary import PRODUCTION_T, SCRAP, fill_ratio
 
 if TYPE_CHECKING:
     from sim.engine.markets import Markets
@@ -90,11 +91,6 @@ def _rows_sum(values: np.ndarray) -> np.ndarray:
     for row in values:
         total += row
     return total
-
-
-def fill_ratio(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """Share of each order that can be filled: 1 when there is enough, else pro rata."""
-    return np.divide(available, asked, out=np.ones_like(asked), where=asked > available)
 
 
 @dataclass
@@ -162,7 +158,7 @@ class Review:
                     )[:, None],
                     mineral=np.array([ledger.index[c[0]] for c in out], dtype=np.intp),
                     record=rec.locate(
-                        [(n.name, *c, "production_t") for n, c in zip(group, out, strict=True)]
+                        [(n.name, *c, PRODUCTION_T) for n, c in zip(group, out, strict=True)]
                     ),
                     converts=converts,
                 )
@@ -178,7 +174,7 @@ class Review:
         sales = [
             k
             for k in net.links
-            if k.stage != "scrap" and not isinstance(net.nodes[k.supplier], StockpileSpec)
+            if k.stage != SCRAP and not isinstance(net.nodes[k.supplier], StockpileSpec)
         ]
         self.sales = np.array([k.index for k in sales], dtype=np.intp)
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
@@ -226,7 +222,7 @@ class Review:
         for node in net.nodes.values():
             for commodity in inputs(node):
                 supply = net.supply_links(node.name, commodity)
-                if commodity[1] == "scrap" or not supply:
+                if commodity[1] == SCRAP or not supply:
                     continue  # recyclers take what markets collect; they do not order it
                 p = len(rows)
                 rows.append(state.slot[(node.name, commodity)])
@@ -404,7 +400,7 @@ class Review:
                 np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
                 state.ledger.losses[mineral] += used - out_t
             stock[(mineral, out_stage)] += out_t
-            self.rec.put((node.name, mineral, out_stage, "production_t"), out_t)
+            self.rec.put((node.name, mineral, out_stage, PRODUCTION_T), out_t)
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.

@@ -32,6 +32,7 @@ from sim.scenario.network import StockpileSpec
 from sim.scenario.schedules import Schedules
 from sim.scenario.uncertainty import RandomInputs, draw_inputs, transit_upper
 from sim.shocks.base import ShockDraws, draw_shock, max_extra_delay_days
+from sim.vocabulary import STOCK_T
 
 
 @dataclass
@@ -158,7 +159,7 @@ def period_clock(
     stock_keys = [
         key
         for key in series_keys(network)
-        if key[3] == "stock_t" and (key in recorder.index or key in recorder.total_index)
+        if key[3] == STOCK_T and (key in recorder.index or key in recorder.total_index)
     ]
     stock_where = recorder.locate(stock_keys)
     stock_rows = np.array([state.slot[(k[0], (k[1], k[2]))] for k in stock_keys], dtype=np.intp)

@@ -27,6 +27,7 @@ from sim.scenario.network import (
 from sim.scenario.uncertainty import Uncertainty
 from sim.scenario.yamlio import Document
 from sim.shocks.base import ShockSpec, check_amounts, shock_label
+from sim.vocabulary import SCRAP
 
 SHARE_TOLERANCE = 1e-6
 
@@ -135,14 +136,14 @@ def check_shares(
     for link in network.links:
         if isinstance(network.nodes[link.supplier], StockpileSpec):
             continue
-        owner = link.supplier if link.stage == "scrap" else link.buyer
+        owner = link.supplier if link.stage == SCRAP else link.buyer
         groups[(owner, link.commodity)].append(link.index)
     problems = []
     for (owner, (mineral, stage)), members in groups.items():
         total = sum(network.links[i].share for i in members)
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            role = "end-of-life shares from" if stage == "scrap" else "sourcing shares of"
-            other = "buyer" if stage == "scrap" else "supplier"
+            role = "end-of-life shares from" if stage == SCRAP else "sourcing shares of"
+            other = "buyer" if stage == SCRAP else "supplier"
             parts = " + ".join(
                 f"{network.links[i].share:g} ({getattr(network.links[i], other)})" for i in members
             )

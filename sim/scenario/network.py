@@ -26,6 +26,7 @@ from sim.scenario.spec import (
     PositiveFraction,
     Spec,
 )
+from sim.vocabulary import COMPONENT, ORE, REFINED, SCRAP
 
 Mineral = Literal[MINERALS]  # type: ignore[valid-type]
 T = TypeVar("T")
@@ -269,13 +270,13 @@ class LinkSpec(Spec):
 # The resolved network: plain data the engine reads, with expected (steady-state) flows.
 
 OUTPUT_STAGE = {
-    "mine": "ore",
-    "refinery": "refined",
-    "recycler": "refined",
-    "plant": "component",
-    "market": "scrap",
+    "mine": ORE,
+    "refinery": REFINED,
+    "recycler": REFINED,
+    "plant": COMPONENT,
+    "market": SCRAP,
 }
-INPUT_STAGE = {"refinery": "ore", "recycler": "scrap", "plant": "refined", "market": "component"}
+INPUT_STAGE = {"refinery": ORE, "recycler": SCRAP, "plant": REFINED, "market": COMPONENT}
 
 
 def outputs(node: NodeSpec) -> list[Commodity]:
@@ -283,9 +284,9 @@ def outputs(node: NodeSpec) -> list[Commodity]:
     if isinstance(node, StockpileSpec):
         return [(node.mineral, node.stage)]
     if isinstance(node, PlantSpec):
-        return [(m, "component") for m in node.recipe]
+        return [(m, COMPONENT) for m in node.recipe]
     if isinstance(node, MarketSpec):
-        return [(m, "scrap") for m in node.intensity_kg_per_unit]
+        return [(m, SCRAP) for m in node.intensity_kg_per_unit]
     assert isinstance(node, MineSpec | RefinerySpec | RecyclerSpec)
     return [(m, OUTPUT_STAGE[node.kind]) for m in basket(node)]
 
@@ -295,9 +296,9 @@ def inputs(node: NodeSpec) -> list[Commodity]:
     if isinstance(node, StockpileSpec):
         return [(node.mineral, node.stage)]
     if isinstance(node, PlantSpec):
-        return [(m, "refined") for m in node.recipe]
+        return [(m, REFINED) for m in node.recipe]
     if isinstance(node, MarketSpec):
-        return [(m, "component") for m in node.intensity_kg_per_unit]
+        return [(m, COMPONENT) for m in node.intensity_kg_per_unit]
     if isinstance(node, MineSpec):
         return []
     assert isinstance(node, RefinerySpec | RecyclerSpec)
@@ -442,7 +443,7 @@ def expected_flows(network: Network) -> list[float]:
     for market in network.of_kind("market"):
         assert isinstance(market, MarketSpec)
         for link in network.out_links[market.name]:
-            consumption = network.expected_use_tpd(market.name, (link.mineral, "component"))
+            consumption = network.expected_use_tpd(market.name, (link.mineral, COMPONENT))
             flows[link.index] = (
                 consumption * market.eol_history_share * market.collection_rate * link.share
             )

@@ -14,6 +14,11 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+# STAGES and country_name are defined once, in sim/vocabulary.py; the schema re-exports them.
+from sim.vocabulary import STAGES as STAGES
+from sim.vocabulary import country_name as country_name
+from sim.vocabulary import is_aggregate
+
 MINERALS = (
     "rare_earths",
     "ndpr",
@@ -32,9 +37,6 @@ MINERALS = (
 `rare_earths` is all rare-earth oxide (REO) as one mineral; a network that tells the elements
 apart uses `ndpr` (Nd+Pr oxide), `dytb` (Dy+Tb oxide, the heavy rare earths of magnets) and
 `lace` (La, Ce and the other REO), each conserved on its own."""
-
-STAGES = ("ore", "refined", "component", "scrap")
-"""Stages of a mineral's chain; a commodity is a (mineral, stage) pair."""
 
 
 class Spec(BaseModel):
@@ -67,7 +69,7 @@ class Spec(BaseModel):
 
 def _country(code: str) -> str:
     code = code.upper()
-    if len(code) == 2 and code.startswith("X") and code.isalpha():
+    if is_aggregate(code):
         return code  # ISO 3166 user-assigned range, used for aggregates such as rest of world
     if pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(
@@ -87,14 +89,6 @@ Country = Annotated[str, AfterValidator(_country)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Day = int | dt.date
 """A moment: days from the scenario start (integer) or an ISO date (YYYY-MM-DD)."""
-
-
-def country_name(code: str) -> str:
-    """A readable name for an ISO alpha-2 code (the code itself for user-assigned aggregates)."""
-    found = pycountry.countries.get(alpha_2=code)
-    if found is None:
-        return code
-    return str(getattr(found, "common_name", None) or found.name)
 
 
 def to_day(value: Day, start_date: dt.date) -> float:
