@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
-from sim.engine.review import SegmentSum
 from sim.engine.state import State
 from sim.scenario.network import MarketSpec
 from sim.scenario.schedules import Schedules

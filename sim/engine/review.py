@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.arrays import SegmentSum, rows_sum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
 from sim.engine.state import State
@@ -52,45 +53,6 @@ from sim.vocabulary import PRODUCTION_T, SCRAP, fill_ratio
 
 if TYPE_CHECKING:
     from sim.engine.markets import Markets
-
-
-class SegmentSum:
-    """Adds rows of values into target rows, several values per target, in a fixed order.
-
-    `targets[i]` is the row that value row i goes to. Values are added level by level (the
-    first value of each target, then the second, ...), each level a plain indexed add, so every
-    replication's sum is taken in the same order whatever the batch: np.add.at would do, but
-    several times slower.
-    """
-
-    def __init__(self, targets: np.ndarray):
-        seen: dict[int, int] = {}
-        levels: list[list[tuple[int, int]]] = []
-        for item, target in enumerate(targets.tolist()):
-            level = seen.get(target, 0)
-            seen[target] = level + 1
-            if level == len(levels):
-                levels.append([])
-            levels[level].append((item, target))
-        self.levels = [
-            (
-                np.array([i for i, _ in lv], dtype=np.intp),
-                np.array([t for _, t in lv], dtype=np.intp),
-            )
-            for lv in levels
-        ]
-
-    def add_into(self, out: np.ndarray, values: np.ndarray) -> None:
-        for items, rows in self.levels:
-            out[rows] += values[items]
-
-
-def _rows_sum(values: np.ndarray) -> np.ndarray:
-    """Sum over rows in row order, (n, R) -> (R,): the same for a replication in any batch."""
-    total = np.zeros(values.shape[1:])
-    for row in values:
-        total += row
-    return total
 
 
 @dataclass
@@ -318,8 +280,8 @@ class Review:
         wanted = due[rows] if spot is None else due[rows] + spot[rows]
         first = np.minimum(wanted, quota.cap_t * history)
         rest = wanted - first
-        left = np.maximum(quota.cap_t - _rows_sum(first), 0.0)
-        allowed = first + rest * fill_ratio(left, _rows_sum(rest))
+        left = np.maximum(quota.cap_t - rows_sum(first), 0.0)
+        allowed = first + rest * fill_ratio(left, rows_sum(rest))
         due = due.copy()
         contract = np.minimum(due[rows], allowed)
         due[rows] = contract

@@ -16,6 +16,7 @@ from sim.scenario import network as N
 from sim.scenario import randomness as D
 from sim.scenario import uncertainty as U
 from sim.scenario.selector import Selector
+from sim.scenario.spec import MINERALS
 from sim.shocks import TYPES as SHOCK_TYPES
 
 INTRO = """# Scenario file format
@@ -247,5 +248,5 @@ def markdown() -> str:
     for heading, models in SECTIONS:
         parts.append(f"## {heading}\n")
         parts += [_section(model, title) for model, title in models]
-    parts.append("Minerals: " + ", ".join(f"`{m}`" for m in N.MINERALS) + ".\n")
+    parts.append("Minerals: " + ", ".join(f"`{m}`" for m in MINERALS) + ".\n")
     return "\n".join(parts)
