@@ -260,6 +260,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 "factor": {"dist": "uniform", "low": 0.5, "high": 1.5},
             }
         ]
+    if draw(st.booleans()):
+        kinds = draw(st.sampled_from([["market"], ["plant", "refinery"], ["mine"]]))
+        uncertainty["cover"] = [{"select": {"kinds": kinds}, "cover_days": draw(dists)}]
     if shocks and draw(st.booleans()):
         shocks[0]["duration_days"] = draw(dists)
     data = {

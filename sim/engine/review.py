@@ -31,7 +31,7 @@ import numpy as np
 from sim.engine.arrays import SegmentSum, rows_sum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
-from sim.engine.state import State
+from sim.engine.state import Cover, State, cover_of, per_replication
 from sim.scenario.network import (
     INPUT_STAGE,
     OUTPUT_STAGE,
@@ -86,6 +86,8 @@ class Review:
         self.network = net = state.network
         step = state.step_days
         slot, ledger = state.slot, state.ledger
+        self.covers = covers = mods.randoms.cover_days
+        """Per node whose cover is random: its cover in each replication, days."""
         self.step = step
         single = [n for n in net.nodes.values() if not is_joint(n)]
         mines = [n for n in single if isinstance(n, MineSpec)]
@@ -112,12 +114,13 @@ class Review:
                     cap=np.array([n.capacity_tpa * n.availability * step / 365.0 for n in group])[
                         :, None
                     ],
-                    target=np.array(
+                    target=per_replication(
                         [
-                            n.cover_days * net.expected_out_tpd(n.name, c)
+                            cover_of(n, covers) * net.expected_out_tpd(n.name, c)
                             for n, c in zip(group, out, strict=True)
-                        ]
-                    )[:, None],
+                        ],
+                        state.reps,
+                    ),
                     mineral=np.array([ledger.index[c[0]] for c in out], dtype=np.intp),
                     record=rec.locate(
                         [(n.name, *c, PRODUCTION_T) for n, c in zip(group, out, strict=True)]
@@ -127,7 +130,8 @@ class Review:
             )
         self.joint_rows = np.array([mods.node_index[n.name] for n in self.joint], dtype=np.intp)
         self.joint_targets = {
-            (n.name, m): n.cover_days * net.expected_out_tpd(n.name, (m, OUTPUT_STAGE[n.kind]))
+            (n.name, m): cover_of(n, covers)
+            * net.expected_out_tpd(n.name, (m, OUTPUT_STAGE[n.kind]))
             for n in self.joint
             for m in basket(n)
         }
@@ -152,15 +156,17 @@ class Review:
             if int(link) in schedules.priority
         ]
         self.by_seller_row = SegmentSum(self.sales_from)
-        targets = {
-            int(row): float(t[0])
+        targets: dict[int, Cover] = {
+            int(row): t if t.size > 1 else float(t[0])
             for g in self.groups
             for row, t in zip(g.out, g.target, strict=True)
         }
         for n in self.joint:
             for m in basket(n):
                 targets[slot[(n.name, (m, OUTPUT_STAGE[n.kind]))]] = self.joint_targets[(n.name, m)]
-        self.seller_target = np.array([targets.get(int(row), 0.0) for row in self.sellers])[:, None]
+        self.seller_target = per_replication(
+            [targets.get(int(row), 0.0) for row in self.sellers], state.reps
+        )
         """Own target stock of each seller row, t: only what it holds above it is uncommitted."""
         self.by_buyer_row = SegmentSum(state.buyer_slot)
         for g in self.groups:
@@ -172,7 +178,7 @@ class Review:
         """One plan per buyer and ordered input: its stock row, target and supply links."""
         state, step = self.state, self.step
         rows: list[int] = []
-        base: list[float] = []
+        base: list[Cover] = []
         links: list[int] = []
         plan_of: list[int] = []
         shares: list[float] = []
@@ -196,7 +202,7 @@ class Review:
                     base.append(node.initial_t if node.target_t is None else node.target_t)
                     self.pile_plans.append((p, node.name))
                 else:
-                    base.append(use * (node.cover_days + lead))
+                    base.append(use * (cover_of(node, self.covers) + lead))
                 if isinstance(node, MarketSpec):
                     market_plans.append((p, node, node.intensity_kg_per_unit[commodity[0]] / 1e3))
                     market_minerals.append(commodity[0])
@@ -236,7 +242,7 @@ class Review:
             outs = [(state.slot[(name, (m, stage))], share) for m, share in basket(node).items()]
             self.plant_plans.append((outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
-        self.plan_base = np.array(base)[:, None]
+        self.plan_base = per_replication(base, state.reps)
         self.supply = np.array(links, dtype=np.intp)
         self.supply_plan = np.array(plan_of, dtype=np.intp)
         self.supply_share = np.array(shares)[:, None]
@@ -453,7 +459,7 @@ class Review:
         if not self.supply.size:
             return
         rows = self.plan_rows
-        target = np.repeat(self.plan_base, state.reps, axis=1)
+        target = np.broadcast_to(self.plan_base, (len(self.plan_base), state.reps)).copy()
         if self.market_plan_rows.size:
             mp = self.market_plan_rows
             tpu = self.market_plan_tpu

@@ -19,7 +19,7 @@ import numpy as np
 from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
-from sim.engine.state import State
+from sim.engine.state import State, cover_of
 from sim.scenario.network import (
     Link,
     StockpileSpec,
@@ -121,7 +121,9 @@ def release(
         buyer = net.nodes[link.buyer]
         on_hand = state.stock[link.buyer][commodity]
         low = (on_hand < pile.release_below_cover_days * use) | crisis
-        wanted_cover = max(buyer.cover_days, pile.release_below_cover_days)
+        wanted_cover = np.maximum(
+            cover_of(buyer, mods.randoms.cover_days), pile.release_below_cover_days
+        )
         gap = wanted_cover * use - on_hand - state.in_transit[link.index]
         asks.append(np.where(low, np.maximum(gap, 0.0), 0.0))
     stock = state.stock[pile.name][commodity]

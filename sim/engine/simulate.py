@@ -92,7 +92,7 @@ def run(
     extra = max_extra_delay_days(shocks, network) + np.maximum(
         transit_upper(spec.uncertainty, network) - nominal, 0.0
     )
-    state = initial_state(network, step, count, extra, periods)
+    state = initial_state(network, step, count, extra, periods, randoms.cover_days)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
     mods = Modifiers(network, count, shocks, randoms, scenario.schedules, step_days=step)
     starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)

@@ -90,11 +90,35 @@ class State:
         return np.zeros(self.reps)
 
 
+Cover = float | np.ndarray
+"""A node's cover, days: its `cover_days`, or one value per replication where it is random."""
+
+
+def cover_of(node: NodeSpec, covers: dict[str, np.ndarray]) -> Cover:
+    """The node's cover: drawn per replication (`RandomInputs.cover_days`), else its own."""
+    return covers.get(node.name, node.cover_days)
+
+
+def per_replication(values: list[Cover], reps: int) -> np.ndarray:
+    """Rows of per-node values as an array: (n, 1) when every value is one number (it then
+    broadcasts over replications), else (n, R)."""
+    if all(isinstance(v, float | int) for v in values):
+        return np.array(values, dtype=float)[:, None]
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (reps,)) for v in values])
+
+
 def initial_state(
-    network: Network, step_days: int, reps: int, extra_delay_days: np.ndarray, periods: int
+    network: Network,
+    step_days: int,
+    reps: int,
+    extra_delay_days: np.ndarray,
+    periods: int,
+    covers: dict[str, np.ndarray] | None = None,
 ) -> State:
-    """The steady state of a shock-free world. `extra_delay_days` per link (the most shocks can
-    add) sizes each transit ring so that no shipment wraps around."""
+    """The steady state of a shock-free world (at each replication's drawn cover, where it is
+    random). `extra_delay_days` per link (the most shocks can add) sizes each transit ring so
+    that no shipment wraps around."""
+    covers = covers or {}
     state = State(network, step_days, reps)
     n_links = len(network.links)
     state.pending = np.zeros((n_links, reps))
@@ -112,7 +136,7 @@ def initial_state(
         state.stock[name] = {}
         for commodity in dict.fromkeys(inputs(node) + outputs(node)):
             view = state.stocks[state.slot[(name, commodity)]]
-            view[:] = _initial_stock(network, node, commodity)
+            view[:] = _initial_stock(network, node, commodity, cover_of(node, covers))
             state.stock[name][commodity] = view
     state.buyer_slot = np.array(
         [state.slot[(k.buyer, k.commodity)] for k in network.links], dtype=np.intp
@@ -156,14 +180,14 @@ def initial_state(
     return state
 
 
-def _initial_stock(network: Network, node: NodeSpec, commodity: Commodity) -> float:
+def _initial_stock(network: Network, node: NodeSpec, commodity: Commodity, cover: Cover) -> Cover:
     """Target cover of expected use (inputs) or expected shipments (outputs), t."""
     if isinstance(node, StockpileSpec):
         return node.initial_t
     if commodity in inputs(node) and commodity[1] != SCRAP:
-        return node.cover_days * network.expected_use_tpd(node.name, commodity)
+        return cover * network.expected_use_tpd(node.name, commodity)
     if commodity in outputs(node) and commodity[1] != SCRAP:
-        return node.cover_days * network.expected_out_tpd(node.name, commodity)
+        return cover * network.expected_out_tpd(node.name, commodity)
     return 0.0
 
 

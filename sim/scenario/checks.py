@@ -339,4 +339,15 @@ def check_uncertainty(spec: Uncertainty, network: Network, doc: Document) -> lis
             problems.append(
                 Problem(where, "selects no market", "a selection that matches a market")
             )
+    for i, varied in enumerate(spec.cover):
+        where = doc.where(("uncertainty", "cover", i))
+        unknown = [n for n in varied.select.nodes if n not in network.nodes]
+        problems += [
+            Problem(
+                where, f"selects unknown node '{n}'", _suggest(n, sorted(network.nodes), "node")
+            )
+            for n in unknown
+        ]
+        if not unknown and not varied.select.select(network):
+            problems.append(Problem(where, "selects no node", "a selection that matches a node"))
     return problems

@@ -75,16 +75,34 @@ class DemandNoise(Spec):
     )
 
 
+class CoverVariability(Spec):
+    """The selected nodes' inventory cover, drawn once per replication.
+
+    One draw per rule and replication, shared by every node the rule selects: cover is the
+    practice of an industry (vehicle makers' 2-4 weeks of magnets), so its nodes move together.
+    A later rule overrides an earlier one for the same node.
+    """
+
+    select: Selector = Field(description="Which nodes.")
+    cover_days: AnyDistribution = Field(
+        description="Their `cover_days` (target inventory in days of expected use; producers: "
+        "of expected shipments) in this replication, e.g. `{dist: triangular, low: 14, mode: "
+        "21, high: 28}`. The run starts at the drawn cover, so each replication starts at its "
+        "own steady state."
+    )
+
+
 class Uncertainty(Spec):
     """Random inputs; without any, every replication is the same."""
 
     outages: list[Outages] = Field([], description="Random outages.")
     transit: list[TransitVariability] = Field([], description="Random transit times.")
     demand: list[DemandNoise] = Field([], description="Random demand.")
+    cover: list[CoverVariability] = Field([], description="Random inventory cover.")
 
     @property
     def any(self) -> bool:
-        return bool(self.outages or self.transit or self.demand)
+        return bool(self.outages or self.transit or self.demand or self.cover)
 
 
 @dataclass
@@ -103,6 +121,8 @@ class RandomInputs:
     horizon, so they are stored at half size)."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
     """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
+    cover_days: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per node whose cover is random: its cover in each replication, days, shape (R,)."""
 
 
 def draw_inputs(
@@ -148,6 +168,10 @@ def draw_inputs(
                     outage, seed, reps, f"outage:{number}:{name}", horizon_days
                 )
                 inputs.outages.setdefault(name, []).append((starts, ends, outage.fraction))
+    for number, varied in enumerate(spec.cover):
+        drawn = np.maximum(draws(seed, reps, f"cover:{number}", varied.cover_days, 1)[:, 0], 0.0)
+        for name in varied.select.select(network):
+            inputs.cover_days[name] = drawn
     return inputs
 
 
