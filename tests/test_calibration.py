@@ -182,6 +182,26 @@ def test_world_mine_output_matches_usgs(run: engine.RunResult) -> None:
         assert tonnes[mineral] == pytest.approx(world, rel=0.01), mineral
 
 
+# World mine output by element implied by the deposit baskets (docs/fidelity-inputs.md section 4,
+# "world" row: USGS tonnage x the CR shares of each mine node), t oxide.
+FIDELITY_WORLD_ELEMENTS = {"ndpr": 78_600, "dytb": 3_330, "lace": 298_000}
+
+
+def test_world_element_output_matches_the_deposit_baskets(run: engine.RunResult) -> None:
+    """What the mines make (not only ship: an element nobody takes would build up there)."""
+    series = results.timeseries(run)
+    kinds = {name: node.kind for name, node in run.scenario.network.nodes.items()}
+    made = series[
+        (series["rep"] == 0)
+        & series["variable"].eq("production_t")
+        & series["node"].map(kinds).eq("mine")
+        & ~series["node"].isin(NOT_CALIBRATED)
+    ]
+    tonnes = made.groupby("mineral")["value"].sum() * 365 / DAYS
+    for mineral, world in FIDELITY_WORLD_ELEMENTS.items():
+        assert tonnes[mineral] == pytest.approx(world, rel=0.01), mineral
+
+
 def test_every_market_is_served(run: engine.RunResult) -> None:
     markets = results.market_summary(run)
     short = markets[markets["fill_rate"] < 0.99]
