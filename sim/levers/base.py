@@ -20,9 +20,11 @@ Costs are US dollars over the horizon, positive for money spent.
 from __future__ import annotations
 
 import abc
+import collections
 import dataclasses
 import datetime as dt
 import difflib
+import math
 import typing
 from collections.abc import Mapping, Sequence
 
@@ -100,6 +102,7 @@ class _Draft:
                     "share": k.share,
                     "transit_days": k.transit_days,
                     "chokepoints": k.chokepoints,
+                    "flex": None if math.isinf(k.flex) else k.flex,
                 }
             )
             for k in network.links
@@ -114,6 +117,12 @@ class _Draft:
             dict.fromkeys(network.nodes, here),
             [here] * len(links),
         )
+
+    def usual_flex(self) -> float | None:
+        """The contract flexibility most links of the network have (its `contract_flex`): a
+        link a lever adds gets the same terms; None (no limit) if most have none."""
+        counts = collections.Counter(k.flex for k in self.links)
+        return counts.most_common(1)[0][0] if counts else None
 
     def day(self, value: Day) -> float:
         """Days from the scenario start of an ISO date or day number."""
@@ -142,6 +151,7 @@ class _Draft:
                     "transit_days": transit,
                     "chokepoints": chokepoints,
                     "mineral": mineral,
+                    "flex": self.usual_flex(),
                 }
             )
         )
