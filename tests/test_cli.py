@@ -64,23 +64,23 @@ EXPECTED = {
     ),
     "policy_empty_buyer_country.yaml": (
         13,
-        ["policies[0].levers[0].buyers", "selects no node of the network", "in_ev"],
+        ["policies[0].levers[0].buyers", "selects no node of the network", "cn_ev"],
     ),
     "policy_buyer_not_supplied.yaml": (
         13,
-        ["none of the selected nodes (jp_ev) buys rare_earths from CN", "change nothing"],
+        ["none of the selected nodes (jp_semi) buys ndpr from CN", "change nothing"],
     ),
     "policy_cap_not_binding.yaml": (
         16,
-        ["levers[0].max_share", "CN holds at most 0.93", "a max_share below 0.93"],
+        ["levers[0].max_share", "CN holds at most 1 of", "a max_share below 1"],
     ),
     "policy_unknown_alternative.yaml": (
         17,
-        ["levers[0].alternatives[0]", "unknown node 'jp_magnet_plnt'", "'jp_magnet_plant'?"],
+        ["levers[0].alternatives[0]", "unknown node 'jp_magnet_ev_plnt'", "'jp_magnet_ev_plant'?"],
     ),
     "policy_alternative_in_capped_country.yaml": (
         17,
-        ["alternatives[0]", "'cn_magnet_plant' is in CN", "a supplier outside CN"],
+        ["alternatives[0]", "'cn_magnet_ev_plant' is in CN", "a supplier outside CN"],
     ),
     "policy_duplicate_name.yaml": (
         13,
@@ -88,11 +88,11 @@ EXPECTED = {
     ),
     "policy_double_contract.yaml": (
         14,
-        ["policies[0].levers[1]", "same rare_earths flows from CN to JP as policies[0].levers[0]"],
+        ["policies[0].levers[1]", "same ndpr flows from CN to JP as policies[0].levers[0]"],
     ),
     "policy_partner_no_flows.yaml": (
         12,
-        ["levers[0].buyer_country", "no rare_earths flows from CN to KR", "IN, JP, XW"],
+        ["levers[0].buyer_country", "no ndpr flows from CN to KR", "IN, JP, XW"],
     ),
     "policy_release_during.yaml": (
         17,
@@ -100,11 +100,11 @@ EXPECTED = {
     ),
     "policy_stockpile_nobody.yaml": (
         12,
-        ["levers[0].country", "nothing in DE uses rare_earths component", "CN, IN, JP, XW"],
+        ["levers[0].country", "nothing in DE uses ndpr component", "CN, IN, JP, XW"],
     ),
     "policy_new_node_taken.yaml": (
         14,
-        ["levers[0].node.name", "'jp_magnet_plant' is already a node of the network"],
+        ["levers[0].node.name", "'jp_magnet_ev_plant' is already a node of the network"],
     ),
     "policy_new_capacity_unknown_buyer.yaml": (
         17,
@@ -112,19 +112,19 @@ EXPECTED = {
     ),
     "policy_new_capacity_wrong_buyer.yaml": (
         17,
-        ["sells_to[0]", "'in_ev' (market) does not use rare_earths refined from 'in_new_refinery'"],
+        ["sells_to[0]", "'in_ev' (market) does not use ndpr refined from 'in_new_refinery'"],
     ),
     "policy_new_capacity_shares.yaml": (
         12,
-        ["policies[0].levers[0]", "sourcing shares of 'in_new_refinery' for rare_earths ore"],
+        ["policies[0].levers[0]", "sourcing shares of 'in_new_refinery' for ndpr ore"],
     ),
     "policy_efficiency_no_market.yaml": (
         13,
-        ["levers[0].select", "selects no market that uses rare_earths", "jp_ev"],
+        ["levers[0].select", "selects no market that uses ndpr", "jp_ev"],
     ),
     "policy_recycling_not_market.yaml": (
         13,
-        ["levers[0].market", "'jp_magnet_plant' is a plant, not a market", "jp_magnet_other"],
+        ["levers[0].market", "'jp_magnet_ev_plant' is a plant, not a market", "jp_magnet_other"],
     ),
     "policy_three_broken.yaml": (
         12,
