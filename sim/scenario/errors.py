@@ -5,6 +5,7 @@ Messages quote a bad value only in short (`shown`): an error never echoes a file
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,9 @@ _EXPECTED = {
     "model_attributes_type": "a mapping of fields",
     "list_type": "a list",
     "tuple_type": "a list",
+    "string_type": "text",
+    "literal_error": "one of {expected}",
+    "date_from_datetime_inexact": "a date without a time of day, e.g. 2025-04-04",
 }
 
 _MISMATCH = {
@@ -129,6 +133,7 @@ _MISMATCH = {
     "date_type",
     "date_parsing",
     "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
     "dict_type",
     "model_type",
     "model_attributes_type",
@@ -144,6 +149,19 @@ _PATH_IN_CTX = {"unknown_field": "key", "bool_not_number": "path", "not_a_bool":
 _QUOTES_INPUT = {*_PATH_IN_CTX, "above_limit", "date_range"}
 """Errors whose message already shows the bad value."""
 
+_KIND = {
+    "int": "a whole number",
+    "float": "a number",
+    "string": "text",
+    "bool": "true or false",
+    "date": "an ISO date",
+    "dict": "a mapping",
+    "model": "a mapping (e.g. a distribution)",
+    "list": "a list",
+    "tuple": "a list",
+}
+"""What each branch of a union takes, by the first word of its mismatch error type."""
+
 
 def from_validation_error(error: ValidationError, doc: Document) -> list[Problem]:
     """Translate pydantic's errors into problems located in the YAML document."""
@@ -156,6 +174,11 @@ def from_validation_error(error: ValidationError, doc: Document) -> list[Problem
         groups.setdefault(place, []).append(dict(item))
     problems = []
     for place, group in groups.items():
+        # A mapping given to a field that takes a number or a mapping (a distribution) fails
+        # both ways; the reason is inside the mapping, "not a number" is noise.
+        inner = any(other[: len(place)] == place and other != place for other in groups)
+        if inner and all(i["type"] in _MISMATCH for i in group):
+            continue
         problems += _group_problems(place, group, doc)
     return problems
 
@@ -181,15 +204,24 @@ def _group_problems(
         ]
     if len(group) == 1:
         return [_problem(where, group[0])]
-    what = "; or ".join(dict.fromkeys(i["msg"] for i in group))
-    expected = " or ".join(dict.fromkeys(_expected(i) for i in group if _expected(i)))
-    return [Problem(where, what + _got(group[0], what), expected)]
+    if isinstance(value, str) and re.match(r"[0-9]{4}-", value):
+        dated = [i for i in group if i["type"].startswith("date")]
+        if dated:  # meant as a date: why it is not one says the most
+            return [_problem(where, dated[0])]
+    kinds = list(dict.fromkeys(_KIND.get(i["type"].split("_")[0], "") for i in group))
+    kinds = [k for k in kinds if k]
+    return [Problem(where, f"{shown(value)} has the wrong type", " or ".join(kinds))]
 
 
 def _problem(where: Where, item: dict[str, Any]) -> Problem:
     ctx: dict[str, Any] = item.get("ctx") or {}
     if item["type"] == "unknown_field":
         return Problem(where, f"unknown field '{ctx['field']}'", ctx["hint"])
+    if item["type"] == "union_tag_not_found":
+        key = ctx["discriminator"].strip(chr(39))
+        return Problem(
+            where, f"no '{key}' given", f"a '{key}:' naming the kind (see docs/scenario-format.md)"
+        )
     if item["type"] == "union_tag_invalid":
         return Problem(
             where,
@@ -214,10 +246,18 @@ def _got(item: dict[str, Any], what: str) -> str:
 
 def _expected(item: dict[str, Any]) -> str:
     template = _EXPECTED.get(item["type"], "")
+    ctx = {k: _number(v) for k, v in (item.get("ctx") or {}).items()}
     try:
-        return template.format(**(item.get("ctx") or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return template
+
+
+def _number(value: Any) -> Any:
+    """0 for 0.0 in "a number >= 0" (a bound that is a whole number reads as one)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def _yaml_loc(loc: tuple[Any, ...], data: Any, keep_missing: bool) -> tuple[Any, ...]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from sim.levers.core import Policy
 from sim.scenario import yamlio
@@ -107,7 +107,9 @@ class ScenarioSpec(Spec):
         dt.date(2024, 1, 1), description="Start date (day 0), ISO date, 1900-01-01 to 2200-12-31."
     )
     horizon_days: HorizonDays = Field(
-        365, description="Simulated days (at most 36500, and the run must end by 2200-12-31)."
+        365,
+        validate_default=True,  # the run must end in the date range whatever the start
+        description="Simulated days (at most 36500, and the run must end by 2200-12-31).",
     )
     step_days: int = Field(
         7,
@@ -145,12 +147,14 @@ class ScenarioSpec(Spec):
             )
         return step
 
-    @model_validator(mode="after")
-    def _ends_in_range(self) -> ScenarioSpec:
-        problem = span_problem(self.start, self.horizon_days)
+    @field_validator("horizon_days")
+    @classmethod
+    def _ends_in_range(cls, horizon: int, info: Any) -> int:
+        start = info.data.get("start")
+        problem = span_problem(start, horizon) if start is not None else None
         if problem:
             raise ValueError(problem)
-        return self
+        return horizon
 
     @property
     def results_name(self) -> str:

@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from sim.scenario.network import Kind, Link, Mineral, Network
-from sim.scenario.randomness import AnyDistribution, draws, generator
+from sim.scenario.randomness import AnyDistribution, Distribution, draws, generator
 from sim.scenario.selector import Selector
 from sim.scenario.spec import Country, Fraction, Name, RatePerYear, Spec
 
@@ -71,15 +71,16 @@ class TransitVariability(Spec):
         "bounded (uniform, triangular) or with a `max`, at most 3650 days."
     )
 
-    @model_validator(mode="after")
-    def _at_most_ten_years(self) -> TransitVariability:
-        upper = self.transit_days.upper
+    @field_validator("transit_days")
+    @classmethod
+    def _at_most_ten_years(cls, dist: Distribution) -> Distribution:
+        upper = dist.upper
         if math.isfinite(upper) and upper > MAX_TRANSIT_DAYS:
             raise ValueError(
                 f"transit_days can reach {upper:g} days, above the limit of "
                 f"{MAX_TRANSIT_DAYS} days (no shipment takes ten years)"
             )
-        return self
+        return dist
 
 
 class DemandNoise(Spec):
@@ -91,15 +92,16 @@ class DemandNoise(Spec):
         "kept within 0-100."
     )
 
-    @model_validator(mode="after")
-    def _at_most_a_hundredfold(self) -> DemandNoise:
-        upper = self.factor.upper
+    @field_validator("factor")
+    @classmethod
+    def _at_most_a_hundredfold(cls, dist: Distribution) -> Distribution:
+        upper = dist.upper
         if math.isfinite(upper) and upper > MAX_FACTOR:
             raise ValueError(
                 f"factor can reach {upper:g}, above the limit of {MAX_FACTOR:g} "
                 "(a hundred times normal demand is another world, not noise)"
             )
-        return self
+        return dist
 
 
 class Uncertainty(Spec):

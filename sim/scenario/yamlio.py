@@ -163,7 +163,11 @@ def parse(text: str, path: Path) -> Document:
         raise ScenarioError([*builder.problems, stop.problem]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        what = " ".join(str(p) for p in (error.context, error.problem) if p)
+        context = error.context or ""
+        began = error.context_mark
+        if context and began is not None and mark is not None and began.line != mark.line:
+            context += f" (from line {began.line + 1})"  # e.g. where an unclosed quote opened
+        what = " ".join(str(p) for p in (context, error.problem) if p)
         raise _fail(
             path,
             mark.line + 1 if mark else None,
