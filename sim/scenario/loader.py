@@ -65,7 +65,7 @@ class NetworkBlock(Spec):
 class NetworkFile(Spec):
     """A network file (the files in `sim/data/`)."""
 
-    name: Name = Field(description="Network name.")
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Network name.")
     description: str = Field("", description="What the network represents.")
     base_year: Year | None = Field(None, description="Year its figures describe.")
     notes: list[str] = Field([], description="Assumptions and caveats.")

@@ -254,10 +254,10 @@ class _Builder:
             value, height = self.scalar(event, loc), 0
         elif isinstance(event, yaml.SequenceStartEvent):
             self.check_tag(event, loc)
-            value, height = self.sequence(event, loc, depth)
+            value, height = self.sequence(loc, depth)
         elif isinstance(event, yaml.MappingStartEvent):
             self.check_tag(event, loc)
-            value, height = self.mapping(event, loc, depth)
+            value, height = self.mapping(loc, depth)
         else:  # pragma: no cover - the parser emits nothing else here
             raise _Abort(Problem(self.where(event, loc), f"unexpected {event}", "valid YAML"))
         if event.anchor is not None:
@@ -360,7 +360,7 @@ class _Builder:
             return float(text.replace("_", ""))
         return text
 
-    def sequence(self, start: Any, loc: Loc, depth: int) -> tuple[list[Any], int]:
+    def sequence(self, loc: Loc, depth: int) -> tuple[list[Any], int]:
         items: list[Any] = []
         height = 0
         while not self.events.check_event(yaml.SequenceEndEvent):
@@ -370,7 +370,7 @@ class _Builder:
         self.events.get_event()
         return items, height
 
-    def mapping(self, start: Any, loc: Loc, depth: int) -> tuple[dict[Any, Any], int]:
+    def mapping(self, loc: Loc, depth: int) -> tuple[dict[Any, Any], int]:
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
         height = 0
