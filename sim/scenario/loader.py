@@ -205,6 +205,8 @@ def load(path: str | Path, horizon_days: int | None = None) -> Scenario:
 
 
 class _Horizon(Spec):
+    """A horizon given outside the file (`--horizon-days`), checked with the file's type."""
+
     horizon_days: HorizonDays
 
 
