@@ -27,7 +27,7 @@ sensitivity: $(BIN)/.installed  ## tornado: which uncertain inputs move shortfal
 	$(BIN)/python -m sim sensitivity $(SCENARIO) $(ARGS)
 
 report: $(BIN)/.installed  ## rebuild the charts and report pages of all results present
-	$(BIN)/python -m sim.output.report results/*
+	$(BIN)/python -m sim report results/*
 
 validate: $(BIN)/.installed
 	$(BIN)/python -m sim validate $(SCENARIO)

@@ -117,13 +117,19 @@ def run_peer(reps: int, batch_days: float) -> dict[str, Any]:
     return peer(reps, order_batch_days=batch_days)
 
 
-def in_subprocess(args: list[str]) -> dict[str, Any] | None:
+def in_subprocess(args: list[str], tree: Path | None = None) -> dict[str, Any] | None:
+    """Run this bench (or, with `tree`, that checkout's own bench with its own `sim`) on one
+    case in a fresh process; return what it printed."""
+    script = Path(__file__) if tree is None else tree / "bench" / "bench.py"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
     done = subprocess.run(
-        [sys.executable, str(Path(__file__)), *args],
+        [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        env=env,
     )
     if done.returncode != 0:
         print(f"  ({' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]})")
@@ -143,6 +149,12 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="reference and peer only")
     parser.add_argument(
+        "--baseline",
+        metavar="GITREF",
+        help="also time the reference case with the package at GITREF (checked out into a "
+        "temporary worktree), interleaved with this version, and print the ratio",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=3,
@@ -157,6 +169,8 @@ def main() -> None:
         print(json.dumps(run_peer(args.peer_reps, args.peer)))
         return
     print(f"make bench on {os.cpu_count()} cores; each case in a fresh process\n")
+    if args.baseline:
+        against_baseline(args.baseline, max(1, args.repeat))
     rows = []
     for name in ["reference"] if args.quick else list(CASES):
         repeats = max(1, args.repeat) if name in ("reference", "1 worker") else 1
@@ -206,6 +220,45 @@ def main() -> None:
             f"{1000 / peer_rate / 60:.0f} min; ours (2 workers) {ref_rate / peer_rate:,.0f}x "
             f"its throughput, {ref_rate / 2 / peer_rate:,.0f}x per core"
         )
+
+
+def against_baseline(ref: str, repeats: int) -> None:
+    """The reference case timed with this version and with `ref`, interleaved A/B (same load
+    for both), `repeats` pairs: medians with min-max and the ratio of the medians."""
+    import statistics
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="sim-bench-") as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "-C", str(HERE.parent), "worktree", "add", "--detach", str(tree), ref],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            ours, theirs = [], []
+            for _ in range(repeats):
+                for walls, where in ((ours, None), (theirs, tree)):
+                    got = in_subprocess(["--case", "reference"], where)
+                    if got is not None:
+                        walls.append(got["wall"])
+        finally:
+            subprocess.run(
+                ["git", "-C", str(HERE.parent), "worktree", "remove", "--force", str(tree)],
+                check=False,
+                capture_output=True,
+            )
+    if not ours or not theirs:
+        print("  baseline comparison failed")
+        return
+    print(f"reference case, this version vs {ref}, {repeats} interleaved pairs:")
+    for label, walls in (("this version", ours), (ref, theirs)):
+        print(
+            f"  {label:<17} median {statistics.median(walls):6.2f} s "
+            f"(min {min(walls):.2f}, max {max(walls):.2f})"
+        )
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    print(f"  time ratio this version / {ref}: {ratio:.2f}x\n", flush=True)
 
 
 if __name__ == "__main__":

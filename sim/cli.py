@@ -1,4 +1,9 @@
-"""The command line: `python -m sim run|validate|schema ...`.
+"""The command line: `python -m sim run|compare|stress|sensitivity|report|validate|schema ...`.
+
+Options several subcommands share are declared once, in parent parsers (`_shared_options`);
+no option may be abbreviated (`--rep` is an error, not `--reps`). Each subcommand is one
+function `(args, command) -> exit status` whose docstring is its --help description, listed in
+`SUBCOMMANDS`.
 
 Exit status: 0 success, 1 a failed check (mass balance), 2 bad input, 130 interrupted.
 Input problems are printed one paragraph each, never as a traceback.
@@ -9,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from argparse import ArgumentParser, Namespace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario.errors import ScenarioError
 
@@ -20,31 +26,109 @@ if TYPE_CHECKING:
     from sim.scenario.loader import Scenario
 
 EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
+DEFAULT_CRITERION = "cost_per_t_avoided"
+"""How `run` ranks the policies of a scenario that lists some (as `compare` does by default)."""
+Command = Callable[[Namespace, list[str]], int]
+"""A subcommand's function: (parsed arguments, command line) -> exit status."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+@dataclass(frozen=True)
+class Count:
+    """An argparse `type`: a whole number, at least 1, of `plural` (days, replications ...);
+    its error messages name what is counted."""
+
+    singular: str
+    plural: str
+
+    def __call__(self, text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {self.plural}, got '{text}'"
+            ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected at least 1 {self.singular}, got {value}")
+        return value
+
+
+DAYS = Count("day", "days")
+REPLICATIONS = Count("replication", "replications")
+WORKERS = Count("worker process", "worker processes")
+BATCH = Count("replication per batch", "replications per batch")
+ROWS = Count("row", "rows")
+
+
+def _parent(*flags: str, **options: Any) -> ArgumentParser:
+    """A parent parser holding one option, for the subcommands that share it."""
+    parent = ArgumentParser(add_help=False, allow_abbrev=False)
+    parent.add_argument(*flags, **options)
+    return parent
+
+
+def _shared_options() -> dict[str, ArgumentParser]:
+    """The options several subcommands share, each declared once here (by name)."""
+    return {
+        "file": _parent("file", type=Path, help="scenario YAML file"),
+        "--out": _parent(
+            "--out",
+            type=Path,
+            default=Path("results"),
+            help="results root folder (default: results)",
+        ),
+        "--horizon-days": _parent(
+            "--horizon-days", type=DAYS, help="override the scenario's horizon, days"
+        ),
+        "--reps": _parent(
+            "--reps",
+            type=REPLICATIONS,
+            help="replications (default: the scenario's `replications`, else 1)",
+        ),
+        "--workers": _parent(
+            "--workers",
+            type=WORKERS,
+            help="local worker processes for replications (default: all cores)",
+        ),
+        "--quiet": _parent(
+            "--quiet",
+            action="store_true",
+            help="print only where results went (no summary, table or progress bar)",
+        ),
+        "--no-report": _parent(
+            "--no-report",
+            dest="report",
+            action="store_false",
+            help="skip the charts and the report page (they take a few seconds)",
+        ),
+    }
+
+
+def build_parser() -> ArgumentParser:
+    """The parser of every subcommand in `SUBCOMMANDS`; no option may be abbreviated."""
+    parser = ArgumentParser(
         prog="python -m sim",
         description="Critical-minerals supply-chain risk simulator: run a scenario file "
         "(shocks on a mine -> refinery -> plant -> market network) and write "
         "tables to results/<scenario>/.",
+        allow_abbrev=False,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = sub.add_parser(
-        "run",
-        help="run a scenario and write its results",
-        description="Run a scenario and write results/<name>/.",
-    )
-    run.add_argument("file", type=Path, help="scenario YAML file")
-    run.add_argument(
-        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
-    )
-    run.add_argument(
-        "--horizon-days",
-        type=_positive_int,
-        default=None,
-        help="override the scenario's horizon, days",
-    )
+    shared = _shared_options()
+    for name, command in SUBCOMMANDS.items():
+        own = sub.add_parser(
+            name,
+            help=command.summary,
+            description=command.run.__doc__,
+            parents=[shared[option] for option in command.shared],
+            allow_abbrev=False,
+        )
+        if command.options is not None:
+            command.options(own)
+    return parser
+
+
+def _run_options(run: ArgumentParser) -> None:
+    run.set_defaults(criterion=DEFAULT_CRITERION)  # for a scenario with policies
     run.add_argument(
         "--no-check-balance",
         dest="check_balance",
@@ -52,101 +136,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the mass-balance check (it is on by default)",
     )
     run.add_argument(
-        "--no-report",
-        dest="report",
-        action="store_false",
-        help="skip the charts and the report page (they take a few seconds)",
-    )
-    run.add_argument(
-        "--quiet",
-        action="store_true",
-        help="print only where results went (no summary, no progress bar)",
-    )
-    run.add_argument(
-        "--reps",
-        type=_positive_int,
-        default=None,
-        help="replications (default: the scenario's `replications`, else 1)",
-    )
-    run.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=None,
-        help="local worker processes for replications (default: all cores)",
-    )
-    run.add_argument(
         "--batch-size",
-        type=_positive_int,
-        default=None,
+        type=BATCH,
         help="replications per batch (default: sized to the workers and memory)",
     )
     run.add_argument(
         "--scheduler",
-        default=None,
         metavar="ADDRESS",
-        help="run replications on Dask: a scheduler address such as "
-        "tcp://host:8786, or 'local' for a local Dask cluster "
-        "(needs pip install 'sim[dask]')",
+        help="run replications on Dask: a scheduler address such as tcp://host:8786, or "
+        "'local' for a local Dask cluster (needs pip install 'sim[dask]')",
     )
     run.add_argument(
         "--traces",
         action="store_true",
-        help="also keep every replication's full time series (memory and disk "
-        "grow with replications)",
+        help="also keep every replication's full time series (memory and disk grow with "
+        "replications)",
     )
-    compare = sub.add_parser(
-        "compare",
-        help="compare the scenario's policies with its baseline",
-        description="Run the baseline and every policy of a scenario on the same replications "
-        "(common random numbers) and write the comparison and ranking.",
-    )
-    compare.add_argument("file", type=Path, help="scenario YAML file with `policies:`")
-    compare.add_argument(
-        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
-    )
-    compare.add_argument(
-        "--reps",
-        type=_positive_int,
-        default=None,
-        help="replications (default: the scenario's `replications`)",
-    )
-    compare.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=None,
-        help="local worker processes (default: all cores)",
-    )
-    compare.add_argument(
-        "--horizon-days",
-        type=_positive_int,
-        default=None,
-        help="override the scenario's horizon, days",
-    )
+
+
+def _compare_options(compare: ArgumentParser) -> None:
+    compare.set_defaults(check_balance=True, scheduler=None)  # as `run` has them
     compare.add_argument(
         "--criterion",
-        default="cost_per_t_avoided",
+        default=DEFAULT_CRITERION,
         choices=("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd"),
         help="how to rank policies (default: cost per tonne of shortfall avoided)",
     )
-    compare.add_argument("--quiet", action="store_true", help="no progress bar or table")
-    compare.add_argument(
-        "--no-report",
-        dest="report",
-        action="store_false",
-        help="skip the charts and the report page",
-    )
-    stress = sub.add_parser(
-        "stress",
-        help="cut every node, producing country and chokepoint in turn and rank them",
-        description="Stress test (Simchi-Levi): each node, each producing country per mineral "
-        "and each chokepoint is cut in turn for its time to recover; the table "
-        "ranks them by demand lost and flags those whose time to survive is "
-        "shorter than their time to recover.",
-    )
-    stress.add_argument("file", type=Path, help="scenario YAML file (its own shocks are left out)")
-    stress.add_argument(
-        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
-    )
+
+
+def _stress_options(stress: ArgumentParser) -> None:
     stress.add_argument(
         "--start-day", type=float, default=7.0, help="day each cut starts (default 7)"
     )
@@ -155,52 +173,31 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KIND=DAYS",
-        help="time to recover per kind (mine, refinery, plant, recycler, "
-        "country, chokepoint), e.g. --ttr mine=180; repeatable",
+        help="time to recover per kind (mine, refinery, plant, recycler, country, "
+        "chokepoint), e.g. --ttr mine=180; repeatable",
     )
     stress.add_argument(
-        "--top", type=_positive_int, default=15, help="rows of the ranking to print (default 15)"
+        "--top", type=ROWS, default=15, help="rows of the ranking to print (default 15)"
     )
-    stress.add_argument("--quiet", action="store_true", help="print only where results went")
-    stress.add_argument(
-        "--no-report",
-        dest="report",
-        action="store_false",
-        help="skip the chart and the report page",
+
+
+def _sensitivity_options(sensitivity: ArgumentParser) -> None:
+    # Not the shared --reps: here it counts replications per variant, with its own default.
+    sensitivity.add_argument(
+        "--reps", type=REPLICATIONS, default=20, help="replications per variant (default 20)"
     )
-    sens = sub.add_parser(
-        "sensitivity",
-        help="rank the scenario's uncertain inputs by their effect on shortfall",
-        description="One-at-a-time sensitivity (tornado): each distribution the scenario "
-        "declares is fixed at its 5th and 95th percentile in turn, on the same "
-        "replications, and the swing of the mean cumulative shortfall is ranked.",
+    sensitivity.add_argument(
+        "--market", help="market to measure (default: the one shortest as declared)"
     )
-    sens.add_argument("file", type=Path, help="scenario YAML file with distributions")
-    sens.add_argument(
-        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
+
+
+def _report_options(report: ArgumentParser) -> None:
+    report.add_argument(
+        "folders", nargs="+", type=Path, metavar="FOLDER", help="a results folder, e.g. results/x"
     )
-    sens.add_argument(
-        "--reps", type=_positive_int, default=20, help="replications per variant (default 20)"
-    )
-    sens.add_argument(
-        "--market", default=None, help="market to measure (default: the one shortest as declared)"
-    )
-    sens.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=None,
-        help="local worker processes (default: all cores)",
-    )
-    sens.add_argument("--quiet", action="store_true", help="print only where results went")
-    sens.add_argument(
-        "--no-report",
-        dest="report",
-        action="store_false",
-        help="skip the chart and the report page",
-    )
-    validate = sub.add_parser("validate", help="check a scenario file without running it")
-    validate.add_argument("file", type=Path, help="scenario YAML file")
-    schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
+
+
+def _schema_options(schema: ArgumentParser) -> None:
     schema.add_argument(
         "--network",
         action="store_true",
@@ -211,75 +208,62 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the field reference as Markdown (docs/scenario-format.md)",
     )
-    return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 day, got {value}")
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse `argv` (default: the process's arguments) and run the subcommand."""
     args = build_parser().parse_args(argv)
+    command = argv if argv is not None else sys.argv
     try:
-        if args.command == "run":
-            return _run(args, argv)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "compare":
-            return _compare(args, argv)
-        if args.command == "stress":
-            return _stress(args, argv)
-        if args.command == "sensitivity":
-            return _sensitivity(args, argv)
-        return _schema(args)
+        return SUBCOMMANDS[args.command].run(args, command)
     except ScenarioError as error:
-        print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_INPUT
+        return _input_problems(error)
     except KeyboardInterrupt:
         print("interrupted: no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
-def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
+def _input_problems(error: ScenarioError) -> int:
+    print(f"error: {len(error.problems)} problem(s) in the input:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _run(args: Namespace, command: list[str]) -> int:
+    """Run a scenario and write results/<name>/. A scenario that lists `policies:` is compared
+    instead, as `compare` does: the baseline and every policy run on the same replications and
+    are ranked by cost per tonne of shortfall avoided."""
+    from sim.analysis.balance import MassBalanceError
     from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     reps = args.reps or loaded.spec.replications
-    command = argv if argv is not None else sys.argv
-    if loaded.spec.policies:
-        args.criterion = "cost_per_t_avoided"
-        return _compare(args, argv, loaded)
-    if reps == 1 and args.scheduler is None:
-        return _run_single(args, loaded, command)
-    return _run_ensemble(args, loaded, reps, command)
+    try:
+        if loaded.spec.policies:
+            return _compare_policies(args, command, loaded)
+        if reps == 1 and args.scheduler is None:
+            return _run_single(args, loaded, command)
+        return _run_ensemble(args, loaded, reps, command)
+    except MassBalanceError as error:
+        print(f"error: {error}; no results were written", file=sys.stderr)
+        return EXIT_CHECK
 
 
-def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) -> int:
+def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
     from sim.analysis import balance, summary
     from sim.analysis import frames as results
     from sim.engine import simulate as engine
-    from sim.output import store as report
+    from sim.output import writers
 
     result = engine.run(loaded)
     table = results.balance(result)
     if args.check_balance:
-        try:
-            balance.check(table)
-        except balance.MassBalanceError as error:
-            print(f"error: {error}; no results were written", file=sys.stderr)
-            return EXIT_CHECK
-    folder = report.write_results(result, args.out, command)
+        balance.check(table)  # a MassBalanceError is reported by `_run`
+    folder = writers.write_results(result, args.out, command)
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
-    _report(args, folder)
+    _draw_report(args, folder)
     print(
         f"results: {folder}/ ({result.wall_seconds:.2f} s simulated, "
         f"{result.n_periods} periods of {loaded.spec.step_days} days)"
@@ -287,10 +271,10 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
     return 0
 
 
-def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
-    from sim.analysis import balance, summary
+def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
     from sim.analysis import ensemble as montecarlo
-    from sim.output import store as report
+    from sim.analysis import summary
+    from sim.output import writers
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
     try:
@@ -303,16 +287,13 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command
             options=options,
             progress=not args.quiet,
         )
-    except balance.MassBalanceError as error:
-        print(f"error: {error}; no results were written", file=sys.stderr)
-        return EXIT_CHECK
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = report.write_ensemble(ensemble, args.out, command)
+    folder = writers.write_ensemble(ensemble, args.out, command)
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
-    _report(args, folder)
+    _draw_report(args, folder)
     print(
         f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
         f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
@@ -321,39 +302,41 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command
     return 0
 
 
-def _compare(
-    args: argparse.Namespace, argv: list[str] | None, loaded: Scenario | None = None
-) -> int:
-    from sim.analysis import compare, summary
-    from sim.analysis import ensemble as montecarlo
-    from sim.output import store as report
+def _compare(args: Namespace, command: list[str]) -> int:
+    """Run the baseline and every policy of a scenario (its `policies:`) on the same
+    replications (common random numbers) and write the comparison and ranking."""
     from sim.scenario import loader as scenario
 
-    if loaded is None:
-        loaded = scenario.load(args.file, horizon_days=args.horizon_days)
+    loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     if not loaded.spec.policies:
         print(f"error: {args.file} declares no `policies:` to compare", file=sys.stderr)
         return EXIT_INPUT
+    return _compare_policies(args, command, loaded)
+
+
+def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> int:
+    """The baseline and every policy of `loaded` on the same replications, ranked by
+    `args.criterion` (for `compare`, and for `run` on a scenario with policies)."""
+    from sim.analysis import compare, summary
+    from sim.analysis import ensemble as montecarlo
+    from sim.engine import simulate as engine
+    from sim.output import writers
+
     reps = args.reps or loaded.spec.replications
-    options = montecarlo.Options(check_balance=getattr(args, "check_balance", True))
     result = compare.compare_policies(
         loaded,
         reps,
         criterion=args.criterion,
         workers=args.workers,
-        options=options,
-        scheduler=getattr(args, "scheduler", None),
+        options=montecarlo.Options(check_balance=args.check_balance),
+        scheduler=args.scheduler,
         progress=not args.quiet,
     )
-    from sim.engine import simulate as engine
-
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = report.write_comparison(
-        result, args.out, argv if argv is not None else sys.argv, single
-    )
+    folder = writers.write_comparison(result, args.out, command, single)
     if not args.quiet:
         print(summary.comparison_text(result))
-    _report(args, folder)
+    _draw_report(args, folder)
     print(
         f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
         f"replication(s) each)"
@@ -361,22 +344,20 @@ def _compare(
     return 0
 
 
-def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from sim.analysis import stress
-    from sim.output import store as report
+def _stress(args: Namespace, command: list[str]) -> int:
+    """Stress test (Simchi-Levi): each node, each producing country per mineral and each
+    chokepoint is cut in turn for its time to recover (the scenario's own shocks are left out);
+    the table ranks them by demand lost and flags those whose time to survive is shorter than
+    their time to recover."""
+    from sim.analysis import stress, summary
+    from sim.output import writers
     from sim.scenario import loader as scenario
 
-    overrides: dict[str, float] = {}
-    for item in args.ttr:
-        kind, _, days = item.partition("=")
-        if kind not in stress.DEFAULT_TTR_DAYS or not _is_number(days):
-            print(
-                f"error: --ttr {item}: expected KIND=DAYS with KIND one of "
-                f"{', '.join(stress.DEFAULT_TTR_DAYS)}",
-                file=sys.stderr,
-            )
-            return EXIT_INPUT
-        overrides[kind] = float(days)
+    try:
+        overrides = stress.ttr_overrides(args.ttr)
+    except ValueError as error:
+        print(f"error: --ttr {error}", file=sys.stderr)
+        return EXIT_INPUT
     loaded = scenario.load(args.file)
 
     def tick(done: int, total: int) -> None:
@@ -384,37 +365,20 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
             print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
 
     table = stress.run(loaded, args.start_day, overrides, progress=tick)
-    folder = report.write_stress(table, loaded, args.out, argv if argv is not None else sys.argv)
-    _report(args, folder)
+    folder = writers.write_stress(table, loaded, args.out, command)
+    _draw_report(args, folder)
     if not args.quiet:
-        shown = table.head(args.top).copy()
-        shown["tts_days"] = shown["tts_days"].map(lambda d: "never" if np.isinf(d) else f"{d:.0f}")
-        print(
-            f"stress test of {loaded.spec.name}: {len(table)} targets, cut from day "
-            f"{args.start_day:g} for their time to recover\n"
-        )
-        print(
-            shown[
-                [
-                    "rank",
-                    "target",
-                    "kind",
-                    "ttr_days",
-                    "tts_days",
-                    "lost_demand",
-                    "risk_exposure_index",
-                    "exposed",
-                    "hardest_hit_market",
-                ]
-            ].to_string(index=False, float_format=lambda v: f"{v:.3f}")
-        )
+        print(summary.stress_text(table, loaded.spec.name, args.start_day, args.top))
     print(f"results: {folder}/")
     return 0
 
 
-def _sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from sim.analysis import sensitivity
-    from sim.output import store as report
+def _sensitivity(args: Namespace, command: list[str]) -> int:
+    """One-at-a-time sensitivity (tornado): each distribution the scenario declares is fixed at
+    its 5th and 95th percentile in turn, on the same replications, and the swing of the mean
+    cumulative shortfall is ranked."""
+    from sim.analysis import sensitivity, summary
+    from sim.output import writers
     from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file)
@@ -426,27 +390,17 @@ def _sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = report.write_sensitivity(
-        table, loaded, args.out, argv if argv is not None else sys.argv
-    )
-    _report(args, folder)
+    folder = writers.write_sensitivity(table, loaded, args.out, command)
+    _draw_report(args, folder)
     if not args.quiet:
-        print(
-            f"sensitivity of {market}'s mean cumulative shortfall ({args.reps} replications "
-            f"per variant, same draws):\n"
-        )
-        print(
-            table[["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95", "swing"]].to_string(
-                index=False, float_format=lambda v: f"{v:,.3g}"
-            )
-        )
+        print(summary.sensitivity_text(table, market, args.reps))
     print(f"results: {folder}/")
     return 0
 
 
-def _report(args: argparse.Namespace, folder: Path) -> None:
+def _draw_report(args: Namespace, folder: Path) -> None:
     """Charts and the report page for a results folder just written (unless --no-report)."""
-    if not getattr(args, "report", True):
+    if not args.report:
         return
     from sim.output.report import write_report
 
@@ -457,14 +411,17 @@ def _report(args: argparse.Namespace, folder: Path) -> None:
         print(f"report: {html}")
 
 
-def _is_number(text: str) -> bool:
-    try:
-        return float(text) >= 0
-    except ValueError:
-        return False
+def _report(args: Namespace, command: list[str]) -> int:
+    """Draw the charts of each results folder (charts/*.png, *.svg) and write report.html
+    (self-contained) and report.md into it. A folder without provenance.json is skipped with a
+    note; the exit status is 2 when none was a results folder."""
+    from sim.output import report
+
+    return report.main([str(folder) for folder in args.folders])
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: Namespace, command: list[str]) -> int:
+    """Check a scenario file (fields, references, consistency) without running it."""
     from sim.scenario import loader as scenario
 
     loaded = scenario.load(args.file)
@@ -476,7 +433,8 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema(args: Namespace, command: list[str]) -> int:
+    """Print the scenario file schema (JSON Schema), or the field reference as Markdown."""
     from sim.scenario import docs
     from sim.scenario.loader import NetworkFile, ScenarioSpec
 
@@ -486,3 +444,53 @@ def _schema(args: argparse.Namespace) -> int:
     model = NetworkFile if args.network else ScenarioSpec
     print(json.dumps(model.model_json_schema(by_alias=True), indent=2))
     return 0
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A subcommand: its one-line help, the shared options it takes, its own options and its
+    function, whose docstring is the subcommand's --help description."""
+
+    summary: str
+    shared: tuple[str, ...]
+    """Names of options in `_shared_options`."""
+    options: Callable[[ArgumentParser], None] | None
+    """Adds the subcommand's own options."""
+    run: Command
+
+
+WRITES = ("file", "--out", "--quiet", "--no-report")
+"""The shared options of every subcommand that runs a scenario and writes a results folder."""
+SUBCOMMANDS = {
+    "run": Subcommand(
+        "run a scenario (or compare its policies) and write its results",
+        (*WRITES, "--horizon-days", "--reps", "--workers"),
+        _run_options,
+        _run,
+    ),
+    "compare": Subcommand(
+        "compare the scenario's policies with its baseline",
+        (*WRITES, "--horizon-days", "--reps", "--workers"),
+        _compare_options,
+        _compare,
+    ),
+    "stress": Subcommand(
+        "cut every node, producing country and chokepoint in turn and rank them",
+        WRITES,
+        _stress_options,
+        _stress,
+    ),
+    "sensitivity": Subcommand(
+        "rank the scenario's uncertain inputs by their effect on shortfall",
+        (*WRITES, "--workers"),
+        _sensitivity_options,
+        _sensitivity,
+    ),
+    "report": Subcommand(
+        "rebuild the charts and report pages of results folders", (), _report_options, _report
+    ),
+    "validate": Subcommand("check a scenario file without running it", ("file",), None, _validate),
+    "schema": Subcommand(
+        "print the scenario file schema (JSON Schema)", (), _schema_options, _schema
+    ),
+}

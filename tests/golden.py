@@ -41,7 +41,7 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
     from sim.analysis import frames as results
     from sim.analysis.compare import compare_policies
     from sim.engine import simulate as engine
-    from sim.output import store as report
+    from sim.output import writers as report
     from sim.scenario import loader as scenario
 
     full = scenario.load(path)
@@ -70,10 +70,10 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
 
 def report_outline(folder: Path) -> str:
     """The headings of the report and the columns of each of its tables, one per line."""
-    from sim.output import charts
     from sim.output import report as report_page
+    from sim.output.folder import load
 
-    title, blocks = report_page.document(charts.load(folder), [])
+    title, blocks = report_page.document(load(folder), [])
     lines = [f"title: {title.split(': ', 1)[-1]}"]
     for block in blocks:
         if block.kind.startswith("h"):

@@ -26,7 +26,9 @@ from sim.analysis import ensemble as montecarlo
 from sim.analysis import frames as results
 from sim.engine import simulate as engine
 from sim.output import charts
-from sim.output import store as report
+from sim.output import writers as report
+from sim.output.charts import catalogue, saving, style
+from sim.output.folder import load, shock_windows
 from sim.scenario import loader as scenario
 from tests.conftest import ROOT, chain
 
@@ -121,13 +123,13 @@ def footer(fig: Figure) -> str:
 
 
 def test_supply_demand_draws_demand_delivered_and_the_hand_computed_shortfall(single: Path) -> None:
-    results = charts.load(single)
+    results = load(single)
     fig = charts.supply_demand(
         results.get("timeseries"),
         "ev",
         INFO,
         unit="vehicle",
-        windows=charts.shock_windows(results),
+        windows=shock_windows(results),
         place=" (Japan, ev)",
     )
     title = title_of(fig)
@@ -437,7 +439,7 @@ def test_shortfall_distribution_says_so_when_no_market_fell_short() -> None:
 
 
 def test_fill_rate_overview_colours_each_review_by_its_fill_rate(single: Path) -> None:
-    results = charts.load(single)
+    results = load(single)
     fig = charts.fill_rate_overview(results.get("timeseries"), INFO)
     mesh = next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
     values = np.asarray(mesh.get_array()).reshape(1, -1)[0]
@@ -449,7 +451,7 @@ def test_fill_rate_overview_colours_each_review_by_its_fill_rate(single: Path) -
 def test_palette_is_stable_and_names_countries() -> None:
     assert charts.country_colour("CN") != charts.country_colour("JP")
     assert charts.country_colour("ZZ") == charts.country_colour("ZZ")
-    assert charts.country_hatch("QQ") in charts._SPARE_HATCHES
+    assert charts.country_hatch("QQ") in style.SPARE_HATCHES
     assert charts.country_name("IN") == "India"
     assert charts.country_name("XW") == "rest of world"
     assert charts.unit_label("vehicle") == "vehicles" and charts.unit_label("kg Ga") == "kg Ga"
@@ -480,7 +482,7 @@ def test_save_writes_png_at_print_resolution_and_svg(tmp_path: Path) -> None:
 
 
 def test_the_charts_of_a_single_run(single: Path) -> None:
-    drawn = charts.draw_all(charts.load(single))
+    drawn = charts.draw_all(load(single))
     assert [c.name for c in drawn] == [
         "fill_rate_overview",
         "supply_demand_ev",
@@ -495,7 +497,7 @@ def test_the_charts_of_a_single_run(single: Path) -> None:
 def test_charts_for_an_ensemble_saves_png_and_svg(
     ensemble: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(charts, "DPI", 40)  # print resolution is tested above; keep this fast
+    monkeypatch.setattr(saving, "DPI", 40)  # print resolution is tested above; keep this fast
     paths = charts.charts_for(ensemble)
     assert [p.name for p in paths] == [
         f"{name}{suffix}"
@@ -504,13 +506,13 @@ def test_charts_for_an_ensemble_saves_png_and_svg(
     ]
     assert sorted(paths) == sorted((ensemble / "charts").iterdir())
     assert not [p for p in ensemble.iterdir() if p.name.startswith(".")]
-    drawn = charts.draw_all(charts.load(ensemble))
+    drawn = charts.draw_all(load(ensemble))
     assert "across 12 replications" in drawn[1].title
 
 
 def test_shock_windows_come_from_events_or_fixed_dates(single: Path, ensemble: Path) -> None:
     for folder in (single, ensemble):
-        windows = charts.shock_windows(charts.load(folder))
+        windows = shock_windows(load(folder))
         assert windows.to_dict("records") == [
             {"shock": "ban", "start": pd.Timestamp("2025-01-06"), "end": pd.Timestamp("2025-01-31")}
         ]
@@ -525,8 +527,53 @@ def test_only_the_chart_module_imports_matplotlib() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_the_charts_and_the_report_read_results_without_the_engine() -> None:
+    """Layers: the pictures and the report read the results folder through sim.output.folder
+    (no engine, no analysis); the folder reader, focus, labels and the store draw nothing."""
+    readers = (
+        "import sys, sim.output.folder, sim.output.focus, sim.output.labels, sim.output.store; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+        "import sim.output.charts, sim.output.report; "
+        "layers = ('sim.engine', 'sim.analysis', 'sim.output.writers'); "
+        "loaded = [m for m in sys.modules if m.startswith(layers)]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", readers], check=True, cwd=ROOT)
+
+
+def test_results_know_their_kind(single: Path, ensemble: Path, compared: Path) -> None:
+    assert load(single).kind == "single"
+    assert load(ensemble).kind == "ensemble"
+    assert load(compared).kind == "comparison"
+
+
+def test_draw_all_walks_the_catalogue_subject_by_subject(
+    single: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consecutive rows with the same subjects are drawn subject by subject; rows of another
+    kind, and rows whose drawing function finds nothing to draw, are left out."""
+
+    def figure(_: object, subject: tuple[str, ...]) -> Figure | None:
+        return None if subject == ("b",) else Figure()
+
+    def three(_: object) -> list[tuple[str, ...]]:
+        return [("a",), ("b",), ("c",)]
+
+    rows = (
+        catalogue.Entry("first", ("single",), "overview", "once", figure),
+        catalogue.Entry("x_{}", ("single",), "markets", "x", figure, three),
+        catalogue.Entry("y_{}", ("single",), "markets", "y", figure, three),
+        catalogue.Entry("elsewhere", ("ensemble",), "risk", "not here", figure),
+        catalogue.Entry("last", ("single", "comparison"), "network", "last", figure),
+    )
+    monkeypatch.setattr(catalogue, "CATALOGUE", rows)
+    drawn = charts.draw_all(load(single))
+    assert [c.name for c in drawn] == ["first", "x_a", "y_a", "x_c", "y_c", "last"]
+    assert [c.caption for c in drawn][:2] == ["once", "x"]
+
+
 def test_a_policy_comparison_gets_policy_charts(compared: Path) -> None:
-    results = charts.load(compared)
+    results = load(compared)
     assert results.policies == ["baseline", "pile", "thrift"]
     drawn = charts.draw_all(results)
     assert [c.name for c in drawn] == [
@@ -548,7 +595,7 @@ def test_policy_styles_tell_policies_apart_in_grey() -> None:
 
 
 def test_supply_demand_policies_draw_each_policy(compared: Path) -> None:
-    results = charts.load(compared)
+    results = load(compared)
     fig = charts.supply_demand_policies(
         results.get("bands"), "ev", results.info, unit="vehicle", policies=results.policies
     )
@@ -564,7 +611,7 @@ def test_supply_demand_policies_draw_each_policy(compared: Path) -> None:
 
 
 def test_policy_effects_plot_the_paired_differences(compared: Path) -> None:
-    results = charts.load(compared)
+    results = load(compared)
     table = results.get("comparison")
     fig = charts.policy_effects(table, results.info, markets=["ev"], policies=results.policies)
     ax = fig.axes[0]
@@ -582,7 +629,7 @@ def test_policy_effects_plot_the_paired_differences(compared: Path) -> None:
 
 
 def test_policy_costs_place_each_policy_by_cost_and_effect(compared: Path) -> None:
-    results = charts.load(compared)
+    results = load(compared)
     ranking = results.get("ranking")
     fig = charts.policy_costs(ranking, results.info, policies=results.policies)
     ax = fig.axes[0]

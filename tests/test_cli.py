@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from sim import cli
-from sim.output import store as report
+from sim.output import writers as report
 from tests.conftest import ROOT, chain
 
 BAD = ROOT / "tests" / "bad"
@@ -55,6 +56,84 @@ EXPECTED = {
             "selects no mine, refinery, plant or recycler",
         ],
     ),
+    # Policies (built on india_japan_2024 as in scenarios/cn_ree_controls_2025.yaml): every lever
+    # is compiled against the network when the file is loaded.
+    "policy_unknown_buyer.yaml": (
+        13,
+        ["policies[0].levers[0].buyers.nodes[0]", "unknown node 'in_evs'", "did you mean 'in_ev'"],
+    ),
+    "policy_empty_buyer_country.yaml": (
+        13,
+        ["policies[0].levers[0].buyers", "selects no node of the network", "in_ev"],
+    ),
+    "policy_buyer_not_supplied.yaml": (
+        13,
+        ["none of the selected nodes (jp_ev) buys rare_earths from CN", "change nothing"],
+    ),
+    "policy_cap_not_binding.yaml": (
+        16,
+        ["levers[0].max_share", "CN holds at most 0.93", "a max_share below 0.93"],
+    ),
+    "policy_unknown_alternative.yaml": (
+        17,
+        ["levers[0].alternatives[0]", "unknown node 'jp_magnet_plnt'", "'jp_magnet_plant'?"],
+    ),
+    "policy_alternative_in_capped_country.yaml": (
+        17,
+        ["alternatives[0]", "'cn_magnet_plant' is in CN", "a supplier outside CN"],
+    ),
+    "policy_duplicate_name.yaml": (
+        13,
+        ["policies[1].name", "'in_magnet_reserve' is used twice (first at line 10)"],
+    ),
+    "policy_double_contract.yaml": (
+        14,
+        ["policies[0].levers[1]", "same rare_earths flows from CN to JP as policies[0].levers[0]"],
+    ),
+    "policy_partner_no_flows.yaml": (
+        12,
+        ["levers[0].buyer_country", "no rare_earths flows from CN to KR", "IN, JP, XW"],
+    ),
+    "policy_release_during.yaml": (
+        17,
+        ["release_during[0]", "shock 'cn_ree_indai'", "did you mean 'cn_ree_india'"],
+    ),
+    "policy_stockpile_nobody.yaml": (
+        12,
+        ["levers[0].country", "nothing in DE uses rare_earths component", "CN, IN, JP, XW"],
+    ),
+    "policy_new_node_taken.yaml": (
+        14,
+        ["levers[0].node.name", "'jp_magnet_plant' is already a node of the network"],
+    ),
+    "policy_new_capacity_unknown_buyer.yaml": (
+        17,
+        ["levers[0].sells_to[0].node", "unknown node 'in_evv'", "did you mean 'in_ev'"],
+    ),
+    "policy_new_capacity_wrong_buyer.yaml": (
+        17,
+        ["sells_to[0]", "'in_ev' (market) does not use rare_earths refined from 'in_new_refinery'"],
+    ),
+    "policy_new_capacity_shares.yaml": (
+        12,
+        ["policies[0].levers[0]", "sourcing shares of 'in_new_refinery' for rare_earths ore"],
+    ),
+    "policy_efficiency_no_market.yaml": (
+        13,
+        ["levers[0].select", "selects no market that uses rare_earths", "jp_ev"],
+    ),
+    "policy_recycling_not_market.yaml": (
+        13,
+        ["levers[0].market", "'jp_magnet_plant' is a plant, not a market", "jp_magnet_other"],
+    ),
+    "policy_three_broken.yaml": (
+        12,
+        [
+            "policies[0].levers[0].buyers.nodes[0]",
+            ":17: policies[1].levers[0].release_during[0]",
+            ":20: policies[2].levers[0].buyer_country",
+        ],
+    ),
 }
 
 
@@ -73,6 +152,37 @@ def test_bad_input_gets_a_located_message_and_exit_2(
     assert f"{BAD / name}:{line}:" in err
     for fragment in fragments:
         assert fragment in err
+
+
+def test_three_broken_policies_are_reported_in_one_pass(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = BAD / "policy_three_broken.yaml"
+    assert cli.main(["validate", str(path)]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "3 problem(s)" in err
+    located = [line.strip().split(": ")[1] for line in err.splitlines()[1:]]
+    assert located == [
+        "policies[0].levers[0].buyers.nodes[0]",
+        "policies[1].levers[0].release_during[0]",
+        "policies[2].levers[0].buyer_country",
+    ]
+
+
+def test_a_broken_policy_stops_run_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` loads (and so checks every policy) before the baseline runs: exit 2, no results."""
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an ensemble ran although a policy is broken")
+
+    monkeypatch.setattr("sim.analysis.ensemble.run_ensemble", must_not_run)
+    path = BAD / "policy_unknown_buyer.yaml"
+    code = cli.main(["run", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"])
+    assert code == cli.EXIT_INPUT
+    assert "unknown node 'in_evs'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -217,3 +327,126 @@ def test_run_writes_charts_and_report_by_default(tmp_path: Path) -> None:
     folder = tmp_path / "chain"
     assert (folder / "report.html").exists() and (folder / "report.md").exists()
     assert list((folder / "charts").glob("*.png")) and list((folder / "charts").glob("*.svg"))
+
+
+def test_run_help_says_a_file_with_policies_is_compared(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["run", "--help"])
+    assert done.value.code == 0
+    assert "`policies:` is compared" in " ".join(capsys.readouterr().out.split())
+
+
+def test_run_on_a_file_with_policies_writes_the_comparison(tmp_path: Path) -> None:
+    data = chain(horizon_days=30, upstream_cover=10)
+    data["policies"] = [
+        {
+            "name": "reserve",
+            "levers": [{"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}],
+        }
+    ]
+    path = _write(tmp_path, data)
+    assert cli.main(["run", "--no-report", "--quiet", str(path), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "chain" / "ranking.csv").read_text().startswith("rank,policy")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "FILE", "--rep", "10"],
+        ["compare", "FILE", "--work", "1"],
+        ["stress", "FILE", "--no-rep"],
+        ["sensitivity", "FILE", "--mark", "ev"],
+    ],
+)
+def test_abbreviated_options_are_errors(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, chain(horizon_days=10))
+    with pytest.raises(SystemExit) as done:
+        cli.main([str(path) if a == "FILE" else a for a in args])
+    assert done.value.code == cli.EXIT_INPUT
+    assert f"unrecognized arguments: {args[2]}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--reps", "0"], "argument --reps: expected at least 1 replication, got 0"),
+        (["compare", "--reps", "ten"], "expected a whole number of replications, got 'ten'"),
+        (["sensitivity", "--reps", "0"], "--reps: expected at least 1 replication, got 0"),
+        (["run", "--horizon-days", "0"], "--horizon-days: expected at least 1 day, got 0"),
+        (["compare", "--horizon-days", "1.5"], "expected a whole number of days, got '1.5'"),
+        (["run", "--workers", "0"], "--workers: expected at least 1 worker process, got 0"),
+        (["run", "--batch-size", "-2"], "at least 1 replication per batch, got -2"),
+        (["stress", "--top", "0"], "argument --top: expected at least 1 row, got 0"),
+    ],
+)
+def test_integer_options_name_what_they_count(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([*args, "x.yaml"])
+    assert done.value.code == cli.EXIT_INPUT
+    assert message in capsys.readouterr().err
+
+
+def test_shared_options_read_the_same_in_every_subcommand() -> None:
+    parser = cli.build_parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for option in ("--out", "--horizon-days", "--reps", "--workers", "--quiet", "--no-report"):
+        helps = {
+            name: command._option_string_actions[option].help
+            for name, command in sub.choices.items()
+            if option in command._option_string_actions and name != "sensitivity"
+        }
+        assert len(helps) >= 2 and len(set(helps.values())) == 1, (option, helps)
+
+
+@pytest.mark.parametrize("policies", [False, True])
+def test_a_failed_mass_balance_is_exit_1_and_writes_nothing(
+    policies: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sim.analysis import balance
+
+    def off(table: object, tolerance: float = 0.0) -> None:
+        raise balance.MassBalanceError("mass balance of lithium is off by 1 t")
+
+    data = chain(horizon_days=10)
+    if policies:
+        lever = {"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}
+        data["policies"] = [{"name": "reserve", "levers": [lever]}]
+    monkeypatch.setattr(balance, "check", off)
+    out = tmp_path / "results"
+    assert cli.main(["run", "--no-report", str(_write(tmp_path, data)), "--out", str(out)]) == 1
+    assert "off by 1 t; no results were written" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_report_command_rebuilds_the_report_of_results_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, chain(horizon_days=20))
+    assert cli.main(["run", "--no-report", "--quiet", str(path), "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "chain"
+    assert not (folder / "report.html").exists()
+    assert cli.main(["report", str(folder), str(tmp_path / "s.yaml")]) == 0
+    captured = capsys.readouterr()
+    assert (folder / "report.html").exists() and (folder / "report.md").exists()
+    assert list((folder / "charts").glob("*.svg"))
+    assert f"report: {folder / 'report.html'}" in captured.out
+    assert "not a results folder" in captured.err
+
+
+def test_report_command_without_a_results_folder_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["report", str(tmp_path)]) == cli.EXIT_INPUT
+    assert f"skipped {tmp_path}: not a results folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        cli.main(["report"])
+    assert done.value.code == cli.EXIT_INPUT

@@ -137,7 +137,7 @@ def test_ensemble_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def cli_files() -> list[str]:
-    from sim.output import store as report
+    from sim.output import writers as report
 
     return list(report.ENSEMBLE_FILES)
 

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.analysis import balance, compare
+from sim.analysis import balance, compare, costs
 from sim.analysis import frames as results
 from sim.engine import simulate as engine
-from sim.levers.policies import apply
+from sim.levers import LEVERS, CostInputs, PartnerPriority, Policy, StockpileLever, apply
 from sim.scenario import loader as scenario
+from sim.scenario.errors import ScenarioError
 from tests.conftest import chain, series
 
 BAN = {
@@ -434,3 +435,297 @@ def test_recycling_ramps_up_collection_and_recovery() -> None:
     np.testing.assert_allclose(collected[60:], 0.5, rtol=1e-9)
     made = series(result, "jp_recycler", "production_t", "lithium", "refined")
     assert made[:30].sum() == 0.0 and made[70:].min() > 0.0
+
+
+# --- costs: each lever is charged on the baseline and variant networks explicitly -----------
+
+
+def india_too(data: dict[str, Any]) -> dict[str, Any]:
+    """The base chain plus an Indian plant and EV market (1 t/day) also buying from the CN
+    refinery."""
+    data["network"]["nodes"] += [
+        {
+            "name": "in_plant",
+            "kind": "plant",
+            "country": "IN",
+            "recipe": {"lithium": 1.0},
+            "capacity_tpa": 1e6,
+            "cover_days": 10,
+        },
+        {
+            "name": "in_ev",
+            "kind": "market",
+            "country": "IN",
+            "sector": "ev",
+            "demand_units_per_year": 36500,
+            "intensity_kg_per_unit": {"lithium": 10.0},
+            "cover_days": 10,
+        },
+    ]
+    data["network"]["links"] += [
+        {"from": "refinery", "to": "in_plant", "transit_days": 1},
+        {"from": "in_plant", "to": "in_ev", "transit_days": 1},
+    ]
+    return data
+
+
+def contract(buyer: str) -> dict[str, Any]:
+    return {
+        "type": "partner_priority",
+        "supplier_country": "CN",
+        "buyer_country": buyer,
+        "mineral": "lithium",
+        "contracted_tpa": 1000,
+        "premium_usd_per_t": 10,
+    }
+
+
+def shipped_on(result: engine.RunResult, supplier: str, buyer: str) -> float:
+    link = next(
+        k.index for k in result.scenario.network.links if (k.supplier, k.buyer) == (supplier, buyer)
+    )
+    return float(result.recorder.shipped_totals()[link, 0])
+
+
+def test_each_contract_is_charged_on_its_own_flows() -> None:
+    """Two contracts from CN (to Japan and to India): each premium is paid on its own flows
+    only, so together they cost the sum of each alone (the old cost charged every contract on
+    every contracted link of the supplier country: twice the premium)."""
+    data = india_too(base(shocks=[]))
+    both = variant(data, contract("JP"), contract("IN"))
+    cost = float(costs.policy_cost_usd(both)[0])
+    received = shipped_on(both, "refinery", "plant") + shipped_on(both, "refinery", "in_plant")
+    assert received > 200  # 1 t/day each over 120 days, under the 1000 t/yr contracts
+    assert cost == pytest.approx(10 * received, rel=1e-12)
+    alone = [float(costs.policy_cost_usd(variant(data, contract(c)))[0]) for c in ("JP", "IN")]
+    assert cost == pytest.approx(sum(alone), rel=1e-12)
+
+
+def test_the_diversification_premium_is_paid_on_the_capped_buyers_only() -> None:
+    """Japan's plants cap China at half of their lithium; a second Japanese plant that already
+    buys only from Australia is selected too but not capped: the premium is paid on what the
+    alternative ships to the capped plant, not on the second plant's usual purchases."""
+    data = base(shocks=[])
+    data["network"]["nodes"] += [
+        {
+            "name": "plant2",
+            "kind": "plant",
+            "country": "JP",
+            "recipe": {"lithium": 1.0},
+            "capacity_tpa": 1e6,
+            "cover_days": 10,
+        },
+        {
+            "name": "ev2",
+            "kind": "market",
+            "country": "JP",
+            "sector": "ev",
+            "demand_units_per_year": 7300,
+            "intensity_kg_per_unit": {"lithium": 10.0},
+            "cover_days": 10,
+        },
+    ]
+    data["network"]["links"] += [
+        {"from": "au_refinery", "to": "plant2", "transit_days": 1},
+        {"from": "plant2", "to": "ev2", "transit_days": 1},
+    ]
+    result = variant(
+        data,
+        {
+            "type": "diversify",
+            "buyers": {"countries": ["JP"], "kinds": ["plant"]},
+            "mineral": "lithium",
+            "from_country": "CN",
+            "max_share": 0.5,
+            "alternatives": ["au_refinery"],
+            "premium_usd_per_t": 100,
+        },
+    )
+    capped, usual = (
+        shipped_on(result, "au_refinery", "plant"),
+        shipped_on(result, "au_refinery", "plant2"),
+    )
+    assert capped > 0 and usual > 0
+    assert float(costs.policy_cost_usd(result)[0]) == pytest.approx(100 * capped, rel=1e-12)
+
+
+def test_costs_from_stated_inputs() -> None:
+    """A lever's cost is a function of the inputs it is given: a reserve holding 10 t on mean
+    for half a year at 1000 USD per t-year costs 5000; a contract for 365 t/yr over which 500 t
+    were shipped pays its premium on the 182.5 t contracted in half a year."""
+    loaded = scenario.from_dict(india_too(base(shocks=[])))
+    network = loaded.network
+    pile = StockpileLever.model_validate(
+        {
+            "type": "stockpile",
+            "country": "JP",
+            "mineral": "lithium",
+            "days": 10,
+            "holding_cost_usd_per_t_year": 1000,
+        }
+    )
+    deal = PartnerPriority.model_validate({**contract("JP"), "contracted_tpa": 365})
+    link = next(k.index for k in network.links if (k.supplier, k.buyer) == ("refinery", "plant"))
+    shipped = np.zeros((len(network.links), 2))
+    shipped[link] = [500.0, 100.0]
+    inputs = CostInputs(
+        baseline=network,
+        variant=network,
+        number=3,
+        reps=2,
+        horizon_years=0.5,
+        shipped_t=shipped,
+        mean_stock_t={("reserve_jp_lithium_3", "lithium", "refined"): np.array([10.0, 0.0])},
+    )
+    np.testing.assert_allclose(pile.cost_usd(inputs), [5000.0, 0.0])
+    np.testing.assert_allclose(deal.cost_usd(inputs), [1825.0, 1000.0])
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
+def test_the_registry_lists_every_lever_once() -> None:
+    names = [lever.type_name() for lever in LEVERS]
+    assert names == [
+        "stockpile",
+        "new_capacity",
+        "demand_efficiency",
+        "diversify",
+        "recycling",
+        "partner_priority",
+    ]
+    policy = Policy.model_validate(
+        {
+            "name": "p",
+            "levers": [{"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 5}],
+        }
+    )
+    assert isinstance(policy.levers[0], StockpileLever)
+
+
+def test_lever_minerals_are_the_minerals_each_lever_acts_on() -> None:
+    plant = {
+        "type": "new_capacity",
+        "online": 0,
+        "node": {
+            "name": "x",
+            "kind": "plant",
+            "country": "JP",
+            "recipe": {"lithium": 0.5, "cobalt": 0.5},
+            "capacity_tpa": 1,
+        },
+    }
+    policy = Policy.model_validate({"name": "p", "levers": [plant, contract("JP")]})
+    assert compare.lever_minerals(policy.levers) == {"lithium", "cobalt"}
+
+
+# --- checks at load: every policy compiles against the network before anything runs --------
+
+REFINERY = {
+    "name": "in_ref",
+    "kind": "refinery",
+    "country": "IN",
+    "mineral": "lithium",
+    "capacity_tpa": 100,
+}
+NEW_REFINERY = {
+    "type": "new_capacity",
+    "online": 10,
+    "node": REFINERY,
+    "buys_from": [{"node": "mine", "share": 1.0}],
+    "sells_to": [{"node": "plant", "share": 0.2}],
+}
+RECYCLING = {
+    "type": "recycling",
+    "market": "ev",
+    "mineral": "lithium",
+    "collection_rate": 0.5,
+    "recycler": {
+        "name": "jp_recycler",
+        "kind": "recycler",
+        "country": "JP",
+        "mineral": "lithium",
+        "capacity_tpa": 100,
+    },
+    "supplies": [{"node": "plant", "share": 0.05}],
+}
+
+
+def load_with(*levers: dict[str, Any]) -> scenario.Scenario:
+    return scenario.from_dict({**base(), "policies": [{"name": "p", "levers": list(levers)}]})
+
+
+def test_a_lever_may_build_on_an_earlier_lever_of_its_policy() -> None:
+    """A new mine, then a new refinery that buys from it: checked against the draft."""
+    mine = {
+        "type": "new_capacity",
+        "online": 5,
+        "node": {
+            "name": "in_mine",
+            "kind": "mine",
+            "country": "IN",
+            "mineral": "lithium",
+            "capacity_tpa": 200,
+        },
+    }
+    refinery = {**NEW_REFINERY, "buys_from": [{"node": "in_mine", "share": 1.0}]}
+    loaded = load_with(mine, refinery)
+    network = apply(loaded, loaded.spec.policies[0]).network
+    assert [k.supplier for k in network.in_links["in_ref"]] == ["in_mine"]
+
+
+@pytest.mark.parametrize(
+    ("levers", "fragments"),
+    [
+        (
+            [NEW_REFINERY, {**NEW_REFINERY, "online": 20}],
+            [
+                "policies[0].levers[1].node.name",
+                "'in_ref' was already added by policies[0].levers[0]",
+            ],
+        ),
+        (
+            [{**NEW_REFINERY, "buys_from": []}],
+            ["levers[0].buys_from", "the new refinery 'in_ref' has no suppliers"],
+        ),
+        (
+            [{**RECYCLING, "recycler": {**RECYCLING["recycler"], "mineral": "cobalt"}}],
+            ["levers[0].recycler.mineral", "recovers cobalt but the lever collects lithium"],
+        ),
+        (
+            [{**RECYCLING, "mineral": "cobalt"}],
+            ["levers[0].mineral", "market 'ev' uses no cobalt"],
+        ),
+        (
+            [
+                {
+                    "type": "demand_efficiency",
+                    "select": {"nodes": ["eev"]},
+                    "mineral": "lithium",
+                    "reduction": 0.1,
+                    "start": 0,
+                }
+            ],
+            ["levers[0].select.nodes[0]", "unknown node 'eev'", "did you mean 'ev'"],
+        ),
+        (
+            [{**NEW_REFINERY, "sells_to": [{"node": "mine", "share": 0.2}]}],
+            ["levers[0].sells_to[0]", "'mine' (mine) does not use lithium refined"],
+        ),
+    ],
+)
+def test_a_broken_lever_is_a_located_input_error(
+    levers: list[dict[str, Any]], fragments: list[str]
+) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        load_with(*levers)
+    message = str(raised.value.problems[0])  # the lever's own problem comes first
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_apply_locates_a_policy_that_is_not_in_the_file() -> None:
+    loaded = scenario.from_dict(base())
+    stray = Policy.model_validate({"name": "stray", "levers": [contract("KR")]})
+    with pytest.raises(ScenarioError, match=r"policies\.stray\.levers\[0\]\.buyer_country"):
+        apply(loaded, stray)

@@ -16,6 +16,7 @@ from sim.scenario import loader as scenario
 
 COUNTRIES = ["AU", "CN", "IN", "JP", "CD", "ID"]
 MINERALS = ["lithium", "cobalt", "nickel"]
+PRODUCERS = ["mine", "refinery", "plant", "recycler"]
 
 
 def _shares(draw: st.DrawFn, n: int) -> list[float]:
@@ -151,7 +152,11 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
         )
         links.append({"from": "reserve", "to": plant, "transit_days": draw(transit)})
         links.append({"from": refiners[m][0], "to": "reserve", "transit_days": 1.0})
-    return {"nodes": nodes, "links": links}
+    block: dict[str, Any] = {"nodes": nodes, "links": links}
+    flex = draw(st.sampled_from([None, 0.0, 0.25]))  # contracts and spot, or no limit
+    if flex is not None:
+        block["contract_flex"] = flex
+    return block
 
 
 @st.composite
@@ -161,10 +166,13 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     window = st.tuples(st.integers(0, horizon - 1), st.integers(1, 150))
     countries = sorted({n["country"] for n in network["nodes"]})
     minerals = sorted({n["mineral"] for n in network["nodes"] if "mineral" in n})
+    producers = [k for k in PRODUCERS if any(n["kind"] == k for n in network["nodes"])]
     shocks: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(0, 4))):
         start, duration = draw(window)
-        kind = draw(st.sampled_from(["capacity_loss", "demand_shock", "route_closure"]))
+        kind = draw(
+            st.sampled_from(["capacity_loss", "demand_shock", "production_quota", "route_closure"])
+        )
         common = {"start": start, "duration_days": duration}
         if kind == "capacity_loss":
             shocks.append(
@@ -172,6 +180,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "type": kind,
                     "select": {"kinds": [draw(st.sampled_from(["mine", "refinery", "plant"]))]},
                     "fraction": draw(st.floats(0.1, 1.0)),
+                    **common,
+                }
+            )
+        elif kind == "production_quota":
+            shocks.append(
+                {
+                    "type": kind,
+                    "select": {"kinds": [draw(st.sampled_from(producers))]},
+                    "tonnes_per_year": draw(
+                        st.one_of(
+                            st.floats(0.0, 5000.0),
+                            st.just({"dist": "uniform", "low": 0.0, "high": 3000.0}),
+                        )
+                    ),
                     **common,
                 }
             )
@@ -194,16 +216,23 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     **common,
                 }
             )
-    # An export ban is valid only where the network has such exports; try one at random.
-    candidate = {
-        "type": "export_ban",
+    # A trade measure is valid only where the network has such exports; try one at random.
+    candidate: dict[str, Any] = {
         "country": draw(st.sampled_from(countries)),
         "mineral": draw(st.sampled_from(minerals)),
-        "severity": draw(st.floats(0.0, 1.0)),
-        "licence_delay_days": draw(st.floats(0.0, 60.0)),
         "start": draw(window)[0],
         "duration_days": draw(st.integers(1, 150)),
     }
+    measure = draw(st.sampled_from(["export_ban", "export_licensing", "export_quota"]))
+    if measure == "export_ban":
+        candidate["severity"] = draw(st.floats(0.0, 1.0))
+        candidate["licence_delay_days"] = draw(st.floats(0.0, 60.0))
+    elif measure == "export_licensing":
+        candidate["approval_rate"] = draw(st.floats(0.0, 1.0))
+        candidate["processing_days"] = draw(st.floats(0.0, 60.0))
+    else:
+        candidate["tonnes_per_year"] = draw(st.floats(0.0, 3000.0))
+    candidate["type"] = measure
     dists = st.sampled_from(
         [
             {"dist": "uniform", "low": 0.0, "high": 20.0},

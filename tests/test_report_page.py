@@ -4,6 +4,7 @@ a Markdown twin that references the chart files, the key findings of the run, at
 from __future__ import annotations
 
 import base64
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,9 +12,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.output import charts
+from sim.engine import simulate
+from sim.output import charts, writers
+from sim.output import folder as folder_reader
 from sim.output import report as report_page
+from sim.output.charts import saving
+from sim.output.folder import load
 from sim.output.report import Block, Table
+from sim.output.report.shocks import shock_table
+from sim.output.store import write_file_atomically
+from sim.scenario import loader
+from tests.conftest import ROOT
 from tests.test_charts import (  # noqa: F401  (fixtures)
     compared,
     ensemble,
@@ -25,7 +34,7 @@ from tests.test_charts import (  # noqa: F401  (fixtures)
 @pytest.fixture(scope="module")
 def written(single: Path) -> tuple[Path, Path]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(charts, "DPI", 40)  # the page embeds the SVGs; PNG resolution is not used
+        patch.setattr(saving, "DPI", 40)  # the page embeds the SVGs; PNG resolution is not used
         return report_page.write_report(single)
 
 
@@ -71,7 +80,7 @@ def test_the_page_has_the_scenario_findings_and_provenance(page: str, single: Pa
     assert f'<td class="num">{shortfall:,.0f}</td>' in page
     assert "first shortfall on 2025-01-18" in page
     assert "Time to survive and time to recover" in page
-    sha = charts.load(single).provenance["input_sha256"]
+    sha = load(single).provenance["input_sha256"]
     assert sha in page
     assert "<summary>scenario.resolved.yaml" in page
     assert "Mass balance (balance.csv)" in page
@@ -89,7 +98,7 @@ def test_the_markdown_references_chart_files_and_has_tables(
 
 
 def test_ensemble_findings_report_the_odds_and_the_tail(ensemble: Path) -> None:
-    results = charts.load(ensemble)
+    results = load(ensemble)
     title, blocks = report_page.document(results, [])
     assert title == "chain: ensemble of 12 replications"
     tables = [b.table for b in blocks if b.table is not None]
@@ -145,7 +154,7 @@ def test_main_rebuilds_results_folders_and_skips_others(
 
 
 def test_a_policy_comparison_reports_the_ranking_and_the_effects(compared: Path) -> None:
-    results = charts.load(compared)
+    results = load(compared)
     title, blocks = report_page.document(results, [])
     assert title == "chain: baseline and 2 policies, 3 replications each"
     headings = [b.text for b in blocks if b.kind in ("h2", "h3")]
@@ -158,3 +167,40 @@ def test_a_policy_comparison_reports_the_ranking_and_the_effects(compared: Path)
     assert [row[:2] for row in effects.rows] == [["ev", "pile"], ["ev", "thrift"]]
     page = report_page.render_html(title, blocks, {})
     assert "stockpile (country: JP, mineral: lithium" in page
+
+
+def test_a_page_is_replaced_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.md"
+    assert write_file_atomically(target, "first ü") == target
+    assert target.read_bytes() == "first ü".encode()
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    write_file_atomically(target, b"second")
+    assert target.read_text() == "second"
+
+    def fail(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_file_atomically(target, "third")
+    assert target.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no partial file left
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def test_the_shock_table_says_how_big_each_shock_is(tmp_path: Path) -> None:
+    # Route closures have no `severity`: the table used to look up a `delay_days` key that
+    # they do not have, so a detour showed an empty size. Each type now describes itself.
+    loaded = loader.load(ROOT / "scenarios" / "malacca_closure.yaml", horizon_days=28)
+    folder = writers.write_results(simulate.run(loaded), tmp_path, ["test"])
+    rows = {row[0]: row for row in shock_table(folder_reader.load(folder))[1].table.rows}
+    assert rows["Malacca detour via Lombok/Sunda"][4] == "detour +4 days"
+    assert rows["Malacca closed, ships wait"][4] == "shipments wait for reopening"
+    assert "malacca" in rows["Malacca detour via Lombok/Sunda"][2]

@@ -9,7 +9,7 @@ import pytest
 from sim.analysis import balance
 from sim.analysis import frames as results
 from sim.engine import simulate as engine
-from sim.levers.policies import apply
+from sim.levers import apply
 from sim.scenario import loader as scenario
 from tests.conftest import ROOT
 

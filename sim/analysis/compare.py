@@ -9,6 +9,7 @@ nothing has a difference of exactly zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,20 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.ensemble import Ensemble
-from sim.analysis.metrics import KEY_COLUMNS, paired_delta
+from sim.analysis.metrics import paired_delta
+from sim.levers import BaseLever, apply
 from sim.scenario.loader import Scenario
+from sim.vocabulary import (
+    ANY_SHORTFALL,
+    FILL_RATE,
+    METRIC_KEY,
+    PEAK_SHORTFALL_UNITS,
+    POLICY_COST_USD,
+    SHORTFALL_T,
+    SHORTFALL_UNITS,
+    TTR_DAYS,
+    TTS_DAYS,
+)
 
 
 def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
@@ -30,14 +43,14 @@ def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
             f"{variant.scenario.spec.seed} vs {baseline.scenario.spec.seed})"
         )
     joined = variant.runs.merge(
-        baseline.runs, on=[*KEY_COLUMNS, "rep"], suffixes=("_variant", "_baseline")
+        baseline.runs, on=[*METRIC_KEY, "rep"], suffixes=("_variant", "_baseline")
     )
     rows: list[dict[str, object]] = []
-    for key, group in joined.groupby(KEY_COLUMNS, sort=False, observed=True):
+    for key, group in joined.groupby(list(METRIC_KEY), sort=False, observed=True):
         delta = paired_delta(group["value_variant"].to_numpy(), group["value_baseline"].to_numpy())
         rows.append(
             {
-                **dict(zip(KEY_COLUMNS, key, strict=True)),
+                **dict(zip(METRIC_KEY, key, strict=True)),
                 "variant_mean": group["value_variant"].mean(),
                 "baseline_mean": group["value_baseline"].mean(),
                 **delta,
@@ -47,13 +60,13 @@ def paired_differences(variant: Ensemble, baseline: Ensemble) -> pd.DataFrame:
 
 
 COMPARED = (
-    "shortfall_units",
-    "shortfall_t",
-    "fill_rate",
-    "tts_days",
-    "ttr_days",
-    "peak_shortfall_units",
-    "any_shortfall",
+    SHORTFALL_UNITS,
+    SHORTFALL_T,
+    FILL_RATE,
+    TTS_DAYS,
+    TTR_DAYS,
+    PEAK_SHORTFALL_UNITS,
+    ANY_SHORTFALL,
 )
 """Market metrics in the policy comparison table."""
 CRITERIA = ("cost_per_t_avoided", "shortfall_avoided_t", "cost_usd")
@@ -80,7 +93,6 @@ def compare_policies(
     progress).
     """
     from sim.analysis import ensemble as montecarlo
-    from sim.levers.policies import apply
 
     if criterion not in CRITERIA:
         raise ValueError(f"unknown ranking criterion '{criterion}'; one of {', '.join(CRITERIA)}")
@@ -105,11 +117,11 @@ def _ranking(
     levers = {p.name: p.levers for p in scenario.spec.policies}
     for name, ensemble in variants.items():
         runs = ensemble.runs
-        cost = float(runs.loc[runs["metric"] == "policy_cost_usd", "value"].mean())
+        cost = float(runs.loc[runs["metric"] == POLICY_COST_USD, "value"].mean())
         mine = table[table["policy"] == name]
         concerned = lever_minerals(levers[name])
-        tonnes = mine[(mine["metric"] == "shortfall_t") & mine["mineral"].isin(concerned)]
-        units = mine[mine["metric"] == "shortfall_units"]
+        tonnes = mine[(mine["metric"] == SHORTFALL_T) & mine["mineral"].isin(concerned)]
+        units = mine[mine["metric"] == SHORTFALL_UNITS]
         avoided_t = 0.0 - float(tonnes["delta"].sum())
         avoided_units = 0.0 - float(units["delta"].sum())
         rows.append(
@@ -134,16 +146,10 @@ def _ranking(
     return frame
 
 
-def lever_minerals(levers: list[Any]) -> set[str]:
+def lever_minerals(levers: Sequence[BaseLever]) -> set[str]:
     """The minerals a policy acts on: tonnes of shortfall avoided are counted in these only
     (a market short of magnets is also 'short' of the battery metals it could not use)."""
-    found: set[str] = set()
-    for lever in levers:
-        node = getattr(lever, "node", None)
-        if node is not None:
-            found |= set(getattr(node, "recipe", {})) | {getattr(node, "mineral", "")}
-        found.add(getattr(lever, "mineral", ""))
-    return found - {""}
+    return set().union(*(lever.minerals() for lever in levers))
 
 
 def _versus_parts(name: str, levers: dict[str, list[Any]], frame: pd.DataFrame) -> str:

@@ -24,13 +24,9 @@ from tqdm import tqdm
 
 from sim.analysis import balance, metrics
 from sim.engine import simulate as engine
-from sim.engine.tracker import BAND_SUMS
 from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
-
-BAND_VARIABLES = (*BAND_SUMS, "cover_days")
-"""Per market: demand, delivered and shortfall units (summed per bucket), and days of cover
-(lowest over minerals and over the bucket)."""
+from sim.vocabulary import BAND_VARIABLES, BANDS_COLUMNS, COMPONENT, COVER_DAYS
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ def _bands(result: engine.RunResult, options: Options) -> np.ndarray | None:
     for i, market in enumerate(result.scenario.network.of_kind("market")):
         assert isinstance(market, MarketSpec)
         out += [track.bands[:, v, i][:, keep] for v in range(len(BAND_VARIABLES) - 1)]
-        covers = [(market.name, m, "component", "cover_days") for m in market.intensity_kg_per_unit]
+        covers = [(market.name, m, COMPONENT, COVER_DAYS) for m in market.intensity_kg_per_unit]
         if rec.full:
             cover = np.min([rec.per_review(k) for k in covers], axis=0)
             edges = bucket_edges(result.n_periods, options.band_buckets)
@@ -338,4 +334,4 @@ def band_table(scenario: Scenario, batches: list[BatchOutput], options: Options)
                     "replications": stacked.shape[2],
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(BANDS_COLUMNS))

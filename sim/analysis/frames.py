@@ -15,6 +15,17 @@ from sim.analysis import metrics
 from sim.analysis.balance import balance_table
 from sim.engine.simulate import RunResult
 from sim.scenario.network import MarketSpec
+from sim.vocabulary import (
+    DELIVERED_UNITS,
+    DEMAND_UNITS,
+    FILL_RATE,
+    FIRST_SHORTFALL_DAY,
+    MARKETS_COLUMNS,
+    PEAK_SHORTFALL_UNITS,
+    SHIPMENTS_COLUMNS,
+    SHORTFALL_T,
+    SHORTFALL_UNITS,
+)
 
 
 def run_metrics(result: RunResult) -> metrics.MetricTable:
@@ -30,12 +41,12 @@ def market_summary(result: RunResult) -> pd.DataFrame:
     (read from the run's metrics, so both tables always agree)."""
     table = run_metrics(result).tidy()
     wanted = [
-        "demand_units",
-        "delivered_units",
-        "shortfall_units",
-        "fill_rate",
-        "peak_shortfall_units",
-        "first_shortfall_day",
+        DEMAND_UNITS,
+        DELIVERED_UNITS,
+        SHORTFALL_UNITS,
+        FILL_RATE,
+        PEAK_SHORTFALL_UNITS,
+        FIRST_SHORTFALL_DAY,
     ]
     rows = table[table["metric"].isin(wanted) & (table["market"] != "")]
     wide = rows.pivot_table(
@@ -44,7 +55,7 @@ def market_summary(result: RunResult) -> pd.DataFrame:
     grid = wide.reindex(columns=wanted).to_numpy(dtype=float)
     position = {key: i for i, key in enumerate(wide.index)}
     tonnes = (
-        table[table["metric"] == "shortfall_t"]
+        table[table["metric"] == SHORTFALL_T]
         .groupby(["market", "rep"], observed=True)["value"]
         .sum()
     )
@@ -54,7 +65,7 @@ def market_summary(result: RunResult) -> pd.DataFrame:
         assert isinstance(market, MarketSpec)
         for rep in result.reps:
             row = dict(zip(wanted, grid[position[(market.name, rep)]], strict=True))
-            first = row["first_shortfall_day"]
+            first = row[FIRST_SHORTFALL_DAY]
             out.append(
                 {
                     "market": market.name,
@@ -62,19 +73,19 @@ def market_summary(result: RunResult) -> pd.DataFrame:
                     "country": market.country,
                     "sector": market.sector,
                     "unit": market.unit,
-                    "demand_units": row["demand_units"],
-                    "delivered_units": row["delivered_units"],
-                    "shortfall_units": row["shortfall_units"],
-                    "fill_rate": row["fill_rate"],
-                    "shortfall_t": float(tonnes[(market.name, rep)]),
-                    "peak_shortfall_units_per_period": row["peak_shortfall_units"],
-                    "first_shortfall_day": None if np.isinf(first) else int(first),
+                    DEMAND_UNITS: row[DEMAND_UNITS],
+                    DELIVERED_UNITS: row[DELIVERED_UNITS],
+                    SHORTFALL_UNITS: row[SHORTFALL_UNITS],
+                    FILL_RATE: row[FILL_RATE],
+                    SHORTFALL_T: float(tonnes[(market.name, rep)]),
+                    "peak_shortfall_units_per_period": row[PEAK_SHORTFALL_UNITS],
+                    FIRST_SHORTFALL_DAY: None if np.isinf(first) else int(first),
                     "first_shortfall_date": None
                     if np.isinf(first)
                     else start + dt.timedelta(days=int(first)),
                 }
             )
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=list(MARKETS_COLUMNS))
 
 
 def balance(result: RunResult) -> pd.DataFrame:
@@ -116,5 +127,6 @@ def shipments(result: RunResult) -> pd.DataFrame:
             "mineral": [k.mineral for k in label],
             "stage": [k.stage for k in label],
             "shipped_t": rec.shipped[periods, links, reps],
-        }
+        },
+        columns=list(SHIPMENTS_COLUMNS),
     )

@@ -30,12 +30,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.costs import policy_cost_usd
 from sim.engine.simulate import RunResult
 from sim.scenario.loader import MetricOptions
 from sim.scenario.network import MarketSpec
-
-KEY_COLUMNS = ["metric", "unit", "market", "country", "mineral", "stage", "shock", "partner"]
-SHORTFALL_METRICS = {"shortfall_units", "shortfall_t", "peak_shortfall_units", "any_shortfall"}
+from sim.vocabulary import (
+    ANY_SHORTFALL,
+    COMPONENT,
+    COVER_DAYS,
+    DELIVERED_UNITS,
+    DEMAND_UNITS,
+    FILL_RATE,
+    FIRST_SHORTFALL_DAY,
+    IMPORT_RELIANCE,
+    METRIC_KEY,
+    MIN_COVER_DAYS,
+    PEAK_SHORTFALL_UNITS,
+    POLICY_COST_USD,
+    SCRAP,
+    SHARE_FROM,
+    SHORTFALL_METRICS,
+    SHORTFALL_T,
+    SHORTFALL_UNITS,
+    SOURCING_CR3,
+    SOURCING_HHI,
+    TTR_DAYS,
+    TTS_DAYS,
+    WORLD_CR3,
+    WORLD_HHI,
+    fill_rate,
+    hhi,
+    top_share,
+)
 
 
 @dataclass
@@ -61,7 +87,7 @@ class _Rows:
         self.values: list[np.ndarray] = []
 
     def add(self, metric: str, unit: str, value: np.ndarray | float, reps: int, **key: str) -> None:
-        row = dict.fromkeys(KEY_COLUMNS, "")
+        row = dict.fromkeys(METRIC_KEY, "")
         row.update(metric=metric, unit=unit, **key)
         self.keys.append(row)
         self.values.append(np.broadcast_to(np.asarray(value, dtype=float), (reps,)))
@@ -74,18 +100,10 @@ def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTa
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
     if result.scenario.policy is not None:
-        from sim.levers.policies import cost_usd
-
-        rows.add("policy_cost_usd", "USD", cost_usd(result), len(result.reps))
-    keys = pd.DataFrame(rows.keys, columns=KEY_COLUMNS).astype("category")
+        rows.add(POLICY_COST_USD, "USD", policy_cost_usd(result), len(result.reps))
+    keys = pd.DataFrame(rows.keys, columns=list(METRIC_KEY)).astype("category")
     values = np.vstack(rows.values) if rows.values else np.zeros((0, len(result.reps)))
     return MetricTable(keys, values, result.reps)
-
-
-def fill_rate(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """delivered / demand elementwise, 1.0 where demand is zero."""
-    with np.errstate(over="ignore"):
-        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float), where=demand > 0)
 
 
 def time_to_survive(
@@ -132,31 +150,29 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
         name, unit = market.name, market.unit
         where = {"market": name, "country": market.country}
         demand, delivered = track.demand[i], track.delivered[i]
-        rows.add("demand_units", unit, demand, reps, **where)
-        rows.add("delivered_units", unit, delivered, reps, **where)
-        rows.add("shortfall_units", unit, demand - delivered, reps, **where)
-        rows.add("fill_rate", "ratio", fill_rate(delivered, demand), reps, **where)
-        rows.add("peak_shortfall_units", f"{unit}/review", track.peak[i], reps, **where)
-        rows.add("any_shortfall", "0/1", np.isfinite(track.first_short[i]), reps, **where)
-        rows.add("first_shortfall_day", "day", track.first_short[i], reps, **where)
+        rows.add(DEMAND_UNITS, unit, demand, reps, **where)
+        rows.add(DELIVERED_UNITS, unit, delivered, reps, **where)
+        rows.add(SHORTFALL_UNITS, unit, demand - delivered, reps, **where)
+        rows.add(FILL_RATE, "ratio", fill_rate(delivered, demand), reps, **where)
+        rows.add(PEAK_SHORTFALL_UNITS, f"{unit}/review", track.peak[i], reps, **where)
+        rows.add(ANY_SHORTFALL, "0/1", np.isfinite(track.first_short[i]), reps, **where)
+        rows.add(FIRST_SHORTFALL_DAY, "day", track.first_short[i], reps, **where)
         cover = np.full(reps, np.inf)
         for mineral in market.intensity_kg_per_unit:
-            key = (name, mineral, "component", "shortfall_t")
+            key = (name, mineral, COMPONENT, SHORTFALL_T)
             lost = rec.horizon_sum(key) if market.unmet == "lost" else rec.horizon_last(key)
-            rows.add("shortfall_t", "t", lost, reps, mineral=mineral, **where)
-            cover = np.minimum(cover, rec.horizon_min((name, mineral, "component", "cover_days")))
-        rows.add("min_cover_days", "days", cover, reps, **where)
+            rows.add(SHORTFALL_T, "t", lost, reps, mineral=mineral, **where)
+            cover = np.minimum(cover, rec.horizon_min((name, mineral, COMPONENT, COVER_DAYS)))
+        rows.add(MIN_COVER_DAYS, "days", cover, reps, **where)
         for s, draws in enumerate(result.shocks):
             label = draws.shock.name or f"{draws.shock.type}#{draws.index + 1}"
-            rows.add("tts_days", "days", track.tts[s, i], reps, shock=label, **where)
-            rows.add("ttr_days", "days", track.ttr[s, i], reps, shock=label, **where)
+            rows.add(TTS_DAYS, "days", track.tts[s, i], reps, shock=label, **where)
+            rows.add(TTR_DAYS, "days", track.ttr[s, i], reps, shock=label, **where)
 
 
 def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """HHI (sum of squared shares, 0-1) and CR3 (top-3 share) over axis 0 of a shares array."""
-    hhi = (shares**2).sum(axis=0)
-    top = -np.sort(-shares, axis=0)[:3].sum(axis=0)
-    return hhi, top
+    return hhi(shares, axis=0), top_share(shares, 3, axis=0)
 
 
 def _shares(groups: dict[str, np.ndarray], reps: int) -> tuple[list[str], np.ndarray] | None:
@@ -180,15 +196,15 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
     for (mineral, stage), groups in sorted(world.items()):
         found = _shares(groups, reps)
         if found is not None:
-            hhi, cr3 = concentration(found[1])
-            rows.add("world_hhi", "0-1", hhi, reps, mineral=mineral, stage=stage)
-            rows.add("world_cr3", "share", cr3, reps, mineral=mineral, stage=stage)
+            index, cr3 = concentration(found[1])
+            rows.add(WORLD_HHI, "0-1", index, reps, mineral=mineral, stage=stage)
+            rows.add(WORLD_CR3, "share", cr3, reps, mineral=mineral, stage=stage)
     consumers = sorted({n.country for n in network.of_kind("market")})
     shipped = result.recorder.shipped_totals()
     inflow: dict[tuple[str, str, str], dict[str, np.ndarray]] = defaultdict(dict)
     for link in network.links:
         buyer = network.nodes[link.buyer].country
-        if buyer not in consumers or link.stage == "scrap":
+        if buyer not in consumers or link.stage == SCRAP:
             continue
         origin = network.nodes[link.supplier].country
         bucket = inflow[(buyer, link.mineral, link.stage)]
@@ -198,25 +214,25 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
         if found is None:
             continue
         names, shares = found
-        hhi, cr3 = concentration(shares)
+        index, cr3 = concentration(shares)
         where = {"country": country, "mineral": mineral, "stage": stage}
-        rows.add("sourcing_hhi", "0-1", hhi, reps, **where)
-        rows.add("sourcing_cr3", "share", cr3, reps, **where)
+        rows.add(SOURCING_HHI, "0-1", index, reps, **where)
+        rows.add(SOURCING_CR3, "share", cr3, reps, **where)
         domestic = shares[names.index(country)] if country in names else 0.0
-        rows.add("import_reliance", "share", 1.0 - domestic, reps, **where)
+        rows.add(IMPORT_RELIANCE, "share", 1.0 - domestic, reps, **where)
         for partner in options.share_from:
             if partner != country:
                 share = shares[names.index(partner)] if partner in names else 0.0
-                rows.add("share_from", "share", share, reps, partner=partner, **where)
+                rows.add(SHARE_FROM, "share", share, reps, partner=partner, **where)
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """Ensemble statistics per metric key from a tidy per-run table."""
     rows = []
-    for key, group in table.groupby(KEY_COLUMNS, sort=False, dropna=False, observed=True):
+    for key, group in table.groupby(list(METRIC_KEY), sort=False, dropna=False, observed=True):
         values = group["value"].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
-        row = dict(zip(KEY_COLUMNS, key, strict=True))
+        row = dict(zip(METRIC_KEY, key, strict=True))
         p5, p50, p95 = quantiles(values)
         row.update(
             replications=len(values),

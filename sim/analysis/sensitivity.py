@@ -21,6 +21,7 @@ import pandas as pd
 from sim.analysis import ensemble as montecarlo
 from sim.scenario.loader import Scenario, ScenarioSpec
 from sim.scenario.randomness import Distribution
+from sim.vocabulary import SHORTFALL_UNITS
 
 QUANTILE_DRAWS = 20_000
 
@@ -87,14 +88,14 @@ def run(
             "the scenario declares no distributions (shock numbers or `uncertainty:` rules) to vary"
         )
     base = montecarlo.run_ensemble(scenario, reps, **ensemble)
-    short = base.summary[base.summary["metric"] == "shortfall_units"]
+    short = base.summary[base.summary["metric"] == SHORTFALL_UNITS]
     if market is None:
         market = str(short.sort_values("mean", ascending=False)["market"].iloc[0])
     unit = str(short.loc[short["market"] == market, "unit"].iloc[0])
 
     def mean_shortfall(ensemble_: montecarlo.Ensemble) -> float:
         runs = ensemble_.runs
-        rows = runs[(runs["metric"] == "shortfall_units") & (runs["market"] == market)]
+        rows = runs[(runs["metric"] == SHORTFALL_UNITS) & (runs["market"] == market)]
         return float(rows["value"].mean())
 
     reference = mean_shortfall(base)

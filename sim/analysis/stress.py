@@ -28,7 +28,10 @@ from sim.engine import simulate as engine
 from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
 from sim.scenario.selector import Selector
-from sim.shocks.core import CapacityLoss, RouteClosure, ShockSpec
+from sim.shocks.base import ShockSpec
+from sim.shocks.capacity_loss import CapacityLoss
+from sim.shocks.route_closure import RouteClosure
+from sim.vocabulary import DEMAND_UNITS, SHORTFALL_UNITS, TTR_DAYS, TTS_DAYS
 
 DEFAULT_TTR_DAYS = {
     "mine": 180.0,
@@ -42,6 +45,26 @@ DEFAULT_TTR_DAYS = {
 in the reference gives recovery times per node): restarting a flooded or shut mine takes about
 half a year, rebuilding refining or component capacity a quarter or more, a closed strait is
 reopened or bypassed fastest. Override with `--ttr KIND=DAYS`."""
+
+
+def ttr_overrides(items: list[str]) -> dict[str, float]:
+    """Times to recover given as `KIND=DAYS` texts (`--ttr mine=180`), as {kind: days}.
+
+    Raises ValueError naming the first malformed item and the kinds there are."""
+    overrides: dict[str, float] = {}
+    for item in items:
+        kind, _, days = item.partition("=")
+        try:
+            value = float(days)
+        except ValueError:
+            value = -1.0
+        if kind not in DEFAULT_TTR_DAYS or not value >= 0:
+            raise ValueError(
+                f"{item}: expected KIND=DAYS with DAYS >= 0 and KIND one of "
+                f"{', '.join(DEFAULT_TTR_DAYS)}"
+            )
+        overrides[kind] = value
+    return overrides
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,18 +163,18 @@ def run(
         )
         result = engine.run(case)
         table = run_metrics(result).tidy()
-        demand = _by_market(table, "demand_units")
-        short = _by_market(table, "shortfall_units")
+        demand = _by_market(table, DEMAND_UNITS)
+        short = _by_market(table, SHORTFALL_UNITS)
         lost = np.divide(short, demand, out=np.zeros_like(short), where=demand > 0)
-        tts = table.loc[table["metric"] == "tts_days", "value"].to_numpy(dtype=float)
+        tts = table.loc[table["metric"] == TTS_DAYS, "value"].to_numpy(dtype=float)
         worst = lost.idxmax() if len(lost) and lost.max() > 0 else ""
         rows.append(
             {
                 "target": target.name,
                 "kind": target.kind,
                 "mineral": target.mineral,
-                "ttr_days": target.ttr_days,
-                "tts_days": float(tts.min()) if tts.size else np.inf,
+                TTR_DAYS: target.ttr_days,
+                TTS_DAYS: float(tts.min()) if tts.size else np.inf,
                 "lost_demand": float(lost.sum()),
                 "hardest_hit_market": worst,
                 "hardest_hit_lost_share": float(lost.max()) if len(lost) else 0.0,
@@ -162,9 +185,9 @@ def run(
     frame = pd.DataFrame(rows)
     largest = frame["lost_demand"].max() if len(frame) else 0.0
     frame["risk_exposure_index"] = frame["lost_demand"] / largest if largest > 0 else 0.0
-    frame["exposed"] = frame["tts_days"] < frame["ttr_days"]
+    frame["exposed"] = frame[TTS_DAYS] < frame[TTR_DAYS]
     frame = frame.sort_values(
-        ["risk_exposure_index", "tts_days"], ascending=[False, True], kind="stable"
+        ["risk_exposure_index", TTS_DAYS], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     return frame

@@ -1,4 +1,5 @@
-"""The short text summary `make run` prints: per market and per mineral."""
+"""The short text summaries the command line prints: of a run (per market and per mineral), an
+ensemble, a policy comparison, a stress test and a sensitivity run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,15 @@ import pandas as pd
 from sim.analysis.compare import Comparison
 from sim.analysis.ensemble import Ensemble
 from sim.engine.simulate import RunResult
+from sim.vocabulary import (
+    ANY_SHORTFALL,
+    DELIVERED_UNITS,
+    DEMAND_UNITS,
+    FILL_RATE,
+    SHORTFALL_UNITS,
+    TTR_DAYS,
+    TTS_DAYS,
+)
 
 
 def text(result: RunResult, markets: pd.DataFrame, balance: pd.DataFrame) -> str:
@@ -26,10 +36,10 @@ def text(result: RunResult, markets: pd.DataFrame, balance: pd.DataFrame) -> str
     table = pd.DataFrame(
         {
             "market": first["market"],
-            "demand": first["demand_units"].map("{:,.0f}".format) + " " + first["unit"],
-            "delivered": first["delivered_units"].map("{:,.0f}".format),
-            "shortfall": first["shortfall_units"].map("{:,.0f}".format),
-            "fill rate": first["fill_rate"].map("{:.1%}".format),
+            "demand": first[DEMAND_UNITS].map("{:,.0f}".format) + " " + first["unit"],
+            "delivered": first[DELIVERED_UNITS].map("{:,.0f}".format),
+            "shortfall": first[SHORTFALL_UNITS].map("{:,.0f}".format),
+            "fill rate": first[FILL_RATE].map("{:.1%}".format),
             "first shortfall": first["first_shortfall_date"].map(
                 lambda d: "-" if d is None or pd.isna(d) else str(d)
             ),
@@ -67,7 +77,7 @@ def ensemble_text(ensemble: Ensemble) -> str:
     def pick(metric: str) -> pd.DataFrame:
         return summary[summary["metric"] == metric].set_index("market")
 
-    fill, short, anyshort = pick("fill_rate"), pick("shortfall_units"), pick("any_shortfall")
+    fill, short, anyshort = pick(FILL_RATE), pick(SHORTFALL_UNITS), pick(ANY_SHORTFALL)
     table = pd.DataFrame(
         {
             "fill rate (mean)": fill["mean"].map("{:.1%}".format),
@@ -84,7 +94,7 @@ def ensemble_text(ensemble: Ensemble) -> str:
         .index
     )  # markets that fall short first
     lines.append(table.loc[order].to_string())
-    timing = summary[summary["metric"].isin(["tts_days", "ttr_days"])]
+    timing = summary[summary["metric"].isin([TTS_DAYS, TTR_DAYS])]
     if not timing.empty:
         wide = timing.pivot_table(
             index=["market", "shock"],
@@ -93,7 +103,7 @@ def ensemble_text(ensemble: Ensemble) -> str:
             aggfunc="first",
             observed=True,
         )
-        hit = wide[np.isfinite(wide.get("tts_days", pd.Series(dtype=float)))]
+        hit = wide[np.isfinite(wide.get(TTS_DAYS, pd.Series(dtype=float)))]
         lines += [
             "",
             "median days from each shock's onset (markets that fall short in at "
@@ -101,7 +111,7 @@ def ensemble_text(ensemble: Ensemble) -> str:
         ]
         lines.append(
             hit.rename(
-                columns={"tts_days": "time to survive", "ttr_days": "time to recover"}
+                columns={TTS_DAYS: "time to survive", TTR_DAYS: "time to recover"}
             ).to_string()
             if not hit.empty
             else "  none"
@@ -143,7 +153,7 @@ def comparison_text(comparison: Comparison) -> str:
         if notes:
             lines += ["", "combinations:", *notes]
     table = comparison.table
-    short = table[(table["metric"] == "shortfall_units") & (table["baseline_mean"] > 0)]
+    short = table[(table["metric"] == SHORTFALL_UNITS) & (table["baseline_mean"] > 0)]
     if not short.empty:
         lines += [
             "",
@@ -161,3 +171,41 @@ def comparison_text(comparison: Comparison) -> str:
             interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
             lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
     return "\n".join(lines)
+
+
+STRESS_SHOWN = [
+    "rank",
+    "target",
+    "kind",
+    TTR_DAYS,
+    TTS_DAYS,
+    "lost_demand",
+    "risk_exposure_index",
+    "exposed",
+    "hardest_hit_market",
+]
+"""The columns of the stress ranking shown in the terminal (stress.csv has them all)."""
+
+
+def stress_text(table: pd.DataFrame, scenario: str, start_day: float, top: int) -> str:
+    """The `top` rows of a stress-test ranking (`stress.run`); time to survive in whole days,
+    or 'never'."""
+    shown = table.head(top).copy()
+    shown[TTS_DAYS] = shown[TTS_DAYS].map(lambda d: "never" if np.isinf(d) else f"{d:.0f}")
+    heading = (
+        f"stress test of {scenario}: {len(table)} targets, cut from day {start_day:g} for "
+        "their time to recover\n"
+    )
+    body = shown[STRESS_SHOWN].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    return f"{heading}\n{body}"
+
+
+def sensitivity_text(table: pd.DataFrame, market: str, reps: int) -> str:
+    """The tornado table of a sensitivity run (`sensitivity.run`), largest swing first."""
+    heading = (
+        f"sensitivity of {market}'s mean cumulative shortfall ({reps} replications per "
+        "variant, same draws):\n"
+    )
+    columns = ["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95", "swing"]
+    body = table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}")
+    return f"{heading}\n{body}"

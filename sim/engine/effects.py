@@ -1,9 +1,10 @@
 """The combined effect of the shocks active now, per replication, and the shock processes.
 
-Arrays have one entry per replication of the batch (link arrays: (links, R)). Overlapping
-capacity losses and demand factors multiply; export bans on one link multiply their passing
-shares and add their licence delays; detours add days; a closed route in `wait` mode holds
-shipments until it reopens.
+Arrays have one entry per replication of the batch (link arrays: (links, R)). Each active shock
+acts on a fresh `EffectArrays` in scenario order (its own module says how: `sim/shocks/`), so
+overlapping capacity losses and demand factors multiply, export bans on one link multiply their
+passing shares and add their licence delays, detours add days, a closed route in `wait` mode
+holds shipments until it reopens, and production quotas on one node keep the smallest cap.
 """
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.scenario.network import MarketSpec, Network
+from sim.scenario.network import Network
 from sim.scenario.schedules import Schedules
 from sim.scenario.uncertainty import RandomInputs
-from sim.shocks.core import (
-    CapacityLoss,
-    DemandShock,
-    ExportBan,
-    RouteClosure,
-    ShockDraws,
-    shock_label,
-)
+from sim.shocks.base import EffectArrays, ShockDraws, shock_label
 
 
 class Modifiers:
@@ -37,57 +31,38 @@ class Modifiers:
         shocks: Sequence[ShockDraws],
         randoms: RandomInputs,
         schedules: Schedules | None = None,
+        *,
+        step_days: float,
     ):
         self.network = network
         self.schedules = schedules or Schedules()
         self.reps = reps
+        self.step_days = step_days
         self.shocks = list(shocks)
         self.randoms = randoms
+        self.node_index = {name: i for i, name in enumerate(network.nodes)}
         self.active = [np.zeros(reps, dtype=bool) for _ in shocks]
-        self.any_ban = False
-        self.any_delay = False
         self.recompute()
 
     def recompute(self) -> None:
-        net, reps = self.network, self.reps
-        n_links = len(net.links)
-        self.node_index = {name: i for i, name in enumerate(net.nodes)}
-        self.capacity_rows = np.ones((len(net.nodes), reps))
-        self.demand_rows = np.ones((len(net.nodes), reps))
-        self.capacity = {name: self.capacity_rows[i] for name, i in self.node_index.items()}
-        self.demand = {name: self.demand_rows[i] for name, i in self.node_index.items()}
-        self.link_pass = np.ones((n_links, reps))
-        self.link_delay_days = np.zeros((n_links, reps))
-        self.link_hold_until = np.full((n_links, reps), -np.inf)
+        """Rebuild the effect arrays from the shocks active now (after one switched)."""
+        arrays = EffectArrays.neutral(self.network, self.reps, self.step_days, self.node_index)
         for d, active in zip(self.shocks, self.active, strict=True):
-            if not active.any():
-                continue
-            shock = d.shock
-            if isinstance(shock, CapacityLoss):
-                for name in shock.select.select(net):
-                    self.capacity[name] *= np.where(active, 1.0 - d.size, 1.0)
-            elif isinstance(shock, DemandShock):
-                for name in shock.select.select(net):
-                    if isinstance(net.nodes[name], MarketSpec):
-                        self.demand[name] *= np.where(active, d.size, 1.0)
-            elif isinstance(shock, ExportBan):
-                for link in net.links:
-                    if shock.applies_to(net, link.index):
-                        self.link_pass[link.index] *= np.where(active, 1.0 - d.size, 1.0)
-                        self.link_delay_days[link.index] += np.where(active, d.delay, 0.0)
-            elif isinstance(shock, RouteClosure):
-                for link in net.links:
-                    if shock.chokepoint in link.chokepoints:
-                        if shock.mode == "detour":
-                            self.link_delay_days[link.index] += np.where(active, d.delay, 0.0)
-                        else:
-                            self.link_hold_until[link.index] = np.maximum(
-                                self.link_hold_until[link.index], np.where(active, d.end, -np.inf)
-                            )
+            if active.any():
+                d.shock.apply(d, active, arrays)
+        self.effects = arrays
+        self.capacity_rows = arrays.capacity
+        self.demand_rows = arrays.demand
+        self.link_pass = arrays.link_pass
+        self.link_delay_days = arrays.link_delay_days
+        self.link_hold_until = arrays.link_hold_until
+        self.production_cap_t = arrays.production_cap_t
+        self.export_quotas = arrays.export_quotas
         self.any_ban = bool((self.link_pass < 1.0).any())
         self.any_delay = bool(
             (self.link_delay_days > 0).any() or np.isfinite(self.link_hold_until).any()
         )
+        self.any_cap = bool(np.isfinite(self.production_cap_t).any())
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
         """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps."""

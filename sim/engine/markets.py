@@ -16,15 +16,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
-from sim.engine.recorder import MARKET_UNIT_VARIABLES, Recorder
-from sim.engine.review import SegmentSum
+from sim.engine.recorder import Recorder
 from sim.engine.state import State
 from sim.scenario.network import MarketSpec
 from sim.scenario.schedules import Schedules
 from sim.scenario.uncertainty import RandomInputs
+from sim.vocabulary import (
+    COLLECTED_T,
+    COMPONENT,
+    COVER_DAYS,
+    DELIVERED_T,
+    DEMAND_T,
+    EOL_T,
+    IN_USE_T,
+    MARKET_MINERAL_VARIABLES,
+    MARKET_UNIT_VARIABLES,
+    SCRAP,
+    SHORTFALL_T,
+)
 
-PAIR_VARIABLES = ("demand_t", "delivered_t", "shortfall_t", "eol_t", "collected_t", "in_use_t")
+PAIR_VARIABLES = tuple(v for v in MARKET_MINERAL_VARIABLES if v != COVER_DAYS)
+"""What a market records per mineral at each review; days of cover comes after shipping."""
 
 
 def recorded(where: tuple[np.ndarray, ...]) -> bool:
@@ -53,14 +67,14 @@ class Markets:
         pairs = state.pairs
         self.pair_market = np.array([self.names.index(m) for m, _ in pairs], dtype=np.intp)
         self.pair_slot = np.array(
-            [state.slot[(m, (x, "component"))] for m, x in pairs], dtype=np.intp
+            [state.slot[(m, (x, COMPONENT))] for m, x in pairs], dtype=np.intp
         )
         spec = {m.name: m for m in markets}
         self.t_per_unit = np.array([spec[m].intensity_kg_per_unit[x] / 1e3 for m, x in pairs])[
             :, None
         ]
         self.collection = np.array([spec[m].collection_rate for m, _ in pairs])[:, None]
-        self.expected_use = np.array([net.expected_use_tpd(m, (x, "component")) for m, x in pairs])[
+        self.expected_use = np.array([net.expected_use_tpd(m, (x, COMPONENT)) for m, x in pairs])[
             :, None
         ]
         self.starts = np.array(
@@ -70,7 +84,7 @@ class Markets:
         self.uncollected = SegmentSum(
             np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
         )
-        scrap = [k for k in net.links if k.stage == "scrap"]
+        scrap = [k for k in net.links if k.stage == SCRAP]
         self.scrap = np.array([k.index for k in scrap], dtype=np.intp)
         self.scrap_pair = np.array(
             [pairs.index((k.supplier, k.mineral)) for k in scrap], dtype=np.intp
@@ -93,9 +107,9 @@ class Markets:
             [(n, "", "", v) for v in MARKET_UNIT_VARIABLES for n in self.names]
         )
         self.pair_where = {
-            v: rec.locate([(m, x, "component", v) for m, x in pairs]) for v in PAIR_VARIABLES
+            v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
-        self.cover_where = rec.locate([(m, x, "component", "cover_days") for m, x in pairs])
+        self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
 
     def intensity(self, day: float) -> np.ndarray:
         """t of each pair's mineral per product unit now (intensity schedules applied), (Q, 1)."""
@@ -141,12 +155,12 @@ class Markets:
         if rec.tracker is not None:
             rec.tracker.update(period, day, new, built, unmet)
         pair_values = {
-            "demand_t": lambda: new[self.pair_market] * t_per_unit,
-            "delivered_t": lambda: used,
-            "shortfall_t": lambda: unmet[self.pair_market] * t_per_unit,
-            "eol_t": lambda: eol,
-            "collected_t": lambda: collected,
-            "in_use_t": lambda: state.in_use_rows,
+            DEMAND_T: lambda: new[self.pair_market] * t_per_unit,
+            DELIVERED_T: lambda: used,
+            SHORTFALL_T: lambda: unmet[self.pair_market] * t_per_unit,
+            EOL_T: lambda: eol,
+            COLLECTED_T: lambda: collected,
+            IN_USE_T: lambda: state.in_use_rows,
         }
         for variable, where in self.pair_where.items():
             if recorded(where):

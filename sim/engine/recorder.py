@@ -15,19 +15,21 @@ import pandas as pd
 
 from sim.engine.tracker import MarketTracker
 from sim.scenario.network import MarketSpec, Network, StockpileSpec, inputs, outputs
+from sim.vocabulary import (
+    COMPONENT,
+    COVER_DAYS,
+    FLOWS_COLUMNS,
+    MARKET_MINERAL_VARIABLES,
+    MARKET_UNIT_VARIABLES,
+    PRODUCTION_T,
+    RELEASED_T,
+    SCRAP,
+    SERIES_KEY,
+    SHORTFALL_T,
+    STOCK_T,
+)
 
 SeriesKey = tuple[str, str, str, str]
-
-MARKET_UNIT_VARIABLES = ("demand_units", "delivered_units", "shortfall_units", "backlog_units")
-MARKET_MINERAL_VARIABLES = (
-    "cover_days",
-    "demand_t",
-    "delivered_t",
-    "shortfall_t",
-    "eol_t",
-    "collected_t",
-    "in_use_t",
-)
 
 
 def series_keys(network: Network) -> list[SeriesKey]:
@@ -35,27 +37,27 @@ def series_keys(network: Network) -> list[SeriesKey]:
     keys: list[SeriesKey] = []
     for name, node in network.nodes.items():
         for mineral, stage in dict.fromkeys(inputs(node) + outputs(node)):
-            if stage != "scrap" or node.kind == "recycler":
-                keys.append((name, mineral, stage, "stock_t"))
+            if stage != SCRAP or node.kind == "recycler":
+                keys.append((name, mineral, stage, STOCK_T))
         if isinstance(node, MarketSpec):
             keys += [(name, "", "", v) for v in MARKET_UNIT_VARIABLES]
             keys += [
-                (name, m, "component", v)
+                (name, m, COMPONENT, v)
                 for m in node.intensity_kg_per_unit
                 for v in MARKET_MINERAL_VARIABLES
             ]
         elif isinstance(node, StockpileSpec):
-            keys.append((name, node.mineral, node.stage, "released_t"))
+            keys.append((name, node.mineral, node.stage, RELEASED_T))
         else:
-            keys += [(name, m, s, "production_t") for m, s in outputs(node)]
+            keys += [(name, m, s, PRODUCTION_T) for m, s in outputs(node)]
     return keys
 
 
 PER_REVIEW_IN_ENSEMBLES: frozenset[str] = frozenset()
 """What an ensemble run keeps per review: nothing (market metrics accumulate in a tracker)."""
-SUMMED = frozenset({"production_t", "shortfall_t"})
+SUMMED = frozenset({PRODUCTION_T, SHORTFALL_T})
 """Kept as horizon sums (and, for shortfall_t, the last value) in ensemble runs."""
-MINIMUM = "cover_days"
+MINIMUM = COVER_DAYS
 """Kept as its lowest value over the horizon and per time bucket in ensemble runs."""
 
 
@@ -100,7 +102,7 @@ class Recorder:
             else [
                 k
                 for k in every
-                if k[3] in SUMMED or (k[3] == "stock_t" and network.nodes[k[0]].kind == "stockpile")
+                if k[3] in SUMMED or (k[3] == STOCK_T and network.nodes[k[0]].kind == "stockpile")
             ]
         )
         lowest = [] if full else [k for k in every if k[3] == MINIMUM]
@@ -179,13 +181,13 @@ class Recorder:
     def production_totals(self) -> dict[SeriesKey, np.ndarray]:
         """t made per producer output over the horizon, per replication."""
         keys = self.keys if self.full else self.total_keys
-        return {k: self.horizon_sum(k) for k in keys if k[3] == "production_t"}
+        return {k: self.horizon_sum(k) for k in keys if k[3] == PRODUCTION_T}
 
     def timeseries(self, network: Network, start: dt.date, step_days: int) -> pd.DataFrame:
         """Tidy long table: one row per period, series and replication."""
         n_periods, n_series, reps = self.values.shape
         period = np.repeat(np.arange(n_periods), n_series * reps)
-        keys = pd.DataFrame(self.keys, columns=["node", "mineral", "stage", "variable"])
+        keys = pd.DataFrame(self.keys, columns=list(SERIES_KEY))
         frame = keys.iloc[np.tile(np.repeat(np.arange(n_series), reps), n_periods)]
         frame = frame.reset_index(drop=True)
         frame.insert(0, "rep", np.tile(np.arange(reps), n_periods * n_series))
@@ -216,4 +218,4 @@ class Recorder:
                         "shipped_t": float(totals[link.index, rep]),
                     }
                 )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=list(FLOWS_COLUMNS))

@@ -5,13 +5,20 @@ Index arrays are computed once per run (`Review.__init__`); at each review every
 fixed number of numpy operations on arrays of shape (nodes or links, R), so the cost of a review
 barely grows with the number of nodes. Semantics (DESIGN.md section 4):
 
-- Production = min(capacity x availability x shocks x outages x period, inputs on hand x yield,
-  the output stock target (cover_days of expected shipments) + the orders due - stock on hand).
-- Orders placed at the last review are filled from stock, pro rata to orders when short; an
-  export ban caps a link at (1 - severity) x its shock-free flow. Unfilled orders are not carried
-  over (buyers order again) but signal the supplier to order more itself.
-- A buyer orders the gap between its target position (expected use x (cover_days + days from
-  order to use), plus unmet backlog and unfilled orders) and on hand + on order, split by share.
+- Production = min(capacity x availability x shocks x outages x period, any production quota
+  per review, inputs on hand x yield, the output stock target (cover_days of expected
+  shipments) + the orders due - stock on hand).
+- Contracts before spot. A link's normal (shock-free) flow is its contract. A buyer orders the
+  gap between its target position (expected use x (cover_days + days from order to use), plus
+  unmet backlog and unfilled orders) and on hand + on order, split by share; on each link the
+  part above the contract x (1 + flex) is a spot request. Contracted orders placed at the last
+  review are filled from stock first, pro rata to orders when short (offtake contracts first);
+  spot requests are then served pro rata from what the supplier holds above its own target
+  stock (its uncommitted stock; production counts spot requests too, so spare capacity can
+  serve them). No buyer gets more by simply ordering more. An export ban caps a link at
+  (1 - severity) x its shock-free flow, contract and spot together. Unfilled orders and spot
+  requests are not carried over (buyers order again) but signal the supplier to order more
+  itself.
 """
 
 from __future__ import annotations
@@ -21,60 +28,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.arrays import SegmentSum, rows_sum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
 from sim.engine.state import State
 from sim.scenario.network import (
+    INPUT_STAGE,
+    OUTPUT_STAGE,
     MarketSpec,
     MineSpec,
     Network,
-    PlantSpec,
+    NodeSpec,
     RecyclerSpec,
     RefinerySpec,
     StockpileSpec,
+    basket,
     inputs,
+    is_joint,
     outputs,
     transit_periods,
 )
+from sim.shocks.base import ExportQuotaCap
+from sim.vocabulary import PRODUCTION_T, SCRAP, fill_ratio
 
 if TYPE_CHECKING:
     from sim.engine.markets import Markets
-
-
-class SegmentSum:
-    """Adds rows of values into target rows, several values per target, in a fixed order.
-
-    `targets[i]` is the row that value row i goes to. Values are added level by level (the
-    first value of each target, then the second, ...), each level a plain indexed add, so every
-    replication's sum is taken in the same order whatever the batch: np.add.at would do, but
-    several times slower.
-    """
-
-    def __init__(self, targets: np.ndarray):
-        seen: dict[int, int] = {}
-        levels: list[list[tuple[int, int]]] = []
-        for item, target in enumerate(targets.tolist()):
-            level = seen.get(target, 0)
-            seen[target] = level + 1
-            if level == len(levels):
-                levels.append([])
-            levels[level].append((item, target))
-        self.levels = [
-            (
-                np.array([i for i, _ in lv], dtype=np.intp),
-                np.array([t for _, t in lv], dtype=np.intp),
-            )
-            for lv in levels
-        ]
-
-    def add_into(self, out: np.ndarray, values: np.ndarray) -> None:
-        for items, rows in self.levels:
-            out[rows] += values[items]
-
-
-def fill_ratio(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """Share of each order that can be filled: 1 when there is enough, else pro rata."""
-    return np.divide(available, asked, out=np.ones_like(asked), where=asked > available)
 
 
 @dataclass
@@ -109,9 +87,11 @@ class Review:
         step = state.step_days
         slot, ledger = state.slot, state.ledger
         self.step = step
-        mines = [n for n in net.nodes.values() if isinstance(n, MineSpec)]
-        converters = [n for n in net.nodes.values() if isinstance(n, RefinerySpec | RecyclerSpec)]
-        self.plants = [n for n in net.nodes.values() if isinstance(n, PlantSpec)]
+        single = [n for n in net.nodes.values() if not is_joint(n)]
+        mines = [n for n in single if isinstance(n, MineSpec)]
+        converters = [n for n in single if isinstance(n, RefinerySpec | RecyclerSpec)]
+        self.joint = [n for n in net.nodes.values() if is_joint(n)]
+        """Plants and co-producing mines and refineries: several minerals made together."""
         self.groups: list[_Group] = []
         for group, converts in ((mines, False), (converters, True)):
             if not group:
@@ -140,28 +120,31 @@ class Review:
                     )[:, None],
                     mineral=np.array([ledger.index[c[0]] for c in out], dtype=np.intp),
                     record=rec.locate(
-                        [(n.name, *c, "production_t") for n, c in zip(group, out, strict=True)]
+                        [(n.name, *c, PRODUCTION_T) for n, c in zip(group, out, strict=True)]
                     ),
                     converts=converts,
                 )
             )
-        self.plant_rows = np.array([mods.node_index[p.name] for p in self.plants], dtype=np.intp)
-        self.plant_targets = {
-            (p.name, m): p.cover_days * net.expected_out_tpd(p.name, (m, "component"))
-            for p in self.plants
-            for m in p.recipe
+        self.joint_rows = np.array([mods.node_index[n.name] for n in self.joint], dtype=np.intp)
+        self.joint_targets = {
+            (n.name, m): n.cover_days * net.expected_out_tpd(n.name, (m, OUTPUT_STAGE[n.kind]))
+            for n in self.joint
+            for m in basket(n)
         }
-        """Output stock target of each plant and mineral, t."""
+        """Output stock target of each joint node and mineral, t."""
         # Sales: links on which suppliers fill orders (not stockpile releases, not scrap).
         sales = [
             k
             for k in net.links
-            if k.stage != "scrap" and not isinstance(net.nodes[k.supplier], StockpileSpec)
+            if k.stage != SCRAP and not isinstance(net.nodes[k.supplier], StockpileSpec)
         ]
         self.sales = np.array([k.index for k in sales], dtype=np.intp)
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
         self.sales_flow = np.array([net.expected_link_tpd[k.index] * step for k in sales])[:, None]
         self.sellers = np.unique(self.sales_from)
+        self.sale_position = np.full(len(net.links), -1, dtype=np.intp)
+        self.sale_position[self.sales] = np.arange(len(self.sales))
+        """Position of each link among the sales links (-1: not a sales link)."""
         schedules = mods.schedules
         self.priority = [
             (position, schedules.priority[int(link)])
@@ -169,6 +152,16 @@ class Review:
             if int(link) in schedules.priority
         ]
         self.by_seller_row = SegmentSum(self.sales_from)
+        targets = {
+            int(row): float(t[0])
+            for g in self.groups
+            for row, t in zip(g.out, g.target, strict=True)
+        }
+        for n in self.joint:
+            for m in basket(n):
+                targets[slot[(n.name, (m, OUTPUT_STAGE[n.kind]))]] = self.joint_targets[(n.name, m)]
+        self.seller_target = np.array([targets.get(int(row), 0.0) for row in self.sellers])[:, None]
+        """Own target stock of each seller row, t: only what it holds above it is uncommitted."""
         self.by_buyer_row = SegmentSum(state.buyer_slot)
         for g in self.groups:
             g.ledger_sum = SegmentSum(g.mineral)
@@ -191,7 +184,7 @@ class Review:
         for node in net.nodes.values():
             for commodity in inputs(node):
                 supply = net.supply_links(node.name, commodity)
-                if commodity[1] == "scrap" or not supply:
+                if commodity[1] == SCRAP or not supply:
                     continue  # recyclers take what markets collect; they do not order it
                 p = len(rows)
                 rows.append(state.slot[(node.name, commodity)])
@@ -207,12 +200,12 @@ class Review:
                 if isinstance(node, MarketSpec):
                     market_plans.append((p, node, node.intensity_kg_per_unit[commodity[0]] / 1e3))
                     market_minerals.append(commodity[0])
+                elif is_joint(node):
+                    per_batch = basket(node)[commodity[0]] / node.yield_  # type: ignore[attr-defined]
+                    plant_plans.setdefault(node.name, []).append((p, per_batch))
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
                     refinery_plans.append((p, out, node.yield_))
-                elif isinstance(node, PlantSpec):
-                    per_batch = node.recipe[commodity[0]] / node.yield_
-                    plant_plans.setdefault(node.name, []).append((p, per_batch))
                 for k in supply:
                     links.append(k.index)
                     plan_of.append(p)
@@ -238,33 +231,72 @@ class Review:
         self.refinery_plan_yield = np.array([y for _, _, y in refinery_plans])[:, None]
         self.plant_plans = []
         for name, plans in plant_plans.items():
-            plant = net.nodes[name]
-            assert isinstance(plant, PlantSpec)
-            outs = [
-                (state.slot[(name, (m, "component"))], share) for m, share in plant.recipe.items()
-            ]
+            node = net.nodes[name]
+            stage = OUTPUT_STAGE[node.kind]
+            outs = [(state.slot[(name, (m, stage))], share) for m, share in basket(node).items()]
             self.plant_plans.append((outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
         self.plan_base = np.array(base)[:, None]
         self.supply = np.array(links, dtype=np.intp)
         self.supply_plan = np.array(plan_of, dtype=np.intp)
         self.supply_share = np.array(shares)[:, None]
+        caps = [(1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step for k in links]
+        self.supply_cap = np.array(caps)[:, None]
+        """Most a buyer may order per review on each supply link as contract, t (inf: no
+        limit); the rest of its order is a spot request."""
+        self.spot = bool(np.isfinite(self.supply_cap).any())
+        self.spot_due: np.ndarray | None = None
 
     # -- phases -----------------------------------------------------------------------------
 
     def orders_due(self) -> np.ndarray:
-        """Orders to fill now on each sales link, less what export controls refuse, (S, R)."""
+        """Contracted orders to fill now on each sales link, less what export controls refuse,
+        (S, R); the spot requests due, likewise capped, go to `spot_due` (None: no link has a
+        contract flexibility, so there are none)."""
         state, mods = self.state, self.mods
         due = state.pending[self.sales]
+        spot = state.pending_spot[self.sales] if self.spot else None
         if mods.any_ban:
             passing = mods.link_pass[self.sales]
-            due = np.where(passing >= 1.0, due, np.minimum(due, passing * self.sales_flow))
+            allowed = passing * self.sales_flow
+            due = np.where(passing >= 1.0, due, np.minimum(due, allowed))
+            if spot is not None:
+                rest = np.maximum(allowed - due, 0.0)
+                spot = np.where(passing >= 1.0, spot, np.minimum(spot, rest))
+        for quota in mods.export_quotas:
+            due, spot = self._within_quota(quota, due, spot)
+        self.spot_due = spot
         return due
 
+    def _within_quota(
+        self, quota: ExportQuotaCap, due: np.ndarray, spot: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cap a group of links' contracted and spot orders together at the quota: each link
+        first gets up to its share of the quota by history (shock-free flow), then what others
+        leave unused, pro rata to what it still asks; contracted orders pass before spot."""
+        rows = self.sale_position[quota.links]
+        sold = rows >= 0  # releases from stockpiles are not sales: the quota does not see them
+        rows, history = rows[sold], quota.history[sold]
+        wanted = due[rows] if spot is None else due[rows] + spot[rows]
+        first = np.minimum(wanted, quota.cap_t * history)
+        rest = wanted - first
+        left = np.maximum(quota.cap_t - rows_sum(first), 0.0)
+        allowed = first + rest * fill_ratio(left, rows_sum(rest))
+        due = due.copy()
+        contract = np.minimum(due[rows], allowed)
+        due[rows] = contract
+        if spot is not None:
+            spot = spot.copy()
+            spot[rows] = np.minimum(spot[rows], allowed - contract)
+        return due, spot
+
     def due_by_seller(self, due: np.ndarray) -> np.ndarray:
-        """Orders due per stock row of the sellers, (rows, R), summed in link order."""
+        """Orders due (contracted and spot) per stock row of the sellers, (rows, R), summed in
+        link order: what production aims to cover."""
         totals = np.zeros_like(self.state.stocks)
         self.by_seller_row.add_into(totals, due)
+        if self.spot_due is not None:
+            self.by_seller_row.add_into(totals, self.spot_due)
         return totals
 
     def produce(self, due_by_row: np.ndarray, day: float) -> None:
@@ -272,6 +304,8 @@ class Review:
         stocks, ledger = state.stocks, state.ledger
         for g in self.groups:
             cap = g.cap * mods.capacity_factors(g.rows, g.names, day)
+            if mods.any_cap:  # production quotas
+                cap = np.minimum(cap, mods.production_cap_t[g.rows])
             need = g.target + due_by_row[g.out] - stocks[g.out]
             made = np.clip(np.minimum(cap, need), 0.0, None)
             if g.converts:
@@ -284,38 +318,51 @@ class Review:
                 g.ledger_sum.add_into(ledger.mined_rows, made)  # type: ignore[union-attr]
             stocks[g.out] += made
             self.rec.put_rows(g.record, made)
-        if self.plants:
-            caps = mods.capacity_factors(self.plant_rows, [p.name for p in self.plants], day)
-            for plant, factor in zip(self.plants, caps, strict=True):
-                cap = plant.capacity_tpa * plant.availability * factor * self.step / 365.0
-                self._plant(plant, cap, due_by_row)
+        if self.joint:
+            caps = mods.capacity_factors(self.joint_rows, [n.name for n in self.joint], day)
+            for node, factor, row in zip(self.joint, caps, self.joint_rows, strict=True):
+                rate = node.capacity_tpa * node.availability  # type: ignore[attr-defined]
+                cap = rate * factor * self.step / 365.0
+                if mods.any_cap:  # production quotas: on the total output over the basket
+                    cap = np.minimum(cap, mods.production_cap_t[row])
+                self._joint(node, cap, due_by_row)
 
-    def _plant(self, plant: PlantSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:
-        """Plants make all recipe minerals together: output x recipe share of each."""
+    def _joint(self, node: NodeSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:
+        """A node that makes several minerals together (a plant's recipe, a mine's or
+        refinery's co-products) makes total output x share of each: as much as its most-needed
+        mineral calls for, within capacity and (for converters) the feed of every mineral on
+        hand. The others build up in its stock."""
         state = self.state
-        stock, slot = state.stock[plant.name], state.slot
+        stock, slot = state.stock[node.name], state.slot
+        out_stage, in_stage = OUTPUT_STAGE[node.kind], INPUT_STAGE.get(node.kind)
+        yield_ = getattr(node, "yield_", 1.0)
+        shares = basket(node)
         need: np.ndarray | None = None
         feasible = cap
-        for mineral, share in plant.recipe.items():
-            out = (mineral, "component")
+        for mineral, share in shares.items():
+            out = (mineral, out_stage)
             gap = (
-                self.plant_targets[(plant.name, mineral)]
-                + due_by_row[slot[(plant.name, out)]]
+                self.joint_targets[(node.name, mineral)]
+                + due_by_row[slot[(node.name, out)]]
                 - stock[out]
             )
             need = gap / share if need is None else np.maximum(need, gap / share)
-            feasible = np.minimum(feasible, stock[(mineral, "refined")] * plant.yield_ / share)
+            if in_stage is not None:
+                feasible = np.minimum(feasible, stock[(mineral, in_stage)] * yield_ / share)
         assert need is not None
         made = np.clip(np.minimum(feasible, need), 0.0, None)
-        for mineral, share in plant.recipe.items():
+        for mineral, share in shares.items():
             out_t = made * share
-            used = out_t / plant.yield_
-            feed = stock[(mineral, "refined")]
-            feed -= used
-            np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
-            state.ledger.losses[mineral] += used - out_t
-            stock[(mineral, "component")] += out_t
-            self.rec.put((plant.name, mineral, "component", "production_t"), out_t)
+            if in_stage is None:
+                state.ledger.mined[mineral] += out_t
+            else:
+                used = out_t / yield_
+                feed = stock[(mineral, in_stage)]
+                feed -= used
+                np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
+                state.ledger.losses[mineral] += used - out_t
+            stock[(mineral, out_stage)] += out_t
+            self.rec.put((node.name, mineral, out_stage, PRODUCTION_T), out_t)
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.
@@ -326,7 +373,13 @@ class Review:
         state = self.state
         if not self.sales.size:
             return
-        totals = due_by_row[self.sellers]
+        spot = self.spot_due
+        if spot is None:
+            totals = due_by_row[self.sellers]
+        else:
+            totals = np.zeros_like(state.stocks)
+            self.by_seller_row.add_into(totals, due)
+            totals = totals[self.sellers]
         on_hand = state.stocks[self.sellers]
         shipped = np.zeros_like(due)
         first = self._priority_due(due, day)
@@ -348,8 +401,25 @@ class Review:
             shipped = due * ratio[self.seller_of_sale]
             left = np.maximum(on_hand - totals * ratio, 0.0)  # rounding only
             state.unfilled_rows[self.sellers] = totals * (1.0 - ratio)
+        if spot is not None:
+            shipped, left = self._serve_spot(spot, shipped, left)
         state.outgoing[self.sales] += shipped
         state.stocks[self.sellers] = left
+
+    def _serve_spot(
+        self, spot: np.ndarray, shipped: np.ndarray, left: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Serve spot requests pro rata from what each seller holds above its own target stock
+        after its contracts; return the shipments and the stock left (what stays unserved is
+        added to the seller's unfilled orders)."""
+        asked = np.zeros_like(self.state.stocks)
+        self.by_seller_row.add_into(asked, spot)
+        asked = asked[self.sellers]
+        ratio = fill_ratio(np.maximum(left - self.seller_target, 0.0), asked)
+        # Unserved spot requests, like unfilled contracts, signal the seller to order more
+        # itself (within its own suppliers' contracts), so its spare capacity can serve them.
+        self.state.unfilled_rows[self.sellers] += asked * (1.0 - ratio)
+        return shipped + spot * ratio[self.seller_of_sale], np.maximum(left - asked * ratio, 0.0)
 
     def _priority_due(self, due: np.ndarray, day: float) -> np.ndarray | None:
         """Orders due on contracted links up to the contracted volume now (None: no contract
@@ -409,4 +479,10 @@ class Review:
             hold = holding.get(name)
             if hold is not None:
                 gap[p] = np.where(hold, 0.0, gap[p])  # no refill while releasing
-        state.pending[self.supply] = self.supply_share * gap[self.supply_plan]
+        wanted = self.supply_share * gap[self.supply_plan]
+        if self.spot:
+            contract = np.minimum(wanted, self.supply_cap)
+            state.pending[self.supply] = contract
+            state.pending_spot[self.supply] = wanted - contract
+        else:
+            state.pending[self.supply] = wanted

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
-from sim.engine.review import SegmentSum, fill_ratio
 from sim.engine.state import State
 from sim.scenario.network import (
     Link,
@@ -26,7 +26,8 @@ from sim.scenario.network import (
     transit_periods,
 )
 from sim.scenario.uncertainty import RandomInputs
-from sim.shocks.core import shock_label
+from sim.shocks.base import shock_label
+from sim.vocabulary import RELEASED_T, fill_ratio
 
 
 def add_up(arrays: list[np.ndarray], reps: int) -> np.ndarray:
@@ -135,5 +136,5 @@ def release(
         shipper.ship(link, ask * ratio)
     stock -= total * ratio
     np.maximum(stock, 0.0, out=stock)
-    rec.put((pile.name, *commodity, "released_t"), total * ratio)
+    rec.put((pile.name, *commodity, RELEASED_T), total * ratio)
     return total > 0

@@ -31,7 +31,8 @@ from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
 from sim.scenario.schedules import Schedules
 from sim.scenario.uncertainty import RandomInputs, draw_inputs, transit_upper
-from sim.shocks.core import RouteClosure, ShockDraws, draw_shock, max_extra_delay_days
+from sim.shocks.base import ShockDraws, draw_shock, max_extra_delay_days
+from sim.vocabulary import STOCK_T
 
 
 @dataclass
@@ -76,9 +77,7 @@ def run(
         draw_shock(s, i, spec.seed, reps, spec.start, spec.horizon_days)
         for i, s in enumerate(spec.shocks)
     ]
-    delays = any(
-        isinstance(s, RouteClosure) or getattr(s, "licence_delay_days", 0) for s in spec.shocks
-    )
+    delays = any(s.adds_delays() for s in spec.shocks)
     randoms = draw_inputs(
         spec.uncertainty,
         network,
@@ -95,7 +94,7 @@ def run(
     )
     state = initial_state(network, step, count, extra, periods)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
-    mods = Modifiers(network, count, shocks, randoms, scenario.schedules)
+    mods = Modifiers(network, count, shocks, randoms, scenario.schedules, step_days=step)
     starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
     bucket_of = np.searchsorted(starts, np.arange(periods), side="right") - 1
     options = spec.metrics
@@ -160,7 +159,7 @@ def period_clock(
     stock_keys = [
         key
         for key in series_keys(network)
-        if key[3] == "stock_t" and (key in recorder.index or key in recorder.total_index)
+        if key[3] == STOCK_T and (key in recorder.index or key in recorder.total_index)
     ]
     stock_where = recorder.locate(stock_keys)
     stock_rows = np.array([state.slot[(k[0], (k[1], k[2]))] for k in stock_keys], dtype=np.intp)

@@ -22,6 +22,7 @@ from sim.scenario.network import (
     outputs,
     transit_periods,
 )
+from sim.vocabulary import COMPONENT, SCRAP
 
 
 class Ledger:
@@ -55,7 +56,10 @@ class State:
     buyer_slot: np.ndarray = field(init=False)
     """Per link: the row of `stocks` its arrivals go to."""
     pending: np.ndarray = field(init=False)
-    """Orders placed at the last review, filled at this one, t per link."""
+    """Contracted orders placed at the last review, filled at this one, t per link."""
+    pending_spot: np.ndarray = field(init=False)
+    """Spot requests placed at the last review (orders above a link's contract flexibility),
+    served at this one from the supplier's uncommitted stock only, t per link."""
     in_transit: np.ndarray = field(init=False)
     """t on the way per link."""
     ring: np.ndarray = field(init=False)
@@ -94,6 +98,7 @@ def initial_state(
     state = State(network, step_days, reps)
     n_links = len(network.links)
     state.pending = np.zeros((n_links, reps))
+    state.pending_spot = np.zeros((n_links, reps))
     state.in_transit = np.zeros((n_links, reps))
     state.outgoing = np.zeros((n_links, reps))
     rows = [
@@ -125,7 +130,7 @@ def initial_state(
         base = transit_periods(link.transit_days, step_days)
         state.ring[:base, link.index] = flow  # arrivals at reviews 0 .. base-1
         state.in_transit[link.index] = flow * base
-        if link.stage != "scrap":
+        if link.stage != SCRAP:
             state.pending[link.index] = flow
     markets = [m for m in network.of_kind("market") if isinstance(m, MarketSpec)]
     state.pairs = [(m.name, x) for m in markets for x in m.intensity_kg_per_unit]
@@ -139,7 +144,7 @@ def initial_state(
         spec = network.nodes[name]
         assert isinstance(spec, MarketSpec)
         lifetime = max(1, round(spec.lifetime_years * 365.0 / step_days))
-        use = network.expected_use_tpd(name, (mineral, "component")) * step_days
+        use = network.expected_use_tpd(name, (mineral, COMPONENT)) * step_days
         legacy = use * spec.eol_history_share
         state.in_use_legacy[q] = legacy
         state.in_use_rows[q] = legacy * lifetime
@@ -155,9 +160,9 @@ def _initial_stock(network: Network, node: NodeSpec, commodity: Commodity) -> fl
     """Target cover of expected use (inputs) or expected shipments (outputs), t."""
     if isinstance(node, StockpileSpec):
         return node.initial_t
-    if commodity in inputs(node) and commodity[1] != "scrap":
+    if commodity in inputs(node) and commodity[1] != SCRAP:
         return node.cover_days * network.expected_use_tpd(node.name, commodity)
-    if commodity in outputs(node) and commodity[1] != "scrap":
+    if commodity in outputs(node) and commodity[1] != SCRAP:
         return node.cover_days * network.expected_out_tpd(node.name, commodity)
     return 0.0
 

@@ -11,14 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BAND_SUMS = ("demand_units", "delivered_units", "shortfall_units")
-
-
-def review_fill(delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """delivered / demand elementwise, 1.0 where demand is zero (a backlog market catching up
-    can exceed 1; with a vanishing demand the ratio may be inf, which is simply 'served')."""
-    with np.errstate(over="ignore"):
-        return np.divide(delivered, demand, out=np.ones_like(demand, dtype=float), where=demand > 0)
+from sim.vocabulary import BAND_SUMS, fill_rate
 
 
 class MarketTracker:
@@ -75,7 +68,7 @@ class MarketTracker:
         band[0] += demand
         band[1] += delivered
         band[2] += shortfall
-        below = review_fill(delivered, demand) < self.threshold
+        below = fill_rate(delivered, demand) < self.threshold
         self.run_start = np.where(self.run_length == 0, day, self.run_start)
         self.run_length = np.where(below, 0, self.run_length + 1)
         if not self.tts.shape[0]:

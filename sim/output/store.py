@@ -1,266 +1,46 @@
-"""The results folder: layout, provenance and atomic writing.
+"""The one atomic writer: a results folder, or one file, appears complete or not at all.
 
-`results/<name>/` is written into a hidden temporary folder beside it and renamed into place only
-when every file is complete, so an interrupted or failed run never leaves a folder that looks
-finished; an earlier result of the same name stays until the new one replaces it.
+`write_atomically` writes `results/<name>/` into a hidden temporary folder beside it and renames
+it into place only when every file is complete, so an interrupted or failed run never leaves a
+folder that looks finished; an earlier result of the same name stays until the new one replaces
+it. `write_file_atomically` does the same for one file (the report pages, a single chart).
+
+What goes into the files is decided elsewhere (`sim.output.writers` for results, the charts and
+the report for pictures and pages); this module imports neither the engine nor the analysis.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
-import platform
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-import simpy
-import yaml
-
-from sim import __version__
-from sim.analysis import frames as R
-from sim.analysis.compare import Comparison
-from sim.analysis.ensemble import Ensemble
-from sim.engine.simulate import RunResult
-from sim.scenario.loader import Scenario
-
-FILES = {
-    "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
-    "provenance.json": "seed, versions, input hash, wall time, command",
-    "timeseries.csv": "per review period: production, stocks, demand, delivered, shortfall ...",
-    "markets.csv": "per market: demand, delivered, shortfall, fill rate, first shortfall",
-    "flows.csv": "per link: tonnes shipped over the horizon",
-    "shipments.csv": "per review and link: tonnes shipped (sourcing by country over time)",
-    "balance.csv": "per mineral: the mass-balance terms and residual",
-    "events.csv": "when each shock started and ended",
-    "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
-}
-ENSEMBLE_FILES = {
-    "scenario.resolved.yaml": FILES["scenario.resolved.yaml"],
-    "provenance.json": "seed, replications, executor, workers, versions, input hash, wall time",
-    "metrics.csv": "risk metrics per replication (tidy: one row per replication and metric)",
-    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
-    "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
-    "balance.csv": "per mineral: the worst mass-balance residual over all replications",
-}
 
 
-def resolved_document(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as run: its fields plus every node and link of the network it resolved to."""
-    doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    net = scenario.network
-    doc["network"] = {
-        "nodes": [
-            n.model_dump(mode="json", by_alias=True, exclude_none=True) for n in net.nodes.values()
-        ],
-        "links": [
-            {
-                "from": k.supplier,
-                "to": k.buyer,
-                "mineral": k.mineral,
-                "stage": k.stage,
-                "share": k.share,
-                "transit_days": k.transit_days,
-                "chokepoints": list(k.chokepoints),
-            }
-            for k in net.links
-        ],
-        "resolved_from": scenario.spec.network.base,
-    }
-    return doc
+def write_file_atomically(target: Path, data: str | bytes) -> Path:
+    """Write `data` (text is encoded as UTF-8) to `target` under a temporary name in the same
+    folder, then rename it into place: a reader sees the old file or the new one, never part of
+    either. The file gets the permissions a plain write would (0o666 less the umask)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
 
 
-def provenance(
-    scenario: Scenario, wall_seconds: float, argv: list[str] | None, **run: Any
-) -> dict[str, Any]:
-    """What reproduces a result: input file and hash, seed, versions, command, wall time;
-    `run` adds what is particular to the run (replications, executor ...)."""
-    return {
-        "scenario": scenario.spec.name,
-        "scenario_file": str(scenario.path) if scenario.path else None,
-        "input_sha256": scenario.input_sha256,
-        "seed": scenario.spec.seed,
-        "horizon_days": scenario.spec.horizon_days,
-        "step_days": scenario.spec.step_days,
-        **run,
-        "wall_seconds": round(wall_seconds, 4),
-        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "package_version": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "simpy": simpy.__version__,
-        "command": argv if argv is not None else sys.argv,
-    }
-
-
-def write_results(result: RunResult, root: Path, argv: list[str] | None = None) -> Path:
-    """Write every result file of a run to `root/<name>/`, atomically; return that folder."""
-    target = root / result.scenario.spec.results_name
-    writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(result.scenario), sort_keys=False, allow_unicode=True)
-        ),
-        "provenance.json": lambda p: p.write_text(
-            json.dumps(
-                provenance(
-                    result.scenario,
-                    result.wall_seconds,
-                    argv,
-                    replications=result.state.reps,
-                    periods=result.n_periods,
-                ),
-                indent=2,
-            )
-        ),
-        "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
-        "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
-        "shipments.csv": lambda p: R.shipments(result).to_csv(p, index=False),
-        "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
-        "events.csv": lambda p: R.events(result).to_csv(p, index=False),
-        "metrics.csv": lambda p: R.run_metrics(result).tidy().to_csv(p, index=False),
-    }
-    if result.scenario.spec.outputs.timeseries:
-        writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
-    return write_atomically(target, writers)
-
-
-def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
-    """Write an ensemble's tables to `root/<name>/`, atomically; return that folder."""
-    scenario = ensemble.scenario
-    info = provenance(
-        scenario,
-        ensemble.wall_seconds,
-        argv,
-        replications=ensemble.reps,
-        executor=ensemble.executor,
-        workers=ensemble.workers,
-        batch_size=ensemble.batch_size,
-    )
-    doc = resolved_document(scenario)
-    writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
-        ),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "metrics.csv": lambda p: ensemble.runs.to_csv(p, index=False),
-        "summary.csv": lambda p: ensemble.summary.to_csv(p, index=False),
-        "bands.csv": lambda p: ensemble.bands.to_csv(p, index=False),
-        "balance.csv": lambda p: ensemble.balance.to_csv(p, index=False),
-    }
-    if ensemble.traces is not None:
-        writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
-    return write_atomically(root / scenario.spec.results_name, writers)
-
-
-COMPARISON_FILES = {
-    **{k: v for k, v in ENSEMBLE_FILES.items() if k != "balance.csv"},
-    "metrics.csv": "risk metrics per policy and replication (tidy; `policy` column)",
-    "summary.csv": "per policy and metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
-    "bands.csv": "per policy, market and time bucket: mean and P5/P50/P95",
-    "balance.csv": "per policy and mineral: the worst mass-balance residual",
-    "comparison.csv": "per policy, market and metric: policy and baseline means, paired "
-    "difference with a 95% confidence interval",
-    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
-}
-ONE_REPLICATION_COMPARISON_FILES = {
-    **COMPARISON_FILES,
-    "flows.csv": "the baseline's tonnes shipped per link over the horizon",
-    "shipments.csv": "the baseline's tonnes shipped per review and link",
-}
-
-
-def write_comparison(
-    comparison: Comparison,
-    root: Path,
-    argv: list[str] | None = None,
-    baseline_run: RunResult | None = None,
-) -> Path:
-    """Write a policy comparison to `root/<name>/`, atomically; return that folder.
-
-    `baseline_run`, a single run of the baseline, adds its flows per link and per review (for
-    the network and sourcing charts) when the comparison has one replication."""
-    runs = {"baseline": comparison.baseline, **comparison.policies}
-    base = comparison.baseline
-    scenario = base.scenario
-
-    def stacked(part: str) -> pd.DataFrame:
-        return pd.concat(
-            [getattr(e, part).assign(policy=name) for name, e in runs.items()], ignore_index=True
-        )
-
-    info = provenance(
-        scenario,
-        sum(e.wall_seconds for e in runs.values()),
-        argv,
-        replications=base.reps,
-        executor=base.executor,
-        workers=base.workers,
-        batch_size=base.batch_size,
-        policies=list(comparison.policies),
-    )
-    writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
-        ),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "metrics.csv": lambda p: stacked("runs").to_csv(p, index=False),
-        "summary.csv": lambda p: stacked("summary").to_csv(p, index=False),
-        "bands.csv": lambda p: stacked("bands").to_csv(p, index=False),
-        "balance.csv": lambda p: stacked("balance").to_csv(p, index=False),
-        "comparison.csv": lambda p: comparison.table.to_csv(p, index=False),
-        "ranking.csv": lambda p: comparison.ranking.to_csv(p, index=False),
-    }
-    if baseline_run is not None:
-        writers["flows.csv"] = lambda p: R.flows(baseline_run).to_csv(p, index=False)
-        writers["shipments.csv"] = lambda p: R.shipments(baseline_run).to_csv(p, index=False)
-    return write_atomically(root / scenario.spec.results_name, writers)
-
-
-STRESS_FILES = {
-    "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
-    "to survive, lost demand, risk exposure index, exposed",
-    "provenance.json": "seed, versions, input hash, command",
-}
-
-
-def write_stress(
-    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
-) -> Path:
-    """Write a stress-test ranking to `root/<name>-stress/`, atomically."""
-    info = provenance(scenario, 0.0, argv, targets=len(table))
-    writers: dict[str, Callable[[Path], object]] = {
-        "stress.csv": lambda p: table.to_csv(p, index=False),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-    }
-    return write_atomically(root / f"{scenario.spec.results_name}-stress", writers)
-
-
-def write_sensitivity(
-    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
-) -> Path:
-    """Write a one-at-a-time sensitivity table to `root/<name>-sensitivity/`, atomically."""
-    info = provenance(
-        scenario,
-        0.0,
-        argv,
-        replications=int(table["replications"].iloc[0]) if len(table) else 0,
-        inputs=len(table),
-    )
-    writers: dict[str, Callable[[Path], object]] = {
-        "sensitivity.csv": lambda p: table.to_csv(p, index=False),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
-        ),
-    }
-    return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:

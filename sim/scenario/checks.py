@@ -26,15 +26,8 @@ from sim.scenario.network import (
 )
 from sim.scenario.uncertainty import Uncertainty
 from sim.scenario.yamlio import Document
-from sim.shocks.core import (
-    CapacityLoss,
-    DemandShock,
-    ExportBan,
-    RouteClosure,
-    ShockSpec,
-    check_amounts,
-    shock_label,
-)
+from sim.shocks.base import ShockSpec, check_amounts, shock_label
+from sim.vocabulary import SCRAP
 
 SHARE_TOLERANCE = 1e-6
 
@@ -143,14 +136,14 @@ def check_shares(
     for link in network.links:
         if isinstance(network.nodes[link.supplier], StockpileSpec):
             continue
-        owner = link.supplier if link.stage == "scrap" else link.buyer
+        owner = link.supplier if link.stage == SCRAP else link.buyer
         groups[(owner, link.commodity)].append(link.index)
     problems = []
     for (owner, (mineral, stage)), members in groups.items():
         total = sum(network.links[i].share for i in members)
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            role = "end-of-life shares from" if stage == "scrap" else "sourcing shares of"
-            other = "buyer" if stage == "scrap" else "supplier"
+            role = "end-of-life shares from" if stage == SCRAP else "sourcing shares of"
+            other = "buyer" if stage == SCRAP else "supplier"
             parts = " + ".join(
                 f"{network.links[i].share:g} ({getattr(network.links[i], other)})" for i in members
             )
@@ -252,10 +245,9 @@ def check_shocks(
     network: Network,
     doc: Document,
 ) -> list[Problem]:
-    """Each shock acts inside the horizon on something that exists."""
+    """Each shock acts inside the horizon on something that exists (what it hits is checked
+    by its own type: `ShockSpec.check`)."""
     problems = []
-    chokepoints = sorted({c for link in network.links for c in link.chokepoints})
-    countries = sorted({n.country for n in network.nodes.values()})
     labels = [shock_label(shock, i) for i, shock in enumerate(shocks)]
     for node in network.nodes.values():
         for name in getattr(node, "release_during", ()):
@@ -299,57 +291,7 @@ def check_shocks(
                     "an end after the start",
                 )
             )
-        if isinstance(shock, ExportBan):
-            if shock.country not in countries:
-                problems.append(
-                    Problem(
-                        where,
-                        f"no node of the network is in {shock.country}",
-                        "one of " + ", ".join(countries),
-                    )
-                )
-            elif not any(shock.applies_to(network, link.index) for link in network.links):
-                problems.append(
-                    Problem(
-                        where,
-                        f"the network has no exports of {shock.mineral} "
-                        f"from {shock.country} that this ban could cut",
-                        "a country and mineral with export links",
-                    )
-                )
-        elif isinstance(shock, CapacityLoss | DemandShock):
-            unknown = [name for name in shock.select.nodes if name not in network.nodes]
-            problems += [
-                Problem(
-                    where,
-                    f"selects unknown node '{name}'",
-                    _suggest(name, sorted(network.nodes), "node"),
-                )
-                for name in unknown
-            ]
-            if unknown:
-                continue
-            kind_ok = isinstance(shock, CapacityLoss) or any(
-                isinstance(network.nodes[n], MarketSpec) for n in shock.select.select(network)
-            )
-            if not shock.select.select(network) or not kind_ok:
-                problems.append(
-                    Problem(
-                        where,
-                        "selects no " + ("node" if isinstance(shock, CapacityLoss) else "market"),
-                        "a selection that matches at least one",
-                    )
-                )
-        elif isinstance(shock, RouteClosure) and shock.chokepoint not in chokepoints:
-            problems.append(
-                Problem(
-                    where,
-                    f"no link passes chokepoint '{shock.chokepoint}'",
-                    _suggest(shock.chokepoint, chokepoints, "chokepoint")
-                    if chokepoints
-                    else "a chokepoint named on some link",
-                )
-            )
+        problems += shock.check(network, where)
     return problems
 
 

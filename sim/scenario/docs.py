@@ -10,13 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.levers import core as L
+from sim import levers as L
 from sim.scenario import loader as S
 from sim.scenario import network as N
 from sim.scenario import randomness as D
 from sim.scenario import uncertainty as U
 from sim.scenario.selector import Selector
-from sim.shocks import core as K
+from sim.scenario.spec import MINERALS
+from sim.shocks import TYPES as SHOCK_TYPES
 
 INTRO = """# Scenario file format
 
@@ -171,6 +172,25 @@ def _section(model: type[BaseModel], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shock_sections() -> list[tuple[type[BaseModel], str]]:
+    """One section per registered shock type, then the selector those with a `select` use."""
+    sections: list[tuple[type[BaseModel], str]] = [
+        (cls, f"`{cls.type_name()}`") for cls in SHOCK_TYPES
+    ]
+    selecting = [f"`{cls.type_name()}`" for cls in SHOCK_TYPES if "select" in cls.model_fields]
+    if selecting:
+        listed = selecting[-1]
+        if len(selecting) > 1:
+            listed = ", ".join(selecting[:-1]) + " and " + listed
+        sections.append((Selector, f"`select` (in {listed})"))
+    return sections
+
+
+def _lever_sections(lever: type[L.BaseLever]) -> list[tuple[type[BaseModel], str]]:
+    """A lever's own table (titled by its `type:`), then the parts it documents with it."""
+    return [(lever, f"`{lever.type_name()}`"), *lever.documented_with]
+
+
 SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     (
         "The scenario",
@@ -193,16 +213,7 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
         ],
     ),
     ("Links", [(N.LinkSpec, "`links` entries")]),
-    (
-        "Shocks (`type:`)",
-        [
-            (K.ExportBan, "`export_ban`"),
-            (K.CapacityLoss, "`capacity_loss`"),
-            (K.RouteClosure, "`route_closure`"),
-            (K.DemandShock, "`demand_shock`"),
-            (Selector, "`select` (in `capacity_loss` and `demand_shock`)"),
-        ],
-    ),
+    ("Shocks (`type:`)", _shock_sections()),
     (
         "Random inputs (`uncertainty:`)",
         [
@@ -226,16 +237,7 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     ),
     (
         "Policies (`policies:` entries and their `levers`, `type:`)",
-        [
-            (L.Policy, "policy"),
-            (L.StockpileLever, "`stockpile`"),
-            (L.NewCapacity, "`new_capacity`"),
-            (L.LinkPlan, "`buys_from` / `sells_to` / `supplies` entries"),
-            (L.DemandEfficiency, "`demand_efficiency`"),
-            (L.Diversify, "`diversify`"),
-            (L.Recycling, "`recycling`"),
-            (L.PartnerPriority, "`partner_priority`"),
-        ],
+        [(L.Policy, "policy")] + [part for lever in L.LEVERS for part in _lever_sections(lever)],
     ),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]
@@ -246,5 +248,5 @@ def markdown() -> str:
     for heading, models in SECTIONS:
         parts.append(f"## {heading}\n")
         parts += [_section(model, title) for model, title in models]
-    parts.append("Minerals: " + ", ".join(f"`{m}`" for m in N.MINERALS) + ".\n")
+    parts.append("Minerals: " + ", ".join(f"`{m}`" for m in MINERALS) + ".\n")
     return "\n".join(parts)

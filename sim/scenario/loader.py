@@ -19,10 +19,17 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from sim.levers.core import Policy
+from sim.levers import Policy, check_policies
 from sim.scenario import yamlio
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
-from sim.scenario.network import LinkSpec, Network, NodeSpec, NodeUnion, resolve_links
+from sim.scenario.network import (
+    LinkSpec,
+    Network,
+    NodeSpec,
+    NodeUnion,
+    expand_links,
+    resolve_links,
+)
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import (
     DATE_MAX,
@@ -31,12 +38,14 @@ from sim.scenario.spec import (
     Date,
     DayCount,
     Name,
+    NonNegative,
     Seed,
     Spec,
     Year,
 )
 from sim.scenario.uncertainty import Uncertainty
-from sim.shocks.core import Shock, ShockSpec
+from sim.shocks import Shock
+from sim.shocks.base import ShockSpec
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -60,6 +69,11 @@ class NetworkBlock(Spec):
         description="Changes to base nodes: node name -> {field: value}, e.g. "
         "`{ireL_odisha: {capacity_tpa: 500}}`.",
     )
+    contract_flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility of every link that does not set its own `flex` "
+        "(overrides the network file's `contract_flex`; see links' `flex`).",
+    )
 
 
 class NetworkFile(Spec):
@@ -71,6 +85,11 @@ class NetworkFile(Spec):
     notes: list[str] = Field([], description="Assumptions and caveats.")
     nodes: list[NodeUnion] = Field(description="The nodes.")
     links: list[LinkSpec] = Field(description="The links.")
+    contract_flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility of every link of this file that does not set its "
+        "own `flex` (see links' `flex`); default: no limit.",
+    )
 
 
 class Outputs(Spec):
@@ -175,6 +194,9 @@ class Scenario:
     """Planned changes a policy makes (empty for the scenario itself)."""
     policy: Policy | None = None
     """The policy this variant puts in place (None: the scenario as written, the baseline)."""
+    baseline_network: Network | None = None
+    """For a policy variant, the network of the scenario as written (what lever costs are
+    charged against); None for the baseline itself."""
 
     @property
     def shocks(self) -> list[ShockSpec]:
@@ -258,9 +280,17 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
         if base_path is not None:
             base, base_doc = network_file(base_path)
             nodes += [(n, base_doc.where(("nodes", i))) for i, n in enumerate(base.nodes)]
-            links += [(k, base_doc.where(("links", i))) for i, k in enumerate(base.links)]
+            links += [
+                (_with_flex(k, spec.network.contract_flex, base.contract_flex), where)
+                for k, where in (
+                    (k, base_doc.where(("links", i))) for i, k in enumerate(base.links)
+                )
+            ]
     nodes += [(n, doc.where(("network", "nodes", i))) for i, n in enumerate(spec.network.nodes)]
-    links += [(k, doc.where(("network", "links", i))) for i, k in enumerate(spec.network.links)]
+    links += [
+        (_with_flex(k, spec.network.contract_flex, None), doc.where(("network", "links", i)))
+        for i, k in enumerate(spec.network.links)
+    ]
     problems += checks.check_unique_names([(n.name, where) for n, where in nodes])
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
@@ -269,17 +299,31 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
         raise ScenarioError(problems)
     node_specs = {name: by_name[name][0] for name in by_name}
     located = {name: by_name[name][1] for name in by_name}
+    links = expand_links(node_specs, links)
     problems += checks.check_links(node_specs, links)
     if problems:
         raise ScenarioError(problems)
     network = Network(node_specs, resolve_links(node_specs, [k for k, _ in links]))
     windows = tuple(s.window(spec.start, spec.horizon_days) for s in spec.shocks)
     problems += checks.check_network(network, located, [where for _, where in links])
+    sound = not problems
     problems += checks.check_shocks(spec.shocks, windows, spec.horizon_days, network, doc)
     problems += checks.check_uncertainty(spec.uncertainty, network, doc)
+    loaded = Scenario(spec, network, path, digest, windows)
+    if sound:  # every policy compiles against the network (if unsound, its problems recur)
+        problems += check_policies(loaded, doc)
     if problems:
         raise ScenarioError(problems)
-    return Scenario(spec, network, path, digest, windows)
+    return loaded
+
+
+def _with_flex(link: LinkSpec, scenario_flex: float | None, file_flex: float | None) -> LinkSpec:
+    """The link's contract flexibility: its own `flex`, else the scenario's `contract_flex`,
+    else its network file's, else none (no limit)."""
+    flex = scenario_flex if scenario_flex is not None else file_flex
+    if link.flex is not None or flex is None:
+        return link
+    return link.model_copy(update={"flex": flex})
 
 
 _NETWORK_CACHE: dict[tuple[str, str], tuple[NetworkFile, yamlio.Document]] = {}

@@ -1,9 +1,8 @@
-"""The network definition: nodes, links, places and chokepoints. No behaviour lives here.
+"""The network definition: links, and the resolved network with its expected flows (the node
+kinds are in `nodes.py`). No behaviour lives here.
 
 Units: every mass is tonnes (t) of *contained* mineral; rates are tonnes per year (tpa) in the input
-and tonnes per day inside the engine; times are days. A commodity is a (mineral, stage) pair and
-the stage a node makes follows from its kind (mine -> ore, refinery and recycler -> refined,
-plant -> component, market -> scrap, stockpile -> the stage it holds).
+and tonnes per day inside the engine; times are days.
 """
 
 from __future__ import annotations
@@ -12,205 +11,35 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
-from sim.scenario.spec import (
-    MINERALS,
-    Country,
-    CoverDays,
-    Fraction,
-    KgPerUnit,
-    Name,
-    PositiveFraction,
-    Spec,
-    Tonnes,
-    TonnesPerDay,
-    TonnesPerYear,
-    TransitDays,
-    UnitsPerYear,
-    Years,
-)
+# The node kinds live in `nodes.py`; re-exported here, where a network's readers look for them.
+from sim.scenario.nodes import COPRODUCTS_DOC as COPRODUCTS_DOC
+from sim.scenario.nodes import INPUT_STAGE as INPUT_STAGE
+from sim.scenario.nodes import KINDS as KINDS
+from sim.scenario.nodes import OUTPUT_STAGE as OUTPUT_STAGE
+from sim.scenario.nodes import Commodity as Commodity
+from sim.scenario.nodes import Kind as Kind
+from sim.scenario.nodes import MarketSpec as MarketSpec
+from sim.scenario.nodes import Mineral as Mineral
+from sim.scenario.nodes import MineSpec as MineSpec
+from sim.scenario.nodes import NodeSpec as NodeSpec
+from sim.scenario.nodes import NodeUnion as NodeUnion
+from sim.scenario.nodes import PlantSpec as PlantSpec
+from sim.scenario.nodes import Producer as Producer
+from sim.scenario.nodes import RecyclerSpec as RecyclerSpec
+from sim.scenario.nodes import RefinerySpec as RefinerySpec
+from sim.scenario.nodes import StockpileSpec as StockpileSpec
+from sim.scenario.nodes import basket as basket
+from sim.scenario.nodes import inputs as inputs
+from sim.scenario.nodes import is_joint as is_joint
+from sim.scenario.nodes import outputs as outputs
+from sim.scenario.spec import MINERALS, Fraction, Name, NonNegative, Spec, TransitDays
+from sim.vocabulary import COMPONENT
 
-Mineral = Literal[MINERALS]  # type: ignore[valid-type]
-MAX_DEMAND_TPA = 1e9
-"""A market's yearly use of a mineral, t: the capacity limit (`TonnesPerYear`)."""
-Commodity = tuple[str, str]
-"""(mineral, stage)."""
-
-
-class NodeSpec(Spec):
-    """Fields every node has."""
-
-    name: Name = Field(description="Unique node name (letters, digits, `_`, `-`, `.`).")
-    kind: str = Field(
-        description="Node kind: mine, refinery, plant, recycler, market or stockpile."
-    )
-    country: Country = Field(
-        description="ISO 3166 alpha-2 code of the country the node is in "
-        "(XA-XZ for aggregates such as the rest of the world)."
-    )
-    region: str | None = Field(None, description="State or province, e.g. `Odisha`.")
-    cover_days: CoverDays = Field(
-        30.0,
-        description="Target inventory, in days of the node's expected use (buyers: of its "
-        "input; producers: of its expected shipments). The engine starts every node at this "
-        "cover, with pipelines full, so that a run without shocks starts at steady state.",
-    )
-    source: str | None = Field(None, description="Where the node's numbers come from.")
-
-
-class MineSpec(NodeSpec):
-    """A mine: draws ore from outside the system boundary, up to its capacity."""
-
-    kind: Literal["mine"]
-    mineral: Mineral = Field(description="The mineral mined.")
-    capacity_tpa: TonnesPerYear = Field(
-        description="Output capacity, t contained mineral per year."
-    )
-    availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
-
-
-class RefinerySpec(NodeSpec):
-    """A refinery: ore -> refined, with a recovery yield; the rest is a process loss."""
-
-    kind: Literal["refinery"]
-    mineral: Mineral = Field(description="The mineral refined.")
-    capacity_tpa: TonnesPerYear = Field(
-        description="Output capacity, t refined (contained) per year."
-    )
-    yield_: PositiveFraction = Field(
-        0.95,
-        alias="yield",
-        description="Recovery yield: t refined out per t contained in ore in (0-1].",
-    )
-    availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
-
-
-class PlantSpec(NodeSpec):
-    """A component plant: refined minerals -> component in fixed proportions (a recipe)."""
-
-    kind: Literal["plant"]
-    product: str = Field("component", description="What it makes, e.g. `NdFeB magnet`.")
-    recipe: dict[Mineral, PositiveFraction] = Field(
-        description="Mass share of each mineral in the contained-mineral content of the output "
-        "(sums to 1). A magnet plant: `{rare_earths: 1.0}`."
-    )
-    capacity_tpa: TonnesPerYear = Field(
-        description="Output capacity, t contained minerals per year (sum over the recipe)."
-    )
-    yield_: PositiveFraction = Field(
-        0.95,
-        alias="yield",
-        description="Share of refined input that "
-        "ends in the component; the rest is a process loss.",
-    )
-    availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
-
-    @field_validator("recipe")
-    @classmethod
-    def _shares_sum_to_one(cls, recipe: dict[str, float]) -> dict[str, float]:
-        if not recipe:
-            raise ValueError("needs at least one mineral, e.g. {rare_earths: 1.0}")
-        total = sum(recipe.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"shares must sum to 1, they sum to {total:g}")
-        return recipe
-
-
-class RecyclerSpec(NodeSpec):
-    """A recycler: collected end-of-life scrap -> refined, with a recovery yield."""
-
-    kind: Literal["recycler"]
-    mineral: Mineral = Field(description="The mineral recovered.")
-    capacity_tpa: TonnesPerYear = Field(description="Output capacity, t refined per year.")
-    yield_: PositiveFraction = Field(
-        0.9, alias="yield", description="t refined out per t scrap in."
-    )
-    availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
-
-
-class MarketSpec(NodeSpec):
-    """A demand sector in a country, e.g. EVs in Japan. Demand is in product units."""
-
-    kind: Literal["market"]
-    sector: str = Field(description="Demand sector, e.g. `ev`, `semiconductor`, `wind`.")
-    unit: str = Field("unit", description="Product unit, e.g. `vehicle`, `wafer`, `MW`.")
-    demand_units_per_year: UnitsPerYear = Field(description="Product units demanded per year.")
-    intensity_kg_per_unit: dict[Mineral, KgPerUnit] = Field(
-        description="kg of each contained mineral (in components) per product unit."
-    )
-    unmet: Literal["lost", "backlog"] = Field(
-        "lost", description="`lost`: unmet demand is a lost sale; `backlog`: it waits."
-    )
-    lifetime_years: Years = Field(
-        12.0,
-        description="Product lifetime in years; material returns as end-of-life flow after it.",
-    )
-    collection_rate: Fraction = Field(
-        0.0,
-        description="Share of end-of-life material collected "
-        "and sent to recyclers; the rest leaves the system.",
-    )
-    eol_history_share: Fraction = Field(
-        0.0,
-        description="End-of-life flow from products sold before the start, as a share of "
-        "today's consumption (0: no legacy products return within the horizon).",
-    )
-
-    @field_validator("intensity_kg_per_unit")
-    @classmethod
-    def _not_empty(cls, value: dict[str, float]) -> dict[str, float]:
-        if not value:
-            raise ValueError("needs at least one mineral, e.g. {rare_earths: 0.5}")
-        return value
-
-    @model_validator(mode="after")
-    def _demand_in_range(self) -> MarketSpec:
-        for mineral, kg in self.intensity_kg_per_unit.items():
-            tpa = self.demand_units_per_year * kg / 1e3
-            if tpa > MAX_DEMAND_TPA:
-                raise ValueError(
-                    f"demand of {tpa:.3g} t/yr of {mineral} (demand_units_per_year x "
-                    f"intensity_kg_per_unit / 1000) is above the limit of {MAX_DEMAND_TPA:g} "
-                    "t/yr, the most any capacity can be"
-                )
-        return self
-
-
-class StockpileSpec(NodeSpec):
-    """A strategic reserve owned by a country; it ships only when a buyer it serves runs low."""
-
-    kind: Literal["stockpile"]
-    mineral: Mineral = Field(description="The mineral held.")
-    stage: Literal["refined", "component"] = Field("refined", description="The stage held.")
-    initial_t: Tonnes = Field(description="Stock at the start, t contained.")
-    target_t: Tonnes | None = Field(
-        None, description="Level it refills to from its suppliers (default: `initial_t`)."
-    )
-    release_below_cover_days: CoverDays = Field(
-        15.0, description="Releases to a buyer whose on-hand cover falls below this many days."
-    )
-    max_release_tpd: TonnesPerDay | None = Field(
-        None, description="Most it can release per day, t/day (default: no limit)."
-    )
-    release_during: tuple[str, ...] = Field(
-        (),
-        description="Names of shocks during which it also releases, to keep its buyers "
-        "at their normal cover (whatever their cover).",
-    )
-
-
-Producer = MineSpec | RefinerySpec | RecyclerSpec | PlantSpec
-"""Nodes with a capacity that make something."""
-
-NodeUnion = Annotated[
-    MineSpec | RefinerySpec | PlantSpec | RecyclerSpec | MarketSpec | StockpileSpec,
-    Field(discriminator="kind"),
-]
-KINDS = ("mine", "refinery", "plant", "recycler", "market", "stockpile")
-Kind = Literal[KINDS]  # type: ignore[valid-type]
+T = TypeVar("T")
 
 
 class LinkSpec(Spec):
@@ -233,46 +62,19 @@ class LinkSpec(Spec):
     chokepoints: tuple[str, ...] = Field(
         (), description="Straits or routes passed, e.g. `[malacca]`."
     )
+    flex: NonNegative | None = Field(
+        None,
+        description="Contract flexibility: the most a buyer may order on this link per review "
+        "above its contracted (normal, shock-free) flow, as a share of it (0.2: up to 120%). "
+        "Orders beyond it are spot requests, served only from the supplier's uncommitted "
+        "stock and capacity after every contract. Default: the network's `contract_flex`, "
+        "else no limit (every order counts as contracted).",
+    )
     source: str | None = Field(None, description="Where the link's numbers come from.")
 
 
 # ---------------------------------------------------------------------------------------------
 # The resolved network: plain data the engine reads, with expected (steady-state) flows.
-
-OUTPUT_STAGE = {
-    "mine": "ore",
-    "refinery": "refined",
-    "recycler": "refined",
-    "plant": "component",
-    "market": "scrap",
-}
-INPUT_STAGE = {"refinery": "ore", "recycler": "scrap", "plant": "refined", "market": "component"}
-
-
-def outputs(node: NodeSpec) -> list[Commodity]:
-    """Commodities a node can ship."""
-    if isinstance(node, StockpileSpec):
-        return [(node.mineral, node.stage)]
-    if isinstance(node, PlantSpec):
-        return [(m, "component") for m in node.recipe]
-    if isinstance(node, MarketSpec):
-        return [(m, "scrap") for m in node.intensity_kg_per_unit]
-    assert isinstance(node, MineSpec | RefinerySpec | RecyclerSpec)
-    return [(node.mineral, OUTPUT_STAGE[node.kind])]
-
-
-def inputs(node: NodeSpec) -> list[Commodity]:
-    """Commodities a node can receive."""
-    if isinstance(node, StockpileSpec):
-        return [(node.mineral, node.stage)]
-    if isinstance(node, PlantSpec):
-        return [(m, "refined") for m in node.recipe]
-    if isinstance(node, MarketSpec):
-        return [(m, "component") for m in node.intensity_kg_per_unit]
-    if isinstance(node, MineSpec):
-        return []
-    assert isinstance(node, RefinerySpec | RecyclerSpec)
-    return [(node.mineral, INPUT_STAGE[node.kind])]
 
 
 @dataclass(frozen=True)
@@ -287,6 +89,8 @@ class Link:
     share: float
     transit_days: float
     chokepoints: tuple[str, ...]
+    flex: float = math.inf
+    """Contract flexibility (share above the contracted flow a buyer may order); inf: none."""
 
     @property
     def commodity(self) -> Commodity:
@@ -352,17 +156,20 @@ class Network:
         mineral = commodity[0]
         if isinstance(node, MarketSpec):
             return node.demand_units_per_year / 365.0 * node.intensity_kg_per_unit[mineral] / 1e3
-        if isinstance(node, PlantSpec):
-            return plant_rate_tpd(self, node) * node.recipe[mineral] / node.yield_
+        if is_joint(node) and not isinstance(node, MineSpec):
+            share = basket(node)[mineral]
+            return joint_rate_tpd(self, node) * share / node.yield_  # type: ignore[attr-defined]
         if isinstance(node, RefinerySpec | RecyclerSpec):
             return self.expected_out_tpd(name, outputs(node)[0]) / node.yield_
         return 0.0  # mines draw from outside; stockpiles refill only to their target
 
 
-def plant_rate_tpd(network: Network, plant: PlantSpec) -> float:
-    """Expected total output of a plant, t/day, enough for its most-demanded mineral."""
+def joint_rate_tpd(network: Network, node: NodeSpec) -> float:
+    """Expected total output of a node that makes several minerals together, t/day: enough for
+    its most-demanded one (a plant's recipe, a mine's or refinery's co-products)."""
+    shares = basket(node)
     return max(
-        (network.expected_out_tpd(plant.name, c) / plant.recipe[c[0]] for c in outputs(plant)),
+        (network.expected_out_tpd(node.name, c) / shares[c[0]] for c in outputs(node)),
         default=0.0,
     )
 
@@ -390,7 +197,7 @@ def expected_flows(network: Network) -> list[float]:
     for market in network.of_kind("market"):
         assert isinstance(market, MarketSpec)
         for link in network.out_links[market.name]:
-            consumption = network.expected_use_tpd(market.name, (link.mineral, "component"))
+            consumption = network.expected_use_tpd(market.name, (link.mineral, COMPONENT))
             flows[link.index] = (
                 consumption * market.eol_history_share * market.collection_rate * link.share
             )
@@ -407,6 +214,28 @@ def link_mineral(supplier: NodeSpec, buyer: NodeSpec, given: str | None) -> str 
         return made[0]
     common = [m for m in made if m in {c[0] for c in inputs(buyer)}]
     return common[0] if len(common) == 1 else None
+
+
+def expand_links(
+    nodes: dict[str, NodeSpec], specs: Iterable[tuple[LinkSpec, T]]
+) -> list[tuple[LinkSpec, T]]:
+    """A link with no `mineral` whose supplier makes several minerals that its buyer uses (a
+    co-producing mine feeding a separation plant, a plant feeding a market) carries each of
+    them: one link per mineral, with the same share and transit. Others are kept as given;
+    links naming unknown nodes are left for `checks.check_links` to report."""
+    out: list[tuple[LinkSpec, T]] = []
+    for spec, tag in specs:
+        supplier, buyer = nodes.get(spec.from_), nodes.get(spec.to)
+        if spec.mineral is not None or supplier is None or buyer is None:
+            out.append((spec, tag))
+            continue
+        used = set(inputs(buyer))
+        common = [m for m, stage in outputs(supplier) if (m, stage) in used]
+        if len(common) < 2:
+            out.append((spec, tag))
+            continue
+        out += [(spec.model_copy(update={"mineral": m}), tag) for m in common]
+    return out
 
 
 def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list[Link]:
@@ -427,6 +256,7 @@ def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list
                 spec.share,
                 spec.transit_days,
                 tuple(spec.chokepoints),
+                math.inf if spec.flex is None else spec.flex,
             )
         )
     return links

@@ -28,8 +28,16 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+# STAGES and country_name are defined once, in sim/vocabulary.py; the schema re-exports them.
+from sim.vocabulary import STAGES as STAGES
+from sim.vocabulary import country_name as country_name
+from sim.vocabulary import is_aggregate
+
 MINERALS = (
     "rare_earths",
+    "ndpr",
+    "dytb",
+    "lace",
     "lithium",
     "cobalt",
     "nickel",
@@ -39,10 +47,10 @@ MINERALS = (
     "manganese",
     "copper",
 )
-"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral."""
-
-STAGES = ("ore", "refined", "component", "scrap")
-"""Stages of a mineral's chain; a commodity is a (mineral, stage) pair."""
+"""Minerals the simulator knows. Each is counted in one mass unit of contained mineral.
+`rare_earths` is all rare-earth oxide (REO) as one mineral; a network that tells the elements
+apart uses `ndpr` (Nd+Pr oxide), `dytb` (Dy+Tb oxide, the heavy rare earths of magnets) and
+`lace` (La, Ce and the other REO), each conserved on its own."""
 
 
 class Spec(BaseModel):
@@ -186,7 +194,7 @@ class AtMost:
 
 def _country(code: str) -> str:
     code = code.upper()
-    if len(code) == 2 and code.startswith("X") and code.isalpha():
+    if is_aggregate(code):
         return code  # ISO 3166 user-assigned range, used for aggregates such as rest of world
     if pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(
@@ -309,14 +317,6 @@ DayNumber = Annotated[int, Field(ge=-MAX_HORIZON_DAYS, le=MAX_HORIZON_DAYS)]
 """Days from the scenario start, within 100 years either way (the longest horizon)."""
 Day = DayNumber | Date
 """A moment: days from the scenario start (integer) or an ISO date (YYYY-MM-DD)."""
-
-
-def country_name(code: str) -> str:
-    """A readable name for an ISO alpha-2 code (the code itself for user-assigned aggregates)."""
-    found = pycountry.countries.get(alpha_2=code)
-    if found is None:
-        return code
-    return str(getattr(found, "common_name", None) or found.name)
 
 
 def to_day(value: Day, start_date: dt.date) -> float:

@@ -1,0 +1,72 @@
+"""Markets need less of a mineral per product unit from a date (thrifting, substitution).
+
+Compiles into a phase-in of each selected market's kg per unit: 1 before `start`, falling
+linearly to 1 - `reduction` over `phase_in_days`. Cost: the programme cost, once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.levers.base import BaseLever, Context, CostInputs, _Draft
+from sim.scenario.errors import Problem
+from sim.scenario.network import MarketSpec, Mineral, Network
+from sim.scenario.schedules import Phase
+from sim.scenario.selector import Selector
+from sim.scenario.spec import Day, Fraction, NonNegative
+
+
+class DemandEfficiency(BaseLever):
+    """Markets need less of a mineral per product unit from a date (thrifting, substitution)."""
+
+    type: Literal["demand_efficiency"]
+    select: Selector = Field(description="Which markets.")
+    mineral: Mineral = Field(description="The mineral thrifted.")
+    reduction: Fraction = Field(description="Share of kg per unit saved when phased in.")
+    start: Day = Field(description="When the phase-in starts.")
+    phase_in_days: NonNegative = Field(0.0, description="Days to reach the full reduction.")
+    cost_usd_: NonNegative = Field(0.0, alias="cost_usd", description="Programme cost, USD.")
+
+    def markets(self, network: Network) -> list[str]:
+        """The selected markets that use the mineral."""
+        return [
+            name
+            for name in self.select.select(network)
+            if isinstance(market := network.nodes[name], MarketSpec)
+            and self.mineral in market.intensity_kg_per_unit
+        ]
+
+    def check(self, context: Context) -> list[Problem]:
+        problems = context.unknown_nodes(self.select.nodes, "select.nodes")
+        if not problems and not self.markets(context.baseline):
+            users = [
+                m.name
+                for m in context.baseline.of_kind("market")
+                if isinstance(m, MarketSpec) and self.mineral in m.intensity_kg_per_unit
+            ]
+            problems.append(
+                Problem(
+                    context.at("select"),
+                    f"selects no market that uses {self.mineral}, so it would change nothing",
+                    "a selection that matches one of " + ", ".join(users)
+                    if users
+                    else f"a mineral some market uses (none uses {self.mineral})",
+                )
+            )
+        return problems
+
+    def compile(self, draft: _Draft, baseline: Network, number: int) -> None:
+        for name in self.markets(baseline):
+            draft.schedules.intensity[(name, self.mineral)] = Phase(
+                draft.day(self.start), self.phase_in_days, self.reduction
+            )
+
+    def cost_usd(self, inputs: CostInputs) -> np.ndarray:
+        """The programme cost, once, in every replication."""
+        return np.full(inputs.reps, self.cost_usd_)
+
+    def minerals(self) -> set[str]:
+        return {self.mineral}

@@ -1,0 +1,372 @@
+"""The results folder: which files it holds, what each means, and reading it back.
+
+`results/<name>/` is what `sim.output.writers` writes and what the charts and the report read.
+This module names the files with a description each (the `*_FILES` tables, listed in the
+report), reads a folder into `Results` (`load`) and offers the views of it the charts and the
+report share: the kind of results, when each shock was in force, one row per market, the
+network's nodes, and `RunInfo` (what a chart's footer says) from the provenance.
+
+It reads files and nothing else: it imports neither the engine nor the analysis, so that
+pictures and the report depend only on what is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+
+FILES = {
+    "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
+    "provenance.json": "seed, versions, input hash, wall time, command",
+    "timeseries.csv": "per review period: production, stocks, demand, delivered, shortfall ...",
+    "markets.csv": "per market: demand, delivered, shortfall, fill rate, first shortfall",
+    "flows.csv": "per link: tonnes shipped over the horizon",
+    "shipments.csv": "per review and link: tonnes shipped (sourcing by country over time)",
+    "balance.csv": "per mineral: the mass-balance terms and residual",
+    "events.csv": "when each shock started and ended",
+    "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
+    "drivers.csv": "per market that falls short: the shock that set it off and the cover, "
+    "transit and review days between them (what drives the date)",
+}
+"""The files of a single run."""
+ENSEMBLE_FILES = {
+    "scenario.resolved.yaml": FILES["scenario.resolved.yaml"],
+    "provenance.json": "seed, replications, executor, workers, versions, input hash, wall time",
+    "metrics.csv": "risk metrics per replication (tidy: one row per replication and metric)",
+    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
+    "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
+    "balance.csv": "per mineral: the worst mass-balance residual over all replications",
+}
+"""The files of an ensemble of replications."""
+COMPARISON_FILES = {
+    **{k: v for k, v in ENSEMBLE_FILES.items() if k != "balance.csv"},
+    "metrics.csv": "risk metrics per policy and replication (tidy; `policy` column)",
+    "summary.csv": "per policy and metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
+    "bands.csv": "per policy, market and time bucket: mean and P5/P50/P95",
+    "balance.csv": "per policy and mineral: the worst mass-balance residual",
+    "comparison.csv": "per policy, market and metric: policy and baseline means, paired "
+    "difference with a 95% confidence interval",
+    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
+}
+"""The files of a policy comparison."""
+ONE_REPLICATION_COMPARISON_FILES = {
+    **COMPARISON_FILES,
+    "flows.csv": "the baseline's tonnes shipped per link over the horizon",
+    "shipments.csv": "the baseline's tonnes shipped per review and link",
+    "drivers.csv": "the baseline's markets that fall short: what drives the date",
+}
+"""The files of a policy comparison of one replication (with the baseline's flows)."""
+STRESS_FILES = {
+    "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
+    "to survive, lost demand, risk exposure index, exposed",
+    "provenance.json": "seed, versions, input hash, command",
+}
+"""The files of a stress test."""
+
+BASELINE = "baseline"
+"""The name of the no-policy run in a policy comparison."""
+
+CSV_FILES = (
+    "timeseries",
+    "markets",
+    "flows",
+    "events",
+    "metrics",
+    "summary",
+    "bands",
+    "balance",
+    "shipments",
+    "comparison",
+    "ranking",
+    "stress",
+    "sensitivity",
+    "drivers",
+)
+"""The tables `load` reads (`<name>.csv`), when present."""
+KEY_COLUMNS = (
+    "node",
+    "mineral",
+    "stage",
+    "variable",
+    "kind",
+    "country",
+    "market",
+    "metric",
+    "unit",
+    "shock",
+    "partner",
+    "supplier",
+    "buyer",
+    "supplier_country",
+    "buyer_country",
+    "sector",
+    "policy",
+    "levers",
+    "minerals",
+    "vs_best_part",
+    "input",
+)
+"""Columns read as text, never as numbers or NaN (an empty key stays '')."""
+
+Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity"]
+"""What a results folder holds: one run, replications, policies, a stress test or a tornado."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What every chart's footer says: which scenario, seed and how many replications; the
+    review period (days) and horizon (days) that per-review units and date spans use."""
+
+    scenario: str
+    seed: int | None = None
+    replications: int = 1
+    step_days: int = 7
+    horizon_days: int | None = None
+    version: str = ""
+
+    @classmethod
+    def from_provenance(cls, prov: dict[str, Any]) -> RunInfo:
+        """From provenance.json as the writers write it (missing fields take defaults)."""
+        return cls(
+            scenario=str(prov.get("scenario", "?")),
+            seed=prov.get("seed"),
+            replications=int(prov.get("replications") or 1),
+            step_days=int(prov.get("step_days") or 7),
+            horizon_days=prov.get("horizon_days"),
+            version=str(prov.get("package_version", "")),
+        )
+
+    def footer(self) -> str:
+        """'scenario x   ·   seed 42   ·   20 replications   ·   sim 0.1.0'."""
+        reps = f"{self.replications:,} replication" + ("s" if self.replications != 1 else "")
+        parts = [f"scenario {self.scenario}", f"seed {self.seed}", reps]
+        if self.version:
+            parts.append(f"sim {self.version}")
+        return "   ·   ".join(parts)
+
+    def per_review(self) -> str:
+        """'per week' or 'per 10 days': the period flows are counted over."""
+        return (
+            "per week"
+            if self.step_days == 7
+            else ("per day" if self.step_days == 1 else f"per {self.step_days} days")
+        )
+
+
+@dataclass
+class Results:
+    """The frames of a results folder; a file that is absent is None."""
+
+    folder: Path
+    provenance: dict[str, Any]
+    scenario: dict[str, Any]
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The table `name` ('markets', 'bands' ...), or None if the folder has none."""
+        return self.frames.get(name)
+
+    @property
+    def info(self) -> RunInfo:
+        """The footer facts, the horizon taken from the scenario when provenance lacks it."""
+        info = RunInfo.from_provenance(self.provenance)
+        if info.horizon_days is None and "horizon_days" in self.scenario:
+            info = RunInfo(
+                info.scenario,
+                info.seed,
+                info.replications,
+                info.step_days,
+                int(self.scenario["horizon_days"]),
+                info.version,
+            )
+        return info
+
+    @property
+    def ensemble(self) -> bool:
+        """True for replications summarised across runs (ensembles and comparisons)."""
+        return "summary" in self.frames or "bands" in self.frames
+
+    @property
+    def policies(self) -> list[str]:
+        """A policy comparison's runs, the baseline first, in the scenario's order; [] for
+        other results."""
+        present: list[str] = []
+        for name in ("summary", "bands", "metrics"):
+            frame = self.frames.get(name)
+            if frame is not None and "policy" in frame:
+                present = [str(p) for p in dict.fromkeys(frame["policy"])]
+                break
+        named = [BASELINE, *(self.provenance.get("policies") or [])]
+        return [p for p in named if p in present] + [p for p in present if p not in named]
+
+    @property
+    def kind(self) -> Kind:
+        """What the folder holds; a sensitivity table or stress ranking wins over the rest."""
+        for name in ("sensitivity", "stress"):
+            frame = self.frames.get(name)
+            if frame is not None and len(frame):
+                return "sensitivity" if name == "sensitivity" else "stress"
+        if self.policies:
+            return "comparison"
+        return "ensemble" if self.ensemble else "single"
+
+    def for_policy(self, policy: str) -> Results:
+        """The results of one run of a policy comparison, as if it were an ensemble alone."""
+        frames = {
+            name: frame[frame["policy"] == policy].drop(columns="policy")
+            for name, frame in self.frames.items()
+            if "policy" in frame and name not in ("comparison", "ranking")
+        }
+        return Results(self.folder, self.provenance, self.scenario, frames)
+
+
+def load(folder: Path | str) -> Results:
+    """Read the provenance, the resolved scenario and every CSV a results folder holds."""
+    folder = Path(folder)
+    prov_path = folder / "provenance.json"
+    if not prov_path.is_file():
+        raise FileNotFoundError(f"{folder} is not a results folder: it has no provenance.json")
+    provenance = json.loads(prov_path.read_text())
+    resolved = folder / "scenario.resolved.yaml"
+    scenario = (yaml.safe_load(resolved.read_text()) or {}) if resolved.is_file() else {}
+    frames = {}
+    for name in CSV_FILES:
+        path = folder / f"{name}.csv"
+        if path.is_file() and path.stat().st_size > 1:
+            header = pd.read_csv(path, nrows=0).columns
+            keys = [c for c in KEY_COLUMNS if c in header]
+            frame = pd.read_csv(
+                path,
+                dtype=dict.fromkeys(keys, str),
+                keep_default_na=False,
+                na_values={c: ["", "nan", "NaN"] for c in header if c not in keys},
+            )
+            frames[name] = frame
+    return Results(folder, provenance, scenario, frames)
+
+
+def shock_windows(results: Results) -> pd.DataFrame:
+    """When each shock was in force: from events.csv (single runs, drawn dates), else from the
+    scenario's fixed dates (shocks whose dates are drawn from a distribution are left out).
+    Columns shock, start, end (Timestamps; the window is [start, end))."""
+    events = results.get("events")
+    start = as_date(results.scenario.get("start"))
+    horizon = results.info.horizon_days
+    if events is not None and not events.empty:
+        rows = []
+        for shock, group in events.groupby("shock", sort=False):
+            begin = group.loc[group["event"] == "start", "date"]
+            end = group.loc[group["event"] == "end", "date"]
+            if begin.empty:
+                continue
+            finish = (
+                pd.Timestamp(end.iloc[0])
+                if not end.empty or start is None
+                else start + pd.Timedelta(days=horizon or 0)
+            )
+            rows.append({"shock": str(shock), "start": pd.Timestamp(begin.iloc[0]), "end": finish})
+        return pd.DataFrame(rows, columns=["shock", "start", "end"])
+    rows = []
+    for i, shock in enumerate(results.scenario.get("shocks") or []):
+        first = _shock_day(shock.get("start"), start)
+        if first is None:
+            continue
+        last = _shock_day(shock.get("end"), start)
+        duration = shock.get("duration_days")
+        if last is None and isinstance(duration, int | float):
+            last = first + pd.Timedelta(days=float(duration))
+        if last is None and start is not None and horizon:
+            last = start + pd.Timedelta(days=horizon)
+        if last is None:
+            continue
+        label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
+        rows.append({"shock": str(label), "start": first, "end": last})
+    return pd.DataFrame(rows, columns=["shock", "start", "end"])
+
+
+def as_date(value: Any) -> pd.Timestamp | None:
+    """A scenario date ('2025-01-01') as a Timestamp; None for absent, drawn or bad values."""
+    if value is None or isinstance(value, dict):
+        return None
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _shock_day(value: Any, start: pd.Timestamp | None) -> pd.Timestamp | None:
+    """A shock's start or end (a date, or days after the scenario's start) as a Timestamp."""
+    if isinstance(value, bool) or value is None or isinstance(value, dict):
+        return None
+    if isinstance(value, int | float):
+        return None if start is None else pd.Timestamp(start) + pd.Timedelta(days=float(value))
+    return as_date(value)
+
+
+def market_table(results: Results) -> pd.DataFrame:
+    """One row per market: market, country, unit, sector, minerals (tuple) in the results'
+    order (markets.csv for single runs, else the first replication's metrics)."""
+    metrics = results.get("metrics")
+    markets = results.get("markets")
+    rows: dict[str, dict[str, Any]] = {}
+    if markets is not None:
+        for row in markets[markets["rep"] == markets["rep"].min()].itertuples(index=False):
+            rows[str(row.market)] = {
+                "market": str(row.market),
+                "country": str(row.country),
+                "unit": str(row.unit),
+                "sector": str(row.sector),
+            }
+    if metrics is not None:
+        first = metrics[metrics["rep"] == metrics["rep"].min()]
+        for row in first[first["metric"] == "demand_units"].itertuples(index=False):
+            rows.setdefault(
+                str(row.market),
+                {
+                    "market": str(row.market),
+                    "country": str(row.country),
+                    "unit": str(row.unit),
+                    "sector": "",
+                },
+            )
+        used = first[first["metric"] == "shortfall_t"].groupby("market", sort=False)["mineral"]
+        for market, minerals in used:
+            if str(market) in rows:
+                rows[str(market)]["minerals"] = tuple(str(m) for m in minerals)
+    frame = pd.DataFrame(
+        list(rows.values()), columns=["market", "country", "unit", "sector", "minerals"]
+    )
+    if "minerals" not in frame:
+        frame["minerals"] = [()] * len(frame)
+    frame["minerals"] = [m if isinstance(m, tuple) else () for m in frame["minerals"]]
+    return frame
+
+
+def market_countries(results: Results) -> dict[str, str]:
+    """Market name -> ISO 3166 alpha-2 code of its country."""
+    table = market_table(results)
+    return {str(m): str(c) for m, c in zip(table["market"], table["country"], strict=True)}
+
+
+def node_table(results: Results) -> pd.DataFrame | None:
+    """name, kind, country, stage of every node, from the resolved scenario's network."""
+    network = results.scenario.get("network") or {}
+    nodes = network.get("nodes") or []
+    if not nodes:
+        return None
+    return pd.DataFrame(
+        [
+            {
+                "name": n["name"],
+                "kind": n["kind"],
+                "country": n["country"],
+                "stage": n.get("stage", ""),
+            }
+            for n in nodes
+        ]
+    )

@@ -1,0 +1,76 @@
+"""What the report says, in reading order: the title and the blocks of every section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sim.output.folder import BASELINE, Results, as_date
+from sim.output.report.concentration import concentration_table
+from sim.output.report.document import Block
+from sim.output.report.drivers import drivers_table
+from sim.output.report.figures import figure_blocks
+from sim.output.report.findings import key_findings
+from sim.output.report.policies import policy_blocks
+from sim.output.report.provenance import provenance_blocks
+from sim.output.report.shocks import shock_table
+from sim.output.report.stress import stress_table
+from sim.output.report.timing import timing_table
+
+if TYPE_CHECKING:
+    from sim.output.charts import Chart
+
+
+def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]]:
+    """The title and the blocks of the report, in reading order."""
+    spec, info = results.scenario, results.info
+    name = spec.get("name") or info.scenario
+    reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
+    policies = [p for p in results.policies if p != BASELINE]
+    if policies:
+        kind = f"baseline and {len(policies)} policies, {reps} each"
+    elif results.get("stress") is not None:
+        kind = "stress test"
+    else:
+        kind = f"ensemble of {reps}" if results.ensemble else "single run"
+    base = results.for_policy(BASELINE) if policies else results
+    blocks = [
+        Block("p", _run_line(results)),
+        Block("p", " ".join(str(spec.get("description") or "").split())),
+    ]
+    if results.get("stress") is None:
+        blocks += shock_table(results)
+        blocks.append(
+            Block("h2", "Key findings" + (" without a policy (baseline)" if policies else ""))
+        )
+        blocks += key_findings(base)
+    blocks += timing_table(base)
+    blocks += drivers_table(base)
+    blocks += policy_blocks(results, policies)
+    blocks += concentration_table(base)
+    blocks += stress_table(results)
+    blocks += figure_blocks(drawn)
+    blocks += provenance_blocks(results)
+    return f"{name}: {kind}", [b for b in blocks if b.text or b.table or b.chart or b.items]
+
+
+def _run_line(results: Results) -> str:
+    spec, info = results.scenario, results.info
+    start = as_date(spec.get("start"))
+    horizon = info.horizon_days or 0
+    period = ""
+    if start is not None:
+        end = start + pd.Timedelta(days=horizon)
+        period = f"{start:%d %b %Y} to {end:%d %b %Y} ({horizon:,} days), "
+    base = (
+        (spec.get("network") or {}).get("base")
+        or (spec.get("network") or {}).get("resolved_from")
+        or "inline network"
+    )
+    reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
+    return (
+        f"{period}reviewed every {info.step_days} days; network {base}; seed {info.seed}; "
+        f"{reps}; {len(spec.get('shocks') or [])} shock(s)."
+    )

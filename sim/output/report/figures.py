@@ -1,0 +1,34 @@
+"""The charts of the report, grouped by topic, in the catalogue's reading order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sim.output.report.document import Block
+
+if TYPE_CHECKING:
+    from sim.output.charts import Chart
+
+GROUPS = {
+    "overview": "Overview",
+    "policies": "Policies",
+    "markets": "Markets under stress",
+    "risk": "Risk across replications",
+    "sourcing": "Sourcing by country",
+    "network": "The network",
+}
+"""Chart group (`Entry.group`) -> its heading, in the order the report shows them."""
+
+
+def figure_blocks(drawn: Sequence[Chart]) -> list[Block]:
+    """A 'Charts' section: one heading per group with charts, the charts in drawn order."""
+    if not drawn:
+        return []
+    blocks = [Block("h2", "Charts")]
+    for group, heading in GROUPS.items():
+        mine = [c for c in drawn if c.group == group]
+        if mine:
+            blocks.append(Block("h3", heading))
+            blocks += [Block("figure", chart=c) for c in mine]
+    return blocks

@@ -1,0 +1,235 @@
+"""Serialising results into the results folder: runs, ensembles, policy comparisons, stress
+tests and sensitivity tables become the files that `sim.output.folder` describes.
+
+Each `write_*` function maps file names to small writer functions and hands them to
+`sim.output.store.write_atomically`, so a folder appears complete or not at all. This is the
+output module that knows the engine's and the analysis's types; the charts and the report read
+the files back through `sim.output.folder` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+import yaml
+
+from sim import __version__
+from sim.analysis import frames as R
+from sim.analysis.compare import Comparison
+from sim.analysis.drivers import shortfall_drivers
+from sim.analysis.ensemble import Ensemble
+from sim.engine.simulate import RunResult
+from sim.output.folder import BASELINE
+from sim.output.folder import COMPARISON_FILES as COMPARISON_FILES
+from sim.output.folder import ENSEMBLE_FILES as ENSEMBLE_FILES
+from sim.output.folder import FILES as FILES
+from sim.output.folder import ONE_REPLICATION_COMPARISON_FILES as ONE_REPLICATION_COMPARISON_FILES
+from sim.output.folder import STRESS_FILES as STRESS_FILES
+from sim.output.store import write_atomically
+from sim.scenario.loader import Scenario
+
+
+def resolved_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as run: its fields plus every node and link of the network it resolved to."""
+    doc = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    net = scenario.network
+    doc["network"] = {
+        "nodes": [
+            n.model_dump(mode="json", by_alias=True, exclude_none=True) for n in net.nodes.values()
+        ],
+        "links": [
+            {
+                "from": k.supplier,
+                "to": k.buyer,
+                "mineral": k.mineral,
+                "stage": k.stage,
+                "share": k.share,
+                "transit_days": k.transit_days,
+                "chokepoints": list(k.chokepoints),
+            }
+            for k in net.links
+        ],
+        "resolved_from": scenario.spec.network.base,
+    }
+    return doc
+
+
+def provenance(
+    scenario: Scenario, wall_seconds: float, argv: list[str] | None, **run: Any
+) -> dict[str, Any]:
+    """What reproduces a result: input file and hash, seed, versions, command, wall time;
+    `run` adds what is particular to the run (replications, executor ...)."""
+    return {
+        "scenario": scenario.spec.name,
+        "scenario_file": str(scenario.path) if scenario.path else None,
+        "input_sha256": scenario.input_sha256,
+        "seed": scenario.spec.seed,
+        "horizon_days": scenario.spec.horizon_days,
+        "step_days": scenario.spec.step_days,
+        **run,
+        "wall_seconds": round(wall_seconds, 4),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "simpy": simpy.__version__,
+        "command": argv if argv is not None else sys.argv,
+    }
+
+
+def drivers_of(result: RunResult) -> pd.DataFrame:
+    """What drives each short market's first-shortfall date in a run (`analysis.drivers`)."""
+    return shortfall_drivers(result, R.market_summary(result))
+
+
+def write_results(result: RunResult, root: Path, argv: list[str] | None = None) -> Path:
+    """Write every result file of a run to `root/<name>/`, atomically; return that folder."""
+    target = root / result.scenario.spec.results_name
+    writers: dict[str, Callable[[Path], object]] = {
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(result.scenario), sort_keys=False, allow_unicode=True)
+        ),
+        "provenance.json": lambda p: p.write_text(
+            json.dumps(
+                provenance(
+                    result.scenario,
+                    result.wall_seconds,
+                    argv,
+                    replications=result.state.reps,
+                    periods=result.n_periods,
+                ),
+                indent=2,
+            )
+        ),
+        "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
+        "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
+        "shipments.csv": lambda p: R.shipments(result).to_csv(p, index=False),
+        "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
+        "events.csv": lambda p: R.events(result).to_csv(p, index=False),
+        "metrics.csv": lambda p: R.run_metrics(result).tidy().to_csv(p, index=False),
+        "drivers.csv": lambda p: drivers_of(result).to_csv(p, index=False),
+    }
+    if result.scenario.spec.outputs.timeseries:
+        writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
+    return write_atomically(target, writers)
+
+
+def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
+    """Write an ensemble's tables to `root/<name>/`, atomically; return that folder."""
+    scenario = ensemble.scenario
+    info = provenance(
+        scenario,
+        ensemble.wall_seconds,
+        argv,
+        replications=ensemble.reps,
+        executor=ensemble.executor,
+        workers=ensemble.workers,
+        batch_size=ensemble.batch_size,
+    )
+    doc = resolved_document(scenario)
+    writers: dict[str, Callable[[Path], object]] = {
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        ),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "metrics.csv": lambda p: ensemble.runs.to_csv(p, index=False),
+        "summary.csv": lambda p: ensemble.summary.to_csv(p, index=False),
+        "bands.csv": lambda p: ensemble.bands.to_csv(p, index=False),
+        "balance.csv": lambda p: ensemble.balance.to_csv(p, index=False),
+    }
+    if ensemble.traces is not None:
+        writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
+    return write_atomically(root / scenario.spec.results_name, writers)
+
+
+def write_comparison(
+    comparison: Comparison,
+    root: Path,
+    argv: list[str] | None = None,
+    baseline_run: RunResult | None = None,
+) -> Path:
+    """Write a policy comparison to `root/<name>/`, atomically; return that folder.
+
+    `baseline_run`, a single run of the baseline, adds its flows per link and per review (for
+    the network and sourcing charts) when the comparison has one replication."""
+    runs = {"baseline": comparison.baseline, **comparison.policies}
+    base = comparison.baseline
+    scenario = base.scenario
+
+    def stacked(part: str) -> pd.DataFrame:
+        return pd.concat(
+            [getattr(e, part).assign(policy=name) for name, e in runs.items()], ignore_index=True
+        )
+
+    info = provenance(
+        scenario,
+        sum(e.wall_seconds for e in runs.values()),
+        argv,
+        replications=base.reps,
+        executor=base.executor,
+        workers=base.workers,
+        batch_size=base.batch_size,
+        policies=list(comparison.policies),
+    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "metrics.csv": lambda p: stacked("runs").to_csv(p, index=False),
+        "summary.csv": lambda p: stacked("summary").to_csv(p, index=False),
+        "bands.csv": lambda p: stacked("bands").to_csv(p, index=False),
+        "balance.csv": lambda p: stacked("balance").to_csv(p, index=False),
+        "comparison.csv": lambda p: comparison.table.to_csv(p, index=False),
+        "ranking.csv": lambda p: comparison.ranking.to_csv(p, index=False),
+    }
+    if baseline_run is not None:
+        writers["flows.csv"] = lambda p: R.flows(baseline_run).to_csv(p, index=False)
+        writers["shipments.csv"] = lambda p: R.shipments(baseline_run).to_csv(p, index=False)
+        writers["drivers.csv"] = lambda p: (
+            drivers_of(baseline_run).assign(policy=BASELINE).to_csv(p, index=False)
+        )
+    return write_atomically(root / scenario.spec.results_name, writers)
+
+
+def write_stress(
+    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
+    """Write a stress-test ranking to `root/<name>-stress/`, atomically."""
+    info = provenance(scenario, 0.0, argv, targets=len(table))
+    writers: dict[str, Callable[[Path], object]] = {
+        "stress.csv": lambda p: table.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-stress", writers)
+
+
+def write_sensitivity(
+    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
+    """Write a one-at-a-time sensitivity table to `root/<name>-sensitivity/`, atomically."""
+    info = provenance(
+        scenario,
+        0.0,
+        argv,
+        replications=int(table["replications"].iloc[0]) if len(table) else 0,
+        inputs=len(table),
+    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "sensitivity.csv": lambda p: table.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
