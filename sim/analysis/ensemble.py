@@ -110,7 +110,8 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
         bucket_starts=bucket_edges(engine.n_periods(scenario), options.band_buckets),
     )
     table = balance.balance_table(result.state, result.initial_stock, reps)
-    worst = {str(m): float(g["relative_residual"].abs().max()) for m, g in table.groupby("mineral")}
+    residuals = table.groupby("mineral")["relative_residual"]
+    worst = {str(m): float(np.abs(r.to_numpy()).max()) for m, r in residuals}  # NaN stays NaN
     if options.check_balance:
         balance.check(table)
     from sim.analysis import frames as results
@@ -284,7 +285,7 @@ def _combine(
     worst: dict[str, float] = {}
     for b in batches:
         for mineral, value in b.worst_residual.items():
-            worst[mineral] = max(worst.get(mineral, 0.0), value)
+            worst[mineral] = float(np.maximum(worst.get(mineral, 0.0), value))  # NaN stays NaN
     balance_frame = pd.DataFrame(
         {"mineral": list(worst), "worst_relative_residual": list(worst.values())}
     )

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
+import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
 from sim.scenario import yamlio
-from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error
+from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
 from sim.scenario.network import (
     LinkSpec,
     Network,
@@ -29,25 +31,40 @@ from sim.scenario.network import (
     resolve_links,
 )
 from sim.scenario.schedules import Schedules
-from sim.scenario.spec import Country, Name, NonNegative, Spec
+from sim.scenario.spec import (
+    DATE_MAX,
+    MAX_HORIZON_DAYS,
+    Country,
+    Date,
+    DayCount,
+    Name,
+    NonNegative,
+    Seed,
+    Spec,
+    Year,
+)
 from sim.scenario.uncertainty import Uncertainty
 from sim.shocks import Shock
 from sim.shocks.base import ShockSpec
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
+HorizonDays = Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)]
+"""Simulated days: at least one, at most 100 years (36,500 days)."""
+
 
 class NetworkBlock(Spec):
     """The network a scenario runs on."""
 
-    base: str | None = Field(
+    base: Annotated[str, Field(min_length=1, max_length=255)] | None = Field(
         None,
         description="A built-in network (file name in `sim/data/` without `.yaml`, e.g. "
-        "`india_japan_2024`) or a path to a network file, relative to the scenario file.",
+        "`india_japan_2024`) or a path to a network file (`.yaml`) relative to the scenario "
+        "file, inside the scenario's folder.",
     )
     nodes: list[NodeUnion] = Field([], description="Nodes added to the base network.")
     links: list[LinkSpec] = Field([], description="Links added to the base network.")
-    overrides: dict[str, dict[str, Any]] = Field(
+    overrides: dict[Name, dict[str, Any]] = Field(
         {},
         description="Changes to base nodes: node name -> {field: value}, e.g. "
         "`{ireL_odisha: {capacity_tpa: 500}}`.",
@@ -62,9 +79,9 @@ class NetworkBlock(Spec):
 class NetworkFile(Spec):
     """A network file (the files in `sim/data/`)."""
 
-    name: str = Field(description="Network name.")
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Network name.")
     description: str = Field("", description="What the network represents.")
-    base_year: int | None = Field(None, description="Year its figures describe.")
+    base_year: Year | None = Field(None, description="Year its figures describe.")
     notes: list[str] = Field([], description="Assumptions and caveats.")
     nodes: list[NodeUnion] = Field(description="The nodes.")
     links: list[LinkSpec] = Field(description="The links.")
@@ -90,9 +107,8 @@ class MetricOptions(Spec):
     fill_threshold: float = Field(
         0.99, gt=0, le=1, description="Fill rate below which a review counts as short (TTS, TTR)."
     )
-    settle_days: float = Field(
+    settle_days: DayCount = Field(
         28.0,
-        ge=0,
         description="Days the fill rate must stay at or "
         "above the threshold to count as recovered (TTR).",
     )
@@ -106,15 +122,21 @@ class ScenarioSpec(Spec):
 
     name: Name = Field(description="Scenario name; results go to `results/<name>/`.")
     description: str = Field("", description="What the scenario represents, with its sources.")
-    start: dt.date = Field(dt.date(2024, 1, 1), description="Start date (day 0), ISO date.")
-    horizon_days: int = Field(365, ge=1, le=36500, description="Simulated days.")
+    start: Date = Field(
+        dt.date(2024, 1, 1), description="Start date (day 0), ISO date, 1900-01-01 to 2200-12-31."
+    )
+    horizon_days: HorizonDays = Field(
+        365,
+        validate_default=True,  # the run must end in the date range whatever the start
+        description="Simulated days (at most 36500, and the run must end by 2200-12-31).",
+    )
     step_days: int = Field(
         7,
         ge=1,
         le=365,
         description="Review period, days: nodes produce, ship and order once per period.",
     )
-    seed: int = Field(0, ge=0, description="Master random seed.")
+    seed: Seed = Field(0, description="Master random seed (0 to 2^63 - 1).")
     network: NetworkBlock = Field(description="The network.")
     shocks: list[Shock] = Field([], description="Shocks to inject.")
     replications: int = Field(
@@ -144,6 +166,15 @@ class ScenarioSpec(Spec):
             )
         return step
 
+    @field_validator("horizon_days")
+    @classmethod
+    def _ends_in_range(cls, horizon: int, info: Any) -> int:
+        start = info.data.get("start")
+        problem = span_problem(start, horizon) if start is not None else None
+        if problem:
+            raise ValueError(problem)
+        return horizon
+
     @property
     def results_name(self) -> str:
         return self.outputs.name or self.name
@@ -172,6 +203,16 @@ class Scenario:
         return list(self.spec.shocks)
 
 
+def span_problem(start: dt.date, horizon_days: int) -> str | None:
+    """Why a run from `start` over `horizon_days` would leave the date range (None if it fits)."""
+    if (DATE_MAX - start).days < horizon_days:
+        return (
+            f"the run would end after {DATE_MAX.isoformat()} ({start.isoformat()} + "
+            f"{horizon_days} days), the last date a scenario may reach"
+        )
+    return None
+
+
 def builtin_networks() -> list[str]:
     return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
 
@@ -181,13 +222,39 @@ def load(path: str | Path, horizon_days: int | None = None) -> Scenario:
     path = Path(path)
     doc = yamlio.load_file(path)
     spec = _validate(ScenarioSpec, doc)
-    loaded = resolve(spec, doc, hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    loaded = resolve(spec, doc, doc.sha256, path)
     return loaded if horizon_days is None else with_horizon(loaded, horizon_days)
 
 
+class _Horizon(Spec):
+    """A horizon given outside the file (`--horizon-days`), checked with the file's type."""
+
+    horizon_days: HorizonDays
+
+
 def with_horizon(loaded: Scenario, horizon_days: int) -> Scenario:
-    """The same scenario over another horizon (validated with its own): shocks that start
-    after a shorter horizon simply do not happen."""
+    """The same scenario over another horizon (`--horizon-days`), validated with the schema's
+    limits: shocks that start after a shorter horizon simply do not happen."""
+    origin = loaded.path or Path("<scenario>")
+    override = yamlio.Document({"horizon_days": horizon_days}, {}, origin)
+    try:
+        _Horizon.model_validate(override.data)
+    except ValidationError as error:
+        problems = from_validation_error(error, override)
+        raise ScenarioError(
+            [Problem(p.where, f"--horizon-days: {p.what}", p.expected) for p in problems]
+        ) from None
+    problem = span_problem(loaded.spec.start, horizon_days)
+    if problem:
+        raise ScenarioError(
+            [
+                Problem(
+                    Where(origin, None, "horizon_days"),
+                    f"--horizon-days {horizon_days}: {problem}",
+                    f"at most {(DATE_MAX - loaded.spec.start).days} days from this start",
+                )
+            ]
+        )
     step = min(loaded.spec.step_days, horizon_days)
     spec = loaded.spec.model_copy(update={"horizon_days": horizon_days, "step_days": step})
     return dataclasses.replace(loaded, spec=spec)
@@ -211,8 +278,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     if spec.network.base is not None:
         base_path = _base_path(spec.network.base, doc, problems)
         if base_path is not None:
-            base_doc = yamlio.load_file(base_path)
-            base = _validate(NetworkFile, base_doc)
+            base, base_doc = network_file(base_path)
             nodes += [(n, base_doc.where(("nodes", i))) for i, n in enumerate(base.nodes)]
             links += [
                 (_with_flex(k, spec.network.contract_flex, base.contract_flex), where)
@@ -228,9 +294,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     problems += checks.check_unique_names([(n.name, where) for n, where in nodes])
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
-        problems += _apply_override(
-            by_name, name, changes, doc.where(("network", "overrides", name))
-        )
+        problems += _apply_override(by_name, name, changes, doc)
     if problems:
         raise ScenarioError(problems)
     node_specs = {name: by_name[name][0] for name in by_name}
@@ -262,53 +326,137 @@ def _with_flex(link: LinkSpec, scenario_flex: float | None, file_flex: float | N
     return link.model_copy(update={"flex": flex})
 
 
+_NETWORK_CACHE: dict[tuple[str, str], tuple[NetworkFile, yamlio.Document]] = {}
+"""Validated network files by (path, SHA-256 of the bytes): a network file is read once per
+process however many scenarios, policies or stress cuts use it (editing it changes the key)."""
+
+
+def network_file(path: Path) -> tuple[NetworkFile, yamlio.Document]:
+    """A network file, validated, with its document (for locating problems)."""
+    raw = yamlio.read_file(path)
+    key = (str(path.resolve()), hashlib.sha256(raw).hexdigest())
+    if key not in _NETWORK_CACHE:
+        doc = yamlio.parse_bytes(raw, path)
+        if len(_NETWORK_CACHE) >= 16:
+            _NETWORK_CACHE.clear()
+        _NETWORK_CACHE[key] = (_validate(NetworkFile, doc), doc)
+    return _NETWORK_CACHE[key]
+
+
+_ROOT_EXPECTED: dict[type[Any], str] = {
+    ScenarioSpec: "a YAML mapping of fields with at least `name` and `network`",
+    NetworkFile: "a YAML mapping with `name`, `nodes` and `links`",
+}
+
+
 def _validate(model: type[Any], doc: yamlio.Document) -> Any:
+    if not isinstance(doc.data, dict):
+        kind = {type(None): "nothing (it is empty)", list: "a list", str: "a single text value"}
+        what = kind.get(type(doc.data), "a single value")
+        raise ScenarioError(
+            [
+                Problem(
+                    Where(doc.path, doc.lines.get(()), ""),
+                    f"the file holds {what}, not a mapping of fields",
+                    _ROOT_EXPECTED.get(model, "a YAML mapping of fields"),
+                )
+            ]
+        )
     try:
         return model.model_validate(doc.data)
     except ValidationError as error:
         raise ScenarioError(from_validation_error(error, doc)) from None
 
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _base_path(base: str, doc: yamlio.Document, problems: list[Problem]) -> Path | None:
-    builtin = DATA_DIR / f"{base}.yaml"
-    if "/" not in base and builtin.exists():
-        return builtin
-    candidate = doc.path.parent / base
-    if candidate.is_file():
-        return candidate
-    problems.append(
-        Problem(
-            doc.where(("network", "base")),
-            f"'{base}' is neither a built-in network nor a file",
-            "a built-in network name ("
-            + ", ".join(builtin_networks())
-            + ") or a path relative to the scenario file",
-        )
+    """The network file `base` names: a built-in network, or a `.yaml` file inside the scenario's
+    own folder (an absolute path or `..` that leaves it is refused)."""
+    where = doc.where(("network", "base"))
+    names = builtin_networks()
+    if base in names:
+        return DATA_DIR / f"{base}.yaml"
+    expected = (
+        "a built-in network ("
+        + ", ".join(names)
+        + ") or a .yaml file in the scenario's folder, e.g. networks/mine.yaml"
     )
+    if not any(c in base for c in "/\\") and not base.endswith((".yaml", ".yml")):
+        close = difflib.get_close_matches(base, names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else expected
+        problems.append(Problem(where, f"'{base}' is not a built-in network", hint))
+        return None
+    rel = PurePath(base)
+    folder = doc.path.parent.resolve()
+    why, found = None, None
+    if _UNSAFE.search(base):
+        why = "contains control characters"
+    elif rel.is_absolute() or base.startswith(("~", "\\")) or ":" in base:
+        why = "is an absolute path"
+    else:
+        try:
+            candidate = (folder / rel).resolve()
+            inside = candidate.is_relative_to(folder)
+            found = candidate if inside and candidate.is_file() else None
+        except (OSError, ValueError, RuntimeError):
+            inside = False
+        if not inside:
+            why = "points outside the scenario's folder"
+        elif rel.suffix not in (".yaml", ".yml"):
+            why = "is not a .yaml file"
+        elif found is None:
+            why = f"is not a file in {doc.path.parent}"
+    if found is not None and why is None:
+        return found
+    problems.append(Problem(where, f"{shown(base)} {why}", expected))
     return None
 
 
-def _apply_override(
-    nodes: dict[str, tuple[NodeSpec, Where]], name: str, changes: dict[str, Any], where: Where
-) -> list[Problem]:
-    import difflib
+_FIXED = ("name", "kind")
+"""Fields an override cannot change: links and shocks refer to a node by them."""
 
+
+def _apply_override(
+    nodes: dict[str, tuple[NodeSpec, Where]],
+    name: str,
+    changes: dict[str, Any],
+    doc: yamlio.Document,
+) -> list[Problem]:
+    loc = ("network", "overrides", name)
     if name not in nodes:
         close = difflib.get_close_matches(name, list(nodes), n=1)
         hint = f"did you mean '{close[0]}'?" if close else "a node of the network"
-        return [Problem(where, f"override names unknown node '{name}'", hint)]
+        return [Problem(doc.where(loc), f"override names unknown node '{name}'", hint)]
+    fixed = [key for key in _FIXED if key in changes]
+    if fixed:
+        return [
+            Problem(
+                doc.where((*loc, fixed[0])),
+                f"an override cannot change a node's {fixed[0]}",
+                "a new node under network.nodes instead",
+            )
+        ]
     node, node_where = nodes[name]
     data = node.model_dump(by_alias=True, exclude_unset=True)
     data.update(changes)
     try:
         nodes[name] = (type(node).model_validate(data), node_where)
     except ValidationError as error:
+        # Locate each error in the override (where the new value is), or else at it.
+        lines = {k[len(loc) :]: v for k, v in doc.lines.items() if k[: len(loc)] == loc}
+        local = yamlio.Document(data, lines, doc.path)
         return [
             Problem(
-                where,
-                f"override of '{name}': "
-                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()),
-                "fields and values valid for a " + node.kind,
+                Where(p.where.file, p.where.line, yamlio.dotted(loc + _field_path(p))),
+                f"override of '{name}': {p.what}",
+                p.expected or "fields and values valid for a " + node.kind,
             )
+            for p in from_validation_error(error, local)
         ]
     return []
+
+
+def _field_path(problem: Problem) -> tuple[str, ...]:
+    return (problem.where.field,) if problem.where.field else ()

@@ -36,7 +36,7 @@ from sim.scenario.nodes import basket as basket
 from sim.scenario.nodes import inputs as inputs
 from sim.scenario.nodes import is_joint as is_joint
 from sim.scenario.nodes import outputs as outputs
-from sim.scenario.spec import MINERALS, Fraction, Name, NonNegative, Spec
+from sim.scenario.spec import MINERALS, Fraction, Name, NonNegative, Spec, TransitDays
 from sim.vocabulary import COMPONENT
 
 T = TypeVar("T")
@@ -58,7 +58,7 @@ class LinkSpec(Spec):
         "supplier; a buyer's shares sum to 1 per commodity. For end-of-life links (market -> "
         "recycler) the share of the collected flow. Ignored on links from a stockpile.",
     )
-    transit_days: NonNegative = Field(0.0, description="Transit time, days.")
+    transit_days: TransitDays = Field(0.0, description="Transit time, days.")
     chokepoints: tuple[str, ...] = Field(
         (), description="Straits or routes passed, e.g. `[malacca]`."
     )

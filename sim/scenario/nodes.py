@@ -15,16 +15,23 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.spec import (
     MINERALS,
     Country,
+    CoverDays,
     Fraction,
+    KgPerUnit,
     Name,
-    NonNegative,
-    Positive,
     PositiveFraction,
     Spec,
+    Tonnes,
+    TonnesPerDay,
+    TonnesPerYear,
+    UnitsPerYear,
+    Years,
 )
 from sim.vocabulary import COMPONENT, ORE, REFINED, SCRAP
 
 Mineral = Literal[MINERALS]  # type: ignore[valid-type]
+MAX_DEMAND_TPA = 1e9
+"""A market's yearly use of a mineral, t: the capacity limit (`TonnesPerYear`)."""
 Commodity = tuple[str, str]
 """(mineral, stage)."""
 
@@ -32,7 +39,10 @@ Commodity = tuple[str, str]
 class NodeSpec(Spec):
     """Fields every node has."""
 
-    name: Name = Field(description="Unique node name (letters, digits, `_`, `-`, `.`).")
+    name: Name = Field(
+        description="Unique node name (letters, digits, `_`, `-`, `.`; starting with a letter "
+        "or digit)."
+    )
     kind: str = Field(
         description="Node kind: mine, refinery, plant, recycler, market or stockpile."
     )
@@ -41,7 +51,7 @@ class NodeSpec(Spec):
         "(XA-XZ for aggregates such as the rest of the world)."
     )
     region: str | None = Field(None, description="State or province, e.g. `Odisha`.")
-    cover_days: NonNegative = Field(
+    cover_days: CoverDays = Field(
         30.0,
         description="Target inventory, in days of the node's expected use (buyers: of its "
         "input; producers: of its expected shipments). The engine starts every node at this "
@@ -83,7 +93,7 @@ class MineSpec(NodeSpec):
     coproducts: dict[Mineral, PositiveFraction] | None = Field(
         None, description=COPRODUCTS_DOC.format(example="a rare-earth deposit's basket")
     )
-    capacity_tpa: NonNegative = Field(
+    capacity_tpa: TonnesPerYear = Field(
         description="Output capacity, t contained mineral per year (sum over co-products)."
     )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
@@ -105,7 +115,7 @@ class RefinerySpec(NodeSpec):
         + " Its ore feed is used in the same proportions; feed of one element beyond them "
         "waits in its input stock.",
     )
-    capacity_tpa: NonNegative = Field(
+    capacity_tpa: TonnesPerYear = Field(
         description="Output capacity, t refined (contained) per year (sum over co-products)."
     )
 
@@ -131,7 +141,7 @@ class PlantSpec(NodeSpec):
         description="Mass share of each mineral in the contained-mineral content of the output "
         "(sums to 1). A magnet plant: `{rare_earths: 1.0}`."
     )
-    capacity_tpa: NonNegative = Field(
+    capacity_tpa: TonnesPerYear = Field(
         description="Output capacity, t contained minerals per year (sum over the recipe)."
     )
     yield_: PositiveFraction = Field(
@@ -153,7 +163,7 @@ class RecyclerSpec(NodeSpec):
 
     kind: Literal["recycler"]
     mineral: Mineral = Field(description="The mineral recovered.")
-    capacity_tpa: NonNegative = Field(description="Output capacity, t refined per year.")
+    capacity_tpa: TonnesPerYear = Field(description="Output capacity, t refined per year.")
     yield_: PositiveFraction = Field(
         0.9, alias="yield", description="t refined out per t scrap in."
     )
@@ -166,14 +176,14 @@ class MarketSpec(NodeSpec):
     kind: Literal["market"]
     sector: str = Field(description="Demand sector, e.g. `ev`, `semiconductor`, `wind`.")
     unit: str = Field("unit", description="Product unit, e.g. `vehicle`, `wafer`, `MW`.")
-    demand_units_per_year: NonNegative = Field(description="Product units demanded per year.")
-    intensity_kg_per_unit: dict[Mineral, Positive] = Field(
+    demand_units_per_year: UnitsPerYear = Field(description="Product units demanded per year.")
+    intensity_kg_per_unit: dict[Mineral, KgPerUnit] = Field(
         description="kg of each contained mineral (in components) per product unit."
     )
     unmet: Literal["lost", "backlog"] = Field(
         "lost", description="`lost`: unmet demand is a lost sale; `backlog`: it waits."
     )
-    lifetime_years: Positive = Field(
+    lifetime_years: Years = Field(
         12.0,
         description="Product lifetime in years; material returns as end-of-life flow after it.",
     )
@@ -195,6 +205,18 @@ class MarketSpec(NodeSpec):
             raise ValueError("needs at least one mineral, e.g. {rare_earths: 0.5}")
         return value
 
+    @model_validator(mode="after")
+    def _demand_in_range(self) -> MarketSpec:
+        for mineral, kg in self.intensity_kg_per_unit.items():
+            tpa = self.demand_units_per_year * kg / 1e3
+            if tpa > MAX_DEMAND_TPA:
+                raise ValueError(
+                    f"demand of {tpa:.3g} t/yr of {mineral} (demand_units_per_year x "
+                    f"intensity_kg_per_unit / 1000) is above the limit of {MAX_DEMAND_TPA:g} "
+                    "t/yr, the most any capacity can be"
+                )
+        return self
+
 
 class StockpileSpec(NodeSpec):
     """A strategic reserve owned by a country; it ships only when a buyer it serves runs low."""
@@ -202,14 +224,14 @@ class StockpileSpec(NodeSpec):
     kind: Literal["stockpile"]
     mineral: Mineral = Field(description="The mineral held.")
     stage: Literal["refined", "component"] = Field("refined", description="The stage held.")
-    initial_t: NonNegative = Field(description="Stock at the start, t contained.")
-    target_t: NonNegative | None = Field(
+    initial_t: Tonnes = Field(description="Stock at the start, t contained.")
+    target_t: Tonnes | None = Field(
         None, description="Level it refills to from its suppliers (default: `initial_t`)."
     )
-    release_below_cover_days: NonNegative = Field(
+    release_below_cover_days: CoverDays = Field(
         15.0, description="Releases to a buyer whose on-hand cover falls below this many days."
     )
-    max_release_tpd: Positive | None = Field(
+    max_release_tpd: TonnesPerDay | None = Field(
         None, description="Most it can release per day, t/day (default: no limit)."
     )
     release_during: tuple[str, ...] = Field(

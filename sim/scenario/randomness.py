@@ -17,14 +17,38 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.scenario.spec import Spec
+from sim.scenario.spec import AtMost, Spec
+
+PARAMETER_LIMIT = 1_000_000
+"""Largest magnitude of a distribution's parameters: what is drawn is days (at most 36,500 in a
+horizon), shares (at most 1) or multipliers (at most 100), so a million is a typo or a unit
+mistake, never a judgement."""
+_WHY = "no drawn quantity (days, shares, multipliers) comes near a million"
+Parameter = Annotated[float, Field(ge=-PARAMETER_LIMIT), AtMost(PARAMETER_LIMIT, "", _WHY)]
+"""A location or scale parameter of a distribution, in the unit of what it draws."""
+Spread = Annotated[float, Field(ge=0), AtMost(PARAMETER_LIMIT, "", _WHY)]
+"""A standard deviation, in the unit of what it draws."""
+Scale = Annotated[float, Field(gt=0), AtMost(PARAMETER_LIMIT, "", _WHY)]
+"""A median or mean that must be positive, in the unit of what it draws."""
+LogSigma = Annotated[
+    float,
+    Field(ge=0),
+    AtMost(5, "", "at a log-sd of 5 the 95th percentile is already 3,700 times the median"),
+]
+"""The standard deviation of a lognormal's log (unit-less)."""
 
 
 class Distribution(Spec):
     """Base of the named distributions. `min`/`max` clip draws to a range."""
 
-    min: float | None = Field(None, description="Draws below are raised to this.")
-    max: float | None = Field(None, description="Draws above are lowered to this.")
+    min: Parameter | None = Field(None, description="Draws below are raised to this.")
+    max: Parameter | None = Field(None, description="Draws above are lowered to this.")
+
+    @model_validator(mode="after")
+    def _clip_ordered(self) -> Distribution:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+        return self
 
     def draw(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         values = self._draw(rng, size)
@@ -49,7 +73,7 @@ class Fixed(Distribution):
     """Always `value`."""
 
     dist: Literal["fixed"]
-    value: float = Field(description="The value.")
+    value: Parameter = Field(description="The value.")
 
     def _draw(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         return np.full(size, self.value, dtype=float)
@@ -62,8 +86,8 @@ class Uniform(Distribution):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"]
-    low: float = Field(description="Lower bound.")
-    high: float = Field(description="Upper bound.")
+    low: Parameter = Field(description="Lower bound.")
+    high: Parameter = Field(description="Upper bound.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -82,9 +106,9 @@ class Triangular(Distribution):
     """Triangular with lower bound, mode and upper bound."""
 
     dist: Literal["triangular"]
-    low: float = Field(description="Lower bound.")
-    mode: float = Field(description="Most likely value.")
-    high: float = Field(description="Upper bound.")
+    low: Parameter = Field(description="Lower bound.")
+    mode: Parameter = Field(description="Most likely value.")
+    high: Parameter = Field(description="Upper bound.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -106,8 +130,8 @@ class Lognormal(Distribution):
     """Lognormal given by its median and the sigma of the log."""
 
     dist: Literal["lognormal"]
-    median: float = Field(gt=0, description="Median (exp of the log-mean).")
-    sigma: float = Field(ge=0, description="Standard deviation of the log.")
+    median: Scale = Field(description="Median (exp of the log-mean).")
+    sigma: LogSigma = Field(description="Standard deviation of the log.")
 
     def _draw(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, size)
@@ -117,7 +141,7 @@ class Exponential(Distribution):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0, description="Mean.")
+    mean: Scale = Field(description="Mean.")
 
     def _draw(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         return rng.exponential(self.mean, size)
@@ -128,8 +152,8 @@ class Normal(Distribution):
     sense)."""
 
     dist: Literal["normal"]
-    mean: float = Field(description="Mean.")
-    sd: float = Field(ge=0, description="Standard deviation.")
+    mean: Parameter = Field(description="Mean.")
+    sd: Spread = Field(description="Standard deviation.")
 
     def _draw(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         return rng.normal(self.mean, self.sd, size)

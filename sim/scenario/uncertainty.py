@@ -10,19 +10,25 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sim.scenario.network import Kind, Link, Mineral, Network
-from sim.scenario.randomness import AnyDistribution, draws, generator
+from sim.scenario.randomness import AnyDistribution, Distribution, draws, generator
 from sim.scenario.selector import Selector
-from sim.scenario.spec import Country, Fraction, NonNegative, Spec
+from sim.scenario.spec import Country, Fraction, Name, RatePerYear, Spec
+
+MAX_TRANSIT_DAYS = 3_650
+"""Longest random transit time, days (the bound of `TransitDays`: no shipment takes ten years)."""
+MAX_FACTOR = 100.0
+"""Largest demand factor a draw may take (the bound of `Multiplier`); larger draws of an
+unbounded distribution are lowered to it."""
 
 
 class LinkSelector(Spec):
     """Chooses links: every criterion given must match; an empty selector matches every link."""
 
-    suppliers: tuple[str, ...] = Field((), description="Supplier node names.")
-    buyers: tuple[str, ...] = Field((), description="Buyer node names.")
+    suppliers: tuple[Name, ...] = Field((), description="Supplier node names.")
+    buyers: tuple[Name, ...] = Field((), description="Buyer node names.")
     from_kinds: tuple[Kind, ...] = Field((), description="Supplier kinds.")
     to_kinds: tuple[Kind, ...] = Field((), description="Buyer kinds.")
     from_countries: tuple[Country, ...] = Field((), description="Supplier countries.")
@@ -51,7 +57,7 @@ class Outages(Spec):
     """Random outages of the selected producers (a Poisson process per node)."""
 
     select: Selector = Field(description="Which nodes (mines, refineries, plants, recyclers).")
-    rate_per_year: NonNegative = Field(description="Expected outages per node per year.")
+    rate_per_year: RatePerYear = Field(description="Expected outages per node per year.")
     duration_days: AnyDistribution = Field(description="How long each outage lasts, days.")
     fraction: Fraction = Field(1.0, description="Share of capacity lost while out.")
 
@@ -62,8 +68,19 @@ class TransitVariability(Spec):
     links: LinkSelector = Field(LinkSelector(), description="Which links (default: all).")
     transit_days: AnyDistribution = Field(
         description="Transit time of each shipment, days; "
-        "bounded (uniform, triangular) or with a `max`."
+        "bounded (uniform, triangular) or with a `max`, at most 3650 days."
     )
+
+    @field_validator("transit_days")
+    @classmethod
+    def _at_most_ten_years(cls, dist: Distribution) -> Distribution:
+        upper = dist.upper
+        if math.isfinite(upper) and upper > MAX_TRANSIT_DAYS:
+            raise ValueError(
+                f"transit_days can reach {upper:g} days, above the limit of "
+                f"{MAX_TRANSIT_DAYS} days (no shipment takes ten years)"
+            )
+        return dist
 
 
 class DemandNoise(Spec):
@@ -71,8 +88,20 @@ class DemandNoise(Spec):
 
     select: Selector = Field(description="Which markets.")
     factor: AnyDistribution = Field(
-        description="Multiplier per review, e.g. uniform 0.5-1.5 around a mean of 1."
+        description="Multiplier per review, e.g. uniform 0.5-1.5 around a mean of 1; draws are "
+        "kept within 0-100."
     )
+
+    @field_validator("factor")
+    @classmethod
+    def _at_most_a_hundredfold(cls, dist: Distribution) -> Distribution:
+        upper = dist.upper
+        if math.isfinite(upper) and upper > MAX_FACTOR:
+            raise ValueError(
+                f"factor can reach {upper:g}, above the limit of {MAX_FACTOR:g} "
+                "(a hundred times normal demand is another world, not noise)"
+            )
+        return dist
 
 
 class CoverVariability(Spec):
@@ -158,7 +187,7 @@ def draw_inputs(
         for name in noise.select.select(network):
             if network.nodes[name].kind == "market":
                 stream = f"demand:{number}:{name}"
-                factor = np.maximum(draws(seed, reps, stream, noise.factor, periods), 0.0)
+                factor = np.clip(draws(seed, reps, stream, noise.factor, periods), 0.0, MAX_FACTOR)
                 total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
                 inputs.demand[name] = np.asarray(total, dtype=np.float32)
     for number, outage in enumerate(spec.outages):
