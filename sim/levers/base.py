@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field, model_validator
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import LinkSpec, Network, NodeSpec, StockpileSpec
 from sim.scenario.schedules import Schedules
-from sim.scenario.spec import Day, Fraction, Name, NonNegative, Spec, to_day
+from sim.scenario.spec import Day, Fraction, Name, Spec, TransitDays, to_day
 from sim.scenario.yamlio import Document, Loc
 
 if typing.TYPE_CHECKING:
@@ -50,7 +50,7 @@ class LinkPlan(Spec):
         "new node takes (the buyer's other shares shrink in proportion). "
         "For `buys_from`: the share of the new node's orders."
     )
-    transit_days: NonNegative = Field(0.0, description="Transit time, days.")
+    transit_days: TransitDays = Field(0.0, description="Transit time, days.")
     chokepoints: tuple[str, ...] = Field((), description="Chokepoints passed.")
 
 

@@ -16,7 +16,7 @@ from sim.scenario.errors import Problem
 from sim.scenario.network import MarketSpec, Mineral, Network
 from sim.scenario.schedules import Phase
 from sim.scenario.selector import Selector
-from sim.scenario.spec import Day, Fraction, NonNegative
+from sim.scenario.spec import Day, DayCount, Fraction, UsdAmount
 
 
 class DemandEfficiency(BaseLever):
@@ -27,8 +27,8 @@ class DemandEfficiency(BaseLever):
     mineral: Mineral = Field(description="The mineral thrifted.")
     reduction: Fraction = Field(description="Share of kg per unit saved when phased in.")
     start: Day = Field(description="When the phase-in starts.")
-    phase_in_days: NonNegative = Field(0.0, description="Days to reach the full reduction.")
-    cost_usd_: NonNegative = Field(0.0, alias="cost_usd", description="Programme cost, USD.")
+    phase_in_days: DayCount = Field(0.0, description="Days to reach the full reduction.")
+    cost_usd_: UsdAmount = Field(0.0, alias="cost_usd", description="Programme cost, USD.")
 
     def markets(self, network: Network) -> list[str]:
         """The selected markets that use the mineral."""

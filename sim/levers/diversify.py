@@ -19,7 +19,15 @@ from sim.scenario import checks
 from sim.scenario.errors import Problem
 from sim.scenario.network import Link, LinkSpec, Mineral, Network, StockpileSpec
 from sim.scenario.selector import Selector
-from sim.scenario.spec import Country, Day, Fraction, Name, NonNegative
+from sim.scenario.spec import (
+    Country,
+    Day,
+    DayCount,
+    Fraction,
+    Name,
+    TransitDays,
+    UsdPerTonne,
+)
 
 
 class Diversify(BaseLever):
@@ -34,9 +42,9 @@ class Diversify(BaseLever):
         description="Supplier nodes that take the volume moved, in equal parts."
     )
     start: Day = Field(0, description="When the buyer starts qualifying new suppliers.")
-    qualification_days: NonNegative = Field(0.0, description="Days before the switch happens.")
-    transit_days: NonNegative = Field(0.0, description="Transit time of new links, days.")
-    premium_usd_per_t: NonNegative = Field(
+    qualification_days: DayCount = Field(0.0, description="Days before the switch happens.")
+    transit_days: TransitDays = Field(0.0, description="Transit time of new links, days.")
+    premium_usd_per_t: UsdPerTonne = Field(
         0.0, description="Extra price per tonne bought from the alternatives, USD."
     )
 

@@ -35,7 +35,7 @@ from sim.scenario.network import (
 from sim.scenario.network import inputs as uses
 from sim.scenario.network import outputs as makes
 from sim.scenario.schedules import Ramp
-from sim.scenario.spec import Day, NonNegative
+from sim.scenario.spec import Day, DayCount, UsdAmount
 
 NewNode = Annotated[MineSpec | RefinerySpec | PlantSpec | RecyclerSpec, Field(discriminator="kind")]
 
@@ -48,14 +48,14 @@ class NewCapacity(BaseLever):
     type: Literal["new_capacity"]
     node: NewNode = Field(description="The new node, as in a network file.")
     online: Day = Field(description="When it starts producing: ISO date or day.")
-    ramp_up_days: NonNegative = Field(
+    ramp_up_days: DayCount = Field(
         0.0, description="Days from online to full capacity; its buyers' shares move with the ramp."
     )
     buys_from: list[LinkPlan] = Field([], description="Its suppliers (shares sum to 1).")
     sells_to: list[LinkPlan] = Field(
         [], description="Its buyers and the share of their orders it takes at full capacity."
     )
-    capital_cost_usd: NonNegative = Field(0.0, description="Capital cost, USD.")
+    capital_cost_usd: UsdAmount = Field(0.0, description="Capital cost, USD.")
 
     def _sale(self, plan: LinkPlan) -> LinkSpec:
         mineral = made(self.node) if isinstance(self.node, PlantSpec) else None

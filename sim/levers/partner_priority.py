@@ -17,7 +17,12 @@ from sim.levers.base import BaseLever, Context, CostInputs, _Draft
 from sim.scenario.errors import Problem
 from sim.scenario.network import Link, Mineral, Network
 from sim.scenario.schedules import Priority
-from sim.scenario.spec import Country, Day, NonNegative, Positive
+from sim.scenario.spec import (
+    Country,
+    Day,
+    PositiveTonnesPerYear,
+    UsdPerTonne,
+)
 
 
 class PartnerPriority(BaseLever):
@@ -27,9 +32,9 @@ class PartnerPriority(BaseLever):
     supplier_country: Country = Field(description="Where the contracted supply comes from.")
     buyer_country: Country = Field(description="Who is served first.")
     mineral: Mineral = Field(description="The mineral contracted.")
-    contracted_tpa: Positive = Field(description="Contracted volume, t/year.")
+    contracted_tpa: PositiveTonnesPerYear = Field(description="Contracted volume, t/year.")
     start: Day = Field(0, description="When the contract starts.")
-    premium_usd_per_t: NonNegative = Field(
+    premium_usd_per_t: UsdPerTonne = Field(
         0.0, description="Premium per tonne received under the contract, USD."
     )
 

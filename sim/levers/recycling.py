@@ -28,7 +28,7 @@ from sim.scenario import checks
 from sim.scenario.errors import Problem
 from sim.scenario.network import LinkSpec, MarketSpec, Mineral, Network, RecyclerSpec
 from sim.scenario.schedules import Ramp, Shift
-from sim.scenario.spec import Day, Fraction, Name, NonNegative
+from sim.scenario.spec import Day, DayCount, Fraction, Name, UsdAmount
 
 
 class Recycling(BaseLever):
@@ -53,13 +53,13 @@ class Recycling(BaseLever):
         description="When collection starts to rise (0 with no ramp-up: in "
         "place from the start, part of the steady state).",
     )
-    ramp_up_days: NonNegative = Field(
+    ramp_up_days: DayCount = Field(
         0.0,
         description="Days for the collection rate, the "
         "recycler's capacity and its buyers' shares to reach "
         "their targets.",
     )
-    capital_cost_usd: NonNegative = Field(0.0, description="Capital cost, USD.")
+    capital_cost_usd: UsdAmount = Field(0.0, description="Capital cost, USD.")
 
     def check(self, context: Context) -> list[Problem]:
         problems = self._check_market(context)

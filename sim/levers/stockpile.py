@@ -17,7 +17,14 @@ from sim.levers.base import BaseLever, Context, CostInputs, _Draft, suggest
 from sim.scenario.errors import Problem
 from sim.scenario.network import Mineral, Network, NodeSpec, StockpileSpec
 from sim.scenario.network import inputs as uses
-from sim.scenario.spec import Country, Fraction, NonNegative, Positive
+from sim.scenario.spec import (
+    Country,
+    CoverDays,
+    Fraction,
+    PositiveCoverDays,
+    PositiveMultiplier,
+    UsdPerTonne,
+)
 
 
 class StockpileLever(BaseLever):
@@ -27,12 +34,12 @@ class StockpileLever(BaseLever):
     country: Country = Field(description="Owner and where it is held.")
     mineral: Mineral = Field(description="The mineral held.")
     stage: Literal["refined", "component"] = Field("refined", description="The stage held.")
-    days: Positive = Field(
+    days: PositiveCoverDays = Field(
         description="Size in days of the country's consumption of it "
         "(JOGMEC: 60, up to 180 for high-risk minerals)."
     )
     initial_fill: Fraction = Field(1.0, description="Share of the size filled at the start.")
-    release_below_cover_days: NonNegative | None = Field(
+    release_below_cover_days: CoverDays | None = Field(
         None,
         description="Releases to a buyer in the country whose cover falls below this "
         "many days (default: half the buyers' normal cover, so it is untouched in normal "
@@ -41,7 +48,7 @@ class StockpileLever(BaseLever):
     release_during: tuple[str, ...] = Field(
         (), description="Names of the scenario's shocks during which it also releases."
     )
-    max_release_share: Positive | None = Field(
+    max_release_share: PositiveMultiplier | None = Field(
         None,
         description="Most it releases per day, as a share of the country's daily "
         "consumption (default: no limit).",
@@ -51,7 +58,7 @@ class StockpileLever(BaseLever):
         description="Refill from the country's suppliers after a "
         "release, when no buyer is below the threshold.",
     )
-    holding_cost_usd_per_t_year: NonNegative = Field(
+    holding_cost_usd_per_t_year: UsdPerTonne = Field(
         0.0, description="Storage and capital cost of holding a tonne for a year, USD."
     )
 

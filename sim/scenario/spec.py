@@ -283,6 +283,18 @@ Multiplier = Annotated[
     float, Field(ge=0), AtMost(100, "x", "a hundred times normal is another world, not a shock")
 ]
 """A factor on a normal quantity (demand shocks, demand noise)."""
+PositiveTonnesPerYear = Annotated[
+    float, Field(gt=0), AtMost(1e9, "t/yr", "40 times world copper production (~23 Mt/yr)")
+]
+"""A contracted volume, t/yr (more than zero)."""
+PositiveCoverDays = Annotated[
+    float, Field(gt=0), AtMost(3_650, "days", "ten years of use: no reserve holds more")
+]
+"""A reserve's size in days of use (more than zero)."""
+PositiveMultiplier = Annotated[
+    float, Field(gt=0), AtMost(100, "x", "a hundred times normal is another world")
+]
+"""A positive factor on a normal quantity (a reserve's release rate as a share of use)."""
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 """A random seed: a non-negative 64-bit signed integer (it is stored in int64 columns)."""
 Year = Annotated[int, Field(ge=DATE_MIN.year, le=DATE_MAX.year)]

@@ -37,7 +37,10 @@ Amount = float | AnyDistribution
 """A number, or a distribution drawn once per replication."""
 
 Bounds = dict[str, tuple[float, float]]
-"""Inclusive (low, high) per field: fixed numbers outside are input errors, draws are clipped."""
+"""Inclusive (low, high) per field: fixed numbers outside are input errors, draws are clipped.
+Upper bounds follow the bounded types of `sim.scenario.spec`: delays at most 3,650 days (no
+shipment takes ten years), durations at most 36,500 (the longest horizon), factors at most 100,
+tonnages at most 1e9 t/yr (40 times world copper output)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ class ShockSpec(Spec, abc.ABC):
     @classmethod
     def field_bounds(cls) -> Bounds:
         """Bounds of every bounded number of the type: its own, then the shared ones."""
-        return {**cls.bounds, "duration_days": (0.0, np.inf)}
+        return {**cls.bounds, "duration_days": (0.0, 36_500.0)}
 
     def window(self, start_date: dt.date, horizon_days: float) -> tuple[float, float] | None:
         """[start, end) in days from the scenario start; None when it is drawn at random."""

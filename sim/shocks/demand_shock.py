@@ -30,7 +30,9 @@ class DemandShock(ShockSpec):
     """Selected markets' demand is multiplied by a factor."""
 
     size_field: ClassVar[str | None] = "factor"
-    bounds: ClassVar[Bounds] = {"factor": (0.0, np.inf)}
+    bounds: ClassVar[Bounds] = {
+        "factor": (0.0, 100.0)
+    }  # as the Multiplier type: x100 is not a shock
 
     type: Literal["demand_shock"]
     select: Selector = Field(description="Which markets (kinds other than market are ignored).")

@@ -100,7 +100,7 @@ class ExportBan(ExportFlows):
 
     size_field: ClassVar[str | None] = "severity"
     delay_field: ClassVar[str | None] = "licence_delay_days"
-    bounds: ClassVar[Bounds] = {"severity": (0.0, 1.0), "licence_delay_days": (0.0, np.inf)}
+    bounds: ClassVar[Bounds] = {"severity": (0.0, 1.0), "licence_delay_days": (0.0, 3650.0)}
 
     type: Literal["export_ban"]
     severity: Amount = Field(

@@ -39,7 +39,7 @@ class ProductionQuota(ShockSpec):
     """Selected producers may make at most a quota per year, spread evenly over reviews."""
 
     size_field: ClassVar[str | None] = "tonnes_per_year"
-    bounds: ClassVar[Bounds] = {"tonnes_per_year": (0.0, np.inf)}
+    bounds: ClassVar[Bounds] = {"tonnes_per_year": (0.0, 1e9)}
 
     type: Literal["production_quota"]
     select: Selector = Field(

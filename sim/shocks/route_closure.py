@@ -29,7 +29,7 @@ class RouteClosure(ShockSpec):
     """A chokepoint is closed: shipments through it wait for it to reopen, or detour."""
 
     delay_field: ClassVar[str | None] = "detour_days"
-    bounds: ClassVar[Bounds] = {"detour_days": (0.0, np.inf)}
+    bounds: ClassVar[Bounds] = {"detour_days": (0.0, 3650.0)}
 
     type: Literal["route_closure"]
     chokepoint: str = Field(description="Chokepoint name as used on links, e.g. `malacca`.")
