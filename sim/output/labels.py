@@ -3,35 +3,10 @@ codes, aggregates (XA-XZ), mineral and unit labels. No matplotlib here."""
 
 from __future__ import annotations
 
-COUNTRY_NAMES = {
-    "CD": "DR Congo",
-    "KR": "South Korea",
-    "US": "United States",
-    "RU": "Russia",
-    "VN": "Vietnam",
-    "GB": "United Kingdom",
-    "XW": "rest of world",
-}
-"""Short names where pycountry's would be long or absent."""
-
-
-def country_name(code: str) -> str:
-    """'IN' -> 'India'; aggregates (XA-XZ) other than XW -> 'aggregate XA'."""
-    if code in COUNTRY_NAMES:
-        return COUNTRY_NAMES[code]
-    if len(code) == 2 and code.startswith("X"):
-        return f"aggregate {code}"
-    import pycountry
-
-    found = pycountry.countries.get(alpha_2=code)
-    if found is None:
-        return code
-    return str(getattr(found, "common_name", None) or found.name)
-
-
-def is_aggregate(code: str) -> bool:
-    """User-assigned ISO codes XA-XZ stand for aggregates such as the rest of the world."""
-    return len(code) == 2 and code.startswith("X")
+# Country names and aggregates have one home, the vocabulary; re-exported for the output side.
+from sim.vocabulary import COUNTRY_NAMES as COUNTRY_NAMES
+from sim.vocabulary import country_name as country_name
+from sim.vocabulary import is_aggregate as is_aggregate
 
 
 def mineral_label(mineral: str) -> str:

@@ -11,14 +11,7 @@ from matplotlib.figure import Figure
 from sim.output.charts.style import country_colour, country_hatch, date_axis, new_figure
 from sim.output.folder import RunInfo
 from sim.output.labels import country_name, mineral_label
-
-STAGE_ORDER = {"ore": 0, "refined": 1, "component": 2}
-"""Bars of one mineral top to bottom, upstream first."""
-
-
-def hhi(shares: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Herfindahl-Hirschman index of shares that sum to one (0-1 scale), as in analysis.metrics."""
-    return (np.asarray(shares, dtype=float) ** 2).sum(axis=axis)
+from sim.vocabulary import STAGE_ORDER, hhi
 
 
 def import_stage(flows: pd.DataFrame, country: str, mineral: str) -> str | None:
@@ -171,7 +164,11 @@ def sourcing_totals(flows: pd.DataFrame, country: str, info: RunInfo, *, rep: in
     for i, (_, row) in enumerate(shares.iterrows()):
         tonnes = float(table.iloc[i].sum())
         ax.text(
-            101, i, f"HHI {hhi(row.to_numpy()):.2f}   {tonnes:,.0f} t", va="center", fontsize=7.5
+            101,
+            i,
+            f"HHI {hhi(row.to_numpy(), axis=-1):.2f}   {tonnes:,.0f} t",
+            va="center",
+            fontsize=7.5,
         )
     ax.set_yticks(y, [f"{mineral_label(m)} ({s})" for m, s in shares.index], fontsize=8)
     ax.set_ylim(len(shares) - 0.5, -0.5)

@@ -9,8 +9,7 @@ from sim.output.folder import Results
 from sim.output.labels import is_aggregate, mineral_label
 from sim.output.report.document import Block, Table
 from sim.output.report.formats import share
-
-STAGES = {"ore": 0, "refined": 1, "component": 2}
+from sim.vocabulary import STAGE_ORDER
 
 
 def concentration_table(results: Results) -> list[Block]:
@@ -45,7 +44,7 @@ def concentration_table(results: Results) -> list[Block]:
     if wide.empty:
         return []
     wide = wide.reset_index()
-    wide["order"] = wide["stage"].map(STAGES).fillna(9)
+    wide["order"] = wide["stage"].map(STAGE_ORDER).fillna(9)
     wide = wide.sort_values(["country", "mineral", "order"])
     partners = sorted(c for c in wide.columns if str(c).startswith("share from "))
     out = []
