@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from sim.analysis import frames as R
 from sim.analysis.compare import Comparison
 from sim.analysis.ensemble import Ensemble
 from sim.engine.simulate import RunResult
+from sim.output import atomic
 from sim.scenario.loader import Scenario
 
 FILES = {
@@ -264,21 +262,12 @@ def write_sensitivity(
 
 
 def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:
-    """Run each writer into a temporary sibling folder, then swap it in for `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    try:
-        for name, write in writers.items():
-            write(tmp / name)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-        tmp.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    """Run each writer into a temporary sibling folder, then swap it in for `target`.
+
+    `target` must be a plain name inside its results root; it replaces only an earlier
+    result; concurrent runs into one folder are serialized; leftovers of killed runs are
+    cleaned; an error between the two renames restores the earlier result (details:
+    `sim.output.atomic`). Failures raise `sim.faults.NotWritten` (disk full, read-only, bad
+    path ...) with a message that says what was and was not written.
+    """
+    return atomic.replace_folder(target, writers)
