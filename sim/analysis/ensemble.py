@@ -3,8 +3,11 @@
 Replication i always draws from its own seeded streams (`randomness.py`) and the engine never
 mixes replications, so results depend neither on the batch size, nor on the number of workers,
 nor on the executor. Each batch returns only its per-run metrics, its share of the time-series
-bands and its worst mass-balance residual, so memory grows with the batches in flight, not with
-the number of replications (full traces are kept only when asked for).
+bands and its worst mass-balance residual, so the memory of the workers grows with the batches
+in flight; the main process keeps every replication's metrics (full traces only when asked
+for). Before any replication runs, the memory and output are estimated (`footprint.py`) and an
+ensemble beyond the budget is refused; running out of memory anyway is reported as such
+(`sim.faults.OutOfMemory`), never as bad input.
 """
 
 from __future__ import annotations
@@ -14,17 +17,19 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.analysis import balance, metrics
+from sim.analysis import balance, executors, footprint, metrics
+from sim.analysis.footprint import size
 from sim.engine import simulate as engine
 from sim.engine.tracker import BAND_SUMS
+from sim.faults import OutOfMemory
 from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
 
@@ -119,7 +124,10 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
         balance.check(table)
     from sim.analysis import frames as results
 
-    traces = results.timeseries(result) if options.traces else None
+    traces = None
+    if options.traces:  # the recorder numbers a batch's replications from 0: use global ids
+        traces = results.timeseries(result)
+        traces["rep"] = np.asarray(reps)[traces["rep"].to_numpy()]
     return BatchOutput(
         reps,
         metrics.compute(result, scenario.spec.metrics),
@@ -133,15 +141,17 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
 def plan_batches(
     reps: int, workers: int, scenario: Scenario, batch_size: int | None = None
 ) -> list[range]:
-    """Split 0..reps-1 into consecutive batches.
-
-    Default size: one batch per worker (larger batches amortize the per-review cost best),
-    at most 500 replications, and at most about 400 MB of arrays per batch.
-    """
+    """Split 0..reps-1 into consecutive batches of `default_batch_size` unless given."""
     if batch_size is None:
-        by_memory = max(1, (400 * 2**20) // batch_bytes_per_rep(scenario))
-        batch_size = max(1, min(500, by_memory, math.ceil(reps / max(1, workers))))
+        batch_size = default_batch_size(reps, workers, scenario)
     return [range(start, min(start + batch_size, reps)) for start in range(0, reps, batch_size)]
+
+
+def default_batch_size(reps: int, workers: int, scenario: Scenario) -> int:
+    """One batch per worker (larger batches amortize the per-review cost best), at most 500
+    replications, and at most about 400 MB of arrays per batch."""
+    by_memory = max(1, (400 * 2**20) // batch_bytes_per_rep(scenario))
+    return max(1, min(500, by_memory, math.ceil(reps / max(1, workers))))
 
 
 def batch_bytes_per_rep(scenario: Scenario) -> int:
@@ -157,59 +167,6 @@ def batch_bytes_per_rep(scenario: Scenario) -> int:
     return periods * per_review + ring + bands + 64 * len(network.nodes) * 8
 
 
-Submit = Callable[[range], "Future[BatchOutput]"]
-
-
-def _local_executor(
-    scenario: Scenario, batches: list[range], options: Options, workers: int
-) -> Iterator[BatchOutput]:
-    if workers <= 1 or len(batches) <= 1:
-        for reps in batches:
-            yield run_batch(scenario, reps, options)
-        return
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        futures = [pool.submit(run_batch, scenario, reps, options) for reps in batches]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _dask_executor(
-    scenario: Scenario, batches: list[range], options: Options, workers: int, scheduler: str
-) -> Iterator[BatchOutput]:
-    try:
-        from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise RuntimeError(
-            "the Dask executor needs the optional extra: pip install "
-            "'sim[dask]' (dask and distributed)"
-        ) from None
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=max(1, workers),
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            processes=True,
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
-        shared = client.scatter(scenario, broadcast=True)
-        futures = [client.submit(run_batch, shared, reps, options, pure=False) for reps in batches]
-        for future in dask_completed(futures):
-            yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 def run_ensemble(
     scenario: Scenario,
     reps: int,
@@ -219,45 +176,102 @@ def run_ensemble(
     scheduler: str | None = None,
     options: Options | None = None,
     progress: bool = False,
+    budget: footprint.Budget | None = None,
 ) -> Ensemble:
     """Run `reps` replications and summarize them.
 
     `scheduler`: None for local processes, "local" for a local Dask cluster, or a Dask scheduler
-    address such as tcp://host:8786.
+    address such as tcp://host:8786. `budget`: the limits to check the estimate against before
+    anything runs (default: `footprint.budget()`, from SIM_MEMORY_LIMIT or 80% of the memory
+    available). Raises `sim.faults.TooLarge` (refused before running), `OutOfMemory`,
+    `SchedulerUnreachable` or `MissingExtra`.
     """
     started = time.perf_counter()
     options = options or Options()
     workers = workers or os.cpu_count() or 1
-    batches = plan_batches(reps, workers, scenario, batch_size)
+    size = batch_size or default_batch_size(reps, workers, scenario)
+    parallel = workers > 1 and reps > size
     if scheduler is None:
-        outputs = _local_executor(scenario, batches, options, workers)
-        executor = "local processes" if workers > 1 and len(batches) > 1 else "in process"
+        executor = "local processes" if parallel else "in process"
     else:
-        outputs = _dask_executor(scenario, batches, options, workers, scheduler)
         executor = f"dask ({scheduler})"
+    need = footprint.estimate(
+        scenario,
+        reps,
+        batch_size=size,
+        batch_bytes_per_rep=batch_bytes_per_rep(scenario),
+        worker_processes=workers if executor == "local processes" or scheduler == "local" else 0,
+        band_buckets=options.band_buckets,
+        band_reps=options.band_reps,
+        traces=options.traces,
+    )
+    limits = budget or footprint.budget()
+    footprint.check(need, limits, scenario)
+    batches = plan_batches(reps, workers, scenario, size)
+    outputs = _outputs(scenario, batches, options, workers, scheduler, executor)
     done: list[BatchOutput] = []
     bar = _progress(reps, progress)
     try:
-        for output in outputs:
-            done.append(output)
-            bar.update(len(output.reps))
+        with closing(outputs):
+            for output in outputs:
+                done.append(output)
+                bar.update(len(output.reps))
+        bar.close()
+        done.sort(key=lambda b: b.reps.start)
+        return _combine(
+            scenario,
+            reps,
+            done,
+            options,
+            time.perf_counter() - started,
+            executor,
+            workers,
+            len(batches[0]) if batches else 0,
+        )
+    except (MemoryError, executors.WorkerLost) as error:
+        finished = sum(len(b.reps) for b in done)
+        raise OutOfMemory(_out_of_memory(error, finished, need, limits)) from error
     finally:
         bar.close()
-    done.sort(key=lambda b: b.reps.start)
-    return _combine(
-        scenario,
-        reps,
-        done,
-        options,
-        time.perf_counter() - started,
-        executor,
-        workers,
-        len(batches[0]) if batches else 0,
+
+
+def _outputs(
+    scenario: Scenario,
+    batches: list[range],
+    options: Options,
+    workers: int,
+    scheduler: str | None,
+    executor: str,
+) -> Generator[BatchOutput, None, None]:
+    """The batch outputs, from where the executor says (`run_batch` is looked up here, at call
+    time, so that tests can replace it)."""
+    if scheduler is not None:
+        return executors.dask(run_batch, scenario, batches, options, workers, scheduler)
+    if executor == "local processes":
+        return executors.local_processes(run_batch, scenario, batches, options, workers)
+    return executors.in_process(run_batch, scenario, batches, options)
+
+
+def _out_of_memory(
+    error: BaseException, finished: int, need: footprint.Footprint, limits: footprint.Budget
+) -> str:
+    if isinstance(error, MemoryError):
+        cause = "a memory allocation failed (MemoryError)"
+    else:
+        cause = (
+            f"{error}; on Linux the out-of-memory killer does this when memory runs out "
+            "(`dmesg` or `journalctl -k` shows it)"
+        )
+    limit = size(limits.memory_bytes) if limits.memory_bytes is not None else "none"
+    return (
+        f"out of memory after {finished:,} of {need.reps:,} replications: {cause}. The "
+        f"estimate was {size(need.memory_bytes)} (limit {limit}: {limits.memory_from}). No "
+        "results were written. Run fewer replications or --workers, a smaller --batch-size, "
+        f"or set {footprint.MEMORY_ENV} lower if other programs need the memory."
     )
 
 
 def _progress(total: int, enabled: bool) -> tqdm:
-
     return tqdm(
         total=total,
         unit="rep",
