@@ -1,25 +1,56 @@
 """The command line: `python -m sim run|validate|schema ...`.
 
-Exit status: 0 success, 1 a failed check (mass balance), 2 bad input, 130 interrupted.
-Input problems are printed one paragraph each, never as a traceback.
+Exit status:
+
+- 0 success;
+- 1 a failed check (mass balance);
+- 2 bad input: the scenario file or an option; an ensemble refused before it starts because
+  its estimated memory or output exceeds the budget (`SIM_MEMORY_LIMIT`: a size such as 16G,
+  a share such as 90%, or off; default 80% of the memory available, see
+  `sim.analysis.footprint`); a missing optional extra;
+- 3 out of memory during the run (a MemoryError, or a worker process killed);
+- 4 the results could not be written: the disk is full (or another I/O error);
+- 5 the results folder is read-only or may not be written by this user;
+- 6 a bad results folder: --out is a file or inside one, the target is outside the results
+  root or is not an earlier result, or another run held it too long;
+- 7 the Dask scheduler could not be reached (or the connection was lost);
+- 130 interrupted (Ctrl-C); 143 terminated (SIGTERM, handled like Ctrl-C).
+
+Problems are printed one paragraph each, never as a traceback, saying what was and was not
+written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import faults
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from sim.scenario.loader import Scenario
 
 EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
+EXIT_MEMORY, EXIT_DISK_FULL, EXIT_NOT_WRITABLE, EXIT_BAD_OUT, EXIT_SCHEDULER = 3, 4, 5, 6, 7
+EXIT_TERMINATED = 143
+_EXIT: list[tuple[type[faults.Failure], int]] = [
+    (faults.OutOfMemory, EXIT_MEMORY),
+    (faults.DiskFull, EXIT_DISK_FULL),
+    (faults.NotWritable, EXIT_NOT_WRITABLE),
+    (faults.BadOutput, EXIT_BAD_OUT),
+    (faults.NotWritten, EXIT_DISK_FULL),
+    (faults.SchedulerUnreachable, EXIT_SCHEDULER),
+    (faults.Failure, EXIT_INPUT),  # TooLarge, BadSetting, MissingExtra
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,6 +257,8 @@ def _positive_int(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _written.reset(wants_report=getattr(args, "report", False))
+    previous = _raise_on_sigterm()
     try:
         if args.command == "run":
             return _run(args, argv)
@@ -243,14 +276,80 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("interrupted: no results were written", file=sys.stderr)
+    except faults.Failure as error:
+        print(f"error: {error}", file=sys.stderr)
+        return next(code for kind, code in _EXIT if isinstance(error, kind))
+    except MemoryError:
+        print(f"error: out of memory; {_written.outcome()}", file=sys.stderr)
+        return EXIT_MEMORY
+    except OSError as error:  # not from the results writer, which explains its own
+        doing = "drawing the charts and report page" if _written.results else "running"
+        failure = faults.os_failure(error, doing, _written.outcome())
+        print(f"error: {failure}", file=sys.stderr)
+        return next(code for kind, code in _EXIT if isinstance(failure, kind))
+    except KeyboardInterrupt as stop:
+        print(f"interrupted: {_written.outcome(stop)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except faults.Terminated as stop:
+        print(f"terminated (SIGTERM): {_written.outcome(stop)}", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Written:
+    """What the current command has written so far, for the message when it stops early."""
+
+    def __init__(self) -> None:
+        self.reset(wants_report=False)
+
+    def reset(self, *, wants_report: bool) -> None:
+        self.results: Path | None = None
+        self.wants_report = wants_report
+        self.report = False
+
+    def folder(self, folder: Path) -> Path:
+        """Record that the results folder `folder` is complete; return it."""
+        self.results = folder
+        return folder
+
+    def outcome(self, stop: BaseException | None = None) -> str:
+        """One sentence: what was and was not written."""
+        noted = faults.written_folder(stop) if stop is not None else None
+        results = self.results or (Path(noted) if noted else None)
+        if results is None:
+            return "no results were written (an earlier result of the same name is unchanged)."
+        if self.report:
+            return f"the results, charts and report page were written to {results}/."
+        if not self.wants_report:
+            return f"the results were written to {results}/ (no report was asked for)."
+        return (
+            f"the results were written to {results}/, but not the charts and report page "
+            f"(or only some of them); draw them with: python -m sim.output.report {results}"
+        )
+
+
+_written = _Written()
+
+
+def _raise_on_sigterm() -> Any:
+    """Make SIGTERM raise `faults.Terminated` in the main thread (so it stops the run like
+    Ctrl-C: workers killed, partial folders removed); return the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminated(signum: int, frame: FrameType | None) -> None:
+        raise faults.Terminated(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, terminated)
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from sim.output import atomic
     from sim.scenario import loader as scenario
 
+    atomic.check_root(args.out)  # a bad --out fails now, not after the simulation
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     reps = args.reps or loaded.spec.replications
     command = argv if argv is not None else sys.argv
@@ -276,7 +375,7 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
         except balance.MassBalanceError as error:
             print(f"error: {error}; no results were written", file=sys.stderr)
             return EXIT_CHECK
-    folder = report.write_results(result, args.out, command)
+    folder = _written.folder(report.write_results(result, args.out, command))
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
     _report(args, folder)
@@ -288,11 +387,15 @@ def _run_single(args: argparse.Namespace, loaded: Scenario, command: list[str]) 
 
 
 def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
-    from sim.analysis import balance, summary
+    from sim.analysis import balance, footprint, summary
     from sim.analysis import ensemble as montecarlo
+    from sim.output import atomic
     from sim.output import store as report
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
+    limits = footprint.budget(
+        disk_free_bytes=atomic.free_bytes(args.out), disk_from=f"free under {args.out}"
+    )
     try:
         ensemble = montecarlo.run_ensemble(
             loaded,
@@ -302,14 +405,12 @@ def _run_ensemble(args: argparse.Namespace, loaded: Scenario, reps: int, command
             scheduler=args.scheduler,
             options=options,
             progress=not args.quiet,
+            budget=limits,
         )
     except balance.MassBalanceError as error:
         print(f"error: {error}; no results were written", file=sys.stderr)
         return EXIT_CHECK
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INPUT
-    folder = report.write_ensemble(ensemble, args.out, command)
+    folder = _written.folder(report.write_ensemble(ensemble, args.out, command))
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     _report(args, folder)
@@ -348,8 +449,8 @@ def _compare(
     from sim.engine import simulate as engine
 
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = report.write_comparison(
-        result, args.out, argv if argv is not None else sys.argv, single
+    folder = _written.folder(
+        report.write_comparison(result, args.out, argv if argv is not None else sys.argv, single)
     )
     if not args.quiet:
         print(summary.comparison_text(result))
@@ -384,7 +485,9 @@ def _stress(args: argparse.Namespace, argv: list[str] | None) -> int:
             print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
 
     table = stress.run(loaded, args.start_day, overrides, progress=tick)
-    folder = report.write_stress(table, loaded, args.out, argv if argv is not None else sys.argv)
+    folder = _written.folder(
+        report.write_stress(table, loaded, args.out, argv if argv is not None else sys.argv)
+    )
     _report(args, folder)
     if not args.quiet:
         shown = table.head(args.top).copy()
@@ -426,8 +529,8 @@ def _sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = report.write_sensitivity(
-        table, loaded, args.out, argv if argv is not None else sys.argv
+    folder = _written.folder(
+        report.write_sensitivity(table, loaded, args.out, argv if argv is not None else sys.argv)
     )
     _report(args, folder)
     if not args.quiet:
@@ -453,6 +556,7 @@ def _report(args: argparse.Namespace, folder: Path) -> None:
     if not args.quiet:
         print("\ndrawing charts and the report page (--no-report skips this) ...", flush=True)
     html, _ = write_report(folder)
+    _written.report = True
     if not args.quiet:
         print(f"report: {html}")
 
