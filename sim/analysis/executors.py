@@ -115,15 +115,23 @@ def _alive(pid: int) -> bool:
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """SIGKILL every worker process of `pool` now (Python >= 3.14 has a method for it)."""
-    kill = getattr(pool, "kill_workers", None)
-    if callable(kill):
-        kill()
-        return
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+    """SIGKILL every worker process of `pool` now, so that `shutdown` cannot hang.
+
+    A worker killed while sending its result leaves a message cut short in the result pipe;
+    the pool's manager thread, reading it, would wait forever for the rest, because this
+    process holds the pipe's write end too. Closing that end once the workers are dead makes
+    the read end with EOF, and the pool shuts down as broken.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         if process.is_alive():
             process.kill()
+    for process in processes:
+        process.join(timeout=10)
+    result_queue = getattr(pool, "_result_queue", None)
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None and not writer.closed:
+        writer.close()
 
 
 def dask(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sim.engine import simulate as engine
 from sim.engine.recorder import series_keys
+from sim.engine.tracker import BAND_SUMS
 from sim.faults import BadSetting, TooLarge
 from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
@@ -36,20 +37,46 @@ DEFAULT_SHARE = 0.8
 PROCESS_BYTES = 110 * 2**20
 """Resident memory of a process with the package imported and a scenario loaded (measured
 92-105 MiB on the built-in network)."""
-METRIC_ROW_BYTES = 130
-"""Peak bytes in the main process per metric value (one per metric key and replication):
-the batches' arrays, their concatenation, the tidy table and the summary's grouping."""
-BAND_VALUE_BYTES = 30
+COMBINE_BYTES = 64 * 2**20
+"""Working memory of combining the batches beyond the tables kept: the summary and bands are
+computed a block at a time (`ensemble.SUMMARY_CHUNK_ROWS`, `BAND_CHUNK_SERIES`)."""
+METRIC_ROW_BYTES = 48
+"""Peak bytes in the main process per metric value (one per metric key and replication): the
+batches' arrays (8), their concatenation (8), the tidy table (24) and its construction
+(measured 40 on the built-in network)."""
+BAND_VALUE_BYTES = 12
 """Peak bytes per band value (bucket x market series x kept replication): float32 in the
-batches, a float64 stack and the quantiles' sorted copy."""
-TRACE_ROW_BYTES = 400
-"""Bytes per row of full traces (period x series x replication): the batch's frame, its
-pickled copy, the combined frame and the CSV being formatted."""
-CSV_VALUE_CHARS = 19
-"""Characters of a float in a CSV file (17 significant digits, a point, sometimes a sign)."""
+batches, plus a float64 copy of a block while its quantiles are computed."""
+TRACE_ROW_BYTES = 100
+"""Bytes per row of a full-traces frame (period x series x replication: 11 columns); the
+main process keeps the batches' frames and their concatenation, a worker its recorder, frame
+and pickled copy."""
+CSV_VALUE_CHARS = 12
+"""Characters of a metric value in metrics.csv on average: many are 0.0, 1.0 or inf, the
+others have up to 17 significant digits (measured 8.5 on the built-in network)."""
+BAND_VARIABLES = len(BAND_SUMS) + 1
+"""Band series per market (as `ensemble.BAND_VARIABLES`: the summed ones and days of cover)."""
 TRACE_CSV_CHARS = 110
 """Characters of a row of timeseries.csv (period, day, date, rep, node, mineral, stage,
 variable, value, kind, country)."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Memory of the process tree in one phase of an ensemble: `fixed + reps * per_rep`."""
+
+    name: str
+    fixed_bytes: float
+    per_rep_bytes: float
+
+    def bytes_for(self, reps: int) -> int:
+        return int(self.fixed_bytes + reps * self.per_rep_bytes)
+
+    def fitting(self, limit: int) -> float:
+        """How many replications fit in `limit` bytes in this phase."""
+        if self.per_rep_bytes <= 0:
+            return math.inf if limit >= self.fixed_bytes else 0.0
+        return max(0.0, (limit - self.fixed_bytes) / self.per_rep_bytes)
 
 
 @dataclass(frozen=True)
@@ -58,19 +85,20 @@ class Footprint:
 
     reps: int
     metric_keys: int
-    fixed_bytes: int
-    """Memory that does not grow with replications: processes and their batches."""
-    per_rep_bytes: float
-    """Memory each further replication adds (beyond the kept bands)."""
-    memory_bytes: int
-    """Estimated peak resident memory of the process tree, bytes."""
+    phases: tuple[Phase, ...]
+    """Running (main process and workers, batches arriving) and combining (main process only:
+    the workers have ended)."""
     output_bytes: int
     """Estimated size of the files written (mostly metrics.csv), bytes."""
 
+    @property
+    def memory_bytes(self) -> int:
+        """Estimated peak resident memory of the process tree, bytes."""
+        return max(p.bytes_for(self.reps) for p in self.phases)
+
     def fitting(self, limit: int) -> int:
         """About how many replications fit in `limit` bytes."""
-        spare = limit - (self.memory_bytes - self.reps * self.per_rep_bytes)
-        return max(0, int(spare / self.per_rep_bytes)) if self.per_rep_bytes > 0 else self.reps
+        return int(min(min(p.fitting(limit) for p in self.phases), 10**12))
 
 
 @dataclass(frozen=True)
@@ -160,23 +188,28 @@ def estimate(
     keys = metric_keys(scenario)
     periods = engine.n_periods(scenario)
     markets = len(scenario.network.of_kind("market"))
-    band_series = min(periods, band_buckets) * markets * 4
+    bands = min(periods, band_buckets) * markets * BAND_VARIABLES * min(reps, band_reps)
     trace_rows = periods * len(series_keys(scenario.network)) if traces else 0
-    batch = batch_size * (batch_bytes_per_rep + trace_rows * TRACE_ROW_BYTES)
-    processes = 1 + worker_processes
-    fixed = processes * PROCESS_BYTES + max(1, worker_processes) * batch
-    per_rep = len(keys) * METRIC_ROW_BYTES + trace_rows * TRACE_ROW_BYTES
-    bands = band_series * min(reps, band_reps) * BAND_VALUE_BYTES
+    batch = batch_size * (batch_bytes_per_rep + 3 * trace_rows * TRACE_ROW_BYTES)
+    running = Phase(
+        "running",
+        (1 + worker_processes) * PROCESS_BYTES + max(1, worker_processes) * batch + 4 * bands,
+        len(keys) * 8 + trace_rows * TRACE_ROW_BYTES,
+    )
+    combining = Phase(
+        "combining",
+        PROCESS_BYTES + COMBINE_BYTES + BAND_VALUE_BYTES * bands,
+        len(keys) * METRIC_ROW_BYTES + 2 * trace_rows * TRACE_ROW_BYTES,
+    )
     digits = len(str(max(0, reps - 1)))
     row_chars = sum(len(",".join(k)) + 1 for k in keys) + len(keys) * (digits + CSV_VALUE_CHARS + 2)
     trace_chars = trace_rows * (TRACE_CSV_CHARS + digits)
+    tables = bands // max(1, min(reps, band_reps)) * 30 + len(keys) * 200  # bands, summary
     return Footprint(
         reps=reps,
         metric_keys=len(keys),
-        fixed_bytes=int(fixed + bands),
-        per_rep_bytes=float(per_rep),
-        memory_bytes=int(fixed + bands + reps * per_rep),
-        output_bytes=int(reps * (row_chars + trace_chars) + band_series * 120 + len(keys) * 200),
+        phases=(running, combining),
+        output_bytes=int(reps * (row_chars + trace_chars) + tables),
     )
 
 
@@ -263,8 +296,9 @@ def available_memory() -> int | None:
 
 
 def size(n: float) -> str:
-    """Bytes as a short decimal text: 512 B, 3.4 MB, 12.1 GB."""
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+    """Bytes as a short text in binary units (as SIM_MEMORY_LIMIT reads them): 512 B,
+    3.4 MiB, 12.1 GiB."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n:.0f} B"
