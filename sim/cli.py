@@ -17,7 +17,7 @@ Exit status:
 - 130 interrupted (Ctrl-C); 143 terminated (SIGTERM, handled like Ctrl-C).
 
 Problems are printed one paragraph each, never as a traceback, saying what was and was not
-written.
+written (`sim.exits`).
 """
 
 from __future__ import annotations
@@ -26,31 +26,20 @@ import argparse
 import json
 import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import faults
+from sim import exits, faults
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from sim.scenario.loader import Scenario
 
-EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
-EXIT_MEMORY, EXIT_DISK_FULL, EXIT_NOT_WRITABLE, EXIT_BAD_OUT, EXIT_SCHEDULER = 3, 4, 5, 6, 7
-EXIT_TERMINATED = 143
-_EXIT: list[tuple[type[faults.Failure], int]] = [
-    (faults.OutOfMemory, EXIT_MEMORY),
-    (faults.DiskFull, EXIT_DISK_FULL),
-    (faults.NotWritable, EXIT_NOT_WRITABLE),
-    (faults.BadOutput, EXIT_BAD_OUT),
-    (faults.NotWritten, EXIT_DISK_FULL),
-    (faults.SchedulerUnreachable, EXIT_SCHEDULER),
-    (faults.Failure, EXIT_INPUT),  # TooLarge, BadSetting, MissingExtra
-]
+EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = exits.INPUT, exits.CHECK, exits.INTERRUPTED
+EXIT_MEMORY, EXIT_DISK_FULL, EXIT_NOT_WRITABLE = exits.MEMORY, exits.DISK_FULL, exits.NOT_WRITABLE
+EXIT_BAD_OUT, EXIT_SCHEDULER, EXIT_TERMINATED = exits.BAD_OUT, exits.SCHEDULER, exits.TERMINATED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,7 +247,7 @@ def _positive_int(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _written.reset(wants_report=getattr(args, "report", False))
-    previous = _raise_on_sigterm()
+    previous = exits.raise_on_sigterm()
     try:
         if args.command == "run":
             return _run(args, argv)
@@ -278,15 +267,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except faults.Failure as error:
         print(f"error: {error}", file=sys.stderr)
-        return next(code for kind, code in _EXIT if isinstance(error, kind))
+        return exits.status(error)
     except MemoryError:
         print(f"error: out of memory; {_written.outcome()}", file=sys.stderr)
-        return EXIT_MEMORY
+        return exits.MEMORY
     except OSError as error:  # not from the results writer, which explains its own
         doing = "drawing the charts and report page" if _written.results else "running"
         failure = faults.os_failure(error, doing, _written.outcome())
         print(f"error: {failure}", file=sys.stderr)
-        return next(code for kind, code in _EXIT if isinstance(failure, kind))
+        return exits.status(failure)
     except KeyboardInterrupt as stop:
         print(f"interrupted: {_written.outcome(stop)}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -298,51 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-class _Written:
-    """What the current command has written so far, for the message when it stops early."""
-
-    def __init__(self) -> None:
-        self.reset(wants_report=False)
-
-    def reset(self, *, wants_report: bool) -> None:
-        self.results: Path | None = None
-        self.wants_report = wants_report
-        self.report = False
-
-    def folder(self, folder: Path) -> Path:
-        """Record that the results folder `folder` is complete; return it."""
-        self.results = folder
-        return folder
-
-    def outcome(self, stop: BaseException | None = None) -> str:
-        """One sentence: what was and was not written."""
-        noted = faults.written_folder(stop) if stop is not None else None
-        results = self.results or (Path(noted) if noted else None)
-        if results is None:
-            return "no results were written (an earlier result of the same name is unchanged)."
-        if self.report:
-            return f"the results, charts and report page were written to {results}/."
-        if not self.wants_report:
-            return f"the results were written to {results}/ (no report was asked for)."
-        return (
-            f"the results were written to {results}/, but not the charts and report page "
-            f"(or only some of them); draw them with: python -m sim.output.report {results}"
-        )
-
-
-_written = _Written()
-
-
-def _raise_on_sigterm() -> Any:
-    """Make SIGTERM raise `faults.Terminated` in the main thread (so it stops the run like
-    Ctrl-C: workers killed, partial folders removed); return the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def terminated(signum: int, frame: FrameType | None) -> None:
-        raise faults.Terminated(f"signal {signum}")
-
-    return signal.signal(signal.SIGTERM, terminated)
+_written = exits.Written()
+"""What the command running now has written (for the message when it stops early)."""
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> int:

@@ -27,7 +27,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.analysis import balance, executors, footprint, metrics
-from sim.analysis.footprint import size
 from sim.engine import simulate as engine
 from sim.engine.tracker import BAND_SUMS
 from sim.faults import OutOfMemory
@@ -207,8 +206,8 @@ def run_ensemble(
     started = time.perf_counter()
     options = options or Options()
     workers = workers or os.cpu_count() or 1
-    size = batch_size or default_batch_size(reps, workers, scenario)
-    parallel = workers > 1 and reps > size
+    per_batch = batch_size or default_batch_size(reps, workers, scenario)
+    parallel = workers > 1 and reps > per_batch
     if scheduler is None:
         executor = "local processes" if parallel else "in process"
     else:
@@ -216,7 +215,7 @@ def run_ensemble(
     need = footprint.estimate(
         scenario,
         reps,
-        batch_size=size,
+        batch_size=per_batch,
         batch_bytes_per_rep=batch_bytes_per_rep(scenario),
         worker_processes=workers if executor == "local processes" or scheduler == "local" else 0,
         band_buckets=options.band_buckets,
@@ -225,7 +224,7 @@ def run_ensemble(
     )
     limits = budget or footprint.budget()
     footprint.check(need, limits, scenario)
-    batches = plan_batches(reps, workers, scenario, size)
+    batches = plan_batches(reps, workers, scenario, per_batch)
     outputs = _outputs(scenario, batches, options, workers, scheduler, executor)
     done: list[BatchOutput] = []
     bar = _progress(reps, progress)
@@ -280,10 +279,11 @@ def _out_of_memory(
             f"{error}; on Linux the out-of-memory killer does this when memory runs out "
             "(`dmesg` or `journalctl -k` shows it)"
         )
-    limit = size(limits.memory_bytes) if limits.memory_bytes is not None else "none"
+    limit = footprint.size(limits.memory_bytes) if limits.memory_bytes is not None else "none"
+    estimate = footprint.size(need.memory_bytes)
     return (
         f"out of memory after {finished:,} of {need.reps:,} replications: {cause}. The "
-        f"estimate was {size(need.memory_bytes)} (limit {limit}: {limits.memory_from}). No "
+        f"estimate was {estimate} (limit {limit}: {limits.memory_from}). No "
         "results were written. Run fewer replications or --workers, a smaller --batch-size, "
         f"or set {footprint.MEMORY_ENV} lower if other programs need the memory."
     )
