@@ -5,6 +5,7 @@ not written."""
 from __future__ import annotations
 
 import builtins
+import contextlib
 import errno
 import os
 import signal
@@ -299,6 +300,39 @@ def test_the_output_estimate_is_close_to_the_files_written(tmp_path: Path) -> No
         traces=False,
     )
     assert 0.7 * size < need.output_bytes < 1.6 * size
+
+
+@pytest.mark.slow
+def test_the_memory_estimate_bounds_the_measured_peak(tmp_path: Path) -> None:
+    """The resident memory of the whole process tree, sampled every 50 ms, stays under the
+    estimate, which is not more than twice the peak."""
+    psutil = pytest.importorskip("psutil")
+    reps, path = 6000, ROOT / "scenarios" / "ree_controls_risk_2025.yaml"
+    command = [sys.executable, "-m", "sim", "run", str(path), "--reps", str(reps)]
+    command += ["--workers", "2", "--no-report", "--quiet", "--out", str(tmp_path)]
+    run_ = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    tree, peak = psutil.Process(run_.pid), 0
+    while run_.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            total = 0
+            for process in [tree, *tree.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += process.memory_info().rss
+            peak = max(peak, total)
+        time.sleep(0.05)
+    assert run_.returncode == 0
+    loaded = scenario.load(path)
+    need = footprint.estimate(
+        loaded,
+        reps,
+        batch_size=montecarlo.default_batch_size(reps, 2, loaded),
+        batch_bytes_per_rep=montecarlo.batch_bytes_per_rep(loaded),
+        worker_processes=2,
+        band_buckets=260,
+        band_reps=2000,
+        traces=False,
+    )
+    assert peak < need.memory_bytes < 2 * peak
 
 
 # --- the disk, the folder, the scheduler -----------------------------------------------------

@@ -5,8 +5,8 @@ running; the next one is submitted as each finishes), so a million replications 
 million tasks and their arguments at once. Results arrive in completion order.
 
 Local workers die with the main process: on Linux each one asks the kernel for SIGKILL when
-its parent exits (`prctl(PR_SET_PDEATHSIG)`), and everywhere a watchdog thread ends it within
-`WATCH_SECONDS` once the parent is gone. Workers ignore Ctrl-C (the terminal sends it to the
+its parent exits (`prctl(PR_SET_PDEATHSIG)`), and on any POSIX system a watchdog thread ends it
+within `WATCH_SECONDS` once the parent is gone. Workers ignore Ctrl-C (the terminal sends it to the
 whole process group); the main process handles it and kills them. If the main process stops
 early for any reason (Ctrl-C, SIGTERM, an error), the workers are killed rather than left to
 finish their batches.
@@ -90,10 +90,11 @@ def worker_started(parent: int) -> None:
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):
             pass  # the watchdog below still ends the worker
-    watchdog = threading.Thread(
-        target=_watch_parent, args=(parent, os.getppid()), name="parent-watchdog", daemon=True
-    )
-    watchdog.start()
+    if os.name == "posix":  # elsewhere a dead parent's children are not reparented
+        watchdog = threading.Thread(
+            target=_watch_parent, args=(parent, os.getppid()), name="parent-watchdog", daemon=True
+        )
+        watchdog.start()
 
 
 def _watch_parent(parent: int, ppid: int) -> None:
@@ -105,6 +106,7 @@ def _watch_parent(parent: int, ppid: int) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` exists (POSIX: signal 0 checks without sending anything)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -222,6 +222,8 @@ def _clean_leftovers(root: Path, name: str) -> None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no signal 0 there (os.kill would stop the process): never clean
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -266,7 +268,7 @@ def _acquire(fd: int, path: Path, final: Path, deadline: float) -> None:
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
-                holder = path.read_text(encoding="utf-8", errors="replace").strip() or "?"
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
                 raise BadOutput(
                     f"{final}/ is being put in place by another run (pid {holder}, lock "
                     f"{path}) for more than {LOCK_WAIT_SECONDS:.0f} s. Nothing was written. "
