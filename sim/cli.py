@@ -5,102 +5,38 @@ no option may be abbreviated (`--rep` is an error, not `--reps`). Each subcomman
 function `(args, command) -> exit status` whose docstring is its --help description, listed in
 `SUBCOMMANDS`.
 
-Exit status: 0 success, 1 a failed check (mass balance), 2 bad input, 130 interrupted.
-Input problems are printed one paragraph each, never as a traceback.
+Exit status (`sim.exits`): 0 success, 1 a failed check (mass balance), 2 bad input (or an
+ensemble refused before it starts by its memory and output estimate, `SIM_MEMORY_LIMIT`), 3 out
+of memory, 4 disk full, 5 read-only folder, 6 bad results folder, 7 Dask scheduler unreachable,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM, handled like Ctrl-C). Problems are printed
+one paragraph each, never as a traceback, saying what was and was not written.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import signal
 import sys
 from argparse import ArgumentParser, Namespace
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sim import exits, faults
+from sim.cli_options import BATCH, REPLICATIONS, ROWS, shared_options
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from sim.scenario.loader import Scenario
 
-EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = 2, 1, 130
+EXIT_INPUT, EXIT_CHECK, EXIT_INTERRUPTED = exits.INPUT, exits.CHECK, exits.INTERRUPTED
+EXIT_MEMORY, EXIT_DISK_FULL, EXIT_NOT_WRITABLE = exits.MEMORY, exits.DISK_FULL, exits.NOT_WRITABLE
+EXIT_BAD_OUT, EXIT_SCHEDULER, EXIT_TERMINATED = exits.BAD_OUT, exits.SCHEDULER, exits.TERMINATED
 DEFAULT_CRITERION = "cost_per_t_avoided"
 """How `run` ranks the policies of a scenario that lists some (as `compare` does by default)."""
 Command = Callable[[Namespace, list[str]], int]
 """A subcommand's function: (parsed arguments, command line) -> exit status."""
-
-
-@dataclass(frozen=True)
-class Count:
-    """An argparse `type`: a whole number, at least 1, of `plural` (days, replications ...);
-    its error messages name what is counted."""
-
-    singular: str
-    plural: str
-
-    def __call__(self, text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number of {self.plural}, got '{text}'"
-            ) from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"expected at least 1 {self.singular}, got {value}")
-        return value
-
-
-DAYS = Count("day", "days")
-REPLICATIONS = Count("replication", "replications")
-WORKERS = Count("worker process", "worker processes")
-BATCH = Count("replication per batch", "replications per batch")
-ROWS = Count("row", "rows")
-
-
-def _parent(*flags: str, **options: Any) -> ArgumentParser:
-    """A parent parser holding one option, for the subcommands that share it."""
-    parent = ArgumentParser(add_help=False, allow_abbrev=False)
-    parent.add_argument(*flags, **options)
-    return parent
-
-
-def _shared_options() -> dict[str, ArgumentParser]:
-    """The options several subcommands share, each declared once here (by name)."""
-    return {
-        "file": _parent("file", type=Path, help="scenario YAML file"),
-        "--out": _parent(
-            "--out",
-            type=Path,
-            default=Path("results"),
-            help="results root folder (default: results)",
-        ),
-        "--horizon-days": _parent(
-            "--horizon-days", type=DAYS, help="override the scenario's horizon, days"
-        ),
-        "--reps": _parent(
-            "--reps",
-            type=REPLICATIONS,
-            help="replications (default: the scenario's `replications`, else 1)",
-        ),
-        "--workers": _parent(
-            "--workers",
-            type=WORKERS,
-            help="local worker processes for replications (default: all cores)",
-        ),
-        "--quiet": _parent(
-            "--quiet",
-            action="store_true",
-            help="print only where results went (no summary, table or progress bar)",
-        ),
-        "--no-report": _parent(
-            "--no-report",
-            dest="report",
-            action="store_false",
-            help="skip the charts and the report page (they take a few seconds)",
-        ),
-    }
 
 
 def build_parser() -> ArgumentParser:
@@ -113,7 +49,7 @@ def build_parser() -> ArgumentParser:
         allow_abbrev=False,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    shared = _shared_options()
+    shared = shared_options()
     for name, command in SUBCOMMANDS.items():
         own = sub.add_parser(
             name,
@@ -214,13 +150,36 @@ def main(argv: list[str] | None = None) -> int:
     """Parse `argv` (default: the process's arguments) and run the subcommand."""
     args = build_parser().parse_args(argv)
     command = argv if argv is not None else sys.argv
+    _written.reset(wants_report=getattr(args, "report", False))
+    previous = exits.raise_on_sigterm()
     try:
         return SUBCOMMANDS[args.command].run(args, command)
     except ScenarioError as error:
         return _input_problems(error)
-    except KeyboardInterrupt:
-        print("interrupted: no results were written", file=sys.stderr)
+    except faults.Failure as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exits.status(error)
+    except MemoryError:
+        print(f"error: out of memory; {_written.outcome()}", file=sys.stderr)
+        return exits.MEMORY
+    except OSError as error:  # not from the results writer, which explains its own
+        doing = "drawing the charts and report page" if _written.results else "running"
+        failure = faults.os_failure(error, doing, _written.outcome())
+        print(f"error: {failure}", file=sys.stderr)
+        return exits.status(failure)
+    except KeyboardInterrupt as stop:
+        print(f"interrupted: {_written.outcome(stop)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except faults.Terminated as stop:
+        print(f"terminated (SIGTERM): {_written.outcome(stop)}", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+_written = exits.Written()
+"""What the command running now has written (for the message when it stops early)."""
 
 
 def _input_problems(error: ScenarioError) -> int:
@@ -235,8 +194,10 @@ def _run(args: Namespace, command: list[str]) -> int:
     instead, as `compare` does: the baseline and every policy run on the same replications and
     are ranked by cost per tonne of shortfall avoided."""
     from sim.analysis.balance import MassBalanceError
+    from sim.output import atomic
     from sim.scenario import loader as scenario
 
+    atomic.check_root(args.out)  # a bad --out fails now, not after the simulation
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     reps = args.reps or loaded.spec.replications
     try:
@@ -260,7 +221,7 @@ def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
     table = results.balance(result)
     if args.check_balance:
         balance.check(table)  # a MassBalanceError is reported by `_run`
-    folder = writers.write_results(result, args.out, command)
+    folder = _written.folder(writers.write_results(result, args.out, command))
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
     _draw_report(args, folder)
@@ -273,24 +234,24 @@ def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
 
 def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
     from sim.analysis import ensemble as montecarlo
-    from sim.analysis import summary
-    from sim.output import writers
+    from sim.analysis import footprint, summary
+    from sim.output import atomic, writers
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
-    try:
-        ensemble = montecarlo.run_ensemble(
-            loaded,
-            reps,
-            workers=args.workers,
-            batch_size=args.batch_size,
-            scheduler=args.scheduler,
-            options=options,
-            progress=not args.quiet,
-        )
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INPUT
-    folder = writers.write_ensemble(ensemble, args.out, command)
+    limits = footprint.budget(
+        disk_free_bytes=atomic.free_bytes(args.out), disk_from=f"free under {args.out}"
+    )
+    ensemble = montecarlo.run_ensemble(
+        loaded,
+        reps,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        scheduler=args.scheduler,
+        options=options,
+        progress=not args.quiet,
+        budget=limits,
+    )
+    folder = _written.folder(writers.write_ensemble(ensemble, args.out, command))
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     _draw_report(args, folder)
@@ -333,7 +294,7 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         progress=not args.quiet,
     )
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = writers.write_comparison(result, args.out, command, single)
+    folder = _written.folder(writers.write_comparison(result, args.out, command, single))
     if not args.quiet:
         print(summary.comparison_text(result))
     _draw_report(args, folder)
@@ -365,7 +326,7 @@ def _stress(args: Namespace, command: list[str]) -> int:
             print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
 
     table = stress.run(loaded, args.start_day, overrides, progress=tick)
-    folder = writers.write_stress(table, loaded, args.out, command)
+    folder = _written.folder(writers.write_stress(table, loaded, args.out, command))
     _draw_report(args, folder)
     if not args.quiet:
         print(summary.stress_text(table, loaded.spec.name, args.start_day, args.top))
@@ -390,7 +351,7 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = writers.write_sensitivity(table, loaded, args.out, command)
+    folder = _written.folder(writers.write_sensitivity(table, loaded, args.out, command))
     _draw_report(args, folder)
     if not args.quiet:
         print(summary.sensitivity_text(table, market, args.reps))
@@ -407,6 +368,7 @@ def _draw_report(args: Namespace, folder: Path) -> None:
     if not args.quiet:
         print("\ndrawing charts and the report page (--no-report skips this) ...", flush=True)
     html, _ = write_report(folder)
+    _written.report = True
     if not args.quiet:
         print(f"report: {html}")
 

@@ -3,6 +3,8 @@ numbers; clean interruption."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +86,14 @@ def test_results_do_not_depend_on_workers_or_batches(
 def test_dask_local_cluster_gives_the_same_results(
     loaded: scenario.Scenario, reference: montecarlo.Ensemble
 ) -> None:
+    """... and does not need Dask's default dashboard port 8787 (taken here on purpose)."""
     pytest.importorskip("distributed")
-    other = montecarlo.run_ensemble(loaded, 24, workers=2, batch_size=6, scheduler="local")
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):  # already taken by someone else: just as good
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        other = montecarlo.run_ensemble(loaded, 24, workers=2, batch_size=6, scheduler="local")
     assert other.executor == "dask (local)"
     pd.testing.assert_frame_equal(other.runs, reference.runs)
 

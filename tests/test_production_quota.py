@@ -100,5 +100,5 @@ def test_a_quota_on_an_unknown_node_suggests_the_closest_name() -> None:
 
 def test_a_negative_quota_is_an_input_error() -> None:
     assert _problems(quota("mine", -5.0)) == [
-        "<scenario>: shocks[0]: tonnes_per_year must be between 0 and inf, got -5"
+        "<scenario>: shocks[0]: tonnes_per_year must be between 0 and 1e+09, got -5"
     ]

@@ -12,10 +12,11 @@ the report for pictures and pages); this module imports neither the engine nor t
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from sim.output import atomic
 
 
 def write_file_atomically(target: Path, data: str | bytes) -> Path:
@@ -44,21 +45,12 @@ def _umask() -> int:
 
 
 def write_atomically(target: Path, writers: dict[str, Callable[[Path], object]]) -> Path:
-    """Run each writer into a temporary sibling folder, then swap it in for `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    try:
-        for name, write in writers.items():
-            write(tmp / name)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-        tmp.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    """Run each writer into a temporary sibling folder, then swap it in for `target`.
+
+    `target` must be a plain name inside its results root; it replaces only an earlier
+    result; concurrent runs into one folder are serialized; leftovers of killed runs are
+    cleaned; an error between the two renames restores the earlier result (details:
+    `sim.output.atomic`). Failures raise `sim.faults.NotWritten` (disk full, read-only, bad
+    path ...) with a message that says what was and was not written.
+    """
+    return atomic.replace_folder(target, writers)

@@ -350,6 +350,6 @@ CASES: list[Case] = [
         "out-of-range",
         R,
         s(r"holding_cost_usd_per_t_year: 5500", "holding_cost_usd_per_t_year: 1e20"),
-        "above the limit of 1e+15",
+        "above the limit of 1e+09 USD/t",
     ),
 ]

@@ -1,0 +1,82 @@
+"""The command line's shared option types and parent parsers: each option that several
+subcommands share is declared once here (`shared_options`), and every integer option says in
+its error what it counts (`Count`)."""
+
+from __future__ import annotations
+
+import argparse
+from argparse import ArgumentParser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Count:
+    """An argparse `type`: a whole number, at least 1, of `plural` (days, replications ...);
+    its error messages name what is counted."""
+
+    singular: str
+    plural: str
+
+    def __call__(self, text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {self.plural}, got '{text}'"
+            ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected at least 1 {self.singular}, got {value}")
+        return value
+
+
+DAYS = Count("day", "days")
+REPLICATIONS = Count("replication", "replications")
+WORKERS = Count("worker process", "worker processes")
+BATCH = Count("replication per batch", "replications per batch")
+ROWS = Count("row", "rows")
+
+
+def parent(*flags: str, **options: Any) -> ArgumentParser:
+    """A parent parser holding one option, for the subcommands that share it."""
+    parent = ArgumentParser(add_help=False, allow_abbrev=False)
+    parent.add_argument(*flags, **options)
+    return parent
+
+
+def shared_options() -> dict[str, ArgumentParser]:
+    """The options several subcommands share, each declared once here (by name)."""
+    return {
+        "file": parent("file", type=Path, help="scenario YAML file"),
+        "--out": parent(
+            "--out",
+            type=Path,
+            default=Path("results"),
+            help="results root folder (default: results)",
+        ),
+        "--horizon-days": parent(
+            "--horizon-days", type=DAYS, help="override the scenario's horizon, days"
+        ),
+        "--reps": parent(
+            "--reps",
+            type=REPLICATIONS,
+            help="replications (default: the scenario's `replications`, else 1)",
+        ),
+        "--workers": parent(
+            "--workers",
+            type=WORKERS,
+            help="local worker processes for replications (default: all cores)",
+        ),
+        "--quiet": parent(
+            "--quiet",
+            action="store_true",
+            help="print only where results went (no summary, table or progress bar)",
+        ),
+        "--no-report": parent(
+            "--no-report",
+            dest="report",
+            action="store_false",
+            help="skip the charts and the report page (they take a few seconds)",
+        ),
+    }
