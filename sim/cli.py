@@ -320,6 +320,13 @@ def _stress(args: Namespace, command: list[str]) -> int:
         print(f"error: --ttr {error}", file=sys.stderr)
         return EXIT_INPUT
     loaded = scenario.load(args.file)
+    if not 0 <= args.start_day < loaded.spec.horizon_days:  # also refuses nan and inf
+        print(
+            f"error: --start-day {args.start_day:g}: expected a day from 0 to before the "
+            f"horizon ({loaded.spec.horizon_days} days)",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
 
     def tick(done: int, total: int) -> None:
         if not args.quiet and sys.stderr.isatty():

@@ -450,3 +450,16 @@ def test_report_command_without_a_results_folder_is_exit_2(
     with pytest.raises(SystemExit) as done:
         cli.main(["report"])
     assert done.value.code == cli.EXIT_INPUT
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--start-day", "400"), ("--start-day", "nan"), ("--start-day", "-10"), ("--ttr", "mine=inf")],
+)
+def test_stress_options_out_of_range_are_input_errors(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(ROOT / "scenarios" / "baseline.yaml")
+    assert cli.main(["stress", path, option, value, "--no-report", "--quiet"]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert option in err and "Traceback" not in err

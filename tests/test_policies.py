@@ -729,3 +729,23 @@ def test_apply_locates_a_policy_that_is_not_in_the_file() -> None:
     stray = Policy.model_validate({"name": "stray", "levers": [contract("KR")]})
     with pytest.raises(ScenarioError, match=r"policies\.stray\.levers\[0\]\.buyer_country"):
         apply(loaded, stray)
+
+
+def test_thrifting_a_mineral_away_entirely_leaves_no_nan() -> None:
+    """A 100% demand-efficiency lever makes the market need 0 t per unit: that mineral no
+    longer limits what it builds (0 t / 0 t per unit used to give NaN units)."""
+    data = chain(horizon_days=30)
+    data["policies"] = [
+        {
+            "name": "thrift",
+            "levers": [
+                {"type": "demand_efficiency", "select": {"nodes": ["ev"]}, "mineral": "lithium",
+                 "reduction": 1.0, "start": 0}
+            ],
+        }
+    ]  # fmt: skip
+    loaded = scenario.from_dict(data)
+    result = engine.run(apply(loaded, loaded.spec.policies[0]))
+    balance.check(results.balance(result))
+    assert not np.isnan(result.recorder.values).any()
+    assert series(result, "ev", "shortfall_units").sum() == 0.0

@@ -58,9 +58,9 @@ def ttr_overrides(items: list[str]) -> dict[str, float]:
             value = float(days)
         except ValueError:
             value = -1.0
-        if kind not in DEFAULT_TTR_DAYS or not value >= 0:
+        if kind not in DEFAULT_TTR_DAYS or not 0 <= value <= 36_500:
             raise ValueError(
-                f"{item}: expected KIND=DAYS with DAYS >= 0 and KIND one of "
+                f"{item}: expected KIND=DAYS with 0 <= DAYS <= 36500 and KIND one of "
                 f"{', '.join(DEFAULT_TTR_DAYS)}"
             )
         overrides[kind] = value

@@ -130,7 +130,11 @@ class Markets:
         for i, noise in self.noisy:
             new[i] *= noise[period]
         wanted = new + state.backlog_rows
-        possible = np.minimum.reduceat(stocks[self.pair_slot] / t_per_unit, self.starts, axis=0)
+        on_hand = stocks[self.pair_slot]
+        units = np.divide(  # a mineral thrifted away entirely (0 t per unit) limits nothing
+            on_hand, t_per_unit, out=np.full_like(on_hand, np.inf), where=t_per_unit > 0
+        )
+        possible = np.minimum.reduceat(units, self.starts, axis=0)
         built = np.maximum(np.minimum(possible, wanted), 0.0)
         unmet = wanted - built  # lost sales, or for a backlog market the units still waiting
         state.backlog_rows[:] = np.where(self.backlogs, unmet, 0.0)

@@ -20,6 +20,8 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
+from sim.vocabulary import TEXT_COLUMNS
+
 FILES = {
     "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
     "provenance.json": "seed, versions, input hash, wall time, command",
@@ -88,29 +90,7 @@ CSV_FILES = (
     "drivers",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
-KEY_COLUMNS = (
-    "node",
-    "mineral",
-    "stage",
-    "variable",
-    "kind",
-    "country",
-    "market",
-    "metric",
-    "unit",
-    "shock",
-    "partner",
-    "supplier",
-    "buyer",
-    "supplier_country",
-    "buyer_country",
-    "sector",
-    "policy",
-    "levers",
-    "minerals",
-    "vs_best_part",
-    "input",
-)
+KEY_COLUMNS = TEXT_COLUMNS
 """Columns read as text, never as numbers or NaN (an empty key stays '')."""
 
 Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity"]
