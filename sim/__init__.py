@@ -1,7 +1,8 @@
 """Critical-minerals supply-chain risk simulator.
 
-Pipeline: scenario file -> `scenario.load` -> `engine.run` -> frames (`results`) -> files
-(`report.write_results`).
+Pipeline: scenario file -> `sim.scenario.loader.load` -> `sim.engine.simulate.run` -> frames
+(`sim.analysis.frames`) -> files (`sim.output.writers.write_results`) -> charts and report
+(`sim.output.report.write_report`). The README's "Map of the code" says what each package does.
 """
 
 from importlib.metadata import PackageNotFoundError, version
