@@ -174,3 +174,39 @@ def test_a_quota_above_normal_exports_changes_nothing() -> None:
     capped = run(drc(quota_tpa=1000.0))
     free = run({**drc(quota_tpa=1000.0), "shocks": []})
     np.testing.assert_array_equal(capped.recorder.values, free.recorder.values)
+
+
+def two_chinese_refiners(**ban: Any) -> dict[str, Any]:
+    """The chain with a second CN refinery sharing the plant's orders 50/50."""
+    data = chain(horizon_days=40)
+    data["network"]["nodes"].append(
+        {"name": "refinery2", "kind": "refinery", "country": "CN", "mineral": "lithium",
+         "capacity_tpa": 1e6, "yield": 1.0, "cover_days": 0.0}
+    )  # fmt: skip
+    data["network"]["links"][1]["share"] = 0.5
+    data["network"]["links"] += [
+        {"from": "mine", "to": "refinery2", "transit_days": 1},
+        {"from": "refinery2", "to": "plant", "share": 0.5, "transit_days": 1},
+    ]
+    data["shocks"] = [{"type": "export_ban", "country": "CN", "mineral": "lithium", "start": 5,
+                       **ban}]  # fmt: skip
+    return data
+
+
+def test_an_exempted_supplier_keeps_exporting() -> None:
+    """Only `refinery` is banned: from day 5 it ships nothing to Japan, while `refinery2`
+    (exempted, e.g. a maker of sub-assemblies the control does not cover) ships more than its
+    normal 0.5 t/day as its own ore orders catch up (no contract limit here), and the market's
+    10 days of cover bridge the gap: it is never short."""
+    result = run(two_chinese_refiners(exempt_suppliers=["refinery2"]))
+    net = result.scenario.network
+    sent = {k.supplier: result.recorder.shipped[:, k.index, 0] for k in net.links
+            if k.buyer == "plant"}  # fmt: skip
+    np.testing.assert_allclose(sent["refinery"][5:], 0.0, atol=1e-12)
+    assert (sent["refinery2"][8:] > 0.5 + 1e-9).all() and sent["refinery2"][-1] > 0.99
+    assert series(result, "ev", "shortfall_units").sum() == 0.0
+
+
+def test_an_exempted_supplier_must_be_a_node_of_the_country() -> None:
+    with pytest.raises(ScenarioError, match=r"'refinery3', which is not a node in CN.*refinery"):
+        scenario.from_dict(two_chinese_refiners(exempt_suppliers=["refinery3"]))

@@ -16,7 +16,7 @@ from pydantic import Field
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import Mineral, Network
 from sim.scenario.randomness import Distribution
-from sim.scenario.spec import Country
+from sim.scenario.spec import Country, Name
 from sim.shocks.base import (
     Amount,
     Bounds,
@@ -25,6 +25,7 @@ from sim.shocks.base import (
     ShockSpec,
     Stage,
     amount_text,
+    did_you_mean,
 )
 
 
@@ -40,6 +41,11 @@ class ExportFlows(ShockSpec):
         (), description="Only exports to these countries (default: to every other country)."
     )
     exempt: tuple[Country, ...] = Field((), description="Destination countries exempted.")
+    exempt_suppliers: tuple[Name, ...] = Field(
+        (),
+        description="Exporting nodes exempted, e.g. motor plants whose sub-assemblies the "
+        "control does not cover (default: none).",
+    )
 
     def applies_to(self, network: Network, link_index: int) -> bool:
         """Whether the link is one of the exports this measure acts on."""
@@ -53,11 +59,25 @@ class ExportFlows(ShockSpec):
             and (self.stage is None or link.stage == self.stage)
             and (not self.to_countries or buyer in self.to_countries)
             and buyer not in self.exempt
+            and link.supplier not in self.exempt_suppliers
         )
 
     def check(self, network: Network, where: Where) -> list[Problem]:
-        """The country has nodes, and exports of the mineral that the measure could act on."""
+        """The country has nodes, exempted suppliers are its nodes, and it has exports of the
+        mineral that the measure could act on."""
         countries = sorted({n.country for n in network.nodes.values()})
+        own = sorted(n.name for n in network.nodes.values() if n.country == self.country)
+        unknown = [
+            Problem(
+                where,
+                f"exempt_suppliers names '{name}', which is not a node in {self.country}",
+                did_you_mean(name, own, f"node in {self.country}"),
+            )
+            for name in self.exempt_suppliers
+            if name not in own
+        ]
+        if unknown:
+            return unknown
         if self.country not in countries:
             return [
                 Problem(
@@ -92,6 +112,8 @@ class ExportFlows(ShockSpec):
             hits += " to " + ", ".join(self.to_countries)
         if self.exempt:
             hits += " except to " + ", ".join(self.exempt)
+        if self.exempt_suppliers:
+            hits += " except from " + ", ".join(self.exempt_suppliers)
         return hits
 
 
