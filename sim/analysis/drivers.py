@@ -45,6 +45,8 @@ class Path:
 
     links: list[Link]
     reaches_hit: bool
+    nodes_hit: frozenset[str] = frozenset()
+    """The nodes the shock acts on (a producer it cuts still ships its own stock)."""
 
 
 def upstream_path(
@@ -83,13 +85,13 @@ def upstream_path(
             if k.index in links_hit or (k.supplier not in seen and reaches(k.supplier, seen))
         ]
         if not options:
-            return Path(steps, False)
+            return Path(steps, False, nodes_hit)
         link = max(options, key=lambda k: network.expected_link_tpd[k.index])
         steps.append(link)
         if link.index in links_hit:
-            return Path(steps, True)
+            return Path(steps, True, nodes_hit)
         node, seen = link.supplier, seen | {link.supplier}
-    return Path(steps, True)
+    return Path(steps, True, nodes_hit)
 
 
 def shortfall_drivers(result: RunResult, markets: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +147,7 @@ def _row(
     node = network.nodes[market]
     between = [k.buyer for k in path.links[1:]]  # nodes between the cut and the market
     first = path.links[-1].supplier if path.links else market
-    _, nodes = draws.shock.acts_on(network)
+    nodes = path.nodes_hit
     on_the_way = sum(2 * network.nodes[n].cover_days for n in between)  # input and output
     if first in nodes and first != market:  # a producer that is cut still ships its stock
         on_the_way += network.nodes[first].cover_days
