@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
 from sim.scenario import yamlio
+from sim.scenario.costs import CostOptions
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
 from sim.scenario.network import (
     LinkSpec,
@@ -154,6 +155,9 @@ class ScenarioSpec(Spec):
         "as it is (the baseline), on the same random draws.",
     )
     metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are computed.")
+    costs: CostOptions = Field(
+        CostOptions(), description="How policy costs are valued (discount rate)."
+    )
     outputs: Outputs = Field(Outputs(), description="Where results go.")
 
     @field_validator("step_days")
