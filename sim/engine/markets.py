@@ -58,7 +58,7 @@ class Markets:
         schedules: Schedules,
     ):
         self.state, self.mods, self.rec = state, mods, rec
-        net, step = state.network, state.step_days
+        net, step = mods.network, state.step_days  # base demand: before demand paths
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
         self.names = [m.name for m in markets]
         self.rows = np.array([mods.node_index[m.name] for m in markets], dtype=np.intp)
@@ -111,6 +111,11 @@ class Markets:
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
 
+    def grown(self, day: float) -> np.ndarray | None:
+        """Each market's demand path factor now, (M, 1) (None: no market has a path)."""
+        planner = self.mods.planner
+        return None if planner is None else planner.demand_factors(self.names, day)
+
     def intensity(self, day: float) -> np.ndarray:
         """t of each pair's mineral per product unit now (intensity schedules applied), (Q, 1)."""
         if not self.phases:
@@ -127,6 +132,9 @@ class Markets:
         t_per_unit = self.intensity(day)
         stocks = state.stocks
         new = self.base * mods.demand_rows[self.rows]
+        grown = self.grown(day)
+        if grown is not None:
+            new *= grown
         for i, noise in self.noisy:
             new[i] *= noise[period]
         wanted = new + state.backlog_rows
@@ -176,11 +184,11 @@ class Markets:
         per stock row."""
         if not self.names or not recorded(self.cover_where):
             return
-        use = (
-            self.expected_use
-            * self.mods.demand_rows[self.rows][self.pair_market]
-            * (self.intensity(day) / self.t_per_unit)
-        )
+        demand = self.mods.demand_rows[self.rows]
+        grown = self.grown(day)
+        if grown is not None:
+            demand = demand * grown
+        use = self.expected_use * demand[self.pair_market] * (self.intensity(day) / self.t_per_unit)
         held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
         cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
         self.rec.put_rows(self.cover_where, cover)

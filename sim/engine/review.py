@@ -144,7 +144,9 @@ class Review:
         ]
         self.sales = np.array([k.index for k in sales], dtype=np.intp)
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
-        self.sales_flow = np.array([net.expected_link_tpd[k.index] * step for k in sales])[:, None]
+        self.sales_flow = per_replication(
+            [net.expected_link_tpd[k.index] * step for k in sales], state.reps
+        )
         self.sellers = np.unique(self.sales_from)
         self.sale_position = np.full(len(net.links), -1, dtype=np.intp)
         self.sale_position[self.sales] = np.arange(len(self.sales))
@@ -181,7 +183,7 @@ class Review:
         base: list[Cover] = []
         links: list[int] = []
         plan_of: list[int] = []
-        shares: list[float] = []
+        shares: list[Cover] = []
         market_plans: list[tuple[int, MarketSpec, float]] = []
         market_minerals: list[str] = []
         self.pile_plans: list[tuple[int, str]] = []
@@ -245,9 +247,14 @@ class Review:
         self.plan_base = per_replication(base, state.reps)
         self.supply = np.array(links, dtype=np.intp)
         self.supply_plan = np.array(plan_of, dtype=np.intp)
-        self.supply_share = np.array(shares)[:, None]
-        caps = [(1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step for k in links]
-        self.supply_cap = np.array(caps)[:, None]
+        self.supply_share = per_replication(shares, state.reps)
+        caps = [
+            np.inf
+            if np.isinf(net.links[k].flex)  # no limit, even on a link expecting no flow
+            else (1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step
+            for k in links
+        ]
+        self.supply_cap = per_replication(caps, state.reps)
         """Most a buyer may order per review on each supply link as contract, t (inf: no
         limit); the rest of its order is a spot request."""
         self.spot = bool(np.isfinite(self.supply_cap).any())

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
+from sim.scenario import paths as time_paths
+from sim.scenario import projects as announced
 from sim.scenario import yamlio
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
 from sim.scenario.network import (
@@ -30,6 +32,8 @@ from sim.scenario.network import (
     expand_links,
     resolve_links,
 )
+from sim.scenario.paths import Curve, Paths
+from sim.scenario.projects import Project, ProjectSpec
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import (
     DATE_MAX,
@@ -148,6 +152,14 @@ class ScenarioSpec(Spec):
     uncertainty: Uncertainty = Field(
         Uncertainty(), description="Random inputs: outages, transit times, demand noise."
     )
+    paths: Paths = Field(
+        Paths(), description="Demand and capacity paths over years (growth, targets, expansions)."
+    )
+    projects: list[ProjectSpec] = Field(
+        [],
+        description="Announced projects: planned start, ramp-up, completion probability and "
+        "delay (uncertain inputs; levers can bring them forward or finance them).",
+    )
     policies: list[Policy] = Field(
         [],
         description="Policies to compare with the scenario "
@@ -181,6 +193,27 @@ class ScenarioSpec(Spec):
 
 
 @dataclass(frozen=True)
+class World:
+    """What changes over time in the scenario's own world (not by policy): demand and capacity
+    paths and announced projects (`sim.scenario.paths`, `sim.scenario.projects`)."""
+
+    demand: dict[str, Curve] = dataclasses.field(default_factory=dict)
+    """Per market: a multiplier on its base demand over time."""
+    capacity: dict[str, Curve] = dataclasses.field(default_factory=dict)
+    """Per node: a multiplier on its capacity over time."""
+    projects: tuple[Project, ...] = ()
+    replan_days: int = 91
+
+    @property
+    def replans(self) -> bool:
+        """Whether the network must be re-planned during a run (demand or shares move)."""
+        return bool(self.demand or self.projects)
+
+    def __bool__(self) -> bool:
+        return bool(self.demand or self.capacity or self.projects)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A loaded, validated scenario with its resolved network."""
 
@@ -197,6 +230,8 @@ class Scenario:
     baseline_network: Network | None = None
     """For a policy variant, the network of the scenario as written (what lever costs are
     charged against); None for the baseline itself."""
+    world: World = dataclasses.field(default_factory=World)
+    """Demand and capacity paths and announced projects."""
 
     @property
     def shocks(self) -> list[ShockSpec]:
@@ -275,10 +310,12 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     nodes: list[tuple[NodeSpec, Where]] = []
     links: list[tuple[LinkSpec, Where]] = []
     problems: list[Problem] = []
+    file_flex = None
     if spec.network.base is not None:
         base_path = _base_path(spec.network.base, doc, problems)
         if base_path is not None:
             base, base_doc = network_file(base_path)
+            file_flex = base.contract_flex
             nodes += [(n, base_doc.where(("nodes", i))) for i, n in enumerate(base.nodes)]
             links += [
                 (_with_flex(k, spec.network.contract_flex, base.contract_flex), where)
@@ -291,7 +328,17 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
         (_with_flex(k, spec.network.contract_flex, None), doc.where(("network", "links", i)))
         for i, k in enumerate(spec.network.links)
     ]
+    for i, project in enumerate(spec.projects):
+        nodes.append((project.node, doc.where(("projects", i, "node"))))
+        links += [
+            (_with_flex(k, spec.network.contract_flex, file_flex), doc.where(("projects", i)))
+            for k in project.links()
+        ]
     problems += checks.check_unique_names([(n.name, where) for n, where in nodes])
+    problems += checks.check_unique_names(
+        [(p.name, doc.where(("projects", i, "name"))) for i, p in enumerate(spec.projects)],
+        "project",
+    )
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
         problems += _apply_override(by_name, name, changes, doc)
@@ -309,7 +356,15 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     sound = not problems
     problems += checks.check_shocks(spec.shocks, windows, spec.horizon_days, network, doc)
     problems += checks.check_uncertainty(spec.uncertainty, network, doc)
-    loaded = Scenario(spec, network, path, digest, windows)
+    demand, capacity, found = time_paths.resolve(spec.paths, network, spec.start, doc.where)
+    problems += found + checks.check_projects(spec.projects, network, doc)
+    world = World(
+        demand,
+        capacity,
+        announced.resolve(spec.projects, network, spec.start) if not found else (),
+        spec.paths.replan_days,
+    )
+    loaded = Scenario(spec, network, path, digest, windows, world=world)
     if sound:  # every policy compiles against the network (if unsound, its problems recur)
         problems += check_policies(loaded, doc)
     if problems:
