@@ -21,6 +21,7 @@ from sim.scenario.uncertainty import RandomInputs
 from sim.shocks.base import EffectArrays, ShockDraws, shock_label
 
 if TYPE_CHECKING:
+    from sim.engine.prices import PriceBook
     from sim.engine.world import Planner
 
 
@@ -42,6 +43,8 @@ class Modifiers:
         """The network as the scenario (or its policy variant) defines it, before the world's
         paths and projects move demand and shares (`planner`)."""
         self.planner = planner
+        self.prices: PriceBook | None = None
+        """Prices and their response factors (set by the run once the state exists)."""
         self.schedules = schedules or Schedules()
         self.reps = reps
         self.step_days = step_days
@@ -73,7 +76,7 @@ class Modifiers:
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
         """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps x
-        capacity paths x project ramps."""
+        capacity paths x project ramps x restarts."""
         factors = self.capacity_rows[rows]
         ramps = self.schedules.ramp_factors(names, day)
         if ramps is not None:
@@ -82,6 +85,10 @@ class Modifiers:
             paths = self.planner.capacity_factors(names, day)
             if paths is not None:
                 factors *= paths
+        if self.prices is not None and self.prices.restart:  # idle capacity restarting
+            restart = self.prices.capacity_factors(names)
+            if restart is not None:
+                factors *= restart
         for position, name in enumerate(names):
             for starts, ends, fraction in self.randoms.outages.get(name, ()):
                 down = ((starts <= day) & (day < ends)).any(axis=1)

@@ -23,6 +23,7 @@ import simpy
 from sim.engine import shipping as P
 from sim.engine.effects import Modifiers, shock_process
 from sim.engine.markets import Markets
+from sim.engine.prices import PriceBook
 from sim.engine.recorder import Recorder, series_keys
 from sim.engine.review import Review
 from sim.engine.state import State, initial_state, mineral_stock
@@ -52,6 +53,8 @@ class RunResult:
     n_periods: int
     metrics_table: Any = None
     """The run's metrics once computed (`results.run_metrics`); None before."""
+    prices: PriceBook | None = None
+    """Price history and labels, when the scenario prices any mineral."""
 
 
 def n_periods(scenario: Scenario) -> int:
@@ -106,6 +109,8 @@ def run(
         step_days=step,
         planner=planner if planner.active else None,
     )
+    if spec.prices.any:
+        mods.prices = PriceBook(spec.prices, state, network, periods)
     starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
     bucket_of = np.searchsorted(starts, np.arange(periods), side="right") - 1
     options = spec.metrics
@@ -141,6 +146,7 @@ def run(
         events,
         time.perf_counter() - started,
         periods,
+        prices=mods.prices,
     )
 
 
@@ -193,9 +199,11 @@ def period_clock(
         if review.network is not state.network:  # shares switched since the last review
             review = Review(state, mods, recorder)
         P.receive(state, period, review.by_buyer_row)
+        if mods.prices is not None:
+            mods.prices.update(period, state, markets.use_factors(day))
         due = review.orders_due()
         due_by_row = review.due_by_seller(due)
-        review.produce(due_by_row, day)
+        review.produce(due_by_row, day, markets.ratio(day))
         review.fill(due, due_by_row, day)
         markets.step(period, day)
         releasing = {pile.name: P.release(state, pile, shipper, recorder, mods) for pile in piles}

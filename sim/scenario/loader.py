@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
 from sim.scenario import paths as time_paths
+from sim.scenario import prices as pricing
 from sim.scenario import projects as announced
 from sim.scenario import yamlio
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
@@ -32,8 +33,10 @@ from sim.scenario.network import (
     expand_links,
     resolve_links,
 )
-from sim.scenario.paths import Curve, Paths
-from sim.scenario.projects import Project, ProjectSpec
+from sim.scenario.overrides import apply_override
+from sim.scenario.paths import Paths
+from sim.scenario.prices import Prices
+from sim.scenario.projects import ProjectSpec
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import (
     DATE_MAX,
@@ -48,6 +51,7 @@ from sim.scenario.spec import (
     Year,
 )
 from sim.scenario.uncertainty import Uncertainty
+from sim.scenario.world import World
 from sim.shocks import Shock
 from sim.shocks.base import ShockSpec
 
@@ -155,6 +159,9 @@ class ScenarioSpec(Spec):
     paths: Paths = Field(
         Paths(), description="Demand and capacity paths over years (growth, targets, expansions)."
     )
+    prices: Prices = Field(
+        Prices(), description="Prices driven by scarcity, and the responses to them."
+    )
     projects: list[ProjectSpec] = Field(
         [],
         description="Announced projects: planned start, ramp-up, completion probability and "
@@ -190,27 +197,6 @@ class ScenarioSpec(Spec):
     @property
     def results_name(self) -> str:
         return self.outputs.name or self.name
-
-
-@dataclass(frozen=True)
-class World:
-    """What changes over time in the scenario's own world (not by policy): demand and capacity
-    paths and announced projects (`sim.scenario.paths`, `sim.scenario.projects`)."""
-
-    demand: dict[str, Curve] = dataclasses.field(default_factory=dict)
-    """Per market: a multiplier on its base demand over time."""
-    capacity: dict[str, Curve] = dataclasses.field(default_factory=dict)
-    """Per node: a multiplier on its capacity over time."""
-    projects: tuple[Project, ...] = ()
-    replan_days: int = 91
-
-    @property
-    def replans(self) -> bool:
-        """Whether the network must be re-planned during a run (demand or shares move)."""
-        return bool(self.demand or self.projects)
-
-    def __bool__(self) -> bool:
-        return bool(self.demand or self.capacity or self.projects)
 
 
 @dataclass(frozen=True)
@@ -341,7 +327,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     )
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
-        problems += _apply_override(by_name, name, changes, doc)
+        problems += apply_override(by_name, name, changes, doc)
     if problems:
         raise ScenarioError(problems)
     node_specs = {name: by_name[name][0] for name in by_name}
@@ -358,6 +344,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     problems += checks.check_uncertainty(spec.uncertainty, network, doc)
     demand, capacity, found = time_paths.resolve(spec.paths, network, spec.start, doc.where)
     problems += found + checks.check_projects(spec.projects, network, doc)
+    problems += pricing.check(spec.prices, network, doc)
     world = World(
         demand,
         capacity,
@@ -467,51 +454,3 @@ def _base_path(base: str, doc: yamlio.Document, problems: list[Problem]) -> Path
         return found
     problems.append(Problem(where, f"{shown(base)} {why}", expected))
     return None
-
-
-_FIXED = ("name", "kind")
-"""Fields an override cannot change: links and shocks refer to a node by them."""
-
-
-def _apply_override(
-    nodes: dict[str, tuple[NodeSpec, Where]],
-    name: str,
-    changes: dict[str, Any],
-    doc: yamlio.Document,
-) -> list[Problem]:
-    loc = ("network", "overrides", name)
-    if name not in nodes:
-        close = difflib.get_close_matches(name, list(nodes), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "a node of the network"
-        return [Problem(doc.where(loc), f"override names unknown node '{name}'", hint)]
-    fixed = [key for key in _FIXED if key in changes]
-    if fixed:
-        return [
-            Problem(
-                doc.where((*loc, fixed[0])),
-                f"an override cannot change a node's {fixed[0]}",
-                "a new node under network.nodes instead",
-            )
-        ]
-    node, node_where = nodes[name]
-    data = node.model_dump(by_alias=True, exclude_unset=True)
-    data.update(changes)
-    try:
-        nodes[name] = (type(node).model_validate(data), node_where)
-    except ValidationError as error:
-        # Locate each error in the override (where the new value is), or else at it.
-        lines = {k[len(loc) :]: v for k, v in doc.lines.items() if k[: len(loc)] == loc}
-        local = yamlio.Document(data, lines, doc.path)
-        return [
-            Problem(
-                Where(p.where.file, p.where.line, yamlio.dotted(loc + _field_path(p))),
-                f"override of '{name}': {p.what}",
-                p.expected or "fields and values valid for a " + node.kind,
-            )
-            for p in from_validation_error(error, local)
-        ]
-    return []
-
-
-def _field_path(problem: Problem) -> tuple[str, ...]:
-    return (problem.where.field,) if problem.where.field else ()
