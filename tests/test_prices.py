@@ -169,9 +169,7 @@ def shocked_chain(prices: dict[str, Any] | None) -> dict[str, Any]:
     return data
 
 
-def test_prices_on_against_off_the_price_rises_in_the_shortage_and_demand_destruction_cuts_shortfall() -> (
-    None
-):
+def test_prices_on_vs_off_price_rises_in_the_shortage_and_demand_destruction_cuts_it() -> None:
     response = {"markets": {"nodes": ["ev"]}, "mineral": "lithium", "elasticity": -0.3}
     on = engine.run(
         loader.from_dict(
