@@ -223,8 +223,8 @@ def test_supporting_a_project_brings_it_forward_and_builds_it_more_often() -> No
     spec = project(p_complete=0.3, planned_start=120)
     lever = {
         "type": "support_project",
-        "project": "second_mine",
-        "mineral": "lithium",
+        "projects": ["second_mine"],
+        "minerals": ["lithium"],
         "days_earlier": 60,
         "p_complete": 0.9,
         "cost_usd": 1e6,
@@ -244,10 +244,14 @@ def test_supporting_a_project_brings_it_forward_and_builds_it_more_often() -> No
 @pytest.mark.parametrize(
     ("lever", "message"),
     [
-        ({"project": "nope", "mineral": "lithium", "days_earlier": 10}, "unknown project 'nope'"),
-        ({"project": "second_mine", "mineral": "cobalt", "days_earlier": 10}, "not cobalt"),
-        ({"project": "second_mine", "mineral": "lithium", "p_complete": 0.1}, "lower the"),
-        ({"project": "second_mine", "mineral": "lithium"}, "changes nothing"),
+        ({"projects": ["nope"], "minerals": ["lithium"], "days_earlier": 10}, "unknown project"),
+        ({"projects": ["second_mine"], "minerals": ["cobalt"], "days_earlier": 10}, "none of"),
+        ({"projects": ["second_mine"], "minerals": ["lithium"], "p_complete": 0.1}, "lower the"),
+        ({"projects": ["second_mine"], "minerals": ["lithium"]}, "changes nothing"),
+        (
+            {"projects": ["second_mine", "second_mine"], "minerals": ["lithium"], "p_complete": 1},
+            "already supported",
+        ),
     ],
 )
 def test_bad_project_support_is_a_located_error(lever: dict[str, Any], message: str) -> None:

@@ -22,7 +22,8 @@ import numpy as np
 
 from sim.scenario.loader import Scenario
 from sim.scenario.network import Network, NodeSpec, StockpileSpec
-from sim.scenario.projects import online_days, ramp_fraction
+from sim.scenario.paths import Curve
+from sim.scenario.projects import Project, online_days, ramp_fraction
 
 Share = float | np.ndarray
 
@@ -42,6 +43,9 @@ class Planner:
         """Per project: the day it comes online in each replication (inf: never built)."""
         self.project_of = {p.node: p for p in world.projects}
         self.sale_links = {link for p in world.projects for link, _, _ in p.sales}
+        self.reps = len(reps)
+        self._moving: dict[tuple[str, ...], list[tuple[int, Curve | None, Project | None]]] = {}
+        """Per list of node names asked for: the positions that have a path or a project."""
 
     @property
     def active(self) -> bool:
@@ -57,20 +61,26 @@ class Planner:
     def capacity_factors(self, names: list[str], day: float) -> np.ndarray | None:
         """Each node's capacity factor on `day` from paths and project ramps, shape (n, R) or
         (n, 1) (None: no node of `names` has a path or is a project)."""
-        curves, projects = self.world.capacity, self.project_of
-        if not any(n in curves or n in projects for n in names):
+        key = tuple(names)
+        moving = self._moving.get(key)
+        if moving is None:
+            curves, projects = self.world.capacity, self.project_of
+            moving = [
+                (position, curves.get(name), projects.get(name))
+                for position, name in enumerate(names)
+                if name in curves or name in projects
+            ]
+            self._moving[key] = moving
+        if not moving:
             return None
-        rows: list[Share] = []
-        for name in names:
-            factor: Share = curves[name].at(day) if name in curves else 1.0
-            project = projects.get(name)
+        width = self.reps if any(project for _, _, project in moving) else 1
+        out = np.ones((len(names), width))
+        for position, curve, project in moving:
+            factor: Share = curve.at(day) if curve is not None else 1.0
             if project is not None:
                 factor = factor * ramp_fraction(self.online[project.name], project.ramp_days, day)
-            rows.append(factor)
-        if all(isinstance(r, float) for r in rows):
-            return np.array(rows)[:, None]
-        width = max(np.size(r) for r in rows)
-        return np.stack([np.broadcast_to(np.asarray(r, dtype=float), (width,)) for r in rows])
+            out[position] = factor
+        return out
 
     def switch_shares(self, shares: dict[int, float]) -> None:
         """A policy's planned share switch (`Schedules.share_switches`)."""

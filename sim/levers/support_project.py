@@ -26,14 +26,18 @@ class SupportProject(BaseLever):
     """Bring an announced project forward and/or raise its chance of being built."""
 
     type: Literal["support_project"]
-    project: Name = Field(description="The project (a name under `projects:`).")
-    mineral: Mineral = Field(
-        description="The mineral it makes whose shortfall the support is judged on."
+    projects: tuple[Name, ...] = Field(
+        min_length=1, description="The projects supported (names under `projects:`)."
     )
-    days_earlier: DayCount = Field(0.0, description="Days by which its start comes forward.")
+    minerals_: tuple[Mineral, ...] = Field(
+        alias="minerals",
+        min_length=1,
+        description="The minerals they make whose shortfall the support is judged on.",
+    )
+    days_earlier: DayCount = Field(0.0, description="Days by which their start comes forward.")
     p_complete: Fraction | None = Field(
         None,
-        description="Its probability of being built with the support (at least the announced "
+        description="Their probability of being built with the support (at least the announced "
         "one; default: unchanged).",
     )
     cost_usd_: UsdAmount = Field(0.0, alias="cost_usd", description="Cost of the support, USD.")
@@ -45,55 +49,59 @@ class SupportProject(BaseLever):
         return self
 
     def check(self, context: Context) -> list[Problem]:
-        projects = {p.name: p for p in context.projects}
-        project = projects.get(self.project)
-        if project is None:
-            return [
-                Problem(
-                    context.at("project"),
-                    f"unknown project '{self.project}'",
-                    suggest(self.project, sorted(projects), "project under `projects:`")
-                    if projects
-                    else "a project declared under `projects:` (the scenario has none)",
-                )
-            ]
+        known = {p.name: p for p in context.projects}
         problems = []
-        made = [c[0] for c in outputs(context.baseline.nodes[project.node])]
-        if self.mineral not in made:
-            problems.append(
-                Problem(
-                    context.at("mineral"),
-                    f"project '{self.project}' makes {', '.join(made)}, not {self.mineral}",
-                    "one of " + ", ".join(made),
+        for k, name in enumerate(self.projects):
+            project = known.get(name)
+            if project is None:
+                problems.append(
+                    Problem(
+                        context.at("projects", k),
+                        f"unknown project '{name}'",
+                        suggest(name, sorted(known), "project under `projects:`")
+                        if known
+                        else "a project declared under `projects:` (the scenario has none)",
+                    )
                 )
-            )
-        if self.p_complete is not None and self.p_complete < project.p_complete:
-            problems.append(
-                Problem(
-                    context.at("p_complete"),
-                    f"support would lower the project's chance of being built "
-                    f"({project.p_complete:g} announced, {self.p_complete:g} here)",
-                    f"a probability of at least {project.p_complete:g}",
+                continue
+            made = [c[0] for c in outputs(context.baseline.nodes[project.node])]
+            if not set(self.minerals_) & set(made):
+                problems.append(
+                    Problem(
+                        context.at("minerals"),
+                        f"project '{name}' makes {', '.join(made)}, none of "
+                        + ", ".join(self.minerals_),
+                        "minerals the supported projects make: " + ", ".join(made),
+                    )
                 )
-            )
-        if self.project in context.draft.schedules.project_changes:
-            problems.append(
-                Problem(
-                    context.at("project"),
-                    f"project '{self.project}' is already supported by an earlier lever",
-                    "one support_project lever per project and policy",
+            if self.p_complete is not None and self.p_complete < project.p_complete:
+                problems.append(
+                    Problem(
+                        context.at("p_complete"),
+                        f"support would lower the chance that '{name}' is built "
+                        f"({project.p_complete:g} announced, {self.p_complete:g} here)",
+                        f"a probability of at least {project.p_complete:g}",
+                    )
                 )
-            )
+            if name in context.draft.schedules.project_changes or name in self.projects[:k]:
+                problems.append(
+                    Problem(
+                        context.at("projects", k),
+                        f"project '{name}' is already supported in this policy",
+                        "each project supported once per policy",
+                    )
+                )
         return problems
 
     def compile(self, draft: _Draft, baseline: Network, number: int) -> None:
-        draft.schedules.project_changes[self.project] = ProjectChange(
-            self.days_earlier, self.p_complete
-        )
+        for name in self.projects:
+            draft.schedules.project_changes[name] = ProjectChange(
+                self.days_earlier, self.p_complete
+            )
 
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
         """The declared support, once, in every replication."""
         return np.full(inputs.reps, self.cost_usd_)
 
     def minerals(self) -> set[str]:
-        return {self.mineral}
+        return set(self.minerals_)

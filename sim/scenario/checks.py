@@ -361,7 +361,7 @@ def check_projects(projects: Sequence[Any], network: Network, doc: Document) -> 
     taken: dict[tuple[str, str], float] = {}
     for i, project in enumerate(projects):
         at = ("projects", i)
-        buyers = [p.node for p in project.sells_to]
+        buyers = [(p.node, p.mineral) for p in project.sells_to]
         if not buyers:
             problems.append(
                 Problem(
@@ -370,24 +370,36 @@ def check_projects(projects: Sequence[Any], network: Network, doc: Document) -> 
                     "`sells_to` entries: a buyer and the share of its orders it takes",
                 )
             )
-        for k, name in enumerate(buyers):
-            if name in buyers[:k]:
+        for k, (name, mineral) in enumerate(buyers):
+            if (name, mineral) in buyers[:k]:
                 problems.append(
                     Problem(
                         doc.where((*at, "sells_to", k, "node")),
-                        f"project '{project.name}' names buyer '{name}' twice",
-                        "each buyer once, with the share it moves to the project",
+                        f"project '{project.name}' names buyer '{name}' twice"
+                        + (f" for {mineral}" if mineral else ""),
+                        "each buyer once (per mineral), with the share it moves to the project",
                     )
                 )
-        total = sum(p.share for p in project.buys_from)
-        if inputs(project.node) and project.buys_from and abs(total - 1.0) > 1e-6:
-            problems.append(
-                Problem(
-                    doc.where((*at, "buys_from")),
-                    f"the shares of project '{project.name}'s suppliers sum to {total:.4g}",
-                    "shares that sum to 1",
-                )
+        supplied: dict[str, float] = defaultdict(float)
+        for link in network.in_links.get(project.node.name, []):
+            supplied[link.mineral] += next(
+                (
+                    p.share
+                    for p in project.buys_from
+                    if p.node == link.supplier and p.mineral in (None, link.mineral)
+                ),
+                0.0,  # a sale of another project to this one: not a supply it declares
             )
+        for mineral, total in supplied.items():
+            if abs(total - 1.0) > 1e-6:
+                problems.append(
+                    Problem(
+                        doc.where((*at, "buys_from")),
+                        f"the shares of project '{project.name}'s suppliers of {mineral} sum "
+                        f"to {total:.4g}",
+                        "shares that sum to 1 for each mineral it buys",
+                    )
+                )
         if inputs(project.node) and not project.buys_from and project.node.kind != "recycler":
             problems.append(
                 Problem(

@@ -8,6 +8,7 @@ and tonnes per day inside the engine; times are days.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ def joint_rate_tpd(network: Network, node: NodeSpec) -> float:
         return 0.0
     if all(isinstance(r, float | int) for r in rates):
         return max(rates)
-    return np.maximum.reduce([np.asarray(r, dtype=float) for r in rates])  # per replication
+    return functools.reduce(np.maximum, rates)  # per replication: shares differ between them
 
 
 # Upstream order in which expected flows are known: buyers before their suppliers.

@@ -25,6 +25,7 @@ from pydantic import Field
 
 from sim.scenario.network import (
     LinkSpec,
+    Mineral,
     MineSpec,
     Network,
     NodeSpec,
@@ -56,6 +57,11 @@ class ProjectLink(Spec):
     """A supplier or buyer of a project."""
 
     node: Name = Field(description="The other node.")
+    mineral: Mineral | None = Field(
+        None,
+        description="The mineral carried, where the two nodes share several (a magnet plant "
+        "buying NdPr and Dy/Tb from one separator: one entry each).",
+    )
     share: Fraction = Field(
         description="For a supplier: the share of the project's orders it gets. For a buyer: "
         "the share of the buyer's orders the project takes at full capacity."
@@ -96,6 +102,7 @@ class ProjectSpec(Spec):
                     "share": p.share,
                     "transit_days": p.transit_days,
                     "chokepoints": p.chokepoints,
+                    "mineral": p.mineral,
                 }
             )
             for p in self.buys_from
@@ -108,7 +115,7 @@ class ProjectSpec(Spec):
                     "share": 0.0,
                     "transit_days": p.transit_days,
                     "chokepoints": p.chokepoints,
-                    "mineral": made,
+                    "mineral": p.mineral or made,
                 }
             )
             for p in self.sells_to
@@ -142,7 +149,16 @@ def resolve(specs: list[ProjectSpec], network: Network, start: dt.date) -> tuple
     for spec in specs:
         sales = []
         for link in network.out_links[spec.node.name]:
-            plan = next(p for p in spec.sells_to if p.node == link.buyer)
+            plan = next(
+                (
+                    p
+                    for p in spec.sells_to
+                    if p.node == link.buyer and p.mineral in (None, link.mineral)
+                ),
+                None,
+            )
+            if plan is None:
+                continue  # another project buying from this one: a supply link of its own
             others = tuple(
                 k.index
                 for k in network.in_links[link.buyer]
