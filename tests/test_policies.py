@@ -623,6 +623,7 @@ def test_the_registry_lists_every_lever_once() -> None:
         "diversify",
         "recycling",
         "partner_priority",
+        "support_project",
     ]
     policy = Policy.model_validate(
         {

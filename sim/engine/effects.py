@@ -10,7 +10,7 @@ holds shipments until it reopens, and production quotas on one node keep the sma
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -19,6 +19,10 @@ from sim.scenario.network import Network
 from sim.scenario.schedules import Schedules
 from sim.scenario.uncertainty import RandomInputs
 from sim.shocks.base import EffectArrays, ShockDraws, shock_label
+
+if TYPE_CHECKING:
+    from sim.engine.prices import PriceBook
+    from sim.engine.world import Planner
 
 
 class Modifiers:
@@ -33,8 +37,14 @@ class Modifiers:
         schedules: Schedules | None = None,
         *,
         step_days: float,
+        planner: Planner | None = None,
     ):
         self.network = network
+        """The network as the scenario (or its policy variant) defines it, before the world's
+        paths and projects move demand and shares (`planner`)."""
+        self.planner = planner
+        self.prices: PriceBook | None = None
+        """Prices and their response factors (set by the run once the state exists)."""
         self.schedules = schedules or Schedules()
         self.reps = reps
         self.step_days = step_days
@@ -65,11 +75,20 @@ class Modifiers:
         self.any_cap = bool(np.isfinite(self.production_cap_t).any())
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
-        """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps."""
+        """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps x
+        capacity paths x project ramps x restarts."""
         factors = self.capacity_rows[rows]
         ramps = self.schedules.ramp_factors(names, day)
         if ramps is not None:
             factors *= ramps[:, None]
+        if self.planner is not None:
+            paths = self.planner.capacity_factors(names, day)
+            if paths is not None:
+                factors *= paths
+        if self.prices is not None and self.prices.restart:  # idle capacity restarting
+            restart = self.prices.capacity_factors(names)
+            if restart is not None:
+                factors *= restart
         for position, name in enumerate(names):
             for starts, ends, fraction in self.randoms.outages.get(name, ()):
                 down = ((starts <= day) & (day < ends)).any(axis=1)

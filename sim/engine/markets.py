@@ -58,7 +58,7 @@ class Markets:
         schedules: Schedules,
     ):
         self.state, self.mods, self.rec = state, mods, rec
-        net, step = state.network, state.step_days
+        net, step = mods.network, state.step_days  # base demand: before demand paths
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
         self.names = [m.name for m in markets]
         self.rows = np.array([mods.node_index[m.name] for m in markets], dtype=np.intp)
@@ -111,14 +111,58 @@ class Markets:
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
 
+    def grown(self, day: float) -> np.ndarray | None:
+        """Each market's demand path factor now, (M, 1) (None: no market has a path)."""
+        planner = self.mods.planner
+        return None if planner is None else planner.demand_factors(self.names, day)
+
+    @property
+    def varies(self) -> bool:
+        """Whether kg per unit can move (intensity schedules or price-driven substitution)."""
+        prices = self.mods.prices
+        return bool(self.phases) or (prices is not None and prices.any_substitution)
+
     def intensity(self, day: float) -> np.ndarray:
-        """t of each pair's mineral per product unit now (intensity schedules applied), (Q, 1)."""
-        if not self.phases:
+        """t of each pair's mineral per product unit now (intensity schedules and
+        substitution applied), (Q, 1) or (Q, R)."""
+        if not self.varies:
             return self.t_per_unit
         now = self.t_per_unit.copy()
         for q, phase in self.phases:
             now[q] *= phase.factor(day)
+        prices = self.mods.prices
+        if prices is not None and prices.any_substitution:
+            now = now * prices.intensity
         return now
+
+    def ratio(self, day: float) -> np.ndarray | None:
+        """Each pair's kg per unit now relative to its base, (Q, 1 or R) (None: unchanged)."""
+        if not self.varies:
+            return None
+        return np.divide(
+            self.intensity(day),
+            self.t_per_unit,
+            out=np.ones_like(self.intensity(day)),
+            where=self.t_per_unit > 0,
+        )
+
+    def demand_now(self, day: float) -> np.ndarray:
+        """Each market's expected demand factor now (shocks, paths, price), (M, R or 1)."""
+        demand = self.mods.demand_rows[self.rows]
+        grown = self.grown(day)
+        if grown is not None:
+            demand = demand * grown
+        prices = self.mods.prices
+        if prices is not None and prices.any_demand:
+            demand = demand * prices.demand
+        return demand
+
+    def use_factors(self, day: float) -> np.ndarray:
+        """Each pair's expected use now relative to the start, (Q, R or 1): what prices
+        compare holdings with."""
+        ratio = self.ratio(day)
+        use = self.demand_now(day)[self.pair_market]
+        return use if ratio is None else use * ratio
 
     def step(self, period: int, day: float) -> None:
         state, mods, rec = self.state, self.mods, self.rec
@@ -126,7 +170,7 @@ class Markets:
             return
         t_per_unit = self.intensity(day)
         stocks = state.stocks
-        new = self.base * mods.demand_rows[self.rows]
+        new = self.base * self.demand_now(day)
         for i, noise in self.noisy:
             new[i] *= noise[period]
         wanted = new + state.backlog_rows
@@ -150,6 +194,8 @@ class Markets:
             collection = collection.copy()
             for q, shift in self.collection_shifts:
                 collection[q] = shift.value(day)
+        if mods.prices is not None and mods.prices.any_collection:  # collection follows price
+            collection = mods.prices.collection_rates(collection)
         collected = eol * collection
         self.uncollected.add_into(state.ledger.uncollected_rows, eol - collected)
         if self.scrap.size:
@@ -176,11 +222,10 @@ class Markets:
         per stock row."""
         if not self.names or not recorded(self.cover_where):
             return
-        use = (
-            self.expected_use
-            * self.mods.demand_rows[self.rows][self.pair_market]
-            * (self.intensity(day) / self.t_per_unit)
-        )
+        ratio = self.ratio(day)
+        use = self.expected_use * self.demand_now(day)[self.pair_market]
+        if ratio is not None:
+            use = use * ratio
         held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
         cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
         self.rec.put_rows(self.cover_where, cover)

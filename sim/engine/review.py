@@ -28,17 +28,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.arrays import SegmentSum, rows_sum
+from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
+from sim.engine.joint import make_jointly
+from sim.engine.quotas import within_quota
+from sim.engine.recipes import Recipes
 from sim.engine.recorder import Recorder
 from sim.engine.state import Cover, State, cover_of, per_replication
 from sim.scenario.network import (
-    INPUT_STAGE,
     OUTPUT_STAGE,
     MarketSpec,
     MineSpec,
     Network,
-    NodeSpec,
     RecyclerSpec,
     RefinerySpec,
     StockpileSpec,
@@ -48,7 +49,6 @@ from sim.scenario.network import (
     outputs,
     transit_periods,
 )
-from sim.shocks.base import ExportQuotaCap
 from sim.vocabulary import PRODUCTION_T, SCRAP, fill_ratio
 
 if TYPE_CHECKING:
@@ -144,7 +144,9 @@ class Review:
         ]
         self.sales = np.array([k.index for k in sales], dtype=np.intp)
         self.sales_from = np.array([slot[(k.supplier, k.commodity)] for k in sales], dtype=np.intp)
-        self.sales_flow = np.array([net.expected_link_tpd[k.index] * step for k in sales])[:, None]
+        self.sales_flow = per_replication(
+            [net.expected_link_tpd[k.index] * step for k in sales], state.reps
+        )
         self.sellers = np.unique(self.sales_from)
         self.sale_position = np.full(len(net.links), -1, dtype=np.intp)
         self.sale_position[self.sales] = np.arange(len(self.sales))
@@ -172,6 +174,7 @@ class Review:
         for g in self.groups:
             g.ledger_sum = SegmentSum(g.mineral)
         self.seller_of_sale = np.searchsorted(self.sellers, self.sales_from)
+        self.recipes = Recipes(mods.network, state.pairs)
         self._order_plans(net)
 
     def _order_plans(self, net: Network) -> None:
@@ -181,12 +184,12 @@ class Review:
         base: list[Cover] = []
         links: list[int] = []
         plan_of: list[int] = []
-        shares: list[float] = []
+        shares: list[Cover] = []
         market_plans: list[tuple[int, MarketSpec, float]] = []
         market_minerals: list[str] = []
         self.pile_plans: list[tuple[int, str]] = []
         refinery_plans: list[tuple[int, int, float]] = []
-        plant_plans: dict[str, list[tuple[int, float]]] = {}
+        plant_plans: dict[str, list[tuple[int, float, str]]] = {}
         for node in net.nodes.values():
             for commodity in inputs(node):
                 supply = net.supply_links(node.name, commodity)
@@ -208,7 +211,7 @@ class Review:
                     market_minerals.append(commodity[0])
                 elif is_joint(node):
                     per_batch = basket(node)[commodity[0]] / node.yield_  # type: ignore[attr-defined]
-                    plant_plans.setdefault(node.name, []).append((p, per_batch))
+                    plant_plans.setdefault(node.name, []).append((p, per_batch, commodity[0]))
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
                     refinery_plans.append((p, out, node.yield_))
@@ -240,14 +243,19 @@ class Review:
             node = net.nodes[name]
             stage = OUTPUT_STAGE[node.kind]
             outs = [(state.slot[(name, (m, stage))], share) for m, share in basket(node).items()]
-            self.plant_plans.append((outs, plans))
+            self.plant_plans.append((name, outs, plans))
         self.plan_rows = np.array(rows, dtype=np.intp)
         self.plan_base = per_replication(base, state.reps)
         self.supply = np.array(links, dtype=np.intp)
         self.supply_plan = np.array(plan_of, dtype=np.intp)
-        self.supply_share = np.array(shares)[:, None]
-        caps = [(1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step for k in links]
-        self.supply_cap = np.array(caps)[:, None]
+        self.supply_share = per_replication(shares, state.reps)
+        caps = [
+            np.inf
+            if np.isinf(net.links[k].flex)  # no limit, even on a link expecting no flow
+            else (1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step
+            for k in links
+        ]
+        self.supply_cap = per_replication(caps, state.reps)
         """Most a buyer may order per review on each supply link as contract, t (inf: no
         limit); the rest of its order is a spot request."""
         self.spot = bool(np.isfinite(self.supply_cap).any())
@@ -270,31 +278,9 @@ class Review:
                 rest = np.maximum(allowed - due, 0.0)
                 spot = np.where(passing >= 1.0, spot, np.minimum(spot, rest))
         for quota in mods.export_quotas:
-            due, spot = self._within_quota(quota, due, spot)
+            due, spot = within_quota(quota, self.sale_position, due, spot)
         self.spot_due = spot
         return due
-
-    def _within_quota(
-        self, quota: ExportQuotaCap, due: np.ndarray, spot: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Cap a group of links' contracted and spot orders together at the quota: each link
-        first gets up to its share of the quota by history (shock-free flow), then what others
-        leave unused, pro rata to what it still asks; contracted orders pass before spot."""
-        rows = self.sale_position[quota.links]
-        sold = rows >= 0  # releases from stockpiles are not sales: the quota does not see them
-        rows, history = rows[sold], quota.history[sold]
-        wanted = due[rows] if spot is None else due[rows] + spot[rows]
-        first = np.minimum(wanted, quota.cap_t * history)
-        rest = wanted - first
-        left = np.maximum(quota.cap_t - rows_sum(first), 0.0)
-        allowed = first + rest * fill_ratio(left, rows_sum(rest))
-        due = due.copy()
-        contract = np.minimum(due[rows], allowed)
-        due[rows] = contract
-        if spot is not None:
-            spot = spot.copy()
-            spot[rows] = np.minimum(spot[rows], allowed - contract)
-        return due, spot
 
     def due_by_seller(self, due: np.ndarray) -> np.ndarray:
         """Orders due (contracted and spot) per stock row of the sellers, (rows, R), summed in
@@ -305,7 +291,9 @@ class Review:
             self.by_seller_row.add_into(totals, self.spot_due)
         return totals
 
-    def produce(self, due_by_row: np.ndarray, day: float) -> None:
+    def produce(self, due_by_row: np.ndarray, day: float, ratio: np.ndarray | None = None) -> None:
+        """Make what is needed within capacity and feed; `ratio` (Q, R or 1): each market
+        pair's kg per unit now relative to its base (None: unchanged), which plants follow."""
         state, mods = self.state, self.mods
         stocks, ledger = state.stocks, state.ledger
         for g in self.groups:
@@ -325,50 +313,14 @@ class Review:
             stocks[g.out] += made
             self.rec.put_rows(g.record, made)
         if self.joint:
+            recipe = self.recipes.factors(ratio)
             caps = mods.capacity_factors(self.joint_rows, [n.name for n in self.joint], day)
             for node, factor, row in zip(self.joint, caps, self.joint_rows, strict=True):
                 rate = node.capacity_tpa * node.availability  # type: ignore[attr-defined]
                 cap = rate * factor * self.step / 365.0
                 if mods.any_cap:  # production quotas: on the total output over the basket
                     cap = np.minimum(cap, mods.production_cap_t[row])
-                self._joint(node, cap, due_by_row)
-
-    def _joint(self, node: NodeSpec, cap: np.ndarray, due_by_row: np.ndarray) -> None:
-        """A node that makes several minerals together (a plant's recipe, a mine's or
-        refinery's co-products) makes total output x share of each: as much as its most-needed
-        mineral calls for, within capacity and (for converters) the feed of every mineral on
-        hand. The others build up in its stock."""
-        state = self.state
-        stock, slot = state.stock[node.name], state.slot
-        out_stage, in_stage = OUTPUT_STAGE[node.kind], INPUT_STAGE.get(node.kind)
-        yield_ = getattr(node, "yield_", 1.0)
-        shares = basket(node)
-        need: np.ndarray | None = None
-        feasible = cap
-        for mineral, share in shares.items():
-            out = (mineral, out_stage)
-            gap = (
-                self.joint_targets[(node.name, mineral)]
-                + due_by_row[slot[(node.name, out)]]
-                - stock[out]
-            )
-            need = gap / share if need is None else np.maximum(need, gap / share)
-            if in_stage is not None:
-                feasible = np.minimum(feasible, stock[(mineral, in_stage)] * yield_ / share)
-        assert need is not None
-        made = np.clip(np.minimum(feasible, need), 0.0, None)
-        for mineral, share in shares.items():
-            out_t = made * share
-            if in_stage is None:
-                state.ledger.mined[mineral] += out_t
-            else:
-                used = out_t / yield_
-                feed = stock[(mineral, in_stage)]
-                feed -= used
-                np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
-                state.ledger.losses[mineral] += used - out_t
-            stock[(mineral, out_stage)] += out_t
-            self.rec.put((node.name, mineral, out_stage, PRODUCTION_T), out_t)
+                make_jointly(self, node, cap, due_by_row, recipe)
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.
@@ -463,23 +415,30 @@ class Review:
         if self.market_plan_rows.size:
             mp = self.market_plan_rows
             tpu = self.market_plan_tpu
-            if markets is not None and markets.phases:  # intensity schedules: use scales too
+            demand = mods.demand_rows[self.market_plan_node]
+            if markets is not None and markets.varies:  # kg per unit moves: use scales too
                 now = markets.intensity(day)[self.market_plan_pair]
                 target[mp] *= now / tpu
                 tpu = now
-            target[mp] = (
-                target[mp] * mods.demand_rows[self.market_plan_node]
-                + state.backlog_rows[self.market_plan_market] * tpu
-            )
+            prices = mods.prices
+            if prices is not None and prices.any_demand:  # demand destruction
+                demand = demand * prices.demand[self.market_plan_market]
+            target[mp] = target[mp] * demand + state.backlog_rows[self.market_plan_market] * tpu
         unfilled = state.unfilled_rows
         if self.refinery_plan_rows.size:
             target[self.refinery_plan_rows] += (
                 unfilled[self.refinery_plan_out] / self.refinery_plan_yield
             )
-        for plant, plans in self.plant_plans:
+        recipe = self.recipes.factors(markets.ratio(day)) if markets is not None else {}
+        for name, plant, plans in self.plant_plans:
             batches = np.max([unfilled[row] / share for row, share in plant], axis=0)
-            for p, per_batch in plans:
-                target[p] += batches * per_batch
+            for p, per_batch, mineral in plans:
+                factor = recipe.get((name, mineral))
+                if factor is not None:  # the recipe follows its markets: so does what it buys
+                    target[p] *= factor
+                    target[p] += batches * per_batch * factor
+                else:
+                    target[p] += batches * per_batch
         gap = np.maximum(target - state.stocks[rows] - inbound[rows], 0.0)
         for p, name in self.pile_plans:
             hold = holding.get(name)

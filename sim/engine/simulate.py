@@ -23,10 +23,12 @@ import simpy
 from sim.engine import shipping as P
 from sim.engine.effects import Modifiers, shock_process
 from sim.engine.markets import Markets
+from sim.engine.prices import PriceBook
 from sim.engine.recorder import Recorder, series_keys
 from sim.engine.review import Review
 from sim.engine.state import State, initial_state, mineral_stock
 from sim.engine.tracker import MarketTracker
+from sim.engine.world import Planner
 from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
 from sim.scenario.schedules import Schedules
@@ -51,6 +53,8 @@ class RunResult:
     n_periods: int
     metrics_table: Any = None
     """The run's metrics once computed (`results.run_metrics`); None before."""
+    prices: PriceBook | None = None
+    """Price history and labels, when the scenario prices any mineral."""
 
 
 def n_periods(scenario: Scenario) -> int:
@@ -92,9 +96,21 @@ def run(
     extra = max_extra_delay_days(shocks, network) + np.maximum(
         transit_upper(spec.uncertainty, network) - nominal, 0.0
     )
-    state = initial_state(network, step, count, extra, periods, randoms.cover_days)
+    planner = Planner(scenario, reps)
+    planned = planner.network(0.0)  # the network itself unless paths or projects move it
+    state = initial_state(planned, step, count, extra, periods, randoms.cover_days)
     initial = {m: mineral_stock(state, m) for m in network.minerals}
-    mods = Modifiers(network, count, shocks, randoms, scenario.schedules, step_days=step)
+    mods = Modifiers(
+        network,
+        count,
+        shocks,
+        randoms,
+        scenario.schedules,
+        step_days=step,
+        planner=planner if planner.active else None,
+    )
+    if spec.prices.any:
+        mods.prices = PriceBook(spec.prices, state, network, periods)
     starts = bucket_starts if bucket_starts is not None else np.zeros(1, dtype=int)
     bucket_of = np.searchsorted(starts, np.arange(periods), side="right") - 1
     options = spec.metrics
@@ -115,7 +131,9 @@ def run(
     for number in range(len(shocks)):
         env.process(shock_process(env, number, mods, events))
     if scenario.schedules.share_switches:
-        env.process(share_switches(env, state, scenario.schedules))
+        env.process(share_switches(env, state, scenario.schedules, planner))
+    if scenario.world.replans:
+        env.process(replans(env, state, planner, scenario.world.replan_days))
     env.process(period_clock(env, state, mods, recorder, randoms, periods))
     env.run(until=periods * step)
     return RunResult(
@@ -128,18 +146,30 @@ def run(
         events,
         time.perf_counter() - started,
         periods,
+        prices=mods.prices,
     )
 
 
 def share_switches(
-    env: simpy.Environment, state: State, schedules: Schedules
+    env: simpy.Environment, state: State, schedules: Schedules, planner: Planner
 ) -> Generator[simpy.Event, None, None]:
     """Switch sourcing shares on their days (SimPy process); the next review re-plans with the
     new shares (expected flows, stock targets, order splits)."""
     for day, shares in sorted(schedules.share_switches, key=lambda item: item[0]):
         if day > env.now:
             yield env.timeout(day - env.now)
-        state.network = state.network.with_shares(shares)
+        planner.switch_shares(shares)
+        state.network = planner.network(float(env.now))
+
+
+def replans(
+    env: simpy.Environment, state: State, planner: Planner, every_days: int
+) -> Generator[simpy.Event, None, None]:
+    """Re-plan the network every `every_days` from the demand paths and project ramps of that
+    day (SimPy process); the next review plans with it."""
+    while True:
+        yield env.timeout(every_days)
+        state.network = planner.network(float(env.now))
 
 
 def period_clock(
@@ -169,9 +199,11 @@ def period_clock(
         if review.network is not state.network:  # shares switched since the last review
             review = Review(state, mods, recorder)
         P.receive(state, period, review.by_buyer_row)
+        if mods.prices is not None:
+            mods.prices.update(period, state, markets.use_factors(day))
         due = review.orders_due()
         due_by_row = review.due_by_seller(due)
-        review.produce(due_by_row, day)
+        review.produce(due_by_row, day, markets.ratio(day))
         review.fill(due, due_by_row, day)
         markets.step(period, day)
         releasing = {pile.name: P.release(state, pile, shipper, recorder, mods) for pile in piles}

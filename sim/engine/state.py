@@ -8,6 +8,7 @@ its target cover, every pipeline holding its expected flow, every order book at 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,7 +100,7 @@ def cover_of(node: NodeSpec, covers: dict[str, np.ndarray]) -> Cover:
     return covers.get(node.name, node.cover_days)
 
 
-def per_replication(values: list[Cover], reps: int) -> np.ndarray:
+def per_replication(values: Sequence[Cover], reps: int) -> np.ndarray:
     """Rows of per-node values as an array: (n, 1) when every value is one number (it then
     broadcasts over replications), else (n, R)."""
     if all(isinstance(v, float | int) for v in values):

@@ -24,6 +24,7 @@ from sim.levers.new_capacity import NewCapacity as NewCapacity
 from sim.levers.partner_priority import PartnerPriority as PartnerPriority
 from sim.levers.recycling import Recycling as Recycling
 from sim.levers.stockpile import StockpileLever as StockpileLever
+from sim.levers.support_project import SupportProject as SupportProject
 from sim.levers.variant import check_policies as check_policies
 from sim.levers.variant import compile_policy
 from sim.scenario.errors import ScenarioError
@@ -33,7 +34,13 @@ if typing.TYPE_CHECKING:
     from sim.scenario.loader import Scenario
 
 Lever = Annotated[
-    StockpileLever | NewCapacity | DemandEfficiency | Diversify | Recycling | PartnerPriority,
+    StockpileLever
+    | NewCapacity
+    | DemandEfficiency
+    | Diversify
+    | Recycling
+    | PartnerPriority
+    | SupportProject,
     Field(discriminator="type"),
 ]
 """A lever as declared in a scenario file, chosen by its `type:`."""

@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field, model_validator
 from sim.levers.costing import CostInputs
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import LinkSpec, Network, NodeSpec, StockpileSpec
+from sim.scenario.projects import Project
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import Day, Fraction, Name, Spec, TransitDays, to_day
 from sim.scenario.yamlio import Document, Loc
@@ -283,6 +284,8 @@ class Context:
     """Where the lever is in the file (`policies[i].levers[j]`)."""
     number: int
     """The lever's position in its policy."""
+    projects: tuple[Project, ...] = ()
+    """The scenario's announced projects."""
 
     def at(self, *parts: str | int) -> Where:
         return self.place.at(*parts)

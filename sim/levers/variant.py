@@ -34,7 +34,14 @@ def compile_policy(
     shocks = tuple(shock_label(shock, i) for i, shock in enumerate(spec.shocks))
     problems: list[Problem] = []
     for number, lever in enumerate(policy.levers):
-        context = Context(baseline, draft, shocks, place.child("levers", number), number)
+        context = Context(
+            baseline,
+            draft,
+            shocks,
+            place.child("levers", number),
+            number,
+            scenario.world.projects,
+        )
         found = lever.check(context)
         if found:
             problems += found

@@ -10,6 +10,7 @@ import difflib
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import (
@@ -37,7 +38,7 @@ def _suggest(name: str, known: Sequence[str], what: str) -> str:
     return f"did you mean '{close[0]}'?" if close else f"the name of a {what}"
 
 
-def check_unique_names(entries: Sequence[tuple[str, Where]]) -> list[Problem]:
+def check_unique_names(entries: Sequence[tuple[str, Where]], what: str = "node") -> list[Problem]:
     first: dict[str, Where] = {}
     problems = []
     for name, where in entries:
@@ -45,8 +46,8 @@ def check_unique_names(entries: Sequence[tuple[str, Where]]) -> list[Problem]:
             problems.append(
                 Problem(
                     where,
-                    f"node name '{name}' is used twice (first at {first[name]})",
-                    "unique node names",
+                    f"{what} name '{name}' is used twice (first at {first[name]})",
+                    f"unique {what} names",
                 )
             )
         else:
@@ -350,4 +351,75 @@ def check_uncertainty(spec: Uncertainty, network: Network, doc: Document) -> lis
         ]
         if not unknown and not varied.select.select(network):
             problems.append(Problem(where, "selects no node", "a selection that matches a node"))
+    return problems
+
+
+def check_projects(projects: Sequence[Any], network: Network, doc: Document) -> list[Problem]:
+    """Each project sells to someone, names each buyer once, has suppliers whose shares sum to
+    1 (converters), and no buyer gives projects more than all of its orders of a mineral."""
+    problems: list[Problem] = []
+    taken: dict[tuple[str, str], float] = {}
+    for i, project in enumerate(projects):
+        at = ("projects", i)
+        buyers = [(p.node, p.mineral) for p in project.sells_to]
+        if not buyers:
+            problems.append(
+                Problem(
+                    doc.where((*at, "sells_to")),
+                    f"project '{project.name}' sells to nobody, so nothing would use it",
+                    "`sells_to` entries: a buyer and the share of its orders it takes",
+                )
+            )
+        for k, (name, mineral) in enumerate(buyers):
+            if (name, mineral) in buyers[:k]:
+                problems.append(
+                    Problem(
+                        doc.where((*at, "sells_to", k, "node")),
+                        f"project '{project.name}' names buyer '{name}' twice"
+                        + (f" for {mineral}" if mineral else ""),
+                        "each buyer once (per mineral), with the share it moves to the project",
+                    )
+                )
+        supplied: dict[str, float] = defaultdict(float)
+        for link in network.in_links.get(project.node.name, []):
+            supplied[link.mineral] += next(
+                (
+                    p.share
+                    for p in project.buys_from
+                    if p.node == link.supplier and p.mineral in (None, link.mineral)
+                ),
+                0.0,  # a sale of another project to this one: not a supply it declares
+            )
+        for mineral, total in supplied.items():
+            if abs(total - 1.0) > 1e-6:
+                problems.append(
+                    Problem(
+                        doc.where((*at, "buys_from")),
+                        f"the shares of project '{project.name}'s suppliers of {mineral} sum "
+                        f"to {total:.4g}",
+                        "shares that sum to 1 for each mineral it buys",
+                    )
+                )
+        if inputs(project.node) and not project.buys_from and project.node.kind != "recycler":
+            problems.append(
+                Problem(
+                    doc.where((*at, "buys_from")),
+                    f"project '{project.name}' has no suppliers, so it would make nothing",
+                    "`buys_from` entries whose shares sum to 1",
+                )
+            )
+        for k, plan in enumerate(project.sells_to):
+            for link in network.out_links.get(project.node.name, []):
+                if link.buyer == plan.node:
+                    key = (plan.node, link.mineral)
+                    taken[key] = taken.get(key, 0.0) + plan.share
+                    if taken[key] > 1.0 + 1e-9:
+                        problems.append(
+                            Problem(
+                                doc.where((*at, "sells_to", k, "share")),
+                                f"projects would take {taken[key]:.4g} of {plan.node}'s "
+                                f"orders of {link.mineral}",
+                                "shares that add up to at most 1 per buyer and mineral",
+                            )
+                        )
     return problems

@@ -20,6 +20,9 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
+from sim.scenario import paths as time_paths
+from sim.scenario import prices as pricing
+from sim.scenario import projects as announced
 from sim.scenario import yamlio
 from sim.scenario.costs import CostOptions
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
@@ -31,6 +34,10 @@ from sim.scenario.network import (
     expand_links,
     resolve_links,
 )
+from sim.scenario.overrides import apply_override
+from sim.scenario.paths import Paths
+from sim.scenario.prices import Prices
+from sim.scenario.projects import ProjectSpec
 from sim.scenario.schedules import Schedules
 from sim.scenario.spec import (
     DATE_MAX,
@@ -45,6 +52,7 @@ from sim.scenario.spec import (
     Year,
 )
 from sim.scenario.uncertainty import Uncertainty
+from sim.scenario.world import World
 from sim.shocks import Shock
 from sim.shocks.base import ShockSpec
 
@@ -149,6 +157,17 @@ class ScenarioSpec(Spec):
     uncertainty: Uncertainty = Field(
         Uncertainty(), description="Random inputs: outages, transit times, demand noise."
     )
+    paths: Paths = Field(
+        Paths(), description="Demand and capacity paths over years (growth, targets, expansions)."
+    )
+    prices: Prices = Field(
+        Prices(), description="Prices driven by scarcity, and the responses to them."
+    )
+    projects: list[ProjectSpec] = Field(
+        [],
+        description="Announced projects: planned start, ramp-up, completion probability and "
+        "delay (uncertain inputs; levers can bring them forward or finance them).",
+    )
     policies: list[Policy] = Field(
         [],
         description="Policies to compare with the scenario "
@@ -201,6 +220,8 @@ class Scenario:
     baseline_network: Network | None = None
     """For a policy variant, the network of the scenario as written (what lever costs are
     charged against); None for the baseline itself."""
+    world: World = dataclasses.field(default_factory=World)
+    """Demand and capacity paths and announced projects."""
 
     @property
     def shocks(self) -> list[ShockSpec]:
@@ -279,10 +300,12 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     nodes: list[tuple[NodeSpec, Where]] = []
     links: list[tuple[LinkSpec, Where]] = []
     problems: list[Problem] = []
+    file_flex = None
     if spec.network.base is not None:
         base_path = _base_path(spec.network.base, doc, problems)
         if base_path is not None:
             base, base_doc = network_file(base_path)
+            file_flex = base.contract_flex
             nodes += [(n, base_doc.where(("nodes", i))) for i, n in enumerate(base.nodes)]
             links += [
                 (_with_flex(k, spec.network.contract_flex, base.contract_flex), where)
@@ -295,10 +318,20 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
         (_with_flex(k, spec.network.contract_flex, None), doc.where(("network", "links", i)))
         for i, k in enumerate(spec.network.links)
     ]
+    for i, project in enumerate(spec.projects):
+        nodes.append((project.node, doc.where(("projects", i, "node"))))
+        links += [
+            (_with_flex(k, spec.network.contract_flex, file_flex), doc.where(("projects", i)))
+            for k in project.links()
+        ]
     problems += checks.check_unique_names([(n.name, where) for n, where in nodes])
+    problems += checks.check_unique_names(
+        [(p.name, doc.where(("projects", i, "name"))) for i, p in enumerate(spec.projects)],
+        "project",
+    )
     by_name = {n.name: (n, where) for n, where in reversed(nodes)}  # first definition wins
     for name, changes in spec.network.overrides.items():
-        problems += _apply_override(by_name, name, changes, doc)
+        problems += apply_override(by_name, name, changes, doc)
     if problems:
         raise ScenarioError(problems)
     node_specs = {name: by_name[name][0] for name in by_name}
@@ -313,7 +346,16 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     sound = not problems
     problems += checks.check_shocks(spec.shocks, windows, spec.horizon_days, network, doc)
     problems += checks.check_uncertainty(spec.uncertainty, network, doc)
-    loaded = Scenario(spec, network, path, digest, windows)
+    demand, capacity, found = time_paths.resolve(spec.paths, network, spec.start, doc.where)
+    problems += found + checks.check_projects(spec.projects, network, doc)
+    problems += pricing.check(spec.prices, network, doc)
+    world = World(
+        demand,
+        capacity,
+        announced.resolve(spec.projects, network, spec.start) if not found else (),
+        spec.paths.replan_days,
+    )
+    loaded = Scenario(spec, network, path, digest, windows, world=world)
     if sound:  # every policy compiles against the network (if unsound, its problems recur)
         problems += check_policies(loaded, doc)
     if problems:
@@ -416,51 +458,3 @@ def _base_path(base: str, doc: yamlio.Document, problems: list[Problem]) -> Path
         return found
     problems.append(Problem(where, f"{shown(base)} {why}", expected))
     return None
-
-
-_FIXED = ("name", "kind")
-"""Fields an override cannot change: links and shocks refer to a node by them."""
-
-
-def _apply_override(
-    nodes: dict[str, tuple[NodeSpec, Where]],
-    name: str,
-    changes: dict[str, Any],
-    doc: yamlio.Document,
-) -> list[Problem]:
-    loc = ("network", "overrides", name)
-    if name not in nodes:
-        close = difflib.get_close_matches(name, list(nodes), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "a node of the network"
-        return [Problem(doc.where(loc), f"override names unknown node '{name}'", hint)]
-    fixed = [key for key in _FIXED if key in changes]
-    if fixed:
-        return [
-            Problem(
-                doc.where((*loc, fixed[0])),
-                f"an override cannot change a node's {fixed[0]}",
-                "a new node under network.nodes instead",
-            )
-        ]
-    node, node_where = nodes[name]
-    data = node.model_dump(by_alias=True, exclude_unset=True)
-    data.update(changes)
-    try:
-        nodes[name] = (type(node).model_validate(data), node_where)
-    except ValidationError as error:
-        # Locate each error in the override (where the new value is), or else at it.
-        lines = {k[len(loc) :]: v for k, v in doc.lines.items() if k[: len(loc)] == loc}
-        local = yamlio.Document(data, lines, doc.path)
-        return [
-            Problem(
-                Where(p.where.file, p.where.line, yamlio.dotted(loc + _field_path(p))),
-                f"override of '{name}': {p.what}",
-                p.expected or "fields and values valid for a " + node.kind,
-            )
-            for p in from_validation_error(error, local)
-        ]
-    return []
-
-
-def _field_path(problem: Problem) -> tuple[str, ...]:
-    return (problem.where.field,) if problem.where.field else ()

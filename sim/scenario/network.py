@@ -8,11 +8,13 @@ and tonnes per day inside the engine; times are days.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import numpy as np
 from pydantic import Field
 
 # The node kinds live in `nodes.py`; re-exported here, where a network's readers look for them.
@@ -120,9 +122,14 @@ class Network:
             self.in_links[link.buyer].append(link)
         self.expected_link_tpd = expected_flows(self)
 
-    def with_shares(self, shares: dict[int, float]) -> Network:
-        """The same network with some links' shares changed (by link index)."""
-        links = [dataclasses.replace(k, share=shares.get(k.index, k.share)) for k in self.links]
+    def with_shares(self, shares: Mapping[int, float | np.ndarray]) -> Network:
+        """The same network with some links' shares changed (by link index). A share may be
+        an array over replications (announced projects, `sim.engine.world`): expected flows
+        and everything planned from them are then per replication too."""
+        links = [
+            dataclasses.replace(k, share=shares.get(k.index, k.share))  # type: ignore[arg-type]
+            for k in self.links
+        ]
         return Network(self.nodes, links)
 
     @property
@@ -168,10 +175,12 @@ def joint_rate_tpd(network: Network, node: NodeSpec) -> float:
     """Expected total output of a node that makes several minerals together, t/day: enough for
     its most-demanded one (a plant's recipe, a mine's or refinery's co-products)."""
     shares = basket(node)
-    return max(
-        (network.expected_out_tpd(node.name, c) / shares[c[0]] for c in outputs(node)),
-        default=0.0,
-    )
+    rates = [network.expected_out_tpd(node.name, c) / shares[c[0]] for c in outputs(node)]
+    if not rates:
+        return 0.0
+    if all(isinstance(r, float | int) for r in rates):
+        return max(rates)
+    return functools.reduce(np.maximum, rates)  # per replication: shares differ between them
 
 
 # Upstream order in which expected flows are known: buyers before their suppliers.

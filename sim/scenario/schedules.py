@@ -65,6 +65,15 @@ class Priority:
     end: float = float("inf")
 
 
+@dataclass(frozen=True)
+class ProjectChange:
+    """What levers change about an announced project (`sim.scenario.projects`): days earlier,
+    and a new completion probability (None: as announced)."""
+
+    days_earlier: float = 0.0
+    p_complete: float | None = None
+
+
 @dataclass
 class Schedules:
     """Everything a scenario's policies plan over time; empty for the baseline."""
@@ -79,6 +88,8 @@ class Schedules:
     """Per link index."""
     collection: dict[str, Shift] = field(default_factory=dict)
     """Per market: its end-of-life collection rate over time."""
+    project_changes: dict[str, ProjectChange] = field(default_factory=dict)
+    """Per announced project: what the policy's levers change about it."""
 
     def ramp_factors(self, names: list[str], day: float) -> np.ndarray | None:
         """Capacity factors of `names` now (None when none of them ramps)."""
@@ -88,5 +99,10 @@ class Schedules:
 
     def __bool__(self) -> bool:
         return bool(
-            self.ramps or self.share_switches or self.intensity or self.priority or self.collection
+            self.ramps
+            or self.share_switches
+            or self.intensity
+            or self.priority
+            or self.collection
+            or self.project_changes
         )
