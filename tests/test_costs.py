@@ -4,6 +4,7 @@ premiums on moved volume only, and the flag and rank of a policy whose cost is n
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,66 @@ def test_a_reserve_bought_and_kept_costs_the_money_tied_up() -> None:
     assert float(pile.cost_usd(flat)[0]) == pytest.approx(0.0, abs=1e-9)
     assert pile.cost_gaps() == []
     assert _reserve(None)[0].cost_gaps() == ["purchase_price_usd_per_t"]
+
+
+def test_a_reserve_is_valued_at_the_simulated_price_where_the_mineral_is_priced() -> None:
+    """The same 10 t reserve at 1000 USD/t, 0%, a 28-day horizon of weekly reviews, with the
+    simulated lithium price outside China at 1x, 1x, 2x, 3x its base at the four reviews (the
+    reserve is in Japan; China's side stays at 1x). Bought on day 0 at 1x: 10,000; still owned
+    at the horizon's end (day 28, the last review, 3x): credited 30,000. Cost: -20,000, a gain.
+    Refilling 4 t spread over the four weeks (each week's part at its end: days 7, 14, 21 and
+    28 -> reviews 1, 2, 3 and 3) adds 1,000 x (1 + 2 + 3 + 3) = 9,000 and, owned at the end,
+    4 x 3,000 = 12,000 of credit: -23,000."""
+    pile, network, variant = _reserve(1000.0)
+    stock = {("reserve_jp_lithium_0", "lithium", "refined"): np.array([10.0])}
+    loaded = scenario.from_dict(
+        {
+            **chain(),
+            "prices": {
+                "commodities": [
+                    {
+                        "mineral": "lithium",
+                        "base_usd_per_t": 9000,
+                        "flexibility": 1,
+                        "split_by": "CN",
+                    }
+                ]
+            },
+        }
+    )
+    outside = np.array([[1.0], [1.0], [2.0], [3.0]])
+    priced = inputs(
+        network,
+        variant,
+        mean_stock_t=stock,
+        horizon_days=28.0,
+        costs=CostOptions(discount_rate=0),
+        price_multiple={("lithium", "CN"): np.ones((4, 1)), ("lithium", "outside CN"): outside},
+        priced={c.mineral: c for c in loaded.spec.prices.commodities},
+    )
+    assert float(pile.cost_usd(priced)[0]) == pytest.approx(-20_000.0)
+    shipped = np.zeros((len(variant.links), 1))
+    shipped[variant.in_links["reserve_jp_lithium_0"][0].index] = 4.0
+    refilled = dataclasses.replace(priced, shipped_t=shipped)
+    assert float(pile.cost_usd(refilled)[0]) == pytest.approx(-23_000.0)
+
+
+def test_the_run_s_simulated_prices_reach_the_cost_inputs() -> None:
+    """A priced run: the cost inputs carry each side's price relative to its base at every
+    review (1 at the steady state)."""
+    data = chain(step_days=7, horizon_days=70, upstream_cover=14.0)
+    data["prices"] = {
+        "commodities": [{"mineral": "lithium", "base_usd_per_t": 10_000.0, "flexibility": 2.0}]
+    }
+    data["policies"] = [{"name": "p", "levers": [{**PILE, "days": 10}]}]
+    loaded = scenario.from_dict(data)
+    result = engine.run(apply(loaded, loaded.spec.policies[0]))
+    assert result.prices is not None
+    given = costs.cost_inputs(result)
+    path = given.price_multiple[("lithium", "world")]
+    np.testing.assert_allclose(path, result.prices.history[:, 0, :] / 10_000.0)
+    assert path[0, 0] == pytest.approx(1.0, abs=1e-6)
+    assert set(given.priced) == {"lithium"}
 
 
 # --- premiums on moved volume -----------------------------------------------------------------

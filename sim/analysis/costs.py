@@ -76,7 +76,8 @@ def cost_inputs(
 ) -> CostInputs:
     """What lever `number` of the run's policy is charged on: the baseline and variant networks,
     t shipped per link, the mean stock of each stockpile over the horizon, the paired
-    baseline run's shipments per baseline link (`paired`) and the scenario's `costs:`."""
+    baseline run's shipments per baseline link (`paired`), the run's simulated prices relative
+    to their base and the scenario's `costs:`."""
     scenario, rec = result.scenario, result.recorder
     if scenario.baseline_network is None:
         raise ValueError(
@@ -92,6 +93,12 @@ def cost_inputs(
         for node in variant.nodes.values()
         if isinstance(node, StockpileSpec)
     }
+    book, multiples = result.prices, {}
+    if book is not None:
+        multiples = {
+            label: book.history[:, i, :].astype(float) / float(book.base[i, 0])
+            for i, label in enumerate(book.labels)
+        }
     return CostInputs(
         baseline=scenario.baseline_network,
         variant=variant,
@@ -104,6 +111,8 @@ def cost_inputs(
         shipped_t=rec.shipped_totals(),
         mean_stock_t=stocks,
         paired_shipped_t=dict(paired or {}),
+        price_multiple=multiples,
+        priced={c.mineral: c for c in spec.prices.commodities},
     )
 
 

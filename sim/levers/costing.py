@@ -1,5 +1,6 @@
-"""What a lever's cost is computed from (`CostInputs`) and the one place a tonne bought or sold
-is valued (`purchase_value_usd`).
+"""What a lever's cost is computed from (`CostInputs`), with the one place a tonne bought or
+sold is valued (`CostInputs.purchase_value_usd`: the declared price, moved by the run's
+simulated price of the mineral where the scenario prices it).
 
 Every cost is a present value at the scenario start, USD per replication, positive for money
 spent, under the conventions of `sim.scenario.costs` (discounting, capital annualised over the
@@ -17,23 +18,8 @@ import numpy as np
 from sim.scenario import costs as money
 from sim.scenario.costs import CostOptions
 from sim.scenario.network import Network
+from sim.scenario.prices import CommodityPrice
 from sim.scenario.spec import Day, to_day
-
-
-def purchase_value_usd(
-    price_usd_per_t: float,
-    tonnes: np.ndarray,
-    day: np.ndarray | float,
-    commodity: tuple[str, str],
-) -> np.ndarray:
-    """What `tonnes` of `commodity` (mineral, stage) bought at `day` (days from the start)
-    cost at the time, USD, not discounted (negative tonnes: sold). Every tonne a lever buys or
-    sells is valued here: today at the declared `price_usd_per_t` whatever the day and
-    commodity; a simulated price path (issue 12, prices) is to be read here by commodity and
-    day. `tonnes` and `day` broadcast together."""
-    del commodity  # valued at the declared price until the run has a price path
-    bought, _ = np.broadcast_arrays(np.asarray(tonnes, dtype=float), np.asarray(day, dtype=float))
-    return bought * price_usd_per_t
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +53,11 @@ class CostInputs:
     """t shipped over the horizon in the paired baseline run (same seed and replication: the
     counterfactual), per link index of the baseline network, shape (R,); at least the links
     the policy's levers price (`BaseLever.priced_links`)."""
+    price_multiple: Mapping[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
+    """The run's simulated price / base price at each review, per (mineral, side of the
+    market), shape (periods, R); empty when the scenario prices nothing."""
+    priced: Mapping[str, CommodityPrice] = dataclasses.field(default_factory=dict)
+    """The scenario's priced minerals (`prices.commodities`), by mineral."""
 
     @property
     def horizon_years(self) -> float:
@@ -96,6 +87,28 @@ class CostInputs:
             )
         return self.paired_shipped_t[link]
 
+    def purchase_value_usd(
+        self,
+        price_usd_per_t: float,
+        tonnes: np.ndarray,
+        day: float | np.ndarray,
+        mineral: str,
+        country: str,
+    ) -> np.ndarray:
+        """What `tonnes` of `mineral` bought (negative: sold) in `country` on `day` (days from
+        the start; a scalar, or one day per row of `tonnes`) cost at the time, USD, not
+        discounted: the declared `price_usd_per_t` x the run's simulated price of the mineral on
+        the country's side of the market at the review of that day, relative to its base (1
+        where the scenario does not price the mineral). Every tonne a lever buys or sells is
+        valued here. `tonnes`: shape (R,) for a scalar day, (days, R) for an array of days."""
+        amount = np.asarray(tonnes, dtype=float) * price_usd_per_t
+        spec = self.priced.get(mineral)
+        path = None if spec is None else self.price_multiple.get((mineral, spec.side_of(country)))
+        if path is None:
+            return amount
+        review = np.floor(np.asarray(day, dtype=float) / self.step_days).astype(np.intp)
+        return amount * path[np.clip(review, 0, len(path) - 1)]
+
     def spread_pv(self, total_usd: np.ndarray, from_day: float) -> np.ndarray:
         """The present value of `total_usd` (R,) paid spread over the review periods from
         `from_day` to the horizon's end (each period's share at its end); 0 if the window is
@@ -108,7 +121,8 @@ class CostInputs:
         self,
         price_usd_per_t: float,
         tonnes: np.ndarray,
-        commodity: tuple[str, str],
+        mineral: str,
+        country: str,
         from_day: float = 0.0,
     ) -> np.ndarray:
         """The present value of `tonnes` (R,) bought spread over the review periods from
@@ -116,7 +130,7 @@ class CostInputs:
         the period's end."""
         ends, weights = money.spread_weights(from_day, self.horizon_days, self.step_days)
         parts = np.asarray(tonnes, dtype=float)[None, :] * weights[:, None]
-        value = purchase_value_usd(price_usd_per_t, parts, ends[:, None], commodity)
+        value = self.purchase_value_usd(price_usd_per_t, parts, ends, mineral, country)
         return (value * money.discount_factor(self.rate, ends)[:, None]).sum(axis=0)
 
     def holding_pv(self, mean_stock_t: np.ndarray, usd_per_t_year: float) -> np.ndarray:

@@ -5,11 +5,13 @@ sized in days of the country's expected use, linked to every buyer in the countr
 commodity, refilled (when it refills) from the buyers' main supplier.
 
 Cost (present value at the start, `sim.scenario.costs`): the reserve is an asset bought and sold
-at `purchase_price_usd_per_t` (`purchase_value_usd`): its initial fill is bought on day 0 and
+at `purchase_price_usd_per_t`, moved by the simulated price of the mineral where the scenario
+prices it (`CostInputs.purchase_value_usd`): its initial fill is bought on day 0 and
 its refills as they are shipped to it; what it releases to the country's buyers is sold to them,
 and what it still owns at the horizon's end (in stock or on its way to it) is credited at the
 horizon's end. With no discounting and a constant price these cancel, so what remains is the
-money tied up in the reserve (through discounting) and the change of price. Holding (storage,
+money tied up in the reserve (through discounting) and the change of price (a reserve that
+buys cheap and sells dear during a shortage gains). Holding (storage,
 insurance, handling) adds mean stock x USD per t-year, per review period. Refills and releases
 are known as totals over the horizon and are spread over its review periods.
 """
@@ -22,7 +24,6 @@ import numpy as np
 from pydantic import Field
 
 from sim.levers.base import BaseLever, Context, CostInputs, _Draft, suggest
-from sim.levers.costing import purchase_value_usd
 from sim.scenario.errors import Problem
 from sim.scenario.network import Mineral, Network, NodeSpec, StockpileSpec
 from sim.scenario.network import inputs as uses
@@ -173,9 +174,9 @@ class StockpileLever(BaseLever):
         (releases, spread over the horizon) less the value of what the reserve owns at the
         horizon's end, plus holding of the mean stock: present values, USD."""
         name = self.reserve_name(inputs.number)
-        commodity = (self.mineral, self.stage)
         cost = inputs.holding_pv(
-            inputs.mean_stock_t[(name, *commodity)], self.holding_cost_usd_per_t_year or 0.0
+            inputs.mean_stock_t[(name, self.mineral, self.stage)],
+            self.holding_cost_usd_per_t_year or 0.0,
         )
         price = self.purchase_price_usd_per_t
         if not price:
@@ -187,13 +188,13 @@ class StockpileLever(BaseLever):
         sold = sum((inputs.shipped_t[k.index] for k in inputs.variant.out_links[name]), 0.0)
         bought, sold = np.broadcast_to(bought, initial.shape), np.broadcast_to(sold, initial.shape)
         owned = initial + bought - sold
-        end = inputs.horizon_days
+        end, where = inputs.horizon_days, (self.mineral, self.country)
         return (
             cost
-            + purchase_value_usd(price, initial, 0.0, commodity)
-            + inputs.spread_value_pv(price, bought, commodity)
-            - inputs.spread_value_pv(price, sold, commodity)
-            - purchase_value_usd(price, owned, end, commodity) * inputs.discount(end)
+            + inputs.purchase_value_usd(price, initial, 0.0, *where)
+            + inputs.spread_value_pv(price, bought, *where)
+            - inputs.spread_value_pv(price, sold, *where)
+            - inputs.purchase_value_usd(price, owned, end, *where) * inputs.discount(end)
         )
 
     def cost_gaps(self) -> list[str]:
