@@ -27,6 +27,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.analysis import balance, executors, footprint, metrics
+from sim.analysis import prices as price_paths
+from sim.analysis import world as world_tables
 from sim.engine import simulate as engine
 from sim.faults import OutOfMemory
 from sim.scenario.loader import Scenario
@@ -58,6 +60,10 @@ class BatchOutput:
     worst_residual: dict[str, float]
     wall_seconds: float
     traces: pd.DataFrame | None = None
+    prices: np.ndarray | None = None
+    """(periods, priced minerals x sides, kept reps) float32 USD/t, or None."""
+    online: np.ndarray | None = None
+    """(projects, reps): each project's first-production day, inf where never built."""
 
 
 @dataclass
@@ -75,6 +81,10 @@ class Ensemble:
     workers: int
     batch_size: int
     traces: pd.DataFrame | None = None
+    prices: pd.DataFrame | None = None
+    """Per review, mineral and side: mean and P5/P50/P95 of the price (None: no prices)."""
+    projects: pd.DataFrame | None = None
+    """Per announced project: share built, P5/P50/P95 online dates (None: no projects)."""
 
 
 def bucket_edges(periods: int, buckets: int) -> np.ndarray:
@@ -141,6 +151,8 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
         worst,
         time.perf_counter() - started,
         traces,
+        price_paths.batch_prices(result, options.band_reps),
+        world_tables.online_matrix(scenario, reps),
     )
     # The run's SimPy processes and state form reference cycles that the cyclic collector
     # frees only every many batches: a worker grew to 530 MiB over 100 batches of 500
@@ -322,6 +334,7 @@ def _combine(
         {"mineral": list(worst), "worst_relative_residual": list(worst.values())}
     )
     traces = pd.concat([b.traces for b in batches], ignore_index=True) if options.traces else None
+    online = [b.online for b in batches if b.online is not None]
     return Ensemble(
         scenario,
         reps,
@@ -334,6 +347,8 @@ def _combine(
         workers,
         batch_size,
         traces,
+        price_paths.price_bands(scenario, [b.prices for b in batches if b.prices is not None]),
+        world_tables.project_table(scenario, np.concatenate(online, axis=1) if online else None),
     )
 
 
