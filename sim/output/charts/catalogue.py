@@ -230,8 +230,8 @@ CATALOGUE: tuple[Entry, ...] = (
         ("single", "ensemble", "comparison"),
         "paths",
         "Each market's demand as a multiple of its level at the start (1 = the network's "
-        "demand), read at 1 January of each year and linear in between; log scale, one panel "
-        "per country. Sources: the 'Paths and projects' table.",
+        "demand), read at 1 January of each year and linear in between; one panel per "
+        "country. Sources: the 'Paths and projects' table.",
         scene.draw_demand_paths,
     ),
     Entry(

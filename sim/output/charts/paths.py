@@ -2,9 +2,9 @@
 (projects.csv).
 
 Paths are multipliers on a node's demand or capacity at the start (1 = the network's value),
-read at the start, at each 1 January and at the end of the horizon, linear in between; both
-charts draw them on a log scale, so equal growth rates look equally steep. Projects are drawn as
-dot and whisker: the median first-production date among the replications that built the
+read at the start, at each 1 January and at the end of the horizon, linear in between (a
+growth rate is compound: its straight segments between years are a close reading). Projects
+are drawn as dot and whisker: the median first-production date among the replications that built the
 project, its P5-P95 range, the planned start (open diamond) and the share of replications in
 which it was built.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter
 
 from sim.output.charts.style import (
     country_colour,
@@ -34,20 +34,18 @@ from sim.output.labels import country_name, mineral_label
 LINE_STYLES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1, 1.2)), (0, (6, 2, 1, 2)), (0, (3, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 STAGE_ORDER = ("mine", "refinery", "recycler", "plant")
+KIND_TITLES = {
+    "mine": "mines",
+    "refinery": "refineries",
+    "recycler": "recyclers",
+    "plant": "plants",
+}
 
 
-def _factor_axis(ax: Axes, values: np.ndarray) -> None:
-    """A log y axis for multipliers with plain tick labels (0.5, 1, 2, 5 ...)."""
-    ax.set_yscale("log")
-    low = float(np.nanmin(values)) if len(values) else 1.0
-    high = float(np.nanmax(values)) if len(values) else 1.0
-    low, high = min(low, 1.0) / 1.15, max(high, 1.0) * 1.15
-    ax.set_ylim(max(low, 1e-3), high)
-    span = high / low
-    subs = (1.0, 2.0, 5.0) if span > 8 else (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+def _factor_axis(ax: Axes) -> None:
+    """A y axis for multipliers from 0, with the start's level (1) drawn."""
+    ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.axhline(1.0, color="0.55", linewidth=0.8, zorder=1)
     grid(ax)
 
@@ -80,7 +78,7 @@ def _lines(ax: Axes, rows: pd.DataFrame, by_country: bool) -> None:
 
 def demand_paths(paths: pd.DataFrame, info: RunInfo) -> Figure:
     """Each market's demand as a multiple of its demand at the start, one panel per country
-    (log scale). Raises ValueError if the frame has no demand path."""
+    Raises ValueError if the frame has no demand path."""
     rows = paths[paths["path"] == "demand"]
     if rows.empty:
         raise ValueError("no demand paths in the frame")
@@ -88,15 +86,14 @@ def demand_paths(paths: pd.DataFrame, info: RunInfo) -> Figure:
     start = pd.Timestamp(rows["date"].min())
     fig = new_figure(
         info,
-        f"Demand paths: each market's demand as a multiple of its level on {start:%d %b %Y} "
-        "(log scale)",
+        f"Demand paths: each market's demand as a multiple of its level on {start:%d %b %Y}",
         1.0 + 2.5 * len(countries),
     )
     axes = fig.subplots(len(countries), 1, sharex=True, squeeze=False)[:, 0]
     for ax, country in zip(axes, countries, strict=True):
         mine = rows[rows["country"] == country]
         _lines(ax, mine, by_country=False)
-        _factor_axis(ax, mine["factor"].to_numpy(dtype=float))
+        _factor_axis(ax)
         ax.set_ylabel("x demand at start")
         ax.set_title(f"markets in {country_name(country)}", loc="left", fontsize=9)
         side_legend(ax)
@@ -117,28 +114,28 @@ def _first(minerals: str) -> str:
 
 def capacity_paths(paths: pd.DataFrame, mineral: str, info: RunInfo) -> Figure:
     """Capacity of the nodes whose first mineral is `mineral`, as a multiple of their capacity
-    at the start, one panel per kind of node (log scale; colour: the node's country). Raises
+    at the start, one panel per kind of node (colour: the node's country). Raises
     ValueError if no such node has a capacity path."""
     rows = paths[(paths["path"] == "capacity") & (paths["minerals"].map(_first) == mineral)]
     if rows.empty:
         raise ValueError(f"no capacity paths of '{mineral}' nodes in the frame")
     kinds = [k for k in STAGE_ORDER if k in set(rows["node_kind"])]
     others = sorted({str(m) for ms in rows["minerals"] for m in str(ms).split(", ")} - {mineral})
-    also = f" (nodes making it, some with {', '.join(mineral_label(m) for m in others)})"
+    also = f" (some with {', '.join(mineral_label(m) for m in others)})" if others else ""
     start = pd.Timestamp(rows["date"].min())
     fig = new_figure(
         info,
-        f"Capacity paths, {mineral_label(mineral)}{also if others else ''}: capacity as a "
-        f"multiple of its level on {start:%d %b %Y} (log scale)",
+        f"Capacity paths of the nodes making {mineral_label(mineral)}{also}: capacity as a "
+        f"multiple of its level on {start:%d %b %Y}",
         1.0 + 2.5 * len(kinds),
     )
     axes = fig.subplots(len(kinds), 1, sharex=True, squeeze=False)[:, 0]
     for ax, kind in zip(axes, kinds, strict=True):
         mine = rows[rows["node_kind"] == kind]
         _lines(ax, mine, by_country=True)
-        _factor_axis(ax, mine["factor"].to_numpy(dtype=float))
+        _factor_axis(ax)
         ax.set_ylabel("x capacity at start")
-        ax.set_title(f"{kind} capacity (t/yr x factor)", loc="left", fontsize=9)
+        ax.set_title(KIND_TITLES.get(kind, kind), loc="left", fontsize=9)
         side_legend(ax, ncols=1 if mine["node"].nunique() <= 12 else 2)
     _year_axis(axes[-1])
     axes[-1].set_xlabel("1 January of each year", fontsize=8.5)
@@ -202,6 +199,8 @@ def project_online(
             ax.plot(mid, y, marker="o", color=colour, linestyle="", markersize=6)
         share = float(row["share_built"])
         text = f"built in {share:.0%}" if share > 0 else "never built"
+        if n > 1:
+            text += f" of {n:,}"
         ax.annotate(
             text,
             (1.0, y),

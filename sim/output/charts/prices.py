@@ -65,12 +65,12 @@ def price_paths(
     single = "price_usd_per_t" in rows
     compared = "policy" in rows
     n = int(rows["replications"].max()) if "replications" in rows else 1
-    what = (
-        "one run"
-        if single or n == 1
-        else f"median and P5-P95 across {n:,} replications"
-        + (", baseline; other policies' medians" if compared else "")
-    )
+    if single or n == 1:
+        what = "one run"
+    elif compared:
+        what = f"baseline: median and P5-P95 across {n:,} replications; each policy: median"
+    else:
+        what = f"median and P5-P95 across {n:,} replications"
     fig = new_figure(
         info,
         f"{mineral_label(mineral)}: price per t of contained mineral ({what}), USD/t",

@@ -180,7 +180,7 @@ def _outcome(results: Results) -> Table | None:
         base = bases.get(str(named["mineral"]), float("nan"))
         row = [
             mineral_label(str(named["mineral"])),
-            str(named["side"]),
+            side_text(str(named["side"])),
             qty(base),
             qty(float(top[column])),
             f"{float(top[column]) / base:.2f}x" if base == base else "-",
@@ -188,13 +188,13 @@ def _outcome(results: Results) -> Table | None:
             qty(float(group[column].iloc[-1])),
         ]
         if "p95" in group:
-            row.insert(5, qty(float(group["p95"].max())))
+            row.insert(6, qty(float(group["p95"].max())))
         rows.append(([str(named["policy"])] if "policy" in named else []) + row)
     columns = ["mineral", "side", "base (USD/t)", "highest (USD/t)", "x base", "when", "at the end"]
     numeric = {2, 3, 4, 6}
     if "p95" in prices:
-        columns.insert(5, "highest P95 (USD/t)")
-        numeric = {2, 3, 4, 5, 7}
+        columns.insert(6, "highest P95 (USD/t)")
+        numeric = {2, 3, 4, 6, 7}
     if "policy" in prices:
         columns.insert(0, "policy")
         numeric = {i + 1 for i in numeric}
@@ -205,4 +205,15 @@ def _outcome(results: Results) -> Table | None:
         if column == "p50"
         else "the price of the run"
     )
-    return Table(columns, rows, numeric=numeric, note=f"Highest and at the end: {what}.")
+    return Table(
+        columns,
+        rows,
+        numeric=numeric,
+        note=f"Highest, when and at the end: {what}."
+        + (" Highest P95: the highest 95th percentile at any review." if "p95" in prices else ""),
+    )
+
+
+def side_text(side: str) -> str:
+    """'world', 'inside CN' or 'outside CN'."""
+    return side if side == "world" or side.startswith("outside ") else f"inside {side}"

@@ -68,10 +68,11 @@ def path_table(paths: pd.DataFrame) -> Table:
         )
     end = pd.Timestamp(paths["date"].max())
     return Table(
-        ["path", "markets or nodes", f"multiple on {end:%d %b %Y}", "source", "assumption"],
+        ["path", "markets or nodes", "multiple at the end", "source", "assumption"],
         rows,
         numeric={2},
-        note="Multiple: demand or capacity at the end of the run over its value at the start "
+        note=f"Multiple: demand or capacity at the end of the run ({end:%d %b %Y}) over its "
+        "value at the start "
         "(paths.csv has every year, the base value and the value it gives). " + ASSUMPTION_NOTE,
     )
 
