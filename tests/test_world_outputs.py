@@ -155,7 +155,10 @@ POLICY = {
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    loaded = loader.from_dict(priced_chain(policies=[POLICY]))
+    data = priced_chain(policies=[POLICY])
+    other = {**data["projects"][0], "name": "other_mine", "p_complete": 0.0}
+    data["projects"].append({**other, "node": {**other["node"], "name": "mine3"}})
+    loaded = loader.from_dict(data)
     result = compare.compare_policies(loaded, 2, workers=1, progress=False)
     return report.write_comparison(result, tmp_path_factory.mktemp("compared"))
 
@@ -301,7 +304,8 @@ def test_a_comparison_writes_prices_per_policy_and_the_projects_a_policy_changes
     assert prices is not None and set(prices["policy"]) == {"baseline", "early_mine"}
     projects = results.get("projects")
     assert projects is not None
-    assert list(projects["policy"]) == ["baseline", "early_mine"]
+    assert list(projects["policy"]) == ["baseline", "baseline", "early_mine"]  # it changes one
+    assert list(projects["project"]) == ["new_mine", "other_mine", "new_mine"]
     moved = projects[projects["policy"] == "early_mine"].iloc[0]
     assert moved["change"] == "100 days earlier"
     assert moved["planned_start"] == "2025-02-21"  # 2025-06-01 - 100 days
@@ -407,5 +411,6 @@ def test_the_project_chart_labels_the_share_built(compared: Path) -> None:
     assert projects is not None
     fig = charts.project_online(projects, results.info, policies=results.policies)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["new_mine", "new_mine [early_mine]"]
-    assert [t.get_text() for t in ax.texts] == ["built in 100% of 2", "built in 100% of 2"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["new_mine", "new_mine [early_mine]", "other_mine"]
+    assert [t.get_text() for t in ax.texts] == ["built in 2 of 2 (100%)"] * 2 + ["never built"]

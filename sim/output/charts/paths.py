@@ -198,9 +198,10 @@ def project_online(
             ax.plot([low, high], [y, y], color=colour, linestyle=style["linestyle"], linewidth=1.6)
             ax.plot(mid, y, marker="o", color=colour, linestyle="", markersize=6)
         share = float(row["share_built"])
-        text = f"built in {share:.0%}" if share > 0 else "never built"
-        if n > 1:
-            text += f" of {n:,}"
+        count = round(share * int(row["replications"]))
+        text = f"built in {count:,} of {int(row['replications']):,} ({share:.0%})"
+        if share == 0:
+            text = "never built"
         ax.annotate(
             text,
             (1.0, y),
