@@ -3,9 +3,10 @@
 Replication i always draws from its own seeded streams (`randomness.py`) and the engine never
 mixes replications, so results depend neither on the batch size, nor on the number of workers,
 nor on the executor. Each batch returns only its per-run metrics, its share of the time-series
-bands and its worst mass-balance residual, so the memory of the workers grows with the batches
-in flight; the main process keeps every replication's metrics (full traces only when asked
-for). Before any replication runs, the memory and output are estimated (`footprint.py`) and an
+and price bands (`sim.analysis.prices`), each project's first-production day per replication
+(`sim.analysis.world`) and its worst mass-balance residual, so the memory of the workers grows
+with the batches in flight; the main process keeps every replication's metrics and project
+dates (full traces only when asked for). Before any replication runs, the memory and output are estimated (`footprint.py`) and an
 ensemble beyond the budget is refused; running out of memory anyway is reported as such
 (`sim.faults.OutOfMemory`), never as bad input.
 """
