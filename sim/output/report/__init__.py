@@ -14,8 +14,8 @@ OFF), sourcing concentration, the demand and capacity paths and announced projec
 sources, the charts, and the provenance (provenance.json, the mass balance,
 scenario.resolved.yaml). One module per section (`shocks`, `findings`, `timing`, `prices`,
 `policies`, `concentration`, `world`, `stress`, `figures`, `provenance`; `sources` says how a
-source and an assumption are shown), put in order by `contents.document`; `document` holds the model (`Block`,
-`Table`), `html` and `markdown` render it. The report reads the folder through
+source and an assumption are shown), put in order by `contents.document`; `document` holds
+the model (`Block`, `Table`), `html` and `markdown` render it. The report reads the folder through
 `sim.output.folder` and imports neither the engine nor the analysis.
 
     python -m sim.output.report results/*     # rebuild the report of every results folder given
