@@ -7,8 +7,8 @@ and price bands (`sim.analysis.prices`), each project's first-production day per
 (`sim.analysis.world`) and its worst mass-balance residual, so the memory of the workers grows
 with the batches in flight; the main process keeps every replication's metrics and project
 dates (full traces only when asked for). Before any replication runs, the memory and output
-are estimated (`footprint.py`) and an ensemble beyond the budget is refused; running out of memory anyway is reported as such
-(`sim.faults.OutOfMemory`), never as bad input.
+are estimated (`footprint.py`) and an ensemble beyond the budget is refused; running out of
+memory anyway is reported as such (`sim.faults.OutOfMemory`), never as bad input.
 """
 
 from __future__ import annotations
