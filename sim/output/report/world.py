@@ -37,7 +37,11 @@ def world_blocks(results: Results) -> list[Block]:
         blocks.append(Block("p", "No demand or capacity paths: the network's values hold."))
     if projects is not None and not projects.empty:
         base = projects[projects["policy"] == BASELINE] if "policy" in projects else projects
-        blocks += [Block("h3", "Announced projects"), Block("table", table=project_table(base))]
+        blocks += [
+            Block("h3", "Announced projects"),
+            Block("table", table=project_table(base)),
+            Block("table", table=project_sources(base)),
+        ]
         changed = projects[projects["policy"] != BASELINE] if "policy" in projects else None
         if changed is not None and not changed.empty:
             blocks += [
@@ -94,13 +98,13 @@ def _online(row: dict[Any, Any]) -> str:
 
 
 def project_table(projects: pd.DataFrame) -> Table:
-    """One row per announced project."""
+    """One row per announced project: its plan and what came of it (sources: below it)."""
     rows = []
     for row in projects.to_dict("records"):
         rows.append(
             [
                 str(row["project"]),
-                f"{row['node']} ({row['country']}, {row['node_kind']})",
+                f"{row['node']} ({row['country']})",
                 str(row["minerals"]),
                 qty(float(row["capacity_tpa"])),
                 _when(row["planned_start"]),
@@ -108,8 +112,6 @@ def project_table(projects: pd.DataFrame) -> Table:
                 str(row["delay_days"]),
                 share(float(row["share_built"])),
                 _online(row),
-                source_text(row["source"]),
-                assumption(row["source"]),
             ]
         )
     n = int(projects["replications"].max()) if len(projects) else 0
@@ -124,15 +126,22 @@ def project_table(projects: pd.DataFrame) -> Table:
             "delay (days)",
             "built in",
             "first production: median (P5 to P95)",
-            "source",
-            "assumption",
         ],
         rows,
         numeric={3, 5, 7},
         note=f"Built in: share of the {replications(n)} in which the project was completed; "
         "first production: among those replications (then a linear ramp to full capacity). "
-        + ASSUMPTION_NOTE,
+        "Delay: the distribution drawn per replication after the planned start.",
     )
+
+
+def project_sources(projects: pd.DataFrame) -> Table:
+    """Where each project's figures come from."""
+    rows = [
+        [str(row["project"]), source_text(row["source"]), assumption(row["source"])]
+        for row in projects.to_dict("records")
+    ]
+    return Table(["project", "source", "assumption"], rows, note=ASSUMPTION_NOTE)
 
 
 def changed_table(changed: pd.DataFrame) -> Table:
