@@ -3,11 +3,12 @@
 Replication i always draws from its own seeded streams (`randomness.py`) and the engine never
 mixes replications, so results depend neither on the batch size, nor on the number of workers,
 nor on the executor. Each batch returns only its per-run metrics, its share of the time-series
-bands and its worst mass-balance residual, so the memory of the workers grows with the batches
-in flight; the main process keeps every replication's metrics (full traces only when asked
-for). Before any replication runs, the memory and output are estimated (`footprint.py`) and an
-ensemble beyond the budget is refused; running out of memory anyway is reported as such
-(`sim.faults.OutOfMemory`), never as bad input.
+and price bands (`sim.analysis.prices`), each project's first-production day per replication
+(`sim.analysis.world`) and its worst mass-balance residual, so the memory of the workers grows
+with the batches in flight; the main process keeps every replication's metrics and project
+dates (full traces only when asked for). Before any replication runs, the memory and output
+are estimated (`footprint.py`) and an ensemble beyond the budget is refused; running out of
+memory anyway is reported as such (`sim.faults.OutOfMemory`), never as bad input.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.analysis import balance, executors, footprint, metrics
+from sim.analysis import prices as price_paths
+from sim.analysis import world as world_tables
 from sim.analysis.costs import PairedShipments
 from sim.engine import simulate as engine
 from sim.faults import OutOfMemory
@@ -67,6 +70,10 @@ class BatchOutput:
     traces: pd.DataFrame | None = None
     shipped: np.ndarray | None = None
     """t shipped on the links of `Options.keep_shipped`, shape (links, batch reps)."""
+    prices: np.ndarray | None = None
+    """(periods, priced minerals x sides, kept reps) float32 USD/t, or None."""
+    online: np.ndarray | None = None
+    """(projects, reps): each project's first-production day, inf where never built."""
 
 
 @dataclass
@@ -86,6 +93,10 @@ class Ensemble:
     traces: pd.DataFrame | None = None
     shipped: PairedShipments | None = None
     """t shipped per replication on the links of `Options.keep_shipped` (None if none)."""
+    prices: pd.DataFrame | None = None
+    """Per review, mineral and side: mean and P5/P50/P95 of the price (None: no prices)."""
+    projects: pd.DataFrame | None = None
+    """Per announced project: share built, P5/P50/P95 online dates (None: no projects)."""
 
 
 def bucket_edges(periods: int, buckets: int) -> np.ndarray:
@@ -154,6 +165,8 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
         time.perf_counter() - started,
         traces,
         result.recorder.shipped_totals()[list(kept)] if kept else None,
+        price_paths.batch_prices(result, options.band_reps),
+        world_tables.online_matrix(scenario, reps),
     )
     # The run's SimPy processes and state form reference cycles that the cyclic collector
     # frees only every many batches: a worker grew to 530 MiB over 100 batches of 500
@@ -341,6 +354,7 @@ def _combine(
         shipped = PairedShipments(
             options.keep_shipped, np.concatenate(columns, axis=1), range(reps)
         )
+    online = [b.online for b in batches if b.online is not None]
     return Ensemble(
         scenario,
         reps,
@@ -354,6 +368,8 @@ def _combine(
         batch_size,
         traces,
         shipped,
+        price_paths.price_bands(scenario, [b.prices for b in batches if b.prices is not None]),
+        world_tables.project_table(scenario, np.concatenate(online, axis=1) if online else None),
     )
 
 

@@ -63,6 +63,30 @@ ONE_REPLICATION_COMPARISON_FILES = {
     "drivers.csv": "the baseline's markets that fall short: what drives the date",
 }
 """The files of a policy comparison of one replication (with the baseline's flows)."""
+WORLD_FILES = {
+    "prices.csv": "per review, priced mineral, side of its market and replication: the price, "
+    "USD per t",
+    "paths.csv": "per year, market and node with a path: its demand or capacity factor, the "
+    "value it gives and the path's source",
+    "projects.csv": "per announced project: its plan, the share of replications that built it, "
+    "P5/P50/P95 of its first-production date, capacity and source",
+}
+"""The files about the world behind a single run, each written only when the scenario has what
+it shows (priced minerals, paths, announced projects)."""
+ENSEMBLE_WORLD_FILES = {
+    **WORLD_FILES,
+    "prices.csv": "per review, priced mineral and side: mean and P5/P50/P95 of the price "
+    "across replications, USD per t",
+}
+"""The same for an ensemble."""
+COMPARISON_WORLD_FILES = {
+    **ENSEMBLE_WORLD_FILES,
+    "prices.csv": "per policy, review, priced mineral and side: mean and P5/P50/P95 of the "
+    "price across replications, USD per t",
+    "projects.csv": "per announced project under the baseline, and under each policy that "
+    "changes it: its plan, share built, P5/P50/P95 of its first-production date, source",
+}
+"""The same for a policy comparison."""
 STRESS_FILES = {
     "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
     "to survive, lost demand, risk exposure index, exposed",
@@ -88,10 +112,30 @@ CSV_FILES = (
     "stress",
     "sensitivity",
     "drivers",
+    "prices",
+    "paths",
+    "projects",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
 KEY_COLUMNS = TEXT_COLUMNS
 """Columns read as text, never as numbers or NaN (an empty key stays '')."""
+TEXT_COLUMNS_OF = {
+    "prices": ("side",),
+    "paths": ("path", "node_kind", "source"),
+    "projects": (
+        "project",
+        "node_kind",
+        "planned_start",
+        "delay_days",
+        "change",
+        "online_p5",
+        "online_p50",
+        "online_p95",
+        "source",
+    ),
+}
+"""Further text columns of particular tables (dates that may be blank: '' where no
+replication built the project)."""
 
 Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity"]
 """What a results folder holds: one run, replications, policies, a stress test or a tornado."""
@@ -219,7 +263,7 @@ def load(folder: Path | str) -> Results:
         path = folder / f"{name}.csv"
         if path.is_file() and path.stat().st_size > 1:
             header = pd.read_csv(path, nrows=0).columns
-            keys = [c for c in KEY_COLUMNS if c in header]
+            keys = [c for c in (*KEY_COLUMNS, *TEXT_COLUMNS_OF.get(name, ())) if c in header]
             frame = pd.read_csv(
                 path,
                 dtype=dict.fromkeys(keys, str),

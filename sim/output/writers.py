@@ -24,6 +24,8 @@ import yaml
 
 from sim import __version__
 from sim.analysis import frames as R
+from sim.analysis import prices as price_paths
+from sim.analysis import world
 from sim.analysis.compare import Comparison
 from sim.analysis.drivers import shortfall_drivers
 from sim.analysis.ensemble import Ensemble
@@ -121,7 +123,32 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
     }
     if result.scenario.spec.outputs.timeseries:
         writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
+    online = world.online_matrix(result.scenario, result.reps)
+    writers.update(
+        _world_writers(
+            result.scenario,
+            price_paths.price_frame(result),
+            world.project_table(result.scenario, online),
+        )
+    )
     return write_atomically(target, writers)
+
+
+def _world_writers(
+    scenario: Scenario, prices: pd.DataFrame | None, projects: pd.DataFrame | None
+) -> dict[str, Callable[[Path], object]]:
+    """prices.csv, paths.csv and projects.csv, each only when the scenario has what it shows
+    (priced minerals, paths, announced projects)."""
+    writers: dict[str, Callable[[Path], object]] = {}
+    paths = world.path_table(scenario)
+    for name, frame in (("prices", prices), ("paths", paths), ("projects", projects)):
+        if frame is not None:
+            writers[f"{name}.csv"] = _csv(frame)
+    return writers
+
+
+def _csv(frame: pd.DataFrame) -> Callable[[Path], object]:
+    return lambda p: frame.to_csv(p, index=False)
 
 
 def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
@@ -149,6 +176,7 @@ def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None
     }
     if ensemble.traces is not None:
         writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
+    writers.update(_world_writers(scenario, ensemble.prices, ensemble.projects))
     return write_atomically(root / scenario.spec.results_name, writers)
 
 
@@ -193,6 +221,19 @@ def write_comparison(
         "comparison.csv": lambda p: comparison.table.to_csv(p, index=False),
         "ranking.csv": lambda p: comparison.ranking.to_csv(p, index=False),
     }
+    prices = [e.prices.assign(policy=name) for name, e in runs.items() if e.prices is not None]
+    projects = []  # every project under the baseline; under a policy, those it changes
+    for name, e in runs.items():
+        if e.projects is not None:
+            changed = e.projects if name == BASELINE else e.projects[e.projects["change"] != ""]
+            projects.append(changed.assign(policy=name))
+    writers.update(
+        _world_writers(
+            scenario,
+            pd.concat(prices, ignore_index=True) if prices else None,
+            pd.concat(projects, ignore_index=True) if projects else None,
+        )
+    )
     if baseline_run is not None:
         writers["flows.csv"] = lambda p: R.flows(baseline_run).to_csv(p, index=False)
         writers["shipments.csv"] = lambda p: R.shipments(baseline_run).to_csv(p, index=False)

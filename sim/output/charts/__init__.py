@@ -9,7 +9,8 @@ axis, a footer with the scenario, seed and replications, and one colour *and* ha
 per country, mineral and series, so that a chart stays readable when printed in grey.
 
 One module per topic: `style` (palettes, figure furniture), `markets`, `overview`, `sourcing`,
-`network`, `risk`, `policies`, `stress`, `sensitivity`; `catalogue` lists every chart and draws
+`network`, `risk`, `policies`, `stress`, `sensitivity`, `prices` (price paths), `paths` (demand
+and capacity paths, project online dates); `catalogue` lists every chart and draws
 those a results folder allows (`draw_all`); `saving` writes PNG (200 dpi) and SVG atomically
 (`charts_for(folder)` does both into `folder/charts/`).
 
@@ -29,10 +30,14 @@ from sim.output.charts.markets import supply_demand_bands as supply_demand_bands
 from sim.output.charts.network import flow_diagram as flow_diagram
 from sim.output.charts.overview import fill_rate_overview as fill_rate_overview
 from sim.output.charts.overview import fill_rate_overview_bands as fill_rate_overview_bands
+from sim.output.charts.paths import capacity_paths as capacity_paths
+from sim.output.charts.paths import demand_paths as demand_paths
+from sim.output.charts.paths import project_online as project_online
 from sim.output.charts.policies import cover_policies as cover_policies
 from sim.output.charts.policies import policy_costs as policy_costs
 from sim.output.charts.policies import policy_effects as policy_effects
 from sim.output.charts.policies import supply_demand_policies as supply_demand_policies
+from sim.output.charts.prices import price_paths as price_paths
 from sim.output.charts.risk import shortfall_distribution as shortfall_distribution
 from sim.output.charts.saving import DPI as DPI
 from sim.output.charts.saving import render as render

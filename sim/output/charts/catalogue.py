@@ -215,6 +215,46 @@ CATALOGUE: tuple[Entry, ...] = (
         scene.draw_distribution_policies,
     ),
     Entry(
+        "prices_{}",
+        ("single", "ensemble", "comparison"),
+        "prices",
+        "Price per t of contained mineral at each review, one panel per side of its market "
+        "(inside and outside a controlling country, or one world price). Ensembles: median "
+        "(black) and P5-P95 band (hatched) across replications; comparisons add each "
+        "policy's median. Dashed: the base price. Shaded spans: shocks in force.",
+        scene.draw_prices,
+        scene.priced_minerals,
+    ),
+    Entry(
+        "demand_paths",
+        ("single", "ensemble", "comparison"),
+        "paths",
+        "Each market's demand as a multiple of its level at the start (1 = the network's "
+        "demand), read at 1 January of each year and linear in between; one panel per "
+        "country. Sources: the 'Paths and projects' table.",
+        scene.draw_demand_paths,
+    ),
+    Entry(
+        "capacity_paths_{}",
+        ("single", "ensemble", "comparison"),
+        "paths",
+        "Capacity of the nodes making the mineral, as a multiple of their capacity at the "
+        "start, one panel per kind of node; colour: the node's country. Projects are not in "
+        "these lines: see the project chart.",
+        scene.draw_capacity_paths,
+        scene.capacity_minerals,
+    ),
+    Entry(
+        "projects",
+        ("single", "ensemble", "comparison"),
+        "paths",
+        "Each announced project: open diamond, its planned start; dot and whisker, the median "
+        "and P5-P95 of its first-production date among the replications that built it; at the "
+        "right, the share of replications that built it. Policy rows: projects a policy "
+        "changes.",
+        scene.draw_projects,
+    ),
+    Entry(
         "sourcing_{}_{}",
         ("single", "comparison"),
         "sourcing",

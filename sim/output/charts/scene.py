@@ -15,12 +15,14 @@ from sim.output import focus as select
 from sim.output.charts.markets import cover, cover_bands, supply_demand, supply_demand_bands
 from sim.output.charts.network import flow_diagram
 from sim.output.charts.overview import fill_rate_overview, fill_rate_overview_bands
+from sim.output.charts.paths import capacity_groups, capacity_paths, demand_paths, project_online
 from sim.output.charts.policies import (
     cover_policies,
     policy_costs,
     policy_effects,
     supply_demand_policies,
 )
+from sim.output.charts.prices import price_paths
 from sim.output.charts.risk import shortfall_distribution
 from sim.output.charts.sensitivity import tornado
 from sim.output.charts.sourcing import sourcing_over_time, sourcing_totals
@@ -29,6 +31,7 @@ from sim.output.folder import (
     BASELINE,
     Results,
     RunInfo,
+    as_date,
     market_countries,
     market_table,
     node_table,
@@ -99,6 +102,18 @@ def consumers(scene: Scene) -> list[Subject]:
     if scene.results.get("flows") is None:
         return []
     return [(c,) for c in select.consumers(scene.results)]
+
+
+def priced_minerals(scene: Scene) -> list[Subject]:
+    """Minerals with a price path, if the folder has prices.csv."""
+    prices = _present(scene.results.get("prices"))
+    return [] if prices is None else [(str(m),) for m in dict.fromkeys(prices["mineral"])]
+
+
+def capacity_minerals(scene: Scene) -> list[Subject]:
+    """Minerals whose nodes have capacity paths, if the folder has paths.csv."""
+    paths = _present(scene.results.get("paths"))
+    return [] if paths is None else [(m,) for m in capacity_groups(paths)]
 
 
 def network_minerals(scene: Scene) -> list[Subject]:
@@ -293,3 +308,49 @@ def draw_network(scene: Scene, subject: Subject) -> Figure | None:
     if flows is None or nodes is None:
         return None
     return flow_diagram(flows, nodes, mineral, scene.info)
+
+
+def base_prices(scene: Scene, mineral: str) -> dict[str, float]:
+    """The base price of `mineral` per side of its market, USD/t, from the scenario as run."""
+    for entry in (scene.results.scenario.get("prices") or {}).get("commodities") or []:
+        if entry.get("mineral") == mineral:
+            split = entry.get("split_by")
+            sides = [split, f"outside {split}"] if split else ["world"]
+            return dict.fromkeys(sides, float(entry["base_usd_per_t"]))
+    return {}
+
+
+def draw_prices(scene: Scene, subject: Subject) -> Figure | None:
+    prices, (mineral,) = _present(scene.results.get("prices")), subject
+    if prices is None:
+        return None
+    return price_paths(
+        prices,
+        mineral,
+        scene.info,
+        base=base_prices(scene, mineral),
+        windows=scene.windows,
+        policies=scene.results.policies or None,
+    )
+
+
+def draw_demand_paths(scene: Scene, _: Subject) -> Figure | None:
+    paths = _present(scene.results.get("paths"))
+    if paths is None or not (paths["path"] == "demand").any():
+        return None
+    return demand_paths(paths, scene.info)
+
+
+def draw_capacity_paths(scene: Scene, subject: Subject) -> Figure | None:
+    paths, (mineral,) = _present(scene.results.get("paths")), subject
+    return None if paths is None else capacity_paths(paths, mineral, scene.info)
+
+
+def draw_projects(scene: Scene, _: Subject) -> Figure | None:
+    projects = _present(scene.results.get("projects"))
+    if projects is None:
+        return None
+    start = as_date(scene.results.scenario.get("start"))
+    horizon = scene.info.horizon_days
+    end = start + pd.Timedelta(days=horizon) if start is not None and horizon else None
+    return project_online(projects, scene.info, end=end, policies=scene.results.policies or None)

@@ -9,11 +9,13 @@ temporary name and renamed into place (`sim.output.store.write_file_atomically`)
 
 Contents: the scenario and its shocks, the key findings per market (single run: demand,
 delivered, shortfall, fill rate, first shortfall; ensemble: mean fill rate, P(shortfall), P95 and
-CVaR95 of shortfall), time to survive and recover, sourcing concentration, the charts, and the
-provenance (provenance.json, the mass balance, scenario.resolved.yaml). One module per section
-(`shocks`, `findings`, `timing`, `policies`, `concentration`, `stress`, `figures`,
-`provenance`), put in order by `contents.document`; `document` holds the model (`Block`,
-`Table`), `html` and `markdown` render it. The report reads the folder through
+CVaR95 of shortfall), time to survive and recover, prices and the responses to them (ON or
+OFF), sourcing concentration, the demand and capacity paths and announced projects with their
+sources, the charts, and the provenance (provenance.json, the mass balance,
+scenario.resolved.yaml). One module per section (`shocks`, `findings`, `timing`, `prices`,
+`policies`, `concentration`, `world`, `stress`, `figures`, `provenance`; `sources` says how a
+source and an assumption are shown), put in order by `contents.document`; `document` holds
+the model (`Block`, `Table`), `html` and `markdown` render it. The report reads the folder through
 `sim.output.folder` and imports neither the engine nor the analysis.
 
     python -m sim.output.report results/*     # rebuild the report of every results folder given

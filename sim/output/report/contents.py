@@ -14,10 +14,12 @@ from sim.output.report.drivers import drivers_table
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
 from sim.output.report.policies import policy_blocks
+from sim.output.report.prices import OFF, price_blocks, priced
 from sim.output.report.provenance import provenance_blocks
 from sim.output.report.shocks import shock_table
 from sim.output.report.stress import stress_table
 from sim.output.report.timing import timing_table
+from sim.output.report.world import world_blocks
 
 if TYPE_CHECKING:
     from sim.output.charts import Chart
@@ -40,6 +42,10 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
         Block("p", _run_line(results)),
         Block("p", " ".join(str(spec.get("description") or "").split())),
     ]
+    world = world_blocks(results)
+    prices = price_blocks(results, world=bool(world))
+    if not prices and results.get("stress") is None and not priced(results).get("commodities"):
+        blocks.append(Block("p", OFF))
     if results.get("stress") is None:
         blocks += shock_table(results)
         blocks.append(
@@ -48,8 +54,10 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
         blocks += key_findings(base)
     blocks += timing_table(base)
     blocks += drivers_table(base)
+    blocks += prices
     blocks += policy_blocks(results, policies)
     blocks += concentration_table(base)
+    blocks += world
     blocks += stress_table(results)
     blocks += figure_blocks(drawn)
     blocks += provenance_blocks(results)

@@ -15,6 +15,8 @@ GROUPS = {
     "policies": "Policies",
     "markets": "Markets under stress",
     "risk": "Risk across replications",
+    "prices": "Prices",
+    "paths": "Demand, capacity and projects",
     "sourcing": "Sourcing by country",
     "network": "The network",
 }

@@ -45,6 +45,15 @@ details pre { font-size: 0.75rem; background: #f6f6f6; padding: 10px; overflow-x
 """
 
 
+DATE_COLUMNS = (
+    "when",
+    "first shortfall",
+    "planned start",
+    "first production: median (P5 to P95)",
+)
+"""Columns of dates, kept wide enough not to break a date over two lines."""
+
+
 def _base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -57,7 +66,7 @@ def _text(value: str) -> str:
 
 def _html_table(table: Table) -> str:
     long = {i for i, c in enumerate(table.columns) if c in ("source", "what it hits", "value")}
-    dates = {i for i, c in enumerate(table.columns) if c in ("when", "first shortfall")}
+    dates = {i for i, c in enumerate(table.columns) if c in DATE_COLUMNS}
 
     def cls(i: int) -> str:
         if i in table.numeric:

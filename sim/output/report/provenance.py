@@ -3,7 +3,16 @@ files of the folder and the scenario as run."""
 
 from __future__ import annotations
 
-from sim.output.folder import COMPARISON_FILES, ENSEMBLE_FILES, FILES, STRESS_FILES, Results
+from sim.output.folder import (
+    COMPARISON_FILES,
+    COMPARISON_WORLD_FILES,
+    ENSEMBLE_FILES,
+    ENSEMBLE_WORLD_FILES,
+    FILES,
+    STRESS_FILES,
+    WORLD_FILES,
+    Results,
+)
 from sim.output.report.document import Block, Table
 
 
@@ -43,11 +52,13 @@ def provenance_blocks(results: Results) -> list[Block]:
 def _files(results: Results) -> list[str]:
     """'name: what it holds' for each file of the folder (`folder.*_FILES`)."""
     if results.policies:
-        known = dict(COMPARISON_FILES)
+        known = {**COMPARISON_FILES, **COMPARISON_WORLD_FILES}
     elif results.get("stress") is not None:
         known = dict(STRESS_FILES)
+    elif results.ensemble:
+        known = {**ENSEMBLE_FILES, **ENSEMBLE_WORLD_FILES}
     else:
-        known = dict(ENSEMBLE_FILES if results.ensemble else FILES)
+        known = {**FILES, **WORLD_FILES}
     known["shipments.csv"] = "per review and link: tonnes shipped"
     listed = [f"{name}: {text}" for name, text in known.items() if (results.folder / name).exists()]
     return [
