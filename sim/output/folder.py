@@ -63,6 +63,12 @@ ONE_REPLICATION_COMPARISON_FILES = {
     "drivers.csv": "the baseline's markets that fall short: what drives the date",
 }
 """The files of a policy comparison of one replication (with the baseline's flows)."""
+PRICES_ON_OFF_FILES = {
+    "prices_on_off.csv": "per policy, market and metric (and per policy its cost): the means "
+    "with prices on and off, and the paired difference (on - off) with a 95% confidence "
+    "interval (`sim run --prices compare`)",
+}
+"""The file a prices on vs off run adds to the results of the scenario as written."""
 STRESS_FILES = {
     "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
     "to survive, lost demand, risk exposure index, exposed",
@@ -88,6 +94,7 @@ CSV_FILES = (
     "stress",
     "sensitivity",
     "drivers",
+    "prices_on_off",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
 KEY_COLUMNS = TEXT_COLUMNS

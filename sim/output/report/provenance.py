@@ -3,7 +3,14 @@ files of the folder and the scenario as run."""
 
 from __future__ import annotations
 
-from sim.output.folder import COMPARISON_FILES, ENSEMBLE_FILES, FILES, STRESS_FILES, Results
+from sim.output.folder import (
+    COMPARISON_FILES,
+    ENSEMBLE_FILES,
+    FILES,
+    PRICES_ON_OFF_FILES,
+    STRESS_FILES,
+    Results,
+)
 from sim.output.report.document import Block, Table
 
 
@@ -49,6 +56,7 @@ def _files(results: Results) -> list[str]:
     else:
         known = dict(ENSEMBLE_FILES if results.ensemble else FILES)
     known["shipments.csv"] = "per review and link: tonnes shipped"
+    known.update(PRICES_ON_OFF_FILES)
     listed = [f"{name}: {text}" for name, text in known.items() if (results.folder / name).exists()]
     return [
         *listed,
