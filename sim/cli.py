@@ -86,9 +86,8 @@ def _run_options(run: ArgumentParser) -> None:
         "--prices",
         choices=("on", "off", "compare"),
         default="on",
-        help="the scenario's price mechanism: 'on' as written (default), 'off' without its "
-        "`prices:` block (results in <name>-prices-off/), or 'compare' both on the same "
-        "replications, side by side (adds prices_on_off.csv)",
+        help="prices 'on' as written (default), 'off' without the `prices:` block (into "
+        "<name>-prices-off/), or 'compare' both on the same draws (adds prices_on_off.csv)",
     )
     run.add_argument(
         "--traces",
@@ -202,6 +201,7 @@ def _run(args: Namespace, command: list[str]) -> int:
     instead, as `compare` does: the baseline and every policy run on the same replications and
     are ranked by cost per tonne of shortfall avoided."""
     from sim.analysis.balance import MassBalanceError
+    from sim.analysis.prices_on_off import prices_off
     from sim.output import atomic
     from sim.scenario import loader as scenario
 
@@ -212,8 +212,6 @@ def _run(args: Namespace, command: list[str]) -> int:
         if args.prices == "compare":
             return _prices_on_off(args, command, loaded, reps)
         if args.prices == "off":
-            from sim.analysis.prices_on_off import prices_off
-
             loaded = prices_off(loaded)
         if loaded.spec.policies:
             return _compare_policies(args, command, loaded)
@@ -322,30 +320,18 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
 def _prices_on_off(args: Namespace, command: list[str], loaded: Scenario, reps: int) -> int:
     """`run --prices compare`: the scenario with and without its prices on the same
     replications; writes its results (prices on) plus prices_on_off.csv."""
-    from sim.analysis import prices_on_off
+    from sim.analysis import prices_on_off as on_off
     from sim.output import writers
 
-    if not loaded.spec.prices.any:
-        print(
-            f"error: --prices compare: {args.file} prices no mineral (no `prices:` block with "
-            "`commodities`), so prices on and off would be the same run; add a `prices:` "
-            "block or run without --prices",
-            file=sys.stderr,
-        )
+    if (refused := on_off.refusal(loaded)) is not None:
+        print(f"error: --prices compare: {args.file}: {refused}", file=sys.stderr)
         return EXIT_INPUT
-    result = prices_on_off.run_on_off(
-        loaded,
-        reps,
-        criterion=args.criterion,
-        check_balance=args.check_balance,
-        workers=args.workers,
-        batch_size=args.batch_size,
-        scheduler=args.scheduler,
-        progress=not args.quiet,
-    )
+    run = {"workers": args.workers, "batch_size": args.batch_size, "scheduler": args.scheduler}
+    checked = {"criterion": args.criterion, "check_balance": args.check_balance}
+    result = on_off.run_on_off(loaded, reps, progress=not args.quiet, **checked, **run)
     folder = _written.folder(writers.write_on_off(result, args.out, command))
     if not args.quiet:
-        print(prices_on_off.text(result))
+        print(on_off.text(result))
     _draw_report(args, folder)
     print(f"results: {folder}/ (prices on and off, {reps} replication(s) each, same draws)")
     return 0

@@ -7,8 +7,9 @@ and every response (demand destruction, substitution, restart, recycling collect
 factors from that book, so with no `prices:` there is neither a price nor any response. Nothing
 else changes: the same network, shocks, policies, seed and random streams (each stream is seeded
 by replication and name, never by the price block), so the paired difference of a metric in
-replication i is due to the price mechanism alone. A lever whose cost depends on the simulated
-price is charged at that price with prices on and without it with prices off.
+replication i is due to the price mechanism alone. Policy costs are each run's own
+(`policy_cost_usd` per replication), so a lever cost that follows the simulated price differs
+between the two sides, and any other cost only through what the lever did.
 
 `prices_on_off.csv` (one row per policy and metric key, `PRICES_ON_OFF_COLUMNS`):
 
@@ -16,8 +17,9 @@ price is charged at that price with prices on and without it with prices off.
   (for `first_shortfall_day`, the mean over the replications that fell short; inf: none did),
   in the metric's unit;
 - `delta`, `ci_low`, `ci_high`, `pairs`: the mean of (on - off) over paired replications with
-  its 95% t interval (`metrics.paired_delta`; pairs with an infinite side are left out, so a
-  first-shortfall change is over the replications short in both runs); negative is less;
+  its 95% t interval (`metrics.paired_delta`: a pair with one infinite side is left out, two
+  count as no change, so a first-shortfall change is over the replications short in both runs
+  or in neither); negative is less;
 - `prices_on_date`, `prices_off_date`: for `first_shortfall_day`, that day as an ISO date.
 
 Metrics: per market demand and shortfall in units, shortfall in t per mineral, fill rate, the
@@ -145,11 +147,9 @@ def run_on_off(
     scenario prices nothing (there would be nothing to switch off), and
     `balance.MassBalanceError` if a run does not close its mass balance (with `check_balance`).
     """
-    if not scenario.spec.prices.any:
-        raise ValueError(
-            f"scenario {scenario.spec.name} prices no mineral (no `prices.commodities`), so "
-            "prices on and off are the same run"
-        )
+    refused = refusal(scenario)
+    if refused is not None:
+        raise ValueError(f"scenario {scenario.spec.name}: {refused}")
     off = without_prices(scenario)
     start = scenario.spec.start
     if scenario.spec.policies:
@@ -175,6 +175,16 @@ def run_on_off(
     off_e = run_ensemble(off, reps, options=options, **run)
     table = on_off_table({BASELINE: on_e.runs}, {BASELINE: off_e.runs}, start)
     return OnOff(scenario, on_e, off_e, table)
+
+
+def refusal(scenario: Scenario) -> str | None:
+    """Why the scenario cannot be run with prices on and off (None: it can)."""
+    if scenario.spec.prices.any:
+        return None
+    return (
+        "it prices no mineral (no `prices:` block with `commodities`), so prices on and off "
+        "would be the same run; add a `prices:` block or run without --prices"
+    )
 
 
 def _policy_runs(comparison: Comparison) -> dict[str, pd.DataFrame]:
