@@ -193,6 +193,7 @@ def test_cli_compare_writes_the_run_and_the_side_by_side_table(
     assert [p.name for p in out.iterdir()] == ["chain"]
     report = (folder / "report.md").read_text()
     assert "## Prices on vs off" in report and "demand destruction (lithium)" in report
+    assert "Demand priced out with prices on (not counted as shortfall): ev " in report
     assert "prices_on_off.csv" in report  # listed among the files
 
 

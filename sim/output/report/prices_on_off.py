@@ -35,7 +35,7 @@ def on_off_blocks(results: Results) -> list[Block]:
     if short.empty:
         blocks.append(Block("p", "No market falls short with prices on or off."))
     else:
-        blocks.append(Block("p", _finding(short)))
+        blocks.append(Block("p", _finding(short) + _priced_out(table, short)))
         blocks.append(Block("table", table=_market_table(short, with_policy=bool(policies))))
     costs = table[table["metric"] == "policy_cost_usd"]
     if not costs.empty:
@@ -60,7 +60,7 @@ def _lead(results: Results) -> str:
     reps = replications(results.info.replications)
     return (
         f"Prices on: the scenario as written, pricing {', '.join(minerals) or 'nothing'} with "
-        f"{switched}. Prices off: the same scenario without its `prices:` block (no price and "
+        f"{switched}. Prices off: the same scenario without its prices block (no price and "
         f"no response to it). Both run on the same {reps} and seed (common random numbers), "
         "so each change is due to the price mechanism alone."
     )
@@ -105,6 +105,23 @@ def _finding(short: pd.DataFrame) -> str:
             f"{top['unit']}, {float(top['cut']):.0%} of its shortfall with prices off)"
         )
     return "".join(parts) + "."
+
+
+def _priced_out(table: pd.DataFrame, short: pd.DataFrame) -> str:
+    """' Demand priced out ...': the short markets (without a policy, where there is a
+    baseline) whose demand is lower with prices on."""
+    demand = table[table["metric"] == "demand_units"]
+    policy = BASELINE if (short["policy"] == BASELINE).any() else str(short["policy"].iloc[0])
+    markets = set(short.loc[short["policy"] == policy, "market"])
+    fallen = demand[
+        (demand["policy"] == policy) & demand["market"].isin(markets) & (demand["delta"] < 0)
+    ]
+    if fallen.empty:
+        return ""
+    listed = "; ".join(
+        f"{r['market']} {qty(-float(r['delta']))} {r['unit']}" for r in fallen.to_dict("records")
+    )
+    return f" Demand priced out with prices on (not counted as shortfall): {listed}."
 
 
 def _market_table(short: pd.DataFrame, with_policy: bool) -> Table:
