@@ -249,13 +249,16 @@ RANKING_COLUMNS = (
     "levers",
     "minerals",
     "cost_usd",
+    "cost_declared",
+    "cost_not_declared",
     "shortfall_avoided_t",
     "shortfall_avoided_units",
     "cost_per_t_avoided",
     "cost_per_unit_avoided",
     "vs_best_part",
 )
-"""ranking.csv: per policy, cost and shortfall avoided, ranked."""
+"""ranking.csv: per policy, cost (present value, USD), whether every lever declares it and
+which cost fields are missing, shortfall avoided; ranked (undeclared costs after declared)."""
 STRESS_COLUMNS = (
     "rank",
     "target",
@@ -301,6 +304,7 @@ TEXT_COLUMNS = (
     "policy",
     "levers",
     "minerals",
+    "cost_not_declared",
     "vs_best_part",
     "input",
 )

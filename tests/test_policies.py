@@ -15,6 +15,7 @@ from sim.analysis import frames as results
 from sim.engine import simulate as engine
 from sim.levers import LEVERS, CostInputs, PartnerPriority, Policy, StockpileLever, apply
 from sim.scenario import loader as scenario
+from sim.scenario.costs import CostOptions
 from sim.scenario.errors import ScenarioError
 from tests.conftest import chain, series
 
@@ -255,6 +256,7 @@ def test_comparison_ranks_by_cost_per_tonne_avoided() -> None:
         "mineral": "lithium",
         "days": 30,
         "holding_cost_usd_per_t_year": 1000,
+        "purchase_price_usd_per_t": 0,
     }
     thrift = {
         "type": "demand_efficiency",
@@ -487,25 +489,45 @@ def shipped_on(result: engine.RunResult, supplier: str, buyer: str) -> float:
     return float(result.recorder.shipped_totals()[link, 0])
 
 
+def paired_cost(data: dict[str, Any], *levers: dict[str, Any]) -> tuple[engine.RunResult, float]:
+    """A policy run of `levers` and its cost in replication 0, charged against the baseline run
+    of the same replication."""
+    result = variant(data, *levers)
+    paired = costs.paired_shipments(engine.run(scenario.from_dict(data)))
+    return result, float(costs.policy_cost_usd(result, paired)[0])
+
+
 def test_each_contract_is_charged_on_its_own_flows() -> None:
-    """Two contracts from CN (to Japan and to India): each premium is paid on its own flows
-    only, so together they cost the sum of each alone (the old cost charged every contract on
-    every contracted link of the supplier country: twice the premium)."""
+    """Two contracts from CN (to Japan and to India) paying on every tonne received: each
+    premium is paid on its own flows only, so together they cost the sum of each alone (the old
+    cost charged every contract on every contracted link of the supplier country: twice the
+    premium). No discounting, so the premium is 10 USD x tonnes."""
     data = india_too(base(shocks=[]))
-    both = variant(data, contract("JP"), contract("IN"))
-    cost = float(costs.policy_cost_usd(both)[0])
-    received = shipped_on(both, "refinery", "plant") + shipped_on(both, "refinery", "in_plant")
-    assert received > 200  # 1 t/day each over 120 days, under the 1000 t/yr contracts
-    assert cost == pytest.approx(10 * received, rel=1e-12)
-    alone = [float(costs.policy_cost_usd(variant(data, contract(c)))[0]) for c in ("JP", "IN")]
+    data["costs"] = {"discount_rate": 0.0}
+    received = [{**contract(c), "premium_on": "received"} for c in ("JP", "IN")]
+    both, cost = paired_cost(data, *received)
+    tonnes = shipped_on(both, "refinery", "plant") + shipped_on(both, "refinery", "in_plant")
+    assert tonnes > 200  # 1 t/day each over 120 days, under the 1000 t/yr contracts
+    assert cost == pytest.approx(10 * tonnes, rel=1e-12)
+    alone = [paired_cost(data, lever)[1] for lever in received]
     assert cost == pytest.approx(sum(alone), rel=1e-12)
+
+
+def test_a_contract_that_moves_nothing_pays_no_premium_on_moved_volume() -> None:
+    """With no shock the contracted links carry what they carry without the contract: the
+    default premium (on moved volume) is 0, a premium on received tonnes is not."""
+    data = india_too(base(shocks=[]))
+    assert paired_cost(data, contract("JP"))[1] == 0.0
+    assert paired_cost(data, {**contract("JP"), "premium_on": "received"})[1] > 0.0
 
 
 def test_the_diversification_premium_is_paid_on_the_capped_buyers_only() -> None:
     """Japan's plants cap China at half of their lithium; a second Japanese plant that already
     buys only from Australia is selected too but not capped: the premium is paid on what the
-    alternative ships to the capped plant, not on the second plant's usual purchases."""
+    alternative ships to the capped plant (it shipped it nothing in the baseline), not on the
+    second plant's usual purchases."""
     data = base(shocks=[])
+    data["costs"] = {"discount_rate": 0.0}
     data["network"]["nodes"] += [
         {
             "name": "plant2",
@@ -529,7 +551,7 @@ def test_the_diversification_premium_is_paid_on_the_capped_buyers_only() -> None
         {"from": "au_refinery", "to": "plant2", "transit_days": 1},
         {"from": "plant2", "to": "ev2", "transit_days": 1},
     ]
-    result = variant(
+    result, cost = paired_cost(
         data,
         {
             "type": "diversify",
@@ -546,13 +568,15 @@ def test_the_diversification_premium_is_paid_on_the_capped_buyers_only() -> None
         shipped_on(result, "au_refinery", "plant2"),
     )
     assert capped > 0 and usual > 0
-    assert float(costs.policy_cost_usd(result)[0]) == pytest.approx(100 * capped, rel=1e-12)
+    assert cost == pytest.approx(100 * capped, rel=1e-12)
 
 
 def test_costs_from_stated_inputs() -> None:
-    """A lever's cost is a function of the inputs it is given: a reserve holding 10 t on mean
-    for half a year at 1000 USD per t-year costs 5000; a contract for 365 t/yr over which 500 t
-    were shipped pays its premium on the 182.5 t contracted in half a year."""
+    """A lever's cost is a function of the inputs it is given (no discounting): a reserve
+    holding 10 t on mean for half a year at 1000 USD per t-year costs 5000; a contract for
+    365 t/yr over which 500 t were shipped pays its premium on the 182.5 t contracted in half a
+    year, or, on moved volume, on the 500 - 450 = 50 t above the paired baseline run (and on
+    none where the baseline shipped more)."""
     loaded = scenario.from_dict(india_too(base(shocks=[])))
     network = loaded.network
     pile = StockpileLever.model_validate(
@@ -565,6 +589,7 @@ def test_costs_from_stated_inputs() -> None:
         }
     )
     deal = PartnerPriority.model_validate({**contract("JP"), "contracted_tpa": 365})
+    received = deal.model_copy(update={"premium_on": "received"})
     link = next(k.index for k in network.links if (k.supplier, k.buyer) == ("refinery", "plant"))
     shipped = np.zeros((len(network.links), 2))
     shipped[link] = [500.0, 100.0]
@@ -573,12 +598,17 @@ def test_costs_from_stated_inputs() -> None:
         variant=network,
         number=3,
         reps=2,
-        horizon_years=0.5,
+        start=loaded.spec.start,
+        horizon_days=182.5,
+        step_days=7,
+        costs=CostOptions(discount_rate=0.0),
         shipped_t=shipped,
         mean_stock_t={("reserve_jp_lithium_3", "lithium", "refined"): np.array([10.0, 0.0])},
+        paired_shipped_t={link: np.array([450.0, 150.0])},
     )
     np.testing.assert_allclose(pile.cost_usd(inputs), [5000.0, 0.0])
-    np.testing.assert_allclose(deal.cost_usd(inputs), [1825.0, 1000.0])
+    np.testing.assert_allclose(received.cost_usd(inputs), [1825.0, 1000.0])
+    np.testing.assert_allclose(deal.cost_usd(inputs), [500.0, 0.0])
 
 
 # --- the registry -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ and without its price mechanism on the same replications, side by side."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from pathlib import Path
@@ -43,7 +44,7 @@ def shocked(prices: dict[str, Any] | None, horizon_days: int = 364) -> dict[str,
         }
     ]
     if prices is not None:
-        data["prices"] = prices
+        data["prices"] = copy.deepcopy(prices)  # tests may edit it; LITHIUM and DEMAND stay
     return data
 
 
@@ -165,6 +166,21 @@ def test_policies_are_compared_on_both_sides_with_their_costs() -> None:
         axis=None
     )
     assert "policy cost" in P.text(result) and "reserve" in P.text(result)
+
+
+def test_a_reserve_bought_at_the_simulated_price_costs_differently_on_and_off() -> None:
+    """With its one response off the price changes nothing physical: the reserve releases the
+    same tonnes and every market metric is the same. But it is bought and sold at the price of
+    the day (purchase_price 10,000 USD/t moved by the simulated price), which rises in the
+    shortage, so its cost differs between prices on and off."""
+    data = reserve_chain()
+    data["prices"]["demand"][0]["enabled"] = False
+    data["policies"][0]["levers"][0]["purchase_price_usd_per_t"] = 10_000.0
+    result = P.run_on_off(loader.from_dict(data), 1, workers=1)
+    market = result.table[result.table["metric"].isin(MARKET_ROWS)]
+    assert (market["delta"] == 0.0).all()
+    (cost,) = result.table[result.table["metric"] == "policy_cost_usd"].to_dict("records")
+    assert cost["prices_on"] != pytest.approx(cost["prices_off"], rel=1e-3)
 
 
 def test_a_scenario_without_prices_cannot_be_compared() -> None:

@@ -8,6 +8,7 @@ nothing has a difference of exactly zero.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis import costs
 from sim.analysis.ensemble import Ensemble
 from sim.analysis.metrics import paired_delta
 from sim.levers import BaseLever, apply
@@ -81,7 +83,8 @@ class Comparison:
     table: pd.DataFrame
     """Per policy, market and metric: values and paired differences with 95% CIs."""
     ranking: pd.DataFrame
-    """Per policy: cost, shortfall avoided, cost per tonne / unit avoided, rank."""
+    """Per policy: cost, whether it is declared, shortfall avoided, cost per tonne / unit
+    avoided, rank (`rank_policies`)."""
 
 
 def compare_policies(
@@ -89,16 +92,21 @@ def compare_policies(
 ) -> Comparison:
     """Run the baseline and every policy of `scenario` on replications 0..reps-1 and compare.
 
-    `run` goes to `montecarlo.run_ensemble` (workers, batch_size, scheduler, options,
-    progress).
+    The baseline keeps, per replication, what it shipped on the links the policies' premiums
+    are charged against; each policy's costs are charged against the baseline run of the same
+    replication (`sim.analysis.costs`). `run` goes to `montecarlo.run_ensemble` (workers,
+    batch_size, scheduler, options, progress).
     """
     from sim.analysis import ensemble as montecarlo
 
     if criterion not in CRITERIA:
         raise ValueError(f"unknown ranking criterion '{criterion}'; one of {', '.join(CRITERIA)}")
-    baseline = montecarlo.run_ensemble(scenario, reps, **run)
+    options = run.pop("options", None) or montecarlo.Options()
+    keep = dataclasses.replace(options, keep_shipped=costs.priced_links(scenario))
+    baseline = montecarlo.run_ensemble(scenario, reps, options=keep, **run)
+    paired = dataclasses.replace(options, paired=baseline.shipped)
     variants = {
-        policy.name: montecarlo.run_ensemble(apply(scenario, policy), reps, **run)
+        policy.name: montecarlo.run_ensemble(apply(scenario, policy), reps, options=paired, **run)
         for policy in scenario.spec.policies
     }
     rows = []
@@ -107,12 +115,24 @@ def compare_policies(
         chosen = deltas[deltas["metric"].isin(COMPARED) & (deltas["market"] != "")]
         rows.append(chosen.assign(policy=name))
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    return Comparison(baseline, variants, table, _ranking(scenario, variants, table, criterion))
+    return Comparison(
+        baseline, variants, table, rank_policies(scenario, variants, table, criterion)
+    )
 
 
-def _ranking(
+def rank_policies(
     scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFrame, criterion: str
 ) -> pd.DataFrame:
+    """The ranking table: per policy its mean cost (USD, present value), whether every lever
+    declares its cost (`cost_declared`; `cost_not_declared` lists the missing fields), the
+    shortfall avoided in its minerals (t) and in product units, and the cost per tonne and
+    per unit avoided (inf when it avoids nothing).
+
+    Rule: by `criterion`, lowest first for costs and highest first for shortfall avoided; on a
+    cost criterion (`cost_per_t_avoided`, `cost_usd`) every policy whose cost is not declared
+    in full comes after all those whose cost is (its cost is a lower bound), so a lever left
+    without a cost never ranks first on its missing cost. Ties keep the scenario's order.
+    """
     rows = []
     levers = {p.name: p.levers for p in scenario.spec.policies}
     for name, ensemble in variants.items():
@@ -124,12 +144,15 @@ def _ranking(
         units = mine[mine["metric"] == SHORTFALL_UNITS]
         avoided_t = 0.0 - float(tonnes["delta"].sum())
         avoided_units = 0.0 - float(units["delta"].sum())
+        gaps = costs.cost_gaps(levers[name])
         rows.append(
             {
                 "policy": name,
                 "levers": "+".join(lever.type for lever in levers[name]),
                 "minerals": "+".join(sorted(lever_minerals(levers[name]))),
                 "cost_usd": cost,
+                "cost_declared": not gaps,
+                "cost_not_declared": "; ".join(gaps),
                 "shortfall_avoided_t": avoided_t,
                 "shortfall_avoided_units": avoided_units,
                 "cost_per_t_avoided": cost / avoided_t if avoided_t > 0 else math.inf,
@@ -139,8 +162,15 @@ def _ranking(
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    ascending = criterion != "shortfall_avoided_t"
-    frame = frame.sort_values(criterion, ascending=ascending, kind="stable").reset_index(drop=True)
+    if criterion == "shortfall_avoided_t":
+        frame = frame.sort_values(criterion, ascending=False, kind="stable")
+    else:
+        undeclared = ~frame["cost_declared"].astype(bool)
+        frame = frame.assign(_undeclared=undeclared).sort_values(
+            ["_undeclared", criterion], kind="stable"
+        )
+        frame = frame.drop(columns="_undeclared")
+    frame = frame.reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     frame["vs_best_part"] = [_versus_parts(name, levers, frame) for name in frame["policy"]]
     return frame

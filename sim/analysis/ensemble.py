@@ -27,6 +27,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.analysis import balance, executors, footprint, metrics
+from sim.analysis.costs import PairedShipments
 from sim.engine import simulate as engine
 from sim.faults import OutOfMemory
 from sim.scenario.loader import Scenario
@@ -45,6 +46,12 @@ class Options:
     traces: bool = False
     """Keep every replication's full time series (memory grows with replications)."""
     check_balance: bool = True
+    keep_shipped: tuple[int, ...] = ()
+    """Links whose t shipped per replication the ensemble keeps (`Ensemble.shipped`): a policy
+    comparison's baseline keeps those its levers charge premiums against."""
+    paired: PairedShipments | None = None
+    """For a policy variant: the shipments of the baseline runs of the same replications, that
+    its premiums are charged against (`sim.analysis.costs`)."""
 
 
 @dataclass
@@ -58,6 +65,8 @@ class BatchOutput:
     worst_residual: dict[str, float]
     wall_seconds: float
     traces: pd.DataFrame | None = None
+    shipped: np.ndarray | None = None
+    """t shipped on the links of `Options.keep_shipped`, shape (links, batch reps)."""
 
 
 @dataclass
@@ -75,6 +84,8 @@ class Ensemble:
     workers: int
     batch_size: int
     traces: pd.DataFrame | None = None
+    shipped: PairedShipments | None = None
+    """t shipped per replication on the links of `Options.keep_shipped` (None if none)."""
 
 
 def bucket_edges(periods: int, buckets: int) -> np.ndarray:
@@ -134,13 +145,15 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
         local = traces["rep"].to_numpy()
         traces["rep"] = np.asarray(reps)[local]
         traces = traces.iloc[np.argsort(local, kind="stable")].reset_index(drop=True)
+    kept = options.keep_shipped
     output = BatchOutput(
         reps,
-        metrics.compute(result, scenario.spec.metrics),
+        metrics.compute(result, scenario.spec.metrics, options.paired),
         _bands(result, options),
         worst,
         time.perf_counter() - started,
         traces,
+        result.recorder.shipped_totals()[list(kept)] if kept else None,
     )
     # The run's SimPy processes and state form reference cycles that the cyclic collector
     # frees only every many batches: a worker grew to 530 MiB over 100 batches of 500
@@ -322,6 +335,12 @@ def _combine(
         {"mineral": list(worst), "worst_relative_residual": list(worst.values())}
     )
     traces = pd.concat([b.traces for b in batches], ignore_index=True) if options.traces else None
+    shipped = None
+    if options.keep_shipped:
+        columns = [b.shipped for b in batches if b.shipped is not None]
+        shipped = PairedShipments(
+            options.keep_shipped, np.concatenate(columns, axis=1), range(reps)
+        )
     return Ensemble(
         scenario,
         reps,
@@ -334,6 +353,7 @@ def _combine(
         workers,
         batch_size,
         traces,
+        shipped,
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.costs import policy_cost_usd
+from sim.analysis.costs import PairedShipments, policy_cost_usd
 from sim.engine.simulate import RunResult
 from sim.scenario.loader import MetricOptions
 from sim.scenario.network import MarketSpec
@@ -93,14 +93,19 @@ class _Rows:
         self.values.append(np.broadcast_to(np.asarray(value, dtype=float), (reps,)))
 
 
-def compute(result: RunResult, options: MetricOptions | None = None) -> MetricTable:
-    """Every metric of every replication of a run."""
+def compute(
+    result: RunResult,
+    options: MetricOptions | None = None,
+    paired: PairedShipments | None = None,
+) -> MetricTable:
+    """Every metric of every replication of a run (`paired`: for a policy run, the baseline
+    runs of the same replications its premiums are charged against)."""
     options = options or MetricOptions()
     rows = _Rows()
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
     if result.scenario.policy is not None:
-        rows.add(POLICY_COST_USD, "USD", policy_cost_usd(result), len(result.reps))
+        rows.add(POLICY_COST_USD, "USD", policy_cost_usd(result, paired), len(result.reps))
     keys = pd.DataFrame(rows.keys, columns=list(METRIC_KEY)).astype("category")
     values = np.vstack(rows.values) if rows.values else np.zeros((0, len(result.reps)))
     return MetricTable(keys, values, result.reps)

@@ -137,7 +137,12 @@ def comparison_text(comparison: Comparison) -> str:
                 "rank": ranking["rank"],
                 "policy": ranking["policy"],
                 "levers": ranking["levers"],
-                "cost USD": ranking["cost_usd"].map("{:,.0f}".format),
+                "cost USD": [
+                    f"{cost:,.0f}" + ("" if declared else " (cost not declared)")
+                    for cost, declared in zip(
+                        ranking["cost_usd"], ranking["cost_declared"], strict=True
+                    )
+                ],
                 "shortfall avoided t": ranking["shortfall_avoided_t"].map("{:,.1f}".format)
                 + " "
                 + ranking["minerals"],

@@ -8,13 +8,18 @@ an ordinary run of its variant with the baseline's replications and random draws
   did), returning located problems;
 - `compile`s into the draft (its change to the variant);
 - states its `cost_usd` per replication from `CostInputs` (the baseline network, the variant
-  network and what the variant run did), never from "a network the lever already changed";
+  network, what the variant run and its paired baseline run did, the discount rate), never
+  from "a network the lever already changed"; names the baseline links it charges a premium
+  on (`priced_links`: their shipments in the paired baseline run are the counterfactual) and
+  the cost fields the scenario left out (`cost_gaps`: a policy with gaps is flagged and ranked
+  after those whose costs are declared);
 - names the `minerals` it acts on (tonnes of shortfall avoided are counted in these).
 
 The variant keeps the baseline's links first and in order (levers append links or change
 shares), so a link index of the baseline network names the same link in the variant.
 
-Costs are US dollars over the horizon, positive for money spent.
+Costs are present values at the scenario start, US dollars, positive for money spent
+(conventions in `sim.scenario.costs`).
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ import datetime as dt
 import difflib
 import math
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
+from sim.levers.costing import CostInputs
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import LinkSpec, Network, NodeSpec, StockpileSpec
 from sim.scenario.projects import Project
@@ -311,26 +317,20 @@ class Context:
         return [Problem(self.at(*field), what, "a new name for the node this lever adds")]
 
 
-@dataclasses.dataclass(frozen=True)
-class CostInputs:
-    """What a lever's cost is computed from: the networks before and after its policy, and what
-    the variant run did. Arrays are per replication (last axis R)."""
-
-    baseline: Network
-    """The scenario's own network (link i of it is link i of the variant)."""
-    variant: Network
-    """The network with the policy in place."""
-    number: int
-    """The lever's position in its policy (it names the nodes the lever added)."""
-    reps: int
-    """Replications R."""
-    horizon_years: float
-    """Horizon, years of 365 days."""
-    shipped_t: np.ndarray
-    """t shipped on each link of the variant over the horizon, shape (variant links, R)."""
-    mean_stock_t: Mapping[tuple[str, str, str], np.ndarray]
-    """Mean end-of-review stock over the horizon, t, per (stockpile node, mineral, stage) of
-    the variant, shape (R,)."""
+def capital_without_life(
+    context: Context, capital_usd: float | None, life_years: int | None
+) -> list[Problem]:
+    """A problem if a capital cost is declared with no asset life to annualise it over."""
+    if not capital_usd or life_years is not None:
+        return []
+    return [
+        Problem(
+            context.at("capital_cost_usd"),
+            f"a capital cost of {capital_usd:,.0f} USD needs the asset's life to be annualised "
+            "over",
+            "asset_life_years: the whole years the asset serves (1 to 100)",
+        )
+    ]
 
 
 class BaseLever(Spec, abc.ABC):
@@ -354,7 +354,18 @@ class BaseLever(Spec, abc.ABC):
 
     @abc.abstractmethod
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """What the lever costs over the horizon per replication, USD, shape (R,)."""
+        """What the lever costs over the horizon per replication, USD at the scenario start
+        (present value), shape (R,)."""
+
+    @abc.abstractmethod
+    def cost_gaps(self) -> list[str]:
+        """The lever's cost fields the scenario did not set (a field set to 0 is declared:
+        'this costs nothing'); [] when its cost is declared in full."""
+
+    def priced_links(self, baseline: Network) -> list[int]:
+        """Links of `baseline` whose shipments in the paired baseline run the lever's cost is
+        charged against (premiums on moved volume); none by default."""
+        return []
 
     @abc.abstractmethod
     def minerals(self) -> set[str]:

@@ -2,9 +2,11 @@
 takes away to alternative suppliers, in equal parts, after a qualification time.
 
 The capped buyers are the selected nodes that buy the mineral from `from_country` in the
-baseline network. Cost: the premium per tonne on what the alternatives ship to the capped
-buyers in the variant run (on the links alternative -> capped buyer for the mineral, new or
-existing), in every replication.
+baseline network. Cost: the premium per tonne on the volume the lever moved: per capped buyer,
+what the alternatives shipped to it in the variant run (links alternative -> buyer for the
+mineral, new or existing) above what they shipped to it in the paired baseline run (same
+replication: the counterfactual), never below zero; spread over the review periods from the
+switch to the horizon's end, present value.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ class Diversify(BaseLever):
     start: Day = Field(0, description="When the buyer starts qualifying new suppliers.")
     qualification_days: DayCount = Field(0.0, description="Days before the switch happens.")
     transit_days: TransitDays = Field(0.0, description="Transit time of new links, days.")
-    premium_usd_per_t: UsdPerTonne = Field(
-        0.0, description="Extra price per tonne bought from the alternatives, USD."
+    premium_usd_per_t: UsdPerTonne | None = Field(
+        None,
+        description="Extra price per tonne a capped buyer pays for what it buys from the "
+        "alternatives beyond what they sold it in the baseline, USD. Not set: not declared "
+        "(the policy is flagged in the ranking).",
     )
 
     def _from_country(self, network: Network, link: Link) -> bool:
@@ -159,14 +164,36 @@ class Diversify(BaseLever):
             )
             draft.plan(name, self.mineral, op)
 
+    def _sales(self, network: Network, buyer: str) -> list[int]:
+        """The links alternative -> `buyer` for the mineral in `network`."""
+        return [
+            k.index
+            for k in network.in_links[buyer]
+            if k.supplier in self.alternatives and k.mineral == self.mineral
+        ]
+
+    def priced_links(self, baseline: Network) -> list[int]:
+        return [i for buyer in self.capped_buyers(baseline) for i in self._sales(baseline, buyer)]
+
+    def moved_t(self, inputs: CostInputs) -> np.ndarray:
+        """Per replication, t the alternatives shipped to the capped buyers above what they
+        shipped to each in the paired baseline run (per buyer, never below zero)."""
+        moved = np.zeros(inputs.reps)
+        for buyer in self.capped_buyers(inputs.baseline):
+            now = sum((inputs.shipped_t[i] for i in self._sales(inputs.variant, buyer)), 0.0)
+            before = sum((inputs.paired(i) for i in self._sales(inputs.baseline, buyer)), 0.0)
+            moved += np.maximum(np.asarray(now) - before, 0.0)
+        return moved
+
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """Premium per tonne x t the alternatives shipped to the capped buyers, per replication."""
-        buyers = set(self.capped_buyers(inputs.baseline))
-        total = np.zeros(inputs.reps)
-        for k in inputs.variant.links:
-            if k.supplier in self.alternatives and k.buyer in buyers and k.mineral == self.mineral:
-                total += inputs.shipped_t[k.index] * self.premium_usd_per_t
-        return total
+        """Premium per tonne x the tonnes moved (`moved_t`), spread from the switch."""
+        if not self.premium_usd_per_t:
+            return np.zeros(inputs.reps)
+        switch = inputs.day(self.start) + self.qualification_days
+        return inputs.spread_pv(self.moved_t(inputs) * self.premium_usd_per_t, switch)
+
+    def cost_gaps(self) -> list[str]:
+        return ["premium_usd_per_t"] if self.premium_usd_per_t is None else []
 
     def minerals(self) -> set[str]:
         return {self.mineral}

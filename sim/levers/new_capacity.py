@@ -2,7 +2,9 @@
 
 Compiles into the new node, a capacity ramp (0 before `online`, full `ramp_up_days` later), its
 supply links, and links to its buyers whose share of each buyer's orders grows with the ramp
-(the buyer's other shares shrink in proportion). Cost: its capital cost, once.
+(the buyer's other shares shrink in proportion). Cost: its capital cost annualised over
+`asset_life_years` at the discount rate, for each year of service from `online` (ramp-up
+included) inside the horizon, present value (`sim.scenario.costs.capital_charge_pv`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from sim.levers.base import (
     CostInputs,
     LinkPlan,
     _Draft,
+    capital_without_life,
     made,
     move_share,
     ramp_steps,
 )
 from sim.scenario import checks
+from sim.scenario.costs import AssetLifeYears
 from sim.scenario.errors import Problem
 from sim.scenario.network import (
     LinkSpec,
@@ -55,7 +59,15 @@ class NewCapacity(BaseLever):
     sells_to: list[LinkPlan] = Field(
         [], description="Its buyers and the share of their orders it takes at full capacity."
     )
-    capital_cost_usd: UsdAmount = Field(0.0, description="Capital cost, USD.")
+    capital_cost_usd: UsdAmount | None = Field(
+        None,
+        description="Capital cost, USD, annualised over `asset_life_years` and charged for "
+        "each year of service from `online` (ramp-up included) inside the horizon. Not set: "
+        "not declared (the policy is flagged in the ranking).",
+    )
+    asset_life_years: AssetLifeYears | None = Field(
+        None, description="Whole years the asset serves (needed with a capital cost)."
+    )
 
     def _sale(self, plan: LinkPlan) -> LinkSpec:
         mineral = made(self.node) if isinstance(self.node, PlantSpec) else None
@@ -87,7 +99,9 @@ class NewCapacity(BaseLever):
             if p.node in context.draft.nodes
         ]
         problems += checks.check_links(nodes, planned)
-        return problems
+        return problems + capital_without_life(
+            context, self.capital_cost_usd, self.asset_life_years
+        )
 
     def compile(self, draft: _Draft, baseline: Network, number: int) -> None:
         node = self.node
@@ -106,8 +120,14 @@ class NewCapacity(BaseLever):
             move_share(draft, plan.node, mineral, link, plan.share, steps)
 
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """Capital cost, once, in every replication."""
-        return np.full(inputs.reps, self.capital_cost_usd)
+        """The capital charges for its service inside the horizon, the same in every
+        replication."""
+        if not self.capital_cost_usd or self.asset_life_years is None:
+            return np.zeros(inputs.reps)
+        return inputs.capital_pv(self.capital_cost_usd, self.asset_life_years, self.online)
+
+    def cost_gaps(self) -> list[str]:
+        return ["capital_cost_usd"] if self.capital_cost_usd is None else []
 
     def minerals(self) -> set[str]:
         return {m for m, _ in uses(self.node) + makes(self.node)}

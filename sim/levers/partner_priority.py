@@ -2,8 +2,12 @@
 
 Compiles into contract priority on every link of the baseline that carries the mineral from the
 supplier country to the buyer country (end-of-life links excluded), the contracted t/year split
-over them by their expected flows. Cost: the premium per tonne on what those links shipped in
-the variant run, up to the contracted volume over the horizon, in every replication.
+over them by their expected flows. Cost: the premium per tonne on the volume the contract
+moved (`premium_on: moved`, the default): what those links shipped in the variant run above
+what they shipped in the paired baseline run (same replication), never below zero; or on every
+tonne they shipped (`premium_on: received`, a premium paid on all contracted deliveries). Either
+is capped at the contracted volume from `start` to the horizon's end and spread over those
+review periods, present value.
 """
 
 from __future__ import annotations
@@ -34,8 +38,16 @@ class PartnerPriority(BaseLever):
     mineral: Mineral = Field(description="The mineral contracted.")
     contracted_tpa: PositiveTonnesPerYear = Field(description="Contracted volume, t/year.")
     start: Day = Field(0, description="When the contract starts.")
-    premium_usd_per_t: UsdPerTonne = Field(
-        0.0, description="Premium per tonne received under the contract, USD."
+    premium_usd_per_t: UsdPerTonne | None = Field(
+        None,
+        description="Premium per tonne under the contract, USD. Not set: not declared (the "
+        "policy is flagged in the ranking).",
+    )
+    premium_on: Literal["moved", "received"] = Field(
+        "moved",
+        description="Tonnes the premium is paid on: `moved`, those the contracted links "
+        "carried above the paired baseline run (what the contract secured); `received`, "
+        "every tonne they carried (a premium on all contracted deliveries).",
     )
 
     def contracted(self, network: Network) -> list[Link]:
@@ -102,13 +114,30 @@ class PartnerPriority(BaseLever):
             )
             draft.contracts[link.index] = draft.here
 
-    def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """Premium per tonne x t shipped on the contracted links, up to contracted_tpa x
-        horizon years."""
-        cap = self.contracted_tpa * inputs.horizon_years
+    def priced_links(self, baseline: Network) -> list[int]:
+        return [k.index for k in self.contracted(baseline)] if self.premium_on == "moved" else []
+
+    def premium_t(self, inputs: CostInputs) -> np.ndarray:
+        """Per replication, the tonnes the premium is paid on (`premium_on`), up to
+        contracted_tpa x the years from `start` to the horizon's end."""
+        begin = max(inputs.day(self.start), 0.0)
+        cap = self.contracted_tpa * max(inputs.horizon_days - begin, 0.0) / 365.0
         links = self.contracted(inputs.baseline)
-        received = sum((inputs.shipped_t[k.index] for k in links), np.zeros(inputs.reps))
-        return np.minimum(received, cap) * self.premium_usd_per_t
+        tonnes = sum((inputs.shipped_t[k.index] for k in links), np.zeros(inputs.reps))
+        if self.premium_on == "moved":
+            before = sum((inputs.paired(k.index) for k in links), np.zeros(inputs.reps))
+            tonnes = np.maximum(tonnes - before, 0.0)
+        return np.minimum(tonnes, cap)
+
+    def cost_usd(self, inputs: CostInputs) -> np.ndarray:
+        """Premium per tonne x `premium_t`, spread from `start` to the horizon's end."""
+        if not self.premium_usd_per_t:
+            return np.zeros(inputs.reps)
+        tonnes = self.premium_t(inputs)
+        return inputs.spread_pv(tonnes * self.premium_usd_per_t, inputs.day(self.start))
+
+    def cost_gaps(self) -> list[str]:
+        return ["premium_usd_per_t"] if self.premium_usd_per_t is None else []
 
     def minerals(self) -> set[str]:
         return {self.mineral}

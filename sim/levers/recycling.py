@@ -3,7 +3,8 @@
 Compiles into the new recycler, the market's new collection rate (at once, or ramping from
 `start`), the recycler's share of the market's collected flow of the mineral (existing
 recyclers keep the rest in proportion), and the recycler's buyers, whose share of orders grows
-with the ramp. Cost: the capital cost, once.
+with the ramp. Cost: its capital cost annualised over `asset_life_years` at the discount rate,
+for each year of service from `start` (ramp-up included) inside the horizon, present value.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from sim.levers.base import (
     CostInputs,
     LinkPlan,
     _Draft,
+    capital_without_life,
     links_of,
     move_share,
     ramp_steps,
     suggest,
 )
 from sim.scenario import checks
+from sim.scenario.costs import AssetLifeYears
 from sim.scenario.errors import Problem
 from sim.scenario.network import LinkSpec, MarketSpec, Mineral, Network, RecyclerSpec
 from sim.scenario.schedules import Ramp, Shift
@@ -59,7 +62,15 @@ class Recycling(BaseLever):
         "recycler's capacity and its buyers' shares to reach "
         "their targets.",
     )
-    capital_cost_usd: UsdAmount = Field(0.0, description="Capital cost, USD.")
+    capital_cost_usd: UsdAmount | None = Field(
+        None,
+        description="Capital cost of the recycler, USD, annualised over `asset_life_years` "
+        "and charged for each year of service from `start` (ramp-up included) inside the "
+        "horizon. Not set: not declared (the policy is flagged in the ranking).",
+    )
+    asset_life_years: AssetLifeYears | None = Field(
+        None, description="Whole years the recycler serves (needed with a capital cost)."
+    )
 
     def check(self, context: Context) -> list[Problem]:
         problems = self._check_market(context)
@@ -84,6 +95,7 @@ class Recycling(BaseLever):
             for k, p in enumerate(self.supplies)
             if p.node in context.draft.nodes
         ]
+        problems += capital_without_life(context, self.capital_cost_usd, self.asset_life_years)
         return problems + checks.check_links(nodes, sales)
 
     def _check_market(self, context: Context) -> list[Problem]:
@@ -165,8 +177,14 @@ class Recycling(BaseLever):
             )
 
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """Capital cost, once, in every replication."""
-        return np.full(inputs.reps, self.capital_cost_usd)
+        """The capital charges for the recycler's service inside the horizon, the same in
+        every replication."""
+        if not self.capital_cost_usd or self.asset_life_years is None:
+            return np.zeros(inputs.reps)
+        return inputs.capital_pv(self.capital_cost_usd, self.asset_life_years, self.start)
+
+    def cost_gaps(self) -> list[str]:
+        return ["capital_cost_usd"] if self.capital_cost_usd is None else []
 
     def minerals(self) -> set[str]:
         return {self.mineral}

@@ -2,8 +2,18 @@
 
 Compiles into a stockpile node (`reserve_<country>_<mineral>_<n>`, n its place in the policy)
 sized in days of the country's expected use, linked to every buyer in the country that uses the
-commodity, refilled (when it refills) from the buyers' main supplier. Cost: holding, mean stock
-over the horizon (t) x horizon years x USD per t-year.
+commodity, refilled (when it refills) from the buyers' main supplier.
+
+Cost (present value at the start, `sim.scenario.costs`): the reserve is an asset bought and sold
+at `purchase_price_usd_per_t`, moved by the simulated price of the mineral where the scenario
+prices it (`CostInputs.purchase_value_usd`): its initial fill is bought on day 0 and
+its refills as they are shipped to it; what it releases to the country's buyers is sold to them,
+and what it still owns at the horizon's end (in stock or on its way to it) is credited at the
+horizon's end. With no discounting and a constant price these cancel, so what remains is the
+money tied up in the reserve (through discounting) and the change of price (a reserve that
+buys cheap and sells dear during a shortage gains). Holding (storage,
+insurance, handling) adds mean stock x USD per t-year, per review period. Refills and releases
+are known as totals over the horizon and are spread over its review periods.
 """
 
 from __future__ import annotations
@@ -58,8 +68,18 @@ class StockpileLever(BaseLever):
         description="Refill from the country's suppliers after a "
         "release, when no buyer is below the threshold.",
     )
-    holding_cost_usd_per_t_year: UsdPerTonne = Field(
-        0.0, description="Storage and capital cost of holding a tonne for a year, USD."
+    holding_cost_usd_per_t_year: UsdPerTonne | None = Field(
+        None,
+        description="Storage, insurance and handling of a tonne for a year, USD (the money "
+        "tied up in the reserve is counted by discounting its purchases and sales: leave it "
+        "out here). Not set: not declared (the policy is flagged in the ranking).",
+    )
+    purchase_price_usd_per_t: UsdPerTonne | None = Field(
+        None,
+        description="Price of a tonne of the mineral held, USD: the initial fill and refills "
+        "are bought at it, releases sold to the country's buyers and the stock left at the "
+        "horizon's end credited at it. 0: the material costs this policy nothing (say why). "
+        "Not set: purchases are not valued and the policy is flagged in the ranking.",
     )
 
     def reserve_name(self, number: int) -> str:
@@ -150,11 +170,36 @@ class StockpileLever(BaseLever):
                 draft.add_link(source, name, 1.0, transit=30.0)
 
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """Holding: mean stock of the reserve over the horizon (t) x horizon years x USD per
-        t-year."""
-        key = (self.reserve_name(inputs.number), self.mineral, self.stage)
-        held = inputs.mean_stock_t[key]
-        return held * inputs.horizon_years * self.holding_cost_usd_per_t_year
+        """Purchases (initial fill on day 0, refills spread over the horizon) less sales
+        (releases, spread over the horizon) less the value of what the reserve owns at the
+        horizon's end, plus holding of the mean stock: present values, USD."""
+        name = self.reserve_name(inputs.number)
+        cost = inputs.holding_pv(
+            inputs.mean_stock_t[(name, self.mineral, self.stage)],
+            self.holding_cost_usd_per_t_year or 0.0,
+        )
+        price = self.purchase_price_usd_per_t
+        if not price:
+            return cost
+        node = inputs.variant.nodes[name]
+        assert isinstance(node, StockpileSpec)
+        initial = np.full(inputs.reps, node.initial_t)
+        bought = sum((inputs.shipped_t[k.index] for k in inputs.variant.in_links[name]), 0.0)
+        sold = sum((inputs.shipped_t[k.index] for k in inputs.variant.out_links[name]), 0.0)
+        bought, sold = np.broadcast_to(bought, initial.shape), np.broadcast_to(sold, initial.shape)
+        owned = initial + bought - sold
+        end, where = inputs.horizon_days, (self.mineral, self.country)
+        return (
+            cost
+            + inputs.purchase_value_usd(price, initial, 0.0, *where)
+            + inputs.spread_value_pv(price, bought, *where)
+            - inputs.spread_value_pv(price, sold, *where)
+            - inputs.purchase_value_usd(price, owned, end, *where) * inputs.discount(end)
+        )
+
+    def cost_gaps(self) -> list[str]:
+        fields = ("holding_cost_usd_per_t_year", "purchase_price_usd_per_t")
+        return [field for field in fields if getattr(self, field) is None]
 
     def minerals(self) -> set[str]:
         return {self.mineral}

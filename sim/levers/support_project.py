@@ -5,7 +5,7 @@ Compiles into a change of the project's draws (`Schedules.project_changes`): eve
 keeps its own completion and delay draws, so a supported project is built wherever it was built
 before (and, financed, in more replications), `days_earlier` sooner. An offtake of its output
 for a buyer is the `partner_priority` lever on the project's sales link. Cost: the declared
-support, once.
+support, paid once at the scenario start (its present value is itself).
 """
 
 from __future__ import annotations
@@ -40,7 +40,12 @@ class SupportProject(BaseLever):
         description="Their probability of being built with the support (at least the announced "
         "one; default: unchanged).",
     )
-    cost_usd_: UsdAmount = Field(0.0, alias="cost_usd", description="Cost of the support, USD.")
+    cost_usd_: UsdAmount | None = Field(
+        None,
+        alias="cost_usd",
+        description="Cost of the support, USD, paid at the scenario start. Not set: not "
+        "declared (the policy is flagged in the ranking).",
+    )
 
     @model_validator(mode="after")
     def _changes_something(self) -> SupportProject:
@@ -100,8 +105,11 @@ class SupportProject(BaseLever):
             )
 
     def cost_usd(self, inputs: CostInputs) -> np.ndarray:
-        """The declared support, once, in every replication."""
-        return np.full(inputs.reps, self.cost_usd_)
+        """The declared support, paid at the start, in every replication."""
+        return np.full(inputs.reps, self.cost_usd_ or 0.0)
+
+    def cost_gaps(self) -> list[str]:
+        return ["cost_usd"] if self.cost_usd_ is None else []
 
     def minerals(self) -> set[str]:
         return set(self.minerals_)

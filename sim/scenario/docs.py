@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim import levers as L
+from sim.scenario import costs as C
 from sim.scenario import loader as S
 from sim.scenario import network as N
 from sim.scenario import randomness as D
@@ -198,6 +199,7 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
             (S.ScenarioSpec, "Top level"),
             (S.NetworkBlock, "`network`"),
             (S.MetricOptions, "`metrics`"),
+            (C.CostOptions, "`costs`"),
             (S.Outputs, "`outputs`"),
         ],
     ),

@@ -24,6 +24,7 @@ from sim.scenario import paths as time_paths
 from sim.scenario import prices as pricing
 from sim.scenario import projects as announced
 from sim.scenario import yamlio
+from sim.scenario.costs import CostOptions
 from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
 from sim.scenario.network import (
     LinkSpec,
@@ -173,6 +174,9 @@ class ScenarioSpec(Spec):
         "as it is (the baseline), on the same random draws.",
     )
     metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are computed.")
+    costs: CostOptions = Field(
+        CostOptions(), description="How policy costs are valued (discount rate)."
+    )
     outputs: Outputs = Field(Outputs(), description="Where results go.")
 
     @field_validator("step_days")

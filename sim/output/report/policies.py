@@ -1,10 +1,14 @@
-"""What each policy does, its ranking by cost per tonne of shortfall avoided (USD), and
-its effect on the markets under stress: paired differences from the baseline (policy -
-baseline, negative is less shortfall) with 95% confidence intervals."""
+"""What each policy does, its ranking by cost per tonne of shortfall avoided (USD, present
+value; policies whose cost is not declared in full come after the others and are flagged "cost
+not declared"), the cost assumptions (discount rate, annualised capital, reserves bought and
+sold, premiums on moved volume), and its effect on the markets under stress: paired
+differences from the baseline (policy - baseline, negative is less shortfall) with 95%
+confidence intervals."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -40,6 +44,7 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
                 str(r["policy"]),
                 str(r["levers"]),
                 qty(float(r["cost_usd"])),
+                "yes" if _declared(r) else f"cost not declared ({r['cost_not_declared']})",
                 qty(float(r["shortfall_avoided_t"])),
                 qty(float(r["shortfall_avoided_units"])),
                 qty(float(r["cost_per_t_avoided"])),
@@ -47,20 +52,9 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
             ]
             for r in records
         ]
-        most = max(records, key=lambda r: float(r["shortfall_avoided_t"]))
-        lines = [
-            f"Cheapest per tonne of shortfall avoided: {records[0]['policy']} "
-            f"({qty(float(records[0]['cost_per_t_avoided']))} USD/t). Most shortfall "
-            f"avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."
-        ]
-        lines += [
-            f"{r['policy']}: {r['vs_best_part']}."
-            for r in records
-            if isinstance(r.get("vs_best_part"), str) and r["vs_best_part"]
-        ]
         blocks += [
             Block("h3", "Ranking"),
-            Block("p", " ".join(lines)),
+            Block("p", " ".join(_ranking_sentences(records))),
             Block(
                 "table",
                 table=Table(
@@ -68,20 +62,24 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
                         "rank",
                         "policy",
                         "levers",
-                        "cost (USD)",
+                        "cost (USD, present value)",
+                        "cost declared",
                         "shortfall avoided (t)",
                         "shortfall avoided (units)",
                         "USD per t avoided",
                         "USD per unit avoided",
                     ],
                     rows,
-                    numeric={0, 3, 4, 5, 6, 7},
+                    numeric={0, 3, 5, 6, 7, 8},
                     note="Means over the replications, each policy paired with the baseline on "
                     "the same replications. Tonnes avoided are counted in the minerals the policy "
                     "acts on; units avoided are summed over markets in their own units. 'inf': the "
-                    "policy avoided nothing. Costs follow the scenario's lever assumptions.",
+                    "policy avoided nothing. Costs follow the scenario's lever assumptions and "
+                    "the conventions below; a policy whose cost is not declared in full is "
+                    "ranked after those whose cost is (its cost counts only what is declared).",
                 ),
             ),
+            *cost_conventions(results),
         ]
     comparison = results.get("comparison")
     focus = comparison_focus(results)
@@ -95,6 +93,75 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
         if still:
             blocks.append(Block("p", f"No policy changes the shortfall of {', '.join(still)}."))
     return blocks
+
+
+def _declared(record: Mapping[Any, Any]) -> bool:
+    """Whether a ranking row's policy declares every cost (rankings written before the flag
+    existed count as declared)."""
+    return bool(record.get("cost_declared", True))
+
+
+def _ranking_sentences(records: Sequence[Mapping[Any, Any]]) -> list[str]:
+    """The cheapest policy per tonne avoided among those whose cost is declared, the one that
+    avoids most, those whose cost is not declared, and how each combination does."""
+    declared = [r for r in records if _declared(r)]
+    lines = []
+    if declared:
+        cheapest = min(declared, key=lambda r: float(r["cost_per_t_avoided"]))
+        lines.append(
+            f"Cheapest per tonne of shortfall avoided among the policies whose costs are "
+            f"declared: {cheapest['policy']} ({qty(float(cheapest['cost_per_t_avoided']))} USD/t)."
+        )
+    else:
+        lines.append("No policy declares all its costs, so none is named cheapest.")
+    most = max(records, key=lambda r: float(r["shortfall_avoided_t"]))
+    lines.append(
+        f"Most shortfall avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."
+    )
+    lines += [
+        f"{r['policy']}: cost not declared ({r['cost_not_declared']}); ranked after the "
+        "policies whose costs are declared."
+        for r in records
+        if not _declared(r)
+    ]
+    lines += [
+        f"{r['policy']}: {r['vs_best_part']}."
+        for r in records
+        if isinstance(r.get("vs_best_part"), str) and r["vs_best_part"]
+    ]
+    return lines
+
+
+def cost_conventions(results: Results) -> list[Block]:
+    """The cost assumptions: the discount rate the costs were valued at and the conventions
+    of `sim.scenario.costs` and the levers."""
+    rate = (results.scenario.get("costs") or {}).get("discount_rate")
+    start = results.scenario.get("start", "the scenario start")
+    valued = (
+        f"Costs are present values at the scenario start ({start}), in US dollars, at a real "
+        f"discount rate of {float(rate):.1%} a year (`costs.discount_rate`; the default is the "
+        "social time preference rate of HM Treasury's Green Book, 3.5%): a cost X paid t years "
+        "after the start counts X / (1 + r)^t."
+        if rate is not None
+        else "The discount rate is not recorded in this folder (written before costs were "
+        "discounted): its costs are undiscounted totals over the horizon."
+    )
+    items = [
+        valued,
+        "Capital (new capacity, recyclers): annualised over the asset's life at the discount "
+        "rate (capital recovery factor) and charged for each year of service from the day the "
+        "asset comes online, ramp-up included, to the horizon's end; the rest of its life is "
+        "not charged to this horizon.",
+        "Reserves: the initial fill and refills are bought, and releases sold to the country's "
+        "buyers, at the declared purchase price; what the reserve still owns at the horizon's "
+        "end is credited at it. Holding is storage, insurance and handling of the mean stock.",
+        "Premiums (diversification, contracts): paid only on the tonnes a lever moved, above "
+        "what the same suppliers shipped to the same buyers in the baseline run of the same "
+        "replication.",
+        "Refills, releases and premium tonnes are known as totals over the horizon and are "
+        "spread over the review periods from the lever's start, each period paid at its end.",
+    ]
+    return [Block("h3", "Cost assumptions"), *(Block("p", item) for item in items)]
 
 
 def _lever(lever: dict[str, Any]) -> str:
