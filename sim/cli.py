@@ -83,6 +83,13 @@ def _run_options(run: ArgumentParser) -> None:
         "'local' for a local Dask cluster (needs pip install 'sim[dask]')",
     )
     run.add_argument(
+        "--prices",
+        choices=("on", "off", "compare"),
+        default="on",
+        help="prices 'on' as written (default), 'off' without the `prices:` block (into "
+        "<name>-prices-off/), or 'compare' both on the same draws (adds prices_on_off.csv)",
+    )
+    run.add_argument(
         "--traces",
         action="store_true",
         help="also keep every replication's full time series (memory and disk grow with "
@@ -194,6 +201,7 @@ def _run(args: Namespace, command: list[str]) -> int:
     instead, as `compare` does: the baseline and every policy run on the same replications and
     are ranked by cost per tonne of shortfall avoided."""
     from sim.analysis.balance import MassBalanceError
+    from sim.analysis.prices_on_off import prices_off
     from sim.output import atomic
     from sim.scenario import loader as scenario
 
@@ -201,6 +209,10 @@ def _run(args: Namespace, command: list[str]) -> int:
     loaded = scenario.load(args.file, horizon_days=args.horizon_days)
     reps = args.reps or loaded.spec.replications
     try:
+        if args.prices == "compare":
+            return _prices_on_off(args, command, loaded, reps)
+        if args.prices == "off":
+            loaded = prices_off(loaded)
         if loaded.spec.policies:
             return _compare_policies(args, command, loaded)
         if reps == 1 and args.scheduler is None:
@@ -302,6 +314,26 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
         f"replication(s) each)"
     )
+    return 0
+
+
+def _prices_on_off(args: Namespace, command: list[str], loaded: Scenario, reps: int) -> int:
+    """`run --prices compare`: the scenario with and without its prices on the same
+    replications; writes its results (prices on) plus prices_on_off.csv."""
+    from sim.analysis import prices_on_off as on_off
+    from sim.output import writers
+
+    if (refused := on_off.refusal(loaded)) is not None:
+        print(f"error: --prices compare: {args.file}: {refused}", file=sys.stderr)
+        return EXIT_INPUT
+    run = {"workers": args.workers, "batch_size": args.batch_size, "scheduler": args.scheduler}
+    checked = {"criterion": args.criterion, "check_balance": args.check_balance}
+    result = on_off.run_on_off(loaded, reps, progress=not args.quiet, **checked, **run)
+    folder = _written.folder(writers.write_on_off(result, args.out, command))
+    if not args.quiet:
+        print(on_off.text(result))
+    _draw_report(args, folder)
+    print(f"results: {folder}/ (prices on and off, {reps} replication(s) each, same draws)")
     return 0
 
 

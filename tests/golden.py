@@ -6,6 +6,8 @@ GOLDEN_REPS replications, the golden set is:
 - `markets.csv`: the market summary of one run of the scenario as written (no policy);
 - `summary.csv`: the ensemble summary, for scenarios with more than one replication;
 - `comparison.csv` and `ranking.csv`: the policy comparison, for scenarios with policies;
+- `prices_on_off.csv`: the scenario with and without its prices, side by side, for scenarios
+  that price a mineral;
 - `report.txt`: the outline of `report.md` (title kind, section headings and the columns of
   every table), drawn from a results folder written as `sim run` would write it.
 
@@ -65,6 +67,10 @@ def compute(path: Path) -> dict[str, pd.DataFrame | str]:
             out["summary.csv"] = ensemble.summary
             folder = report.write_ensemble(ensemble, root, ["golden"])
         out["report.txt"] = report_outline(folder)
+    if loaded.spec.prices.any:
+        from sim.analysis.prices_on_off import run_on_off
+
+        out["prices_on_off.csv"] = run_on_off(loaded, reps, workers=1, progress=False).table
     return out
 
 

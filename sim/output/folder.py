@@ -87,6 +87,12 @@ COMPARISON_WORLD_FILES = {
     "changes it: its plan, share built, P5/P50/P95 of its first-production date, source",
 }
 """The same for a policy comparison."""
+PRICES_ON_OFF_FILES = {
+    "prices_on_off.csv": "per policy, market and metric (and per policy its cost): the means "
+    "with prices on and off, and the paired difference (on - off) with a 95% confidence "
+    "interval (`sim run --prices compare`)",
+}
+"""The file a prices on vs off run adds to the results of the scenario as written."""
 STRESS_FILES = {
     "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
     "to survive, lost demand, risk exposure index, exposed",
@@ -115,6 +121,7 @@ CSV_FILES = (
     "prices",
     "paths",
     "projects",
+    "prices_on_off",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
 KEY_COLUMNS = TEXT_COLUMNS

@@ -29,6 +29,7 @@ from sim.analysis import world
 from sim.analysis.compare import Comparison
 from sim.analysis.drivers import shortfall_drivers
 from sim.analysis.ensemble import Ensemble
+from sim.analysis.prices_on_off import OnOff
 from sim.engine.simulate import RunResult
 from sim.output.folder import BASELINE
 from sim.output.folder import COMPARISON_FILES as COMPARISON_FILES
@@ -38,6 +39,9 @@ from sim.output.folder import ONE_REPLICATION_COMPARISON_FILES as ONE_REPLICATIO
 from sim.output.folder import STRESS_FILES as STRESS_FILES
 from sim.output.store import write_atomically
 from sim.scenario.loader import Scenario
+
+Writers = dict[str, Callable[[Path], object]]
+"""File name -> the function that writes it to the path it is given."""
 
 
 def resolved_document(scenario: Scenario) -> dict[str, Any]:
@@ -94,8 +98,11 @@ def drivers_of(result: RunResult) -> pd.DataFrame:
     return shortfall_drivers(result, R.market_summary(result))
 
 
-def write_results(result: RunResult, root: Path, argv: list[str] | None = None) -> Path:
-    """Write every result file of a run to `root/<name>/`, atomically; return that folder."""
+def write_results(
+    result: RunResult, root: Path, argv: list[str] | None = None, extra: Writers | None = None
+) -> Path:
+    """Write every result file of a run to `root/<name>/`, atomically; return that folder.
+    `extra` adds files (name -> writer)."""
     target = root / result.scenario.spec.results_name
     writers: dict[str, Callable[[Path], object]] = {
         "scenario.resolved.yaml": lambda p: p.write_text(
@@ -131,6 +138,7 @@ def write_results(result: RunResult, root: Path, argv: list[str] | None = None) 
             world.project_table(result.scenario, online),
         )
     )
+    writers.update(extra or {})
     return write_atomically(target, writers)
 
 
@@ -151,8 +159,11 @@ def _csv(frame: pd.DataFrame) -> Callable[[Path], object]:
     return lambda p: frame.to_csv(p, index=False)
 
 
-def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None) -> Path:
-    """Write an ensemble's tables to `root/<name>/`, atomically; return that folder."""
+def write_ensemble(
+    ensemble: Ensemble, root: Path, argv: list[str] | None = None, extra: Writers | None = None
+) -> Path:
+    """Write an ensemble's tables to `root/<name>/`, atomically; return that folder. `extra`
+    adds files (name -> writer)."""
     scenario = ensemble.scenario
     info = provenance(
         scenario,
@@ -177,6 +188,7 @@ def write_ensemble(ensemble: Ensemble, root: Path, argv: list[str] | None = None
     if ensemble.traces is not None:
         writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
     writers.update(_world_writers(scenario, ensemble.prices, ensemble.projects))
+    writers.update(extra or {})
     return write_atomically(root / scenario.spec.results_name, writers)
 
 
@@ -185,11 +197,13 @@ def write_comparison(
     root: Path,
     argv: list[str] | None = None,
     baseline_run: RunResult | None = None,
+    extra: Writers | None = None,
 ) -> Path:
     """Write a policy comparison to `root/<name>/`, atomically; return that folder.
 
     `baseline_run`, a single run of the baseline, adds its flows per link and per review (for
-    the network and sourcing charts) when the comparison has one replication."""
+    the network and sourcing charts) when the comparison has one replication; `extra` adds
+    files (name -> writer)."""
     runs = {"baseline": comparison.baseline, **comparison.policies}
     base = comparison.baseline
     scenario = base.scenario
@@ -240,6 +254,7 @@ def write_comparison(
         writers["drivers.csv"] = lambda p: (
             drivers_of(baseline_run).assign(policy=BASELINE).to_csv(p, index=False)
         )
+    writers.update(extra or {})
     return write_atomically(root / scenario.spec.results_name, writers)
 
 
@@ -274,3 +289,15 @@ def write_sensitivity(
         ),
     }
     return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
+
+
+def write_on_off(result: OnOff, root: Path, argv: list[str] | None = None) -> Path:
+    """Write a prices on vs off run to `root/<name>/`, atomically: the results of the scenario
+    as written (prices on: a run, an ensemble or a policy comparison) plus prices_on_off.csv."""
+    extra: Writers = {"prices_on_off.csv": lambda p: result.table.to_csv(p, index=False)}
+    on = result.on
+    if isinstance(on, Comparison):
+        return write_comparison(on, root, argv, result.baseline_run, extra=extra)
+    if isinstance(on, Ensemble):
+        return write_ensemble(on, root, argv, extra=extra)
+    return write_results(on, root, argv, extra=extra)

@@ -15,6 +15,7 @@ from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
 from sim.output.report.policies import policy_blocks
 from sim.output.report.prices import OFF, price_blocks, priced
+from sim.output.report.prices_on_off import on_off_blocks
 from sim.output.report.provenance import provenance_blocks
 from sim.output.report.shocks import shock_table
 from sim.output.report.stress import stress_table
@@ -59,6 +60,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks += concentration_table(base)
     blocks += world
     blocks += stress_table(results)
+    blocks += on_off_blocks(results)
     blocks += figure_blocks(drawn)
     blocks += provenance_blocks(results)
     return f"{name}: {kind}", [b for b in blocks if b.text or b.table or b.chart or b.items]

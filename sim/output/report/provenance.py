@@ -9,6 +9,7 @@ from sim.output.folder import (
     ENSEMBLE_FILES,
     ENSEMBLE_WORLD_FILES,
     FILES,
+    PRICES_ON_OFF_FILES,
     STRESS_FILES,
     WORLD_FILES,
     Results,
@@ -60,6 +61,7 @@ def _files(results: Results) -> list[str]:
     else:
         known = {**FILES, **WORLD_FILES}
     known["shipments.csv"] = "per review and link: tonnes shipped"
+    known.update(PRICES_ON_OFF_FILES)
     listed = [f"{name}: {text}" for name, text in known.items() if (results.folder / name).exists()]
     return [
         *listed,
