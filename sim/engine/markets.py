@@ -9,7 +9,8 @@ Rows are markets (M) or (market, mineral) pairs (Q), each an array over replicat
 - Material built into products enters the in-use stock and returns after the product lifetime
   as end-of-life flow; the collected share ships to recyclers, the rest leaves the system. A
   lifetime longer than the horizon never returns within it, so only the legacy end-of-life flow
-  (products sold before the start) is seen and no per-review ring is kept.
+  (products sold before the start) is seen and no per-review ring is kept. Lifetimes spread by
+  a distribution return by cohorts (`cohorts.py`).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Markets:
         self.uncollected = SegmentSum(
             np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
         )
-        scrap = [k for k in net.links if k.stage == SCRAP]
+        scrap = [k for k in net.links if k.stage == SCRAP and k.supplier in spec]
         self.scrap = np.array([k.index for k in scrap], dtype=np.intp)
         self.scrap_pair = np.array(
             [pairs.index((k.supplier, k.mineral)) for k in scrap], dtype=np.intp
@@ -145,6 +146,8 @@ class Markets:
             slot = period % len(ring)
             eol[q] = ring[slot]
             ring[slot] = used[q]
+        if state.cohorts is not None:  # spread lifetimes (engine/cohorts.py)
+            eol[state.cohorts.rows] = state.cohorts.step(period, used[state.cohorts.rows])
         collection = self.collection
         if self.collection_shifts:
             collection = collection.copy()
