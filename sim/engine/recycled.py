@@ -9,7 +9,11 @@ At each order phase (`Review.order`), before a buyer's gap is split over its sup
    next review) x yield).
 2. Each buyer asks each of its recyclers, in link order, for the part of its gap still open; a
    recycler short of what its buyers ask gives each the same share of its ask (pro rata), and a
-   recycler a buyer meets later in its link order offers only what earlier asks left.
+   recycler a buyer meets later in its link order offers only what earlier asks left. A buyer
+   whose gap is above its normal order (its expected use per review: it is running down its
+   cover) may then draw the rest of that excess from its recyclers' buffers (their stock up to
+   their target), in the same way, so a recycler's stock serves its buyers in a shortage as
+   any supplier's does.
 3. What a buyer takes is its contracted order on the recycler's link (never spot: the recycler
    offered it); the rest of its gap is split over its other suppliers by their shares,
    renormalised to sum to 1 (with their contract flexibility as usual).
@@ -31,8 +35,9 @@ from sim.scenario.network import Link, Network, RecyclerSpec
 from sim.scenario.secondary import offers_first
 from sim.vocabulary import REFINED, SCRAP, fill_ratio
 
-RecyclerLinks = list[tuple[Link, int]]
-"""Links from recyclers that offer first, each with its buyer's order plan."""
+RecyclerLinks = list[tuple[Link, int, float]]
+"""Links from recyclers that offer first, each with its buyer's order plan and that plan's
+normal order per review (its expected use x the review period), t."""
 
 
 def split_supply(
@@ -56,11 +61,12 @@ class RecycledFirst:
     """The recyclers that offer first and their links to buyers, as index arrays."""
 
     def __init__(self, state: State, mods: Modifiers, links: RecyclerLinks):
-        """`links`: each link from a recycler that offers first, with its buyer's order plan."""
+        """`links`: each link from a recycler that offers first, with its buyer's order plan and
+        normal order."""
         self.state, self.mods = state, mods
         net, step = state.network, state.step_days
         recyclers: list[RecyclerSpec] = []
-        for link, _ in links:
+        for link, _, _ in links:
             node = net.nodes[link.supplier]
             assert isinstance(node, RecyclerSpec)
             if node not in recyclers:
@@ -90,9 +96,14 @@ class RecycledFirst:
         scrap_in = [k for r in recyclers for k in net.in_links[r.name] if k.stage == SCRAP]
         self.scrap_in = np.array([k.index for k in scrap_in], dtype=np.intp)
         self.into = SegmentSum(np.array([position[k.buyer] for k in scrap_in], dtype=np.intp))
+        normal = dict((plan, t) for _, plan, t in links)
+        self.plans = np.array(list(normal), dtype=np.intp)
+        self.normal = np.array(list(normal.values()))[:, None]
+        """Per plan with a recycler: its normal order per review (expected use), t."""
+        self.normal_rows: np.ndarray | None = None
         seen: dict[int, int] = {}
         levels: dict[int, list[tuple[int, int, int]]] = {}
-        for link, plan in links:
+        for link, plan, _ in links:
             level = seen.get(plan, 0)
             seen[plan] = level + 1
             levels.setdefault(level, []).append((link.index, plan, position[link.supplier]))
@@ -108,9 +119,9 @@ class RecycledFirst:
         """Per level (a buyer's first, second ... recycler): links, plans, recyclers, and the
         sum of asks per recycler."""
 
-    def offer(self, period: int, day: float) -> np.ndarray:
-        """What each recycler can ship at the next review, t, (recyclers, R) (module
-        docstring, step 1)."""
+    def offer(self, period: int, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """What each recycler can ship at the next review, t, (recyclers, R): its offer (stock
+        above target + what it can make) and its buffer (stock up to its target) (step 1)."""
         state, mods = self.state, self.mods
         stocks = state.stocks
         arriving = np.zeros((len(self.names), state.reps))
@@ -120,21 +131,41 @@ class RecycledFirst:
         cap = self.cap * mods.capacity_factors(self.rows, self.names, day)
         if mods.any_cap:  # production quotas
             cap = np.minimum(cap, mods.production_cap_t[self.rows])
-        make = np.minimum(cap, (stocks[self.feed] + arriving) * self.yields)
-        return np.maximum(stocks[self.out] - self.target, 0.0) + np.maximum(make, 0.0)
+        make = np.maximum(np.minimum(cap, (stocks[self.feed] + arriving) * self.yields), 0.0)
+        held = stocks[self.out]
+        return np.maximum(held - self.target, 0.0) + make, np.minimum(held, self.target)
 
     def take(self, gap: np.ndarray, period: int, day: float) -> np.ndarray:
         """Place the orders on the recyclers' links (`state.pending`) and return the gap per
         plan still to order from the other suppliers, (plans, R) (steps 2 and 3)."""
-        left = self.offer(period, day)
+        offer, buffer = self.offer(period, day)
+        if self.normal_rows is None:  # per plan: its normal order (inf: no recycler)
+            self.normal_rows = np.full((gap.shape[0], 1), np.inf)
+            self.normal_rows[self.plans] = self.normal
         rest = gap.copy()
+        self._serve(offer, rest, None, first=True)
+        excess = np.maximum(gap - self.normal_rows, 0.0)
+        if (excess > 0).any():  # short buyers draw on the recyclers' buffers
+            self._serve(buffer, rest, excess, first=False)
+        return rest
+
+    def _serve(
+        self, left: np.ndarray, rest: np.ndarray, cap: np.ndarray | None, *, first: bool
+    ) -> None:
+        """Serve each level's asks (the plan's open gap, at most `cap` per plan when given)
+        pro rata from `left` per recycler, reducing `rest` (and `cap`) in place."""
+        pending = self.state.pending
         for links, plans, recyclers, per_recycler in self.levels:
-            asks = rest[plans]
+            asks = rest[plans] if cap is None else np.minimum(rest[plans], cap[plans])
             asked = np.zeros_like(left)
             per_recycler.add_into(asked, asks)
             ratio = fill_ratio(left, asked)
             taken = asks * ratio[recyclers]
-            self.state.pending[links] = taken
-            rest[plans] = asks - taken  # a plan has one link per level
+            if first:
+                pending[links] = taken
+            else:
+                pending[links] += taken
+            rest[plans] -= taken  # a plan has one link per level
+            if cap is not None:
+                cap[plans] -= taken
             left = np.maximum(left - asked * ratio, 0.0)
-        return rest

@@ -226,7 +226,7 @@ class Review:
                     links.append(k.index)
                     plan_of.append(p)
                     shares.append(share)
-                recycled += [(k, p) for k in first]
+                recycled += [(k, p, use * step) for k in first]
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
         self.market_plan_rows = np.array([p for p, _, _ in market_plans], dtype=np.intp)
         self.market_plan_node = np.array(
