@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.analysis import balance
+from sim.analysis import balance, metrics
 from sim.analysis import frames as results
-from sim.analysis import metrics
 from sim.engine import simulate as engine
 from sim.engine.cohorts import Cohorts, discretise, mean_reviews
 from sim.scenario import loader as scenario
@@ -196,7 +195,7 @@ def test_process_scrap_reaches_the_recycler_and_balances() -> None:
 def test_scrap_recovery_needs_a_recycler_and_a_scrap_link_needs_recovery() -> None:
     data = scrap_chain()
     data["network"]["nodes"][2]["scrap_recovery"] = 0.0
-    with pytest.raises(ScenarioError, match="scrap links to recyclers .* but scrap_recovery 0"):
+    with pytest.raises(ScenarioError, match=r"scrap links to recyclers .* but scrap_recovery 0"):
         scenario.from_dict(data)
     data = chain(horizon_days=10)
     data["network"]["nodes"][1]["scrap_recovery"] = 0.3
@@ -245,8 +244,9 @@ def shipped(result: engine.RunResult, label: str) -> np.ndarray:
 
 def test_buyers_take_recycled_supply_first_and_split_the_rest_by_renormalised_shares() -> None:
     """The plant needs 1 t/day: it takes the recycler's 0.18 t and splits 0.82 t 70/30 over
-    the refineries: 0.574 and 0.246 t/day. When the recycler loses half its capacity (day 20)
-    (its capacity is just its 0.18 t/day) it offers 0.09 t; the refineries then ship 0.91 x 0.7 = 0.637 and 0.91 x 0.3 = 0.273 t."""
+    the refineries: 0.574 and 0.246 t/day. When the recycler loses half its capacity (day 20;
+    its capacity is just its 0.18 t/day) it offers 0.09 t; the refineries then ship
+    0.91 x 0.7 = 0.637 and 0.91 x 0.3 = 0.273 t."""
     loss = {
         "type": "capacity_loss",
         "select": {"nodes": ["recycler"]},
