@@ -396,3 +396,15 @@ def test_mass_balance_holds_per_mineral_with_spread_lifetimes_and_scrap(
     assert (result.state.in_use_rows >= -1e-9 * scale).all()
     split = engine.run(loaded, reps=range(1, 3))  # a replication does not depend on its batch
     assert np.array_equal(result.recorder.values[:, :, 1:], split.recorder.values)
+    # Recording nothing per review, cohorts nobody reads are booked at once: same end totals.
+    lean = engine.run(loaded, reps=range(3), full=False)
+    balance.check(results.balance(lean), tolerance=1e-9)
+    np.testing.assert_allclose(
+        lean.state.in_use_rows, result.state.in_use_rows, rtol=1e-9, atol=1e-9 * scale
+    )
+    np.testing.assert_allclose(
+        lean.state.ledger.uncollected_rows,
+        result.state.ledger.uncollected_rows,
+        rtol=1e-9,
+        atol=1e-9 * scale,
+    )

@@ -92,32 +92,73 @@ class Cohorts:
         reps: int,
     ):
         self.rows = np.array(rows, dtype=np.intp)
-        """The pairs (rows of the state's pair arrays) with a ring."""
-        pdf = np.stack(pdfs, axis=1)  # (periods, pairs)
-        self.periods = pdf.shape[0]
-        self.reach = int(np.flatnonzero(pdf.any(axis=1)).max())
-        """The longest lag with a return within the horizon, reviews (>= 1)."""
-        self.pdf = np.ascontiguousarray(pdf[1 : self.reach + 1, :, None])
-        """Return shares at lags 1 .. reach, shape (reach, pairs, 1)."""
+        """The pairs (rows of the state's pair arrays) with spread lifetimes."""
+        self.reps = reps
+        self.full_pdf = np.stack(pdfs, axis=1)  # (periods, pairs)
+        self.periods = self.full_pdf.shape[0]
         self.survival = np.stack(survivals, axis=1)
         self.legacy = legacy
         """End-of-life flow per review of the products sold before the start, t, (pairs, 1)."""
+        self._split(np.zeros(len(rows), dtype=bool))
+
+    def defer(self, settled: np.ndarray) -> None:
+        """Book the pairs marked in `settled` (a mask over `rows`) at once: nothing reads their
+        end-of-life flow review by review (nothing collected, nothing recorded per review), so
+        each cohort's outflow within the horizon is booked when it is put in use. Totals at the
+        end of the run (end-of-life flow, in-use stock, uncollected) are those of the ring;
+        the values in between are not, so a recorded pair must never be settled."""
+        self._split(np.asarray(settled, dtype=bool))
+
+    def _split(self, settled: np.ndarray) -> None:
+        self.settled = settled
+        self.ringed = ~settled
+        pdf = self.full_pdf[:, self.ringed]
+        reach = np.flatnonzero(pdf.any(axis=1))
+        self.reach = int(reach.max()) if reach.size else 0
+        """The longest lag with a return within the horizon, reviews, of the ring's pairs."""
+        self.pdf = np.ascontiguousarray(pdf[1 : self.reach + 1, :, None])
+        """Return shares of the ring's pairs at lags 1 .. reach, shape (reach, pairs, 1)."""
         self.slots = self.reach + 1
-        self.future = np.zeros((self.slots, len(rows), reps))
+        self.future = np.zeros((self.slots, int(self.ringed.sum()), self.reps))
         """Outflow still to come from products put in use in the run: review k in slot
         k % slots."""
+        returned = np.cumsum(self.full_pdf[:, settled], axis=0)  # returned within a lags
+        self.within = returned[::-1]
+        """Per review t: the share of a cohort put in use then that returns within the
+        horizon, pdf[1] + ... + pdf[periods - 1 - t], for the settled pairs."""
 
     def step(self, period: int, used: np.ndarray) -> np.ndarray:
         """This review's end-of-life flow of the pairs, (pairs, R), after spreading `used` (t put
-        in use now, (pairs, R)) over the coming reviews."""
+        in use now, (pairs, R)) over the coming reviews (settled pairs: see `defer`)."""
+        eol = np.repeat(self.legacy * self.survival[period][:, None], used.shape[1], axis=1)
+        if self.settled.any():
+            eol[self.settled] += used[self.settled] * self.within[period][:, None]
+        if not self.ringed.any():
+            return eol
         slot = period % self.slots
-        eol = self.future[slot] + self.legacy * self.survival[period][:, None]
+        eol[self.ringed] += self.future[slot]
         self.future[slot] = 0.0
         lags = min(self.reach, self.periods - 1 - period)
         if lags > 0:
+            now = used[self.ringed]
             first = slot + 1
             head = min(lags, self.slots - first)  # slots first .. first + head - 1, no wrap
-            self.future[first : first + head] += self.pdf[:head] * used
+            self.future[first : first + head] += self.pdf[:head] * now
             if head < lags:
-                self.future[: lags - head] += self.pdf[head:lags] * used
+                self.future[: lags - head] += self.pdf[head:lags] * now
         return eol
+
+
+def unread_pairs(
+    recorded: list[tuple[np.ndarray, ...]], collection: np.ndarray, shifted: list[int]
+) -> np.ndarray:
+    """Per (market, mineral) pair: whether nothing reads its end-of-life flow review by review:
+    no recorder keeps its end-of-life or in-use series (`recorded`: `Recorder.locate` results),
+    it collects nothing (`collection` per pair, (pairs, 1)) and no policy shifts its collection
+    (`shifted` pairs)."""
+    read = collection[:, 0] > 0
+    read[shifted] = True
+    for where in recorded:
+        for mask in where[0::2]:
+            read = read | mask
+    return ~read

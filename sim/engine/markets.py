@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.arrays import SegmentSum
+from sim.engine.cohorts import unread_pairs
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
 from sim.engine.state import State
@@ -111,6 +112,10 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
+        if state.cohorts is not None:  # book at once the cohorts nothing reads per review
+            where = [self.pair_where[EOL_T], self.pair_where[IN_USE_T]]
+            shifted = [q for q, _ in self.collection_shifts]
+            state.cohorts.defer(unread_pairs(where, self.collection, shifted)[state.cohorts.rows])
 
     def intensity(self, day: float) -> np.ndarray:
         """t of each pair's mineral per product unit now (intensity schedules applied), (Q, 1)."""
