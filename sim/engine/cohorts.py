@@ -25,7 +25,11 @@ reviews, Little's law).
 Cost: material put in use is spread over a future-outflow ring at once (`used x pdf`), one
 (lags, pairs, R) multiply-add per review over the lags that can still return within the horizon;
 reading a review's outflow is one row. Only pairs with a spread lifetime and some return within
-the horizon have a ring; fixed lifetimes keep the cheap one-slot ring in `state.py`.
+the horizon have a ring, and only those whose flow something reads review by review (collected
+for recyclers, or recorded per review, as in a single run): for the others (an ensemble's
+markets that collect nothing) each cohort's returns within the horizon are booked when it is put
+in use, one multiply per review, with the same totals at the end (`Cohorts.defer`). Fixed
+lifetimes keep the cheap one-slot ring in `state.py`.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ class State:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     """(market, mineral) pairs, grouped by market, in network order."""
     in_use_rows: np.ndarray = field(init=False)
-    """Per pair: material in use, t, shape (pairs, R)."""
+    """Per pair: material in use, t, shape (pairs, R) (for cohorts booked at once,
+    `Cohorts.defer`, exact only at the end of the run)."""
     in_use_total: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     """Per market and mineral: a view of its `in_use_rows` row."""
     in_use_rings: dict[int, np.ndarray] = field(default_factory=dict)
