@@ -293,6 +293,21 @@ def test_a_short_buyer_draws_on_the_recycler_buffer() -> None:
     assert shipped(quiet, "recycler->plant:lithium").sum() == pytest.approx(10.8, rel=1e-12)
 
 
+def test_a_banned_recycler_link_leaves_the_whole_order_to_primary_supply() -> None:
+    """A Korean recycler whose exports are banned from day 10 offers nothing the plant can
+    receive, so after the review of the ban's first short delivery (day 13) the plant orders its
+    whole 1 t/day from the refineries, 0.7 and 0.3 t/day, and the market never falls short."""
+    ban = {"type": "export_ban", "country": "KR", "mineral": "lithium", "start": 10}
+    data = two_refineries(shocks=[ban])
+    data["network"]["nodes"][4]["country"] = "KR"
+    result = run(data)
+    np.testing.assert_allclose(shipped(result, "recycler->plant:lithium")[11:], 0.0, atol=1e-12)
+    np.testing.assert_allclose(shipped(result, "refinery->plant:lithium")[15:], 0.7, rtol=1e-12)
+    np.testing.assert_allclose(shipped(result, "refinery2->plant:lithium")[15:], 0.3, rtol=1e-12)
+    assert series(result, "ev", "shortfall_units").max() == pytest.approx(0.0, abs=1e-9)
+    assert result.state.pending[-1, 0] == 0.0  # nothing ordered from it
+
+
 def test_only_the_other_suppliers_shares_need_to_sum_to_one() -> None:
     data = two_refineries(recycler_share=0.4)  # primaries 0.7 + 0.3: valid
     scenario.from_dict(data)

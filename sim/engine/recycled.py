@@ -15,8 +15,9 @@ At each order phase (`Review.order`), before a buyer's gap is split over its sup
    their target), in the same way, so a recycler's stock serves its buyers in a shortage as
    any supplier's does.
 3. What a buyer takes is its contracted order on the recycler's link (never spot: the recycler
-   offered it); the rest of its gap is split over its other suppliers by their shares,
-   renormalised to sum to 1 (with their contract flexibility as usual).
+   offered it), at most what an export ban lets pass on the link; the rest of its gap is split
+   over its other suppliers by their shares, renormalised to sum to 1 (with their contract
+   flexibility as usual).
 
 So no hand-set share sends recycled material anywhere: buyers take all a recycler can offer, up
 to what they need, and scrap piles up at a recycler only when its buyers need less than it can
@@ -101,6 +102,10 @@ class RecycledFirst:
         self.normal = np.array(list(normal.values()))[:, None]
         """Per plan with a recycler: its normal order per review (expected use), t."""
         self.normal_rows: np.ndarray | None = None
+        self.flow = np.zeros((len(net.links), 1))
+        """Per link: its normal (shock-free) flow per review, t, what an export ban scales."""
+        for link, _, _ in links:
+            self.flow[link.index] = net.expected_link_tpd[link.index] * step
         seen: dict[int, int] = {}
         levels: dict[int, list[tuple[int, int, int]]] = {}
         for link, plan, _ in links:
@@ -154,9 +159,13 @@ class RecycledFirst:
     ) -> None:
         """Serve each level's asks (the plan's open gap, at most `cap` per plan when given)
         pro rata from `left` per recycler, reducing `rest` (and `cap`) in place."""
-        pending = self.state.pending
+        pending, mods = self.state.pending, self.mods
         for links, plans, recyclers, per_recycler in self.levels:
             asks = rest[plans] if cap is None else np.minimum(rest[plans], cap[plans])
+            if mods.any_ban:  # an export ban passes only part of a link's normal flow
+                passing = mods.link_pass[links]
+                allowed = passing * self.flow[links] - (0.0 if first else pending[links])
+                asks = np.where(passing >= 1.0, asks, np.clip(asks, 0.0, allowed))
             asked = np.zeros_like(left)
             per_recycler.add_into(asked, asks)
             ratio = fill_ratio(left, asked)
