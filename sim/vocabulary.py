@@ -158,6 +158,15 @@ SOURCING_CR3 = "sourcing_cr3"
 IMPORT_RELIANCE = "import_reliance"
 SHARE_FROM = "share_from"
 POLICY_COST_USD = "policy_cost_usd"
+SCRAP_COLLECTED_T = "scrap_collected_t"
+"""Scrap sent to a country's recyclers of a mineral over the horizon (end-of-life collected and
+process scrap), t."""
+SCRAP_RECYCLED_T = "scrap_recycled_t"
+"""Scrap those recyclers fed into recycling over the horizon, t (recovered: this x yield)."""
+SCRAP_LEFT_T = "scrap_left_t"
+"""Scrap in those recyclers' stock at the end of the horizon (collected but not recycled), t."""
+RECYCLING_METRICS = (SCRAP_COLLECTED_T, SCRAP_RECYCLED_T, SCRAP_LEFT_T)
+"""Per recycler country and mineral (stage scrap): where collected scrap went."""
 SHORTFALL_METRICS = frozenset({SHORTFALL_UNITS, SHORTFALL_T, PEAK_SHORTFALL_UNITS, ANY_SHORTFALL})
 """Metrics whose ensemble summary adds the probability of a positive value and CVaR95."""
 

@@ -6,7 +6,9 @@ For each mineral, in tonnes of contained mineral:
 
 where stocks are everything inside the system: node inventories (strategic stockpiles included),
 shipments in transit and material in use. Recycling moves material inside the system (in use ->
-recycler -> refined), so it appears in no boundary term. The residual should be rounding only.
+recycler -> refined), so it appears in no boundary term; so does process scrap a refinery or
+plant sends to a recycler (`scrap_recovery`): it is no process loss but a shipment, then the
+recycler's scrap stock. The residual should be rounding only.
 
 The residual is judged against the mineral's throughput (the flows across the boundary: mined +
 process losses + uncollected end-of-life, t) plus a hundredth of its stock, not against the stock

@@ -31,7 +31,8 @@ from sim.engine.recorder import series_keys
 from sim.engine.tracker import BAND_SUMS
 from sim.faults import BadSetting, TooLarge
 from sim.scenario.loader import Scenario
-from sim.scenario.network import MarketSpec
+from sim.scenario.network import MarketSpec, RecyclerSpec
+from sim.vocabulary import RECYCLING_METRICS
 
 MEMORY_ENV = "SIM_MEMORY_LIMIT"
 DEFAULT_SHARE = 0.8
@@ -168,6 +169,11 @@ def metric_keys(scenario: Scenario) -> list[tuple[str, ...]]:
         for partner in spec.metrics.share_from:
             if partner != country:
                 add("share_from", "share", partner=partner, **where)
+    recyclers = [n for n in network.nodes.values() if isinstance(n, RecyclerSpec)]
+    recycled = sorted({(n.country, n.mineral) for n in recyclers})
+    for country, mineral in recycled:
+        for metric in RECYCLING_METRICS:
+            add(metric, "t", country=country, mineral=mineral, stage="scrap")
     if scenario.policy is not None:
         add("policy_cost_usd", "USD")
     return keys

@@ -15,6 +15,9 @@
   per mineral and stage, of world production by country and of each consuming country's supply
   by origin; import reliance = share of a country's supply from abroad; share from a named
   country.
+- Recycling: per recycler country and mineral, scrap collected (sent to its recyclers), scrap
+  recycled (fed into recycling) and scrap left in their stock at the end, t, so that scrap
+  piling up at recyclers is visible.
 - Ensemble statistics (`summarize`): mean, P5/P50/P95; for shortfall metrics the probability of
   a positive value and CVaR95 (mean of the worst 5%).
 """
@@ -33,7 +36,7 @@ import pandas as pd
 from sim.analysis.costs import PairedShipments, policy_cost_usd
 from sim.engine.simulate import RunResult
 from sim.scenario.loader import MetricOptions
-from sim.scenario.network import MarketSpec
+from sim.scenario.network import MarketSpec, RecyclerSpec
 from sim.vocabulary import (
     ANY_SHORTFALL,
     COMPONENT,
@@ -47,6 +50,9 @@ from sim.vocabulary import (
     MIN_COVER_DAYS,
     PEAK_SHORTFALL_UNITS,
     POLICY_COST_USD,
+    PRODUCTION_T,
+    RECYCLING_METRICS,
+    REFINED,
     SCRAP,
     SHARE_FROM,
     SHORTFALL_METRICS,
@@ -104,6 +110,10 @@ def compute(
     rows = _Rows()
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
+    for (country, mineral), totals in recycling_totals(result).items():
+        for metric, value in zip(RECYCLING_METRICS, totals, strict=True):
+            where = {"country": country, "mineral": mineral, "stage": SCRAP}
+            rows.add(metric, "t", value, len(result.reps), **where)
     if result.scenario.policy is not None:
         rows.add(POLICY_COST_USD, "USD", policy_cost_usd(result, paired), len(result.reps))
     keys = pd.DataFrame(rows.keys, columns=list(METRIC_KEY)).astype("category")
@@ -173,6 +183,31 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
             label = draws.shock.name or f"{draws.shock.type}#{draws.index + 1}"
             rows.add(TTS_DAYS, "days", track.tts[s, i], reps, shock=label, **where)
             rows.add(TTR_DAYS, "days", track.ttr[s, i], reps, shock=label, **where)
+
+
+def recycling_totals(
+    result: RunResult,
+) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per recycler country and mineral: scrap collected (shipped to its recyclers), recycled
+    (fed into recycling: output / yield) and left in their stock at the end, t per replication
+    (`RECYCLING_METRICS`). Empty for a network without recyclers."""
+    network, state = result.scenario.network, result.state
+    shipped = result.recorder.shipped_totals()
+    made = result.recorder.production_totals()
+    found: dict[tuple[str, str], list[np.ndarray]] = {}
+    for node in network.of_kind("recycler"):
+        assert isinstance(node, RecyclerSpec)
+        mineral = node.mineral
+        collected = sum(
+            (shipped[k.index] for k in network.in_links[node.name] if k.stage == SCRAP),
+            start=np.zeros(len(result.reps)),
+        )
+        recycled = made[(node.name, mineral, REFINED, PRODUCTION_T)] / node.yield_
+        left = state.stock[node.name][(mineral, SCRAP)]
+        totals = found.setdefault((node.country, mineral), [np.zeros(len(result.reps))] * 3)
+        for i, value in enumerate((collected, recycled, left)):
+            totals[i] = totals[i] + value
+    return {key: (v[0], v[1], v[2]) for key, v in sorted(found.items())}
 
 
 def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

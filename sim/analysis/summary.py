@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.analysis.compare import Comparison
 from sim.analysis.ensemble import Ensemble
+from sim.analysis.metrics import recycling_totals
 from sim.engine.simulate import RunResult
 from sim.vocabulary import (
     ANY_SHORTFALL,
@@ -62,6 +63,22 @@ def text(result: RunResult, markets: pd.DataFrame, balance: pd.DataFrame) -> str
             }
         ).to_string(index=False)
     )
+    recycling = recycling_totals(result)
+    if recycling:
+        lines += ["", "scrap at recyclers over the horizon (t; left: in their stock at the end):"]
+        table = pd.DataFrame(
+            [
+                {
+                    "country": country,
+                    "mineral": mineral,
+                    "collected t": f"{values[0][0]:,.1f}",
+                    "recycled t": f"{values[1][0]:,.1f}",
+                    "left t": f"{values[2][0]:,.1f}",
+                }
+                for (country, mineral), values in recycling.items()
+            ]
+        )
+        lines.append(table.to_string(index=False))
     return "\n".join(lines)
 
 

@@ -62,7 +62,8 @@ def make_jointly(
             feed = stock[(mineral, in_stage)]
             feed -= used
             np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
-            state.ledger.losses[mineral] += used - out_t
+            lost = review.joint_scrap.split_row(node.name, mineral, used - out_t, state.outgoing)
+            state.ledger.losses[mineral] += lost  # process scrap sent to recyclers is no loss
         stock[(mineral, out_stage)] += out_t
         review.rec.put((node.name, mineral, out_stage, PRODUCTION_T), out_t)
 

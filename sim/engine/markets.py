@@ -9,7 +9,8 @@ Rows are markets (M) or (market, mineral) pairs (Q), each an array over replicat
 - Material built into products enters the in-use stock and returns after the product lifetime
   as end-of-life flow; the collected share ships to recyclers, the rest leaves the system. A
   lifetime longer than the horizon never returns within it, so only the legacy end-of-life flow
-  (products sold before the start) is seen and no per-review ring is kept.
+  (products sold before the start) is seen and no per-review ring is kept. Lifetimes spread by
+  a distribution return by cohorts (`cohorts.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.arrays import SegmentSum
+from sim.engine.cohorts import unread_pairs
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
 from sim.engine.state import State
@@ -84,7 +86,7 @@ class Markets:
         self.uncollected = SegmentSum(
             np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
         )
-        scrap = [k for k in net.links if k.stage == SCRAP]
+        scrap = [k for k in net.links if k.stage == SCRAP and k.supplier in spec]
         self.scrap = np.array([k.index for k in scrap], dtype=np.intp)
         self.scrap_pair = np.array(
             [pairs.index((k.supplier, k.mineral)) for k in scrap], dtype=np.intp
@@ -110,6 +112,10 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
+        if state.cohorts is not None:  # book at once the cohorts nothing reads per review
+            where = [self.pair_where[EOL_T], self.pair_where[IN_USE_T]]
+            shifted = [q for q, _ in self.collection_shifts]
+            state.cohorts.defer(unread_pairs(where, self.collection, shifted)[state.cohorts.rows])
 
     def grown(self, day: float) -> np.ndarray | None:
         """Each market's demand path factor now, (M, 1) (None: no market has a path)."""
@@ -189,6 +195,8 @@ class Markets:
             slot = period % len(ring)
             eol[q] = ring[slot]
             ring[slot] = used[q]
+        if state.cohorts is not None:  # spread lifetimes (engine/cohorts.py)
+            eol[state.cohorts.rows] = state.cohorts.step(period, used[state.cohorts.rows])
         collection = self.collection
         if self.collection_shifts:
             collection = collection.copy()

@@ -19,6 +19,8 @@ barely grows with the number of nodes. Semantics (DESIGN.md section 4):
   (1 - severity) x its shock-free flow, contract and spot together. Unfilled orders and spot
   requests are not carried over (buyers order again) but signal the supplier to order more
   itself.
+- Recycled supply first: buyers of a recycler that offers first take what it can ship at the
+  next review, then split the rest of their gap by their other shares, renormalised (`recycled.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from sim.engine.joint import make_jointly
 from sim.engine.quotas import within_quota
 from sim.engine.recipes import Recipes
 from sim.engine.recorder import Recorder
+from sim.engine.recycled import RecycledFirst, RecyclerLinks, split_supply
+from sim.engine.scrap import ProcessScrap
 from sim.engine.state import Cover, State, cover_of, per_replication
 from sim.scenario.network import (
     OUTPUT_STAGE,
@@ -76,6 +80,7 @@ class _Group:
     record: tuple[np.ndarray, ...]
     converts: bool
     ledger_sum: SegmentSum | None = None
+    scrap: ProcessScrap | None = None
 
 
 class Review:
@@ -173,6 +178,8 @@ class Review:
         self.by_buyer_row = SegmentSum(state.buyer_slot)
         for g in self.groups:
             g.ledger_sum = SegmentSum(g.mineral)
+            g.scrap = ProcessScrap(net, [(n, outputs(net.nodes[n])[0][0]) for n in g.names])
+        self.joint_scrap = ProcessScrap(net, [(n.name, m) for n in self.joint for m in basket(n)])
         self.seller_of_sale = np.searchsorted(self.sellers, self.sales_from)
         self.recipes = Recipes(mods.network, state.pairs)
         self._order_plans(net)
@@ -190,6 +197,7 @@ class Review:
         self.pile_plans: list[tuple[int, str]] = []
         refinery_plans: list[tuple[int, int, float]] = []
         plant_plans: dict[str, list[tuple[int, float, str]]] = {}
+        recycled: RecyclerLinks = []
         for node in net.nodes.values():
             for commodity in inputs(node):
                 supply = net.supply_links(node.name, commodity)
@@ -198,8 +206,10 @@ class Review:
                 p = len(rows)
                 rows.append(state.slot[(node.name, commodity)])
                 use = net.expected_use_tpd(node.name, commodity)
+                first, primary, weights = split_supply(net, supply, use)
                 lead = sum(
-                    k.share * (transit_periods(k.transit_days, step) + 1) * step for k in supply
+                    w * (transit_periods(k.transit_days, step) + 1) * step
+                    for w, k in zip(weights, supply, strict=True)
                 )
                 if isinstance(node, StockpileSpec):
                     base.append(node.initial_t if node.target_t is None else node.target_t)
@@ -215,10 +225,11 @@ class Review:
                 elif isinstance(node, RefinerySpec):
                     out = state.slot[(node.name, outputs(node)[0])]
                     refinery_plans.append((p, out, node.yield_))
-                for k in supply:
+                for k, share in primary:
                     links.append(k.index)
                     plan_of.append(p)
-                    shares.append(k.share)
+                    shares.append(share)
+                recycled += [(k, p, use * step) for k in first]
         markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
         self.market_plan_rows = np.array([p for p, _, _ in market_plans], dtype=np.intp)
         self.market_plan_node = np.array(
@@ -259,6 +270,7 @@ class Review:
         """Most a buyer may order per review on each supply link as contract, t (inf: no
         limit); the rest of its order is a spot request."""
         self.spot = bool(np.isfinite(self.supply_cap).any())
+        self.recycled = RecycledFirst(state, self.mods, recycled) if recycled else None
         self.spot_due: np.ndarray | None = None
 
     # -- phases -----------------------------------------------------------------------------
@@ -307,7 +319,8 @@ class Review:
                 made = np.minimum(made, feed * g.yields)
                 used = made / g.yields
                 stocks[g.feed] = np.maximum(feed - used, 0.0)  # rounding only
-                g.ledger_sum.add_into(ledger.losses_rows, used - made)  # type: ignore[union-attr]
+                lost = g.scrap.split(used - made, state.outgoing)  # type: ignore[union-attr]
+                g.ledger_sum.add_into(ledger.losses_rows, lost)  # type: ignore[union-attr]
             else:
                 g.ledger_sum.add_into(ledger.mined_rows, made)  # type: ignore[union-attr]
             stocks[g.out] += made
@@ -408,7 +421,7 @@ class Review:
         """Place every buyer's orders for the next review (see the module docstring).
         `inbound` is what `inbound()` returns after this review's shipments left."""
         state, mods = self.state, self.mods
-        if not self.supply.size:
+        if not self.supply.size and self.recycled is None:
             return
         rows = self.plan_rows
         target = np.broadcast_to(self.plan_base, (len(self.plan_base), state.reps)).copy()
@@ -444,6 +457,8 @@ class Review:
             hold = holding.get(name)
             if hold is not None:
                 gap[p] = np.where(hold, 0.0, gap[p])  # no refill while releasing
+        if self.recycled is not None:  # recycled supply first; the rest by renormalised shares
+            gap = self.recycled.take(gap, round(day / self.step), day)
         wanted = self.supply_share * gap[self.supply_plan]
         if self.spot:
             contract = np.minimum(wanted, self.supply_cap)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine.cohorts import Cohorts, mean_reviews, spread_pdf
 from sim.scenario.network import (
     Commodity,
     MarketSpec,
@@ -70,12 +71,15 @@ class State:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     """(market, mineral) pairs, grouped by market, in network order."""
     in_use_rows: np.ndarray = field(init=False)
-    """Per pair: material in use, t, shape (pairs, R)."""
+    """Per pair: material in use, t, shape (pairs, R) (for cohorts booked at once,
+    `Cohorts.defer`, exact only at the end of the run)."""
     in_use_total: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     """Per market and mineral: a view of its `in_use_rows` row."""
     in_use_rings: dict[int, np.ndarray] = field(default_factory=dict)
-    """Per pair whose product lifetime ends within the horizon: material put in use at each
-    review, in a ring of lifetime length (it returns as end-of-life flow when read again)."""
+    """Per pair whose fixed product lifetime ends within the horizon: material put in use at
+    each review, in a ring of lifetime length (it returns as end-of-life flow when read again)."""
+    cohorts: Cohorts | None = None
+    """The pairs whose spread lifetimes return material within the horizon (None: none)."""
     in_use_legacy: np.ndarray = field(init=False)
     """Per pair: end-of-life flow per review from products sold before the start, t, (Q, 1)."""
     backlog_rows: np.ndarray = field(init=False)
@@ -165,17 +169,35 @@ def initial_state(
     for row, market in enumerate(markets):
         state.backlog[market.name] = state.backlog_rows[row]
         state.in_use_total[market.name] = {}
+    spread: list[tuple[int, np.ndarray, np.ndarray]] = []
     for q, (name, mineral) in enumerate(state.pairs):
         spec = network.nodes[name]
         assert isinstance(spec, MarketSpec)
-        lifetime = max(1, round(spec.lifetime_years * 365.0 / step_days))
         use = network.expected_use_tpd(name, (mineral, COMPONENT)) * step_days
         legacy = use * spec.eol_history_share
         state.in_use_legacy[q] = legacy
-        state.in_use_rows[q] = legacy * lifetime
         state.in_use_total[name][mineral] = state.in_use_rows[q]
+        if spec.spread_lifetime:
+            assert spec.lifetime is not None
+            mean = mean_reviews(spec.lifetime, spec.lifetime_years, step_days) if legacy else 0.0
+            state.in_use_rows[q] = legacy * mean
+            pdf, survival = spread_pdf(spec, step_days, periods)
+            if pdf.any():
+                spread.append((q, pdf, survival))
+            continue
+        lifetime = max(1, round(spec.lifetime_years * 365.0 / step_days))
+        state.in_use_rows[q] = legacy * lifetime
         if lifetime < periods:
             state.in_use_rings[q] = np.full((lifetime, reps), legacy)
+    if spread:
+        spread_rows = [q for q, _, _ in spread]
+        state.cohorts = Cohorts(
+            spread_rows,
+            [pdf for _, pdf, _ in spread],
+            [survival for _, _, survival in spread],
+            state.in_use_legacy[spread_rows],
+            reps,
+        )
     state.ledger = Ledger(network.minerals, reps)
     state.unfilled_rows = np.zeros_like(state.stocks)
     return state

@@ -2,9 +2,12 @@
 
 Compiles into the new recycler, the market's new collection rate (at once, or ramping from
 `start`), the recycler's share of the market's collected flow of the mineral (existing
-recyclers keep the rest in proportion), and the recycler's buyers, whose share of orders grows
-with the ramp. Cost: its capital cost annualised over `asset_life_years` at the discount rate,
-for each year of service from `start` (ramp-up included) inside the horizon, present value.
+recyclers keep the rest in proportion), and links to the recycler's buyers. By default they take
+what the recycler offers ahead of primary supply (`recycled_first`, engine/recycled.py), so
+what they take grows with the collection and capacity ramps by itself; with `recycled_first:
+false` their share of orders is set and grows with the ramp. Cost: its capital cost annualised
+over `asset_life_years` at the discount rate, for each year of service from `start` (ramp-up
+included) inside the horizon, present value.
 """
 
 from __future__ import annotations
@@ -49,7 +52,10 @@ class Recycling(BaseLever):
         "keep the rest in proportion).",
     )
     supplies: list[LinkPlan] = Field(
-        description="Buyers of the recovered material and the share of their orders it takes."
+        description="Buyers of the recovered material. By default (the recycler's "
+        "`recycled_first`) they take all it can offer before ordering elsewhere and `share` "
+        "is not used; with `recycled_first: false`, `share` is the share of their orders it "
+        "takes (ramping with the recycler)."
     )
     start: Day = Field(
         0,
@@ -161,6 +167,8 @@ class Recycling(BaseLever):
         steps = [(0.0, 1.0)] if at_once else ramp_steps(start, self.ramp_up_days, draft.step_days)
         for plan in self.supplies:
             link = draft.add_link(self.recycler.name, plan.node, 0.0, plan.transit_days)
+            if self.recycler.recycled_first:
+                continue  # its buyers take what it offers first; no share to move
             move_share(draft, plan.node, self.mineral, link, plan.share, steps)
             if at_once:
                 self._in_place(draft, plan, link)

@@ -19,12 +19,17 @@ from sim.scenario.network import (
     MineSpec,
     Network,
     NodeSpec,
+    PlantSpec,
     RecyclerSpec,
+    RefinerySpec,
     StockpileSpec,
     inputs,
+    link_commodity,
     link_mineral,
     outputs,
+    scrap_outputs,
 )
+from sim.scenario.secondary import offers_first
 from sim.scenario.uncertainty import Uncertainty
 from sim.scenario.yamlio import Document
 from sim.shocks.base import ShockSpec, check_amounts, shock_label
@@ -96,7 +101,8 @@ def check_links(
                 )
             )
             continue
-        commodity = next(c for c in made if c[0] == mineral)
+        commodity = link_commodity(supplier, buyer, mineral)
+        assert commodity is not None
         if commodity not in inputs(buyer):
             used = ", ".join(f"{m} {s}" for m, s in inputs(buyer)) or "nothing (mines buy no input)"
             problems.append(
@@ -125,6 +131,7 @@ def check_network(
     return (
         check_shares(network, located, link_where)
         + check_collection(network, located)
+        + check_process_scrap(network, located)
         + check_reachable(network, located)
     )
 
@@ -142,19 +149,64 @@ def check_shares(
     problems = []
     for (owner, (mineral, stage)), members in groups.items():
         total = sum(network.links[i].share for i in members)
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            role = "end-of-life shares from" if stage == SCRAP else "sourcing shares of"
-            other = "buyer" if stage == SCRAP else "supplier"
-            parts = " + ".join(
-                f"{network.links[i].share:g} ({getattr(network.links[i], other)})" for i in members
+        first = [i for i in members if offers_first(network, network.links[i])]
+        primary = sum(network.links[i].share for i in members if i not in first)
+        if abs(total - 1.0) <= SHARE_TOLERANCE or (
+            first and (len(first) == len(members) or abs(primary - 1.0) <= SHARE_TOLERANCE)
+        ):
+            continue  # recycled first: only the other suppliers' shares are used, renormalised
+        role = "end-of-life and scrap shares from" if stage == SCRAP else "sourcing shares of"
+        other = "buyer" if stage == SCRAP else "supplier"
+        parts = " + ".join(
+            f"{network.links[i].share:g} ({getattr(network.links[i], other)})" for i in members
+        )
+        right = "shares that sum to 1"
+        if first:
+            names = ", ".join(network.links[i].supplier for i in first)
+            right += (
+                f" (with {names} offering recycled material first, the shares of the other "
+                "suppliers alone may sum to 1)"
             )
+        problems.append(
+            Problem(
+                link_where[members[0]],
+                f"{role} '{owner}' for {mineral} {stage} sum to {total:g} = {parts}",
+                right,
+            )
+        )
+    return problems
+
+
+def check_process_scrap(network: Network, located: dict[str, Where]) -> list[Problem]:
+    """A refinery or plant with `scrap_recovery` > 0 has a scrap link to a recycler for each
+    mineral it makes; one with scrap links recovers some scrap."""
+    problems = []
+    for node in network.nodes.values():
+        if not isinstance(node, RefinerySpec | PlantSpec):
+            continue
+        recovery = node.scrap_recovery
+        sent = {k.mineral for k in network.out_links[node.name] if k.stage == SCRAP}
+        if recovery == 0 and sent:
             problems.append(
                 Problem(
-                    link_where[members[0]],
-                    f"{role} '{owner}' for {mineral} {stage} sum to {total:g} = {parts}",
-                    "shares that sum to 1",
+                    located[node.name],
+                    f"'{node.name}' has scrap links to recyclers ({', '.join(sorted(sent))}) "
+                    "but scrap_recovery 0, so they would carry nothing",
+                    "a scrap_recovery above 0 (the share of process losses sent), or no "
+                    "links to recyclers",
                 )
             )
+            continue
+        for mineral, _ in scrap_outputs(node) if recovery > 0 else []:
+            if mineral not in sent:
+                problems.append(
+                    Problem(
+                        located[node.name],
+                        f"'{node.name}' recovers process scrap (scrap_recovery {recovery:g}) "
+                        f"but has no link to a {mineral} recycler",
+                        f"a link from '{node.name}' to a {mineral} recycler, or scrap_recovery 0",
+                    )
+                )
     return problems
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from sim import levers as L
 from sim.scenario import costs as C
+from sim.scenario import lifetimes as T
 from sim.scenario import loader as S
 from sim.scenario import network as N
 from sim.scenario import randomness as D
@@ -212,6 +213,15 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
             (N.RecyclerSpec, "`recycler`"),
             (N.MarketSpec, "`market`"),
             (N.StockpileSpec, "`stockpile`"),
+        ],
+    ),
+    (
+        "Product lifetimes (a market's `lifetime:`, `dist:`)",
+        [
+            (T.FixedLifetime, "`fixed`"),
+            (T.WeibullLifetime, "`weibull`"),
+            (T.LognormalLifetime, "`lognormal`"),
+            (T.NormalLifetime, "`normal`"),
         ],
     ),
     ("Links", [(N.LinkSpec, "`links` entries")]),

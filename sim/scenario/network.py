@@ -37,9 +37,12 @@ from sim.scenario.nodes import StockpileSpec as StockpileSpec
 from sim.scenario.nodes import basket as basket
 from sim.scenario.nodes import inputs as inputs
 from sim.scenario.nodes import is_joint as is_joint
+from sim.scenario.nodes import link_commodity as link_commodity
 from sim.scenario.nodes import outputs as outputs
+from sim.scenario.nodes import scrap_outputs as scrap_outputs
+from sim.scenario.secondary import SecondaryFlows
 from sim.scenario.spec import MINERALS, Fraction, Name, NonNegative, Spec, TransitDays
-from sim.vocabulary import COMPONENT
+from sim.vocabulary import COMPONENT, SCRAP
 
 T = TypeVar("T")
 
@@ -191,18 +194,13 @@ def expected_flows(network: Network) -> list[float]:
     """Expected t/day on each link: each buyer's expected use split by sourcing share.
 
     End-of-life links (market -> recycler) carry the steady legacy flow
-    (consumption x eol_history_share x collection_rate x share).
+    (consumption x eol_history_share x collection_rate x share); process-scrap links and the
+    links of recyclers that offer first follow `secondary.py` (iterated to a fixed point when
+    there are any).
     """
     flows = [0.0] * len(network.links)
     network.expected_link_tpd = flows  # filled in place, read by expected_out_tpd below
-    # Component stockpiles sit between plants and markets: propagate markets first, then
-    # stockpiles (which expect no use), then plants, refineries and recyclers.
-    for kind in _PROPAGATION_ORDER:
-        for node in network.of_kind(kind):
-            for commodity in inputs(node):
-                use = network.expected_use_tpd(node.name, commodity)
-                for link in network.supply_links(node.name, commodity):
-                    flows[link.index] = use * link.share
+    secondary = SecondaryFlows(network)
     for market in network.of_kind("market"):
         assert isinstance(market, MarketSpec)
         for link in network.out_links[market.name]:
@@ -210,6 +208,25 @@ def expected_flows(network: Network) -> list[float]:
             flows[link.index] = (
                 consumption * market.eol_history_share * market.collection_rate * link.share
             )
+    for _ in range(secondary.rounds):
+        before = list(flows)
+        # Component stockpiles sit between plants and markets: propagate markets first, then
+        # stockpiles (which expect no use), then plants, refineries and recyclers.
+        for kind in _PROPAGATION_ORDER:
+            for node in network.of_kind(kind):
+                for commodity in inputs(node):
+                    if commodity[1] == SCRAP:
+                        continue  # scrap flows follow from what its senders lose or collect
+                    use = network.expected_use_tpd(node.name, commodity)
+                    supply = network.supply_links(node.name, commodity)
+                    if secondary.splits(supply):
+                        secondary.split(use, supply, flows)
+                        continue
+                    for link in supply:
+                        flows[link.index] = use * link.share
+        secondary.scrap_flows(flows)
+        if secondary.settled(before, flows):
+            break
     return flows
 
 
@@ -254,7 +271,9 @@ def resolve_links(nodes: dict[str, NodeSpec], specs: Iterable[LinkSpec]) -> list
         supplier = nodes[spec.from_]
         mineral = link_mineral(supplier, nodes[spec.to], spec.mineral)
         assert mineral is not None
-        stage = next(s for m, s in outputs(supplier) if m == mineral)
+        commodity = link_commodity(supplier, nodes[spec.to], mineral)
+        assert commodity is not None
+        stage = commodity[1]
         links.append(
             Link(
                 i,

@@ -3,15 +3,17 @@
 Units: every mass is tonnes (t) of *contained* mineral; rates are tonnes per year (tpa); times
 are days. A commodity is a (mineral, stage) pair and the stage a node makes follows from its
 kind (mine -> ore, refinery and recycler -> refined, plant -> component, market -> scrap,
-stockpile -> the stage it holds).
+stockpile -> the stage it holds); refineries and plants may also send process scrap to
+recyclers (`scrap_recovery`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.scenario.lifetimes import FixedLifetime, Lifetime, WeibullLifetime, weibull_mean_years
 from sim.scenario.spec import (
     MINERALS,
     Country,
@@ -130,6 +132,14 @@ class RefinerySpec(NodeSpec):
         description="Recovery yield: t refined out per t contained in ore in (0-1].",
     )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
+    scrap_recovery: Fraction = Field(
+        0.0,
+        description="Share of its process losses (input - output) collected as new scrap and "
+        "sent to recyclers over its scrap links (links to a recycler, split by their shares, "
+        "one set per mineral); the rest stays a loss. Default 0: ASSUMPTION, no process scrap "
+        "reaches a recycler unless a file says so (IEA via Kallanish expects manufacturing "
+        "scrap to be 2/3 of battery-recycling feed in 2030, reference section 7.1).",
+    )
 
 
 class PlantSpec(NodeSpec):
@@ -151,6 +161,14 @@ class PlantSpec(NodeSpec):
         "ends in the component; the rest is a process loss.",
     )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
+    scrap_recovery: Fraction = Field(
+        0.0,
+        description="Share of its process losses (input - output) collected as new scrap and "
+        "sent to recyclers over its scrap links (links to a recycler, split by their shares, "
+        "one set per mineral); the rest stays a loss. Default 0: ASSUMPTION, no process scrap "
+        "reaches a recycler unless a file says so (IEA via Kallanish expects manufacturing "
+        "scrap to be 2/3 of battery-recycling feed in 2030, reference section 7.1).",
+    )
 
     @field_validator("recipe")
     @classmethod
@@ -159,7 +177,8 @@ class PlantSpec(NodeSpec):
 
 
 class RecyclerSpec(NodeSpec):
-    """A recycler: collected end-of-life scrap -> refined, with a recovery yield."""
+    """A recycler: collected end-of-life scrap and process scrap -> refined, with a recovery
+    yield."""
 
     kind: Literal["recycler"]
     mineral: Mineral = Field(description="The mineral recovered.")
@@ -168,6 +187,14 @@ class RecyclerSpec(NodeSpec):
         0.9, alias="yield", description="t refined out per t scrap in."
     )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
+    recycled_first: bool = Field(
+        True,
+        description="Its buyers take what it offers (its stock above its own target plus what "
+        "it can make by the next review from the scrap on hand and arriving) before they order "
+        "from their other suppliers, who share the rest of the order by their shares, "
+        "renormalised; the shares on its own links are then not used. `false`: its links' "
+        "shares split its buyers' orders like any other supplier's.",
+    )
 
 
 class MarketSpec(NodeSpec):
@@ -185,7 +212,17 @@ class MarketSpec(NodeSpec):
     )
     lifetime_years: Years = Field(
         12.0,
-        description="Product lifetime in years; material returns as end-of-life flow after it.",
+        description="Product lifetime in years: every product's (fixed), or the mean of "
+        "`lifetime`'s distribution. Material returns as end-of-life flow after it.",
+    )
+    lifetime: Lifetime | None = Field(
+        None,
+        description="How lifetimes spread around `lifetime_years`: `{dist: weibull, shape: "
+        "2.5}` (or with `scale_years` instead of `lifetime_years`), `{dist: lognormal, "
+        "sd_years: 4}`, `{dist: normal, sd_years: 3}` (truncated at 0) or `{dist: fixed}`. "
+        "Material put in use at a review returns over later reviews by the discretised "
+        "distribution (each product at the review nearest to its end of life, never the same "
+        "review). Default: fixed.",
     )
     collection_rate: Fraction = Field(
         0.0,
@@ -204,6 +241,33 @@ class MarketSpec(NodeSpec):
         if not value:
             raise ValueError("needs at least one mineral, e.g. {rare_earths: 0.5}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mean_from_scale(cls, data: Any) -> Any:
+        """A Weibull lifetime given by its scale: `lifetime_years` is the mean it implies."""
+        if isinstance(data, dict) and "lifetime_years" not in data:
+            implied = weibull_mean_years(data.get("lifetime"))
+            if implied is not None:
+                data = {**data, "lifetime_years": implied}
+        return data
+
+    @model_validator(mode="after")
+    def _one_mean(self) -> MarketSpec:
+        implied = self.lifetime.mean_years() if isinstance(self.lifetime, WeibullLifetime) else None
+        if implied is not None and abs(implied - self.lifetime_years) > 1e-9 * implied:
+            raise ValueError(
+                f"lifetime_years ({self.lifetime_years:g}) is not the mean of the Weibull "
+                f"lifetime with scale_years {self.lifetime.scale_years:g} "  # type: ignore[union-attr]
+                f"({implied:g}): give the mean as lifetime_years or the scale as "
+                "lifetime.scale_years, not both"
+            )
+        return self
+
+    @property
+    def spread_lifetime(self) -> bool:
+        """Whether lifetimes follow a distribution (not one fixed lifetime)."""
+        return self.lifetime is not None and not isinstance(self.lifetime, FixedLifetime)
 
     @model_validator(mode="after")
     def _demand_in_range(self) -> MarketSpec:
@@ -304,3 +368,19 @@ def is_joint(node: NodeSpec) -> bool:
     """Whether a node makes several minerals together (a plant, or a co-producing mine or
     refinery): its output follows the most-needed one and its inputs are used in proportion."""
     return isinstance(node, PlantSpec) or bool(getattr(node, "coproducts", None))
+
+
+def scrap_outputs(node: NodeSpec) -> list[Commodity]:
+    """Process (new) scrap a refinery or plant can send to recyclers: one per mineral it makes."""
+    if isinstance(node, RefinerySpec | PlantSpec):
+        return [(m, SCRAP) for m in basket(node)]
+    return []
+
+
+def link_commodity(supplier: NodeSpec, buyer: NodeSpec, mineral: str) -> Commodity | None:
+    """What a link of `mineral` from `supplier` to `buyer` carries: process scrap from a
+    refinery or plant to a recycler, else the supplier's output of that mineral (None: it makes
+    none)."""
+    if isinstance(buyer, RecyclerSpec) and (mineral, SCRAP) in scrap_outputs(supplier):
+        return (mineral, SCRAP)
+    return next((c for c in outputs(supplier) if c[0] == mineral), None)
