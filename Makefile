@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.yaml
 ARGS ?=
 
-.PHONY: run validate compare stress sensitivity report test test-slow golden lint format docs bench clean
+.PHONY: run validate compare stress sensitivity report backtest test test-slow golden lint format docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ sensitivity: $(BIN)/.installed  ## tornado: which uncertain inputs move shortfal
 
 report: $(BIN)/.installed  ## rebuild the charts and report pages of all results present
 	$(BIN)/python -m sim report results/*
+
+backtest: $(BIN)/.installed  ## the 2010-2024 backtest: shares and prices vs the record [ARGS=--sensitivity]
+	$(BIN)/python tools/backtest_2010.py $(ARGS)
 
 validate: $(BIN)/.installed
 	$(BIN)/python -m sim validate $(SCENARIO)

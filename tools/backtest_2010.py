@@ -1,19 +1,26 @@
-"""Backtest of 2010: China's share of Japan's rare-earth imports, simulated vs recorded.
+"""Backtest 2010-2024: China's share of Japan's rare-earth imports and rare-earth prices,
+simulated on the price mechanism vs recorded.
 
-Runs scenarios/backtest_2010_ree.yaml (China's 2010 quota cut and the 21 Sep - 20 Nov 2010 halt
-of shipments to Japan, Lynas from 2013, Japan's demand path, on the 2009 network
-sim/data/japan_ree_2009.yaml), takes every shipment into a Japanese node from abroad, dates it
-on arrival (Japan's customs statistics count arrivals), and computes per calendar year the share
-of those tonnes that came from China. It compares 2010-2014 with the recorded path in the
-reference dataset (shared/reference/minerals-reference.csv, metric China_share_of_RE_imports,
-Japan MoF data; section 4 of minerals-reference.md) and writes
+Runs scenarios/backtest_2010_ree.yaml (China's export quotas 2009-2014 and the 21 Sep - 20 Nov
+2010 halt of shipments to Japan; prices inside and outside China driven by scarcity; idle
+non-Chinese capacity restarting, demand destruction and substitution as prices rise; Lynas as
+an announced project; on the 2009 network sim/data/japan_ree_2009.yaml). It takes every
+shipment into a Japanese node from abroad, dates it on arrival (Japan's customs statistics count
+arrivals), and computes per calendar year the share of those tonnes that came from China. It
+compares 2010-2024 with the recorded shares (2009-2014 from the reference dataset,
+shared/reference/minerals-reference.csv, Japan MoF; 2018, 2020 and 2024 from outside it: see
+tools/backtest_records.py), maps the simulated price to Nd, Dy and La oxide (each oxide's 2009
+average x the simulated multiple of the base price) and compares it with their recorded
+prices. It writes
 
-    results/backtest_2010/backtest.csv   year, simulated_pct, recorded_pct, error_pp
-    results/backtest_2010/backtest.png   chart (and .svg)
+    results/backtest_2010/backtest.csv          year, simulated_pct, recorded_pct, error_pp
+    results/backtest_2010/backtest.png (.svg)   share chart with imports by origin
+    results/backtest_2010/backtest_prices.csv   simulated and recorded prices, long format
+    results/backtest_2010/backtest_prices.png (.svg)
 
-into a temporary folder that is renamed into place when complete. It prints the table.
+into a temporary folder that is renamed into place when complete, and prints the fit.
 
-    .venv/bin/python tools/backtest_2010.py [--sensitivity]
+    .venv/bin/python tools/backtest_2010.py [--sensitivity] [--horizon-days N]
 
 `--sensitivity` also reruns the backtest with one assumption changed at a time and prints the
 errors (the table in docs/data-sources.md, section 11).
@@ -25,72 +32,87 @@ import argparse
 import copy
 import datetime as dt
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from sim.engine import simulate as engine
-from sim.output.store import write_atomically
-from sim.scenario import loader as scenario
-from sim.scenario import yamlio
-from sim.scenario.network import transit_periods
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for _folder in (HERE, ROOT):  # its sibling modules, and this checkout's `sim` before any other
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
-ROOT = Path(__file__).resolve().parents[1]
+import backtest_records as records  # noqa: E402
+from backtest_variants import VARIANTS, Change  # noqa: E402
+
+from sim.engine import simulate as engine  # noqa: E402
+from sim.output.store import write_atomically  # noqa: E402
+from sim.scenario import loader as scenario  # noqa: E402
+from sim.scenario import yamlio  # noqa: E402
+from sim.scenario.network import transit_periods  # noqa: E402
+
 SCENARIO = ROOT / "scenarios" / "backtest_2010_ree.yaml"
-REFERENCE = ROOT.parent / "shared" / "reference" / "minerals-reference.csv"
+REFERENCE = next(
+    (
+        p / "shared" / "reference" / records.REFERENCE_SHARE
+        for p in ROOT.parents
+        if (p / "shared" / "reference" / records.REFERENCE_SHARE).is_file()
+    ),
+    ROOT.parent / "shared" / "reference" / records.REFERENCE_SHARE,
+)
+"""The reference CSV: in the first parent folder of the checkout that has shared/reference/."""
 RESULTS = ROOT / "results"
 FOLDER = "backtest_2010"
 IMPORTER = "JP"
 CHINA = "CN"
-YEARS = range(2010, 2015)
+YEARS = range(2010, 2025)
 BASE_YEAR = 2009
 TARGET_PP = 10.0
-
-# Recorded totals of Japan's imports (t), only for the chart's lower panel; the scenario's
-# demand shocks take the same figures (sources in the scenario file).
-RECORDED_TOTALS = {2009: 18_300, 2010: 28_564, 2011: 22_524, 2012: 12_198, 2014: 22_307}
-RECORDED_MALAYSIA_2014 = 1_218  # t from Malaysia (Lynas) in 2014, MoF via kksoukan, reference §4.1
-EVENTS = (  # (label, start, end) drawn on the chart
-    ("halt", dt.date(2010, 9, 21), dt.date(2010, 11, 21)),
-    ("Lynas first product", dt.date(2013, 2, 27), None),
-)
+MINERAL = "rare_earths"
+OUTSIDE = "outside CN"
 
 
 # -- simulation -----------------------------------------------------------------------------------
 
 
-def run(path: Path = SCENARIO) -> engine.RunResult:
-    return engine.run(scenario.load(path))
+def run(path: Path = SCENARIO, horizon_days: int | None = None) -> engine.RunResult:
+    return engine.run(scenario.load(path, horizon_days))
+
+
+def review_days(result: engine.RunResult) -> list[dt.date]:
+    """Calendar day of each review."""
+    spec = result.scenario.spec
+    return [spec.start + dt.timedelta(days=p * spec.step_days) for p in range(result.n_periods)]
+
+
+def last_year(result: engine.RunResult) -> int:
+    """The last calendar year the run covers (in part)."""
+    spec = result.scenario.spec
+    return (spec.start + dt.timedelta(days=spec.horizon_days - 1)).year
 
 
 def imports_by_origin(result: engine.RunResult) -> pd.DataFrame:
     """Tonnes arriving in Japanese nodes from abroad, per calendar year (rows) and supplier
     country (columns). A shipment sent at review p arrives at review p + its transit periods
-    (the engine's rule); it is dated on that review."""
+    (the engine's rule); it is dated on that review. Years after the run are dropped."""
     loaded = result.scenario
     net, spec = loaded.network, loaded.spec
     shipped = result.recorder.shipped[:, :, 0]
-    periods = shipped.shape[0]
     rows: dict[tuple[int, str], float] = {}
+    end = last_year(result)
     for link in net.links:
         origin = net.nodes[link.supplier].country
         if net.nodes[link.buyer].country != IMPORTER or origin == IMPORTER:
             continue
         lag = transit_periods(link.transit_days, spec.step_days)
-        for period in range(periods):
+        for period in range(shipped.shape[0]):
             year = (spec.start + dt.timedelta(days=(period + lag) * spec.step_days)).year
-            rows[(year, origin)] = rows.get((year, origin), 0.0) + float(
-                shipped[period, link.index]
-            )
+            if year <= end:
+                rows[(year, origin)] = rows.get((year, origin), 0.0) + float(
+                    shipped[period, link.index]
+                )
     frame = pd.Series(rows).unstack(fill_value=0.0).sort_index()
     frame.index.name, frame.columns.name = "year", "origin"
     return frame
@@ -102,349 +124,225 @@ def china_share_pct(imports: pd.DataFrame) -> pd.Series:
     return (100.0 * china / imports.sum(axis=1)).rename("simulated_pct")
 
 
-# -- the record -----------------------------------------------------------------------------------
+def china_exports(result: engine.RunResult) -> pd.DataFrame:
+    """China's exports by calendar year of dispatch (rows) and destination country, t."""
+    net = result.scenario.network
+    shipped = result.recorder.shipped[:, :, 0]
+    years = np.array([d.year for d in review_days(result)])
+    out: dict[str, pd.Series] = {}
+    for link in net.links:
+        buyer = net.nodes[link.buyer].country
+        if net.nodes[link.supplier].country == CHINA and buyer != CHINA:
+            flows = pd.Series(shipped[:, link.index], index=years).groupby(level=0).sum()
+            out[buyer] = out[buyer].add(flows, fill_value=0.0) if buyer in out else flows
+    frame = pd.DataFrame(out)
+    frame.index.name = "year"
+    return frame
 
 
-def recorded_share_pct(path: Path = REFERENCE) -> dict[int, float]:
-    """China's share of Japan's rare-earth imports by year, %, from the reference CSV."""
-    if not path.is_file():
-        raise FileNotFoundError(f"reference data not found: {path} (pass --reference)")
-    table = pd.read_csv(path, dtype=str)
-    rows = table[
-        (table["category"] == "japan_imports")
-        & (table["metric"] == "China_share_of_RE_imports")
-        & (table["region"] == "Japan")
-    ]
-    found = {}
-    for year, value in zip(rows["year"], rows["value"], strict=True):
-        if str(year).isdigit():
-            found[int(year)] = float(value)
-    return found
+# -- the comparison -------------------------------------------------------------------------------
 
 
-def compare(simulated: pd.Series, recorded: dict[int, float], years: range = YEARS) -> pd.DataFrame:
-    """One row per year: simulated %, recorded % (NaN where none), error in percentage points."""
+def compare(
+    simulated: pd.Series, recorded: dict[int, records.ShareRecord], years: range = YEARS
+) -> pd.DataFrame:
+    """One row per year: simulated %, recorded % (NaN where none), error in percentage points,
+    and the record's tier (blank where none)."""
     table = pd.DataFrame({"year": list(years)})
     table["simulated_pct"] = [float(simulated.get(y, np.nan)) for y in years]
-    table["recorded_pct"] = [recorded.get(y, np.nan) for y in years]
+    table["recorded_pct"] = [recorded[y].pct if y in recorded else np.nan for y in years]
     table["error_pp"] = table["simulated_pct"] - table["recorded_pct"]
+    table["tier"] = [recorded[y].tier if y in recorded else "" for y in years]
     return table
 
 
+def price_paths(result: engine.RunResult) -> pd.DataFrame:
+    """The simulated rare-earth price at each review and side: date, side, multiple of the
+    base price, USD/t, and the mapped Nd, Dy and La oxide prices, USD/kg."""
+    book = result.prices
+    if book is None:
+        raise ValueError("the scenario prices nothing: no price paths to write")
+    days = review_days(result)
+    frames = []
+    for i, (mineral, side) in enumerate(book.labels):
+        if mineral != MINERAL:
+            continue
+        usd_per_t = book.history[: len(days), i, 0].astype(float)
+        multiple = usd_per_t / float(book.base[i, 0])
+        frame = pd.DataFrame(
+            {"date": days, "side": side, "multiple": multiple, "usd_per_t": usd_per_t}
+        )
+        for oxide in records.OXIDES:
+            frame[f"{oxide}_usd_per_kg"] = multiple * records.BASE_2009_USD_PER_KG[oxide]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def price_table(paths: pd.DataFrame) -> pd.DataFrame:
+    """backtest_prices.csv: the simulated oxide prices (one row per review, side and oxide)
+    and the recorded ones, in one long table: date, series, oxide, usd_per_kg,
+    multiple_of_2009, basis, source."""
+    sim = paths.melt(
+        id_vars=["date", "side", "multiple"],
+        value_vars=[f"{o}_usd_per_kg" for o in records.OXIDES],
+        var_name="oxide",
+        value_name="usd_per_kg",
+    )
+    sim["oxide"] = sim["oxide"].str.replace("_usd_per_kg", "")
+    sim["series"] = "simulated " + sim["side"]
+    sim["multiple_of_2009"] = sim["multiple"]
+    sim["basis"] = "rare_earths price x the oxide's 2009 average"
+    sim["source"] = "scenarios/backtest_2010_ree.yaml"
+    rec = records.price_table()
+    rec["series"] = "recorded"
+    columns = ["date", "series", "oxide", "usd_per_kg", "multiple_of_2009", "basis", "source"]
+    out = pd.concat([sim[columns], rec[columns]], ignore_index=True)
+    return out.sort_values(["series", "oxide", "date"], kind="stable").reset_index(drop=True)
+
+
+def price_fit(paths: pd.DataFrame) -> pd.DataFrame:
+    """Each comparable recorded price (and basket multiple) against the simulated price
+    outside China on its day: recorded and simulated multiples of the 2009 level."""
+    outside = paths[paths["side"] == OUTSIDE].set_index("date")["multiple"]
+    days = pd.to_datetime(pd.Series(outside.index))
+
+    def at(day: dt.date) -> float:
+        position = int(np.argmin(np.abs((days - pd.Timestamp(day)).dt.days.to_numpy())))
+        return float(outside.iloc[position])
+
+    rows = []
+    table = records.price_table()
+    for r in table.dropna(subset=["multiple_of_2009"]).itertuples(index=False):
+        rows.append((r.date, r.oxide, r.what, float(r.multiple_of_2009), at(r.date)))
+    for day, multiple, _ in records.BASKET:
+        rows.append((day, "basket", "multiple", multiple, at(day)))
+    fit = pd.DataFrame(
+        rows, columns=["date", "oxide", "what", "recorded_multiple", "simulated_multiple"]
+    )
+    fit["ratio"] = fit["simulated_multiple"] / fit["recorded_multiple"]
+    return fit.sort_values(["date", "oxide"]).reset_index(drop=True)
+
+
 def backtest(
-    path: Path = SCENARIO, reference: Path = REFERENCE
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, float]]:
-    """Run the scenario; return (comparison table, imports by origin, recorded shares)."""
-    imports = imports_by_origin(run(path))
-    recorded = recorded_share_pct(reference)
-    return compare(china_share_pct(imports), recorded), imports, recorded
+    path: Path = SCENARIO, reference: Path = REFERENCE, horizon_days: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, records.ShareRecord], engine.RunResult]:
+    """Run the scenario; return (comparison table, imports by origin, records, the run)."""
+    result = run(path, horizon_days)
+    imports = imports_by_origin(result)
+    recorded = records.all_shares(reference)
+    return compare(china_share_pct(imports), recorded), imports, recorded, result
 
 
 # -- output ---------------------------------------------------------------------------------------
 
 
 def rounded(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
+    """backtest.csv: year, simulated_pct, recorded_pct (blank where none), error_pp."""
+    out = table[["year", "simulated_pct", "recorded_pct", "error_pp"]].copy()
     for column in ("simulated_pct", "recorded_pct", "error_pp"):
         out[column] = out[column].round(1)
     return out
 
 
 def text_table(table: pd.DataFrame) -> str:
-    lines = ["year  simulated %  recorded %  error pp  within 10 pp"]
+    lines = ["year  simulated %  recorded %  error pp  within 10 pp  record"]
     for row in table.itertuples(index=False):
-        if np.isnan(row.recorded_pct):
-            lines.append(f"{row.year}  {row.simulated_pct:11.1f}  {'-':>10}  {'-':>8}  no record")
+        sim = f"{row.simulated_pct:11.1f}" if not np.isnan(row.simulated_pct) else f"{'-':>11}"
+        if np.isnan(row.recorded_pct) or np.isnan(row.simulated_pct):
+            rec = f"{row.recorded_pct:10.1f}" if not np.isnan(row.recorded_pct) else f"{'-':>10}"
+            lines.append(f"{row.year}  {sim}  {rec}  {'-':>8}  {'-':>12}  {row.tier or 'none'}")
         else:
             ok = "yes" if abs(row.error_pp) <= TARGET_PP else "NO"
             lines.append(
-                f"{row.year}  {row.simulated_pct:11.1f}  {row.recorded_pct:10.1f}  "
-                f"{row.error_pp:+8.1f}  {ok}"
+                f"{row.year}  {sim}  {row.recorded_pct:10.1f}  {row.error_pp:+8.1f}  {ok:>12}  "
+                f"{row.tier}"
             )
     return "\n".join(lines)
 
 
-def _x(day: dt.date) -> float:
-    """Position on the chart's year axis (year Y spans Y .. Y+1; annual values sit at Y+0.5)."""
-    start = dt.date(day.year, 1, 1)
-    length = (dt.date(day.year + 1, 1, 1) - start).days
-    return day.year + (day - start).days / length
-
-
-def chart(table: pd.DataFrame, imports: pd.DataFrame, recorded: dict[int, float]) -> plt.Figure:
-    """Two panels, grey-scale: China's share (simulated line vs recorded points with the
-    +/-10 pp target) and simulated imports by origin with the recorded totals."""
-    years = [y for y in imports.index if BASE_YEAR <= y <= max(YEARS)]
-    share = china_share_pct(imports)
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(9.0, 8.2), sharex=True, height_ratios=(3, 2), layout="constrained"
-    )
-    fig.suptitle(
-        "China's share of Japan's rare-earth imports, 2009-2014: simulated backtest vs recorded",
-        fontsize=12,
-        fontweight="bold",
-    )
-    for _label, begin, end in EVENTS:
-        if end is not None:
-            for ax in (top, bottom):
-                ax.axvspan(_x(begin), _x(end), color="0.85", zorder=0)
-            top.text(
-                _x(end) + 0.03,
-                97,
-                "China's halt\nto Japan\n21 Sep-20 Nov 2010",
-                fontsize=8,
-                ha="left",
-                va="top",
-                color="0.25",
+def fit_summary(table: pd.DataFrame) -> str:
+    """How many recorded years are within the target, by tier of record."""
+    scored = table.dropna(subset=["error_pp"])
+    parts = []
+    for label, rows in (
+        ("reference records (2010-2014)", scored[scored["tier"] == "reference"]),
+        ("later records (outside the reference)", scored[scored["tier"] != "reference"]),
+    ):
+        if len(rows):
+            hits = int((rows["error_pp"].abs() <= TARGET_PP).sum())
+            parts.append(
+                f"{label}: {hits} of {len(rows)} within {TARGET_PP:g} pp, mean abs error "
+                f"{rows['error_pp'].abs().mean():.1f} pp"
             )
-        else:
-            for ax in (top, bottom):
-                ax.axvline(_x(begin), color="0.45", linestyle=(0, (4, 3)), linewidth=1)
-            top.text(
-                _x(begin) + 0.03,
-                97,
-                "Lynas (Malaysia)\nfirst product\n27 Feb 2013",
-                fontsize=8,
-                ha="left",
-                va="top",
-                color="0.25",
-            )
-    xs = [y + 0.5 for y in years]
-    top.plot(
-        xs, [share[y] for y in years], color="black", marker="o", linewidth=2, label="simulated"
-    )
-    rec_years = [y for y in sorted(recorded) if BASE_YEAR <= y <= max(YEARS)]
-    top.errorbar(
-        [y + 0.5 for y in rec_years],
-        [recorded[y] for y in rec_years],
-        yerr=TARGET_PP,
-        fmt="s",
-        color="0.35",
-        markerfacecolor="white",
-        markersize=8,
-        markeredgewidth=1.5,
-        capsize=5,
-        elinewidth=1,
-        label=f"recorded (Japan MoF), bar = target ±{TARGET_PP:g} pp",
-    )
-    for row in table.itertuples(index=False):
-        if not np.isnan(row.error_pp):
-            top.annotate(
-                f"{row.error_pp:+.1f} pp",
-                (row.year + 0.5, row.simulated_pct),
-                textcoords="offset points",
-                xytext=(8, 6),
-                fontsize=8,
-            )
-    top.annotate(
-        "base year\n(calibrated)",
-        (BASE_YEAR + 0.5, share[BASE_YEAR]),
-        textcoords="offset points",
-        xytext=(-10, -34),
-        fontsize=8,
-        ha="center",
-        color="0.3",
-    )
-    if 2013 in share.index and 2013 not in recorded:
-        top.annotate(
-            "no record",
-            (2013.5, share[2013]),
-            textcoords="offset points",
-            xytext=(0, -22),
-            fontsize=8,
-            ha="center",
-            color="0.3",
-        )
-    top.set_ylim(40, 100)
-    top.set_ylabel("share from China (% of tonnes imported)")
-    top.grid(axis="y", color="0.9")
-    top.legend(loc="lower left", fontsize=8, frameon=False)
-
-    groups = [
-        ("China", [CHINA], "0.25", None),
-        (
-            "other non-Chinese (FR, EE, VN, KR, US, ...)",
-            [c for c in imports.columns if c not in (CHINA, "MY")],
-            "0.7",
-            None,
-        ),
-        ("Malaysia (Lynas)", ["MY"], "white", "///"),
-    ]
-    bottom_edge = np.zeros(len(years))
-    for label, cols, colour, hatch in groups:
-        values = (
-            np.array([imports.loc[y, [c for c in cols if c in imports]].sum() for y in years])
-            / 1000.0
-        )
-        bottom.bar(
-            xs,
-            values,
-            width=0.6,
-            bottom=bottom_edge,
-            color=colour,
-            hatch=hatch,
-            edgecolor="black",
-            linewidth=0.6,
-            label=f"simulated: {label}",
-        )
-        bottom_edge += values
-    tot_years = [y for y in sorted(RECORDED_TOTALS) if y in years]
-    bottom.plot(
-        [y + 0.5 for y in tot_years],
-        [RECORDED_TOTALS[y] / 1000 for y in tot_years],
-        linestyle="none",
-        marker="D",
-        color="black",
-        markerfacecolor="white",
-        label="recorded or derived total (scenario demand input)",
-    )
-    if "MY" in imports.columns and max(YEARS) in imports.index:
-        top_2014 = float(imports.loc[max(YEARS)].sum()) / 1000.0
-        bottom.annotate(
-            f"from Malaysia: simulated {imports.loc[max(YEARS), 'MY'] / 1000:.1f} kt,"
-            f"\nrecorded {RECORDED_MALAYSIA_2014 / 1000:.1f} kt",
-            (max(YEARS) + 0.5, top_2014),
-            textcoords="offset points",
-            xytext=(-4, 16),
-            fontsize=7.5,
-            ha="right",
-            color="0.2",
-        )
-    bottom.set_ylabel("imports (kt per year)")
-    bottom.set_xlabel("year")
-    bottom.set_xticks(xs, [str(y) for y in years])
-    bottom.set_xticks(range(BASE_YEAR, max(YEARS) + 2), minor=True)
-    bottom.tick_params(axis="x", which="major", length=0)
-    bottom.tick_params(axis="x", which="minor", length=6)
-    bottom.set_xlim(BASE_YEAR, max(YEARS) + 1)
-    bottom.set_ylim(0, 36)
-    bottom.grid(axis="y", color="0.9")
-    bottom.legend(loc="upper left", fontsize=7.5, frameon=False, ncol=2)
-    fig.text(
-        0.01,
-        0.002,
-        "Simulated: scenarios/backtest_2010_ree.yaml on sim/data/japan_ree_2009.yaml "
-        "(weekly reviews; imports dated on arrival in Japan).\n"
-        "Recorded: Japan Ministry of Finance trade statistics via China Rare Earth Online / "
-        "kksoukan.com (2015) and NHK (2013),\nas compiled in "
-        "shared/reference/minerals-reference.md §4.1. Totals: Reuters Jan-2011, Nikkei, "
-        "MoF (see docs/data-sources.md §11).",
-        fontsize=7,
-        color="0.3",
-        ha="left",
-        va="bottom",
-    )
-    layout = fig.get_layout_engine()
-    if isinstance(layout, ConstrainedLayoutEngine):  # leave room for the footer
-        layout.set(h_pad=0.1, rect=(0, 0.07, 1, 0.93))
-    return fig
+    return "\n".join(parts)
 
 
 def write(
-    table: pd.DataFrame, imports: pd.DataFrame, recorded: dict[int, float], out: Path = RESULTS
+    table: pd.DataFrame,
+    imports: pd.DataFrame,
+    recorded: dict[int, records.ShareRecord],
+    paths: pd.DataFrame,
+    out: Path = RESULTS,
 ) -> Path:
-    """Write backtest.csv, .png and .svg into out/backtest_2010/, atomically."""
-    fig = chart(table, imports, recorded)
+    """Write the share and price tables and charts into out/backtest_2010/, atomically."""
+    import backtest_charts as charts  # matplotlib only where charts are drawn
+
+    share_fig = charts.share_chart(table, imports, recorded)
+    price_fig = charts.price_chart(paths)
     try:
         return write_atomically(
             out / FOLDER,
             {
                 "backtest.csv": lambda p: rounded(table).to_csv(p, index=False),
-                "backtest.png": lambda p: fig.savefig(p, dpi=150),
-                "backtest.svg": lambda p: fig.savefig(p),
+                "backtest.png": lambda p: share_fig.savefig(p, dpi=150),
+                "backtest.svg": lambda p: share_fig.savefig(p),
+                "backtest_prices.csv": lambda p: price_table(paths).to_csv(
+                    p, index=False, float_format="%.4g"
+                ),
+                "backtest_prices.png": lambda p: price_fig.savefig(p, dpi=150),
+                "backtest_prices.svg": lambda p: price_fig.savefig(p),
             },
         )
     finally:
-        plt.close(fig)
+        charts.close(share_fig, price_fig)
 
 
 # -- sensitivity ----------------------------------------------------------------------------------
 
 
-def _shock(doc: dict[str, Any], part: str) -> dict[str, Any]:
-    return next(s for s in doc["shocks"] if part in s["name"])
-
-
-def _scale(network: dict[str, Any], names: list[str], factor: float) -> None:
-    for node in network["nodes"]:
-        if node["name"] in names:
-            node["capacity_tpa"] *= factor
-
-
-def _china_order_share(network: dict[str, Any], china: float) -> None:
-    links = [k for k in network["links"] if k["to"] == "jp_ree_users"]
-    others = sum(k["share"] for k in links if k["from"] != "cn_ree_separation")
-    for k in links:
-        k["share"] = (
-            china if k["from"] == "cn_ree_separation" else ((1.0 - china) * k["share"] / others)
-        )
-
-
-INCUMBENTS = ["fr_la_rochelle", "ee_silmet", "vn_separators", "xw_other_separators"]
-Variant = tuple[
-    str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None] | None
-]
-VARIANTS: list[Variant] = [
-    ("as built", None, None),
-    (
-        "no 1 Jul 2010 release of non-Chinese capacity (quota effect off)",
-        lambda d: _shock(d, "pre-quota").update(end=dt.date(2015, 1, 1)),
-        None,
-    ),
-    ("non-Chinese capacity for Japan -20%", None, lambda n: _scale(n, INCUMBENTS, 0.8)),
-    ("non-Chinese capacity for Japan +20%", None, lambda n: _scale(n, INCUMBENTS, 1.2)),
-    ("China's order share 0.4 (not 0.5)", None, lambda n: _china_order_share(n, 0.4)),
-    ("China's order share 0.6", None, lambda n: _china_order_share(n, 0.6)),
-    (
-        "China's order share 0.6227 (all by capacity)",
-        None,
-        lambda n: _china_order_share(n, 18_300 / (18_300 + 11_090)),
-    ),
-    ("no Lynas", None, lambda n: _scale(n, ["my_lynas_lamp"], 1e-6)),
-    (
-        "Lynas -> Japan scaled to the recorded 1,218 t of 2014",
-        None,
-        lambda n: _scale(n, ["my_lynas_lamp"], 0.4424),
-    ),
-    (
-        "no halt (21 Sep - 20 Nov 2010)",
-        lambda d: d.update(shocks=[s for s in d["shocks"] if "halts" not in s["name"]]),
-        None,
-    ),
-    (
-        "no demand inputs (18,300 t/yr throughout)",
-        lambda d: d.update(shocks=[s for s in d["shocks"] if s["type"] != "demand_shock"]),
-        None,
-    ),
-    (
-        "2012-13 demand 22,400 t/yr (2011-2014 interpolated, not H1-2012 x 2)",
-        lambda d: _shock(d, "2012-2013").update(factor=22_400 / 18_300),
-        None,
-    ),
-]
-
-
-def sensitivity(path: Path = SCENARIO, reference: Path = REFERENCE) -> pd.DataFrame:
-    """Errors (pp) per recorded year with one assumption changed at a time."""
-    recorded = recorded_share_pct(reference)
+def sensitivity(
+    path: Path = SCENARIO,
+    reference: Path = REFERENCE,
+    variants: list[tuple[str, Change | None]] | None = None,
+) -> pd.DataFrame:
+    """Errors (pp) per recorded year and the peak price outside China, with one assumption
+    changed at a time."""
+    recorded = records.all_shares(reference)
     doc = yamlio.load_file(path).data
-    base = doc["network"]["base"]
-    network = yamlio.load_file(scenario.DATA_DIR / f"{base}.yaml").data
+    network = yamlio.load_file(scenario.DATA_DIR / f"{doc['network']['base']}.yaml").data
     rows = []
-    for label, change_scenario, change_network in VARIANTS:
-        d, n = copy.deepcopy(doc), copy.deepcopy(network)
-        if change_network:
-            change_network(n)
-        d["network"] = {"nodes": n["nodes"], "links": n["links"]}
-        if change_scenario:
-            change_scenario(d)
-        share = china_share_pct(imports_by_origin(engine.run(scenario.from_dict(d, label))))
-        table = compare(share, recorded).dropna()
+    for label, change in variants if variants is not None else VARIANTS:
+        d = copy.deepcopy(doc)
+        d["network"] = {"nodes": network["nodes"], "links": network["links"]}
+        if change:
+            change(d)
+        result = engine.run(scenario.from_dict(d, label))
+        table = compare(china_share_pct(imports_by_origin(result)), recorded).dropna(
+            subset=["error_pp"]
+        )
         row: dict[str, Any] = {"variant": label}
         row.update(
             {str(y): round(e, 1) for y, e in zip(table["year"], table["error_pp"], strict=True)}
         )
-        row["max_abs_pp"] = round(float(table["error_pp"].abs().max()), 1)
+        ref = table[table["tier"] == "reference"]["error_pp"].abs()
+        row["max_abs_ref"] = round(float(ref.max()), 1)
+        row["max_abs_all"] = round(float(table["error_pp"].abs().max()), 1)
+        outside = (
+            price_paths(result).query("side == @OUTSIDE")["multiple"].max()
+            if result.prices is not None
+            else np.nan
+        )
+        row["peak_x"] = round(float(outside), 2)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -452,8 +350,47 @@ def sensitivity(path: Path = SCENARIO, reference: Path = REFERENCE) -> pd.DataFr
 # -- command line ---------------------------------------------------------------------------------
 
 
+def report(
+    table: pd.DataFrame,
+    imports: pd.DataFrame,
+    recorded: dict[int, records.ShareRecord],
+    result: engine.RunResult,
+    paths: pd.DataFrame,
+) -> str:
+    """The printed fit: shares, totals, China's exports against its quota, prices."""
+    share = china_share_pct(imports)
+    base = recorded.get(BASE_YEAR)
+    lines = [
+        "China's share of Japan's rare-earth imports (% of tonnes, imports dated on arrival)",
+        text_table(table),
+        fit_summary(table),
+        f"base year {BASE_YEAR}: simulated {share.get(BASE_YEAR, np.nan):.1f}%, recorded "
+        f"{base.pct if base else np.nan:.1f}%",
+        "",
+        "Japan's imports by origin, simulated (t); recorded totals where known:",
+    ]
+    shown = imports.round(0).astype(int)
+    shown["total"] = shown.sum(axis=1)
+    shown["recorded total"] = [
+        f"{records.RECORDED_TOTALS[y][0]:,.0f}" if y in records.RECORDED_TOTALS else "-"
+        for y in shown.index
+    ]
+    lines.append(shown.to_string())
+    exports = china_exports(result).round(0).astype(int)
+    exports["total"] = exports.sum(axis=1)
+    lines += ["", "China's exports by destination, simulated (t):", exports.to_string()]
+    fit = price_fit(paths)
+    fit["date"] = [str(d) for d in fit["date"]]
+    lines += [
+        "",
+        "Prices outside China: recorded vs simulated multiple of the 2009 level",
+        fit.round(2).to_string(index=False),
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--scenario", type=Path, default=SCENARIO)
     parser.add_argument(
         "--reference",
@@ -465,24 +402,18 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=RESULTS, help="results root; files go to OUT/backtest_2010/"
     )
     parser.add_argument(
+        "--horizon-days", type=int, default=None, help="a shorter run (default: the file's)"
+    )
+    parser.add_argument(
         "--sensitivity",
         action="store_true",
         help="also print errors with one assumption changed at a time",
     )
     args = parser.parse_args(argv)
-    table, imports, recorded = backtest(args.scenario, args.reference)
-    folder = write(table, imports, recorded, args.out)
-    print("China's share of Japan's rare-earth imports (% of tonnes, imports dated on arrival)")
-    print(text_table(table))
-    scored = table.dropna()
-    hits = int((scored["error_pp"].abs() <= TARGET_PP).sum())
-    print(
-        f"within {TARGET_PP:g} pp: {hits} of {len(scored)} recorded years; base year "
-        f"{BASE_YEAR}: simulated {china_share_pct(imports)[BASE_YEAR]:.1f}%, recorded "
-        f"{recorded.get(BASE_YEAR, float('nan')):.1f}%"
-    )
-    print("\nsimulated imports by origin (t):")
-    print(imports.loc[BASE_YEAR : max(YEARS)].round(0).astype(int).to_string())
+    table, imports, recorded, result = backtest(args.scenario, args.reference, args.horizon_days)
+    paths = price_paths(result)
+    folder = write(table, imports, recorded, paths, args.out)
+    print(report(table, imports, recorded, result, paths))
     if args.sensitivity:
         print("\nsensitivity: error (pp) per recorded year, one change at a time")
         print(sensitivity(args.scenario, args.reference).to_string(index=False))
