@@ -38,6 +38,19 @@ Commodity = tuple[str, str]
 """(mineral, stage)."""
 
 
+ScrapRecovery = Annotated[
+    Fraction,
+    Field(
+        description="Share of its process losses (input - output) collected as new scrap and "
+        "sent to recyclers over its scrap links (links to a recycler, split by their shares, "
+        "one set per mineral); the rest stays a loss. Default 0: ASSUMPTION, no process scrap "
+        "reaches a recycler unless a file says so (IEA via Kallanish expects manufacturing "
+        "scrap to be 2/3 of battery-recycling feed in 2030, reference section 7.1)."
+    ),
+]
+"""A refinery's or plant's share of process losses sent to recyclers as new scrap."""
+
+
 class NodeSpec(Spec):
     """Fields every node has."""
 
@@ -132,14 +145,7 @@ class RefinerySpec(NodeSpec):
         description="Recovery yield: t refined out per t contained in ore in (0-1].",
     )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
-    scrap_recovery: Fraction = Field(
-        0.0,
-        description="Share of its process losses (input - output) collected as new scrap and "
-        "sent to recyclers over its scrap links (links to a recycler, split by their shares, "
-        "one set per mineral); the rest stays a loss. Default 0: ASSUMPTION, no process scrap "
-        "reaches a recycler unless a file says so (IEA via Kallanish expects manufacturing "
-        "scrap to be 2/3 of battery-recycling feed in 2030, reference section 7.1).",
-    )
+    scrap_recovery: ScrapRecovery = 0.0
 
 
 class PlantSpec(NodeSpec):
@@ -161,14 +167,7 @@ class PlantSpec(NodeSpec):
         "ends in the component; the rest is a process loss.",
     )
     availability: Fraction = Field(1.0, description="Share of capacity usable without shocks.")
-    scrap_recovery: Fraction = Field(
-        0.0,
-        description="Share of its process losses (input - output) collected as new scrap and "
-        "sent to recyclers over its scrap links (links to a recycler, split by their shares, "
-        "one set per mineral); the rest stays a loss. Default 0: ASSUMPTION, no process scrap "
-        "reaches a recycler unless a file says so (IEA via Kallanish expects manufacturing "
-        "scrap to be 2/3 of battery-recycling feed in 2030, reference section 7.1).",
-    )
+    scrap_recovery: ScrapRecovery = 0.0
 
     @field_validator("recipe")
     @classmethod
