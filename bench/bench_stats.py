@@ -98,11 +98,16 @@ def number(x: float) -> str:
     return f"{x:.2f}"
 
 
-def per_round(rounds: Spread, digits: int = 2) -> str:
+def per_round(rounds: Spread) -> str:
     """` (per round low-highx)` after a ratio of medians; nothing for a single round."""
     if rounds.runs < 2:
         return ""
-    return f" (per round {rounds.range_text(digits)}x)"
+    return f" (per round {ratio_range(rounds)}x)"
+
+
+def ratio_range(rounds: Spread) -> str:
+    """`low-high` of per-round ratios, each written as `number` writes it."""
+    return f"{number(rounds.low)}-{number(rounds.high)}"
 
 
 def peer_ratio_line(ratio: float, orders: str) -> str:

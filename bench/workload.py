@@ -133,7 +133,7 @@ BUILTIN_UNCERTAINTY: dict[str, Any] = {
 }
 
 
-def builtin_network(scenario: Path, horizon_days: int = 728) -> dict[str, Any]:
+def builtin_network(scenario: Path, horizon_days: int = 1456) -> dict[str, Any]:
     """scenarios/baseline.yaml (the built-in 2024 network, weekly review) over `horizon_days`,
     with `BUILTIN_UNCERTAINTY` as its random inputs."""
     import yaml

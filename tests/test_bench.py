@@ -62,6 +62,7 @@ def test_time_ratio_is_the_ratio_of_medians_with_per_round_spread() -> None:
     assert ratio == pytest.approx(2.0)
     assert (rounds.low, rounds.high, rounds.runs) == (1.0, 3.0, 3)
     assert stats.per_round(rounds) == " (per round 1.00-3.00x)"
+    assert stats.ratio_range(stats.spread([87.349, 1234.4])) == "87.3-1,234"
     assert stats.per_round(stats.spread([2.0])) == ""
     with pytest.raises(ValueError, match="unequal"):
         stats.time_ratio([1.0, 2.0], [1.0])
