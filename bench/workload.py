@@ -5,10 +5,14 @@ each), 3 refiners, 2 component plants each buying from the 3 refiners, 4 markets
 daily demand (uniform 10-30 units a day), 12 links with random transit times (uniform 10-30
 days mine -> refiner, triangular 3/5/14 days refiner -> plant), a 1-day review period and 10
 simulated years. `copies` > 1 places that many independent copies side by side (nodes x copies).
+
+`builtin_network` is the second, richer case: the built-in 2024 network of scenarios/baseline.yaml
+(106 nodes, weekly review) with random demand and outages added.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 MINES = {"lithium": ("AU", "CL"), "cobalt": ("CD", "ID"), "nickel": ("ID", "PH")}
@@ -104,3 +108,35 @@ def reference(
             ],
         },
     }
+
+
+# The built-in network case: random inputs added to scenarios/baseline.yaml so that replications
+# differ (the baseline itself has none). Both are bench ASSUMPTIONS, not data: demand noise and
+# outages of the kind and size scenarios/ree_controls_risk_2025.yaml declares (weekly demand
+# factor normal(1, 0.1) at every market; every mine, refinery and plant losing half its capacity
+# for triangular 3/14/60 days about once every two years).
+BUILTIN_UNCERTAINTY: dict[str, Any] = {
+    "demand": [
+        {
+            "select": {"kinds": ["market"]},
+            "factor": {"dist": "normal", "mean": 1.0, "sd": 0.1, "min": 0.0},
+        }
+    ],
+    "outages": [
+        {
+            "select": {"kinds": ["mine", "refinery", "plant"]},
+            "rate_per_year": 0.5,
+            "duration_days": {"dist": "triangular", "low": 3, "mode": 14, "high": 60},
+            "fraction": 0.5,
+        }
+    ],
+}
+
+
+def builtin_network(scenario: Path, horizon_days: int = 1456) -> dict[str, Any]:
+    """scenarios/baseline.yaml (the built-in 2024 network, weekly review) over `horizon_days`,
+    with `BUILTIN_UNCERTAINTY` as its random inputs."""
+    import yaml
+
+    data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    return {**data, "horizon_days": horizon_days, "uncertainty": BUILTIN_UNCERTAINTY}
