@@ -54,7 +54,7 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
         ]
         blocks += [
             Block("h3", "Ranking"),
-            Block("p", " ".join(_ranking_sentences(records))),
+            Block("p", " ".join(_ranking_sentences(records, ranked_by(results.provenance)))),
             Block(
                 "table",
                 table=Table(
@@ -101,23 +101,59 @@ def _declared(record: Mapping[Any, Any]) -> bool:
     return bool(record.get("cost_declared", True))
 
 
-def _ranking_sentences(records: Sequence[Mapping[Any, Any]]) -> list[str]:
-    """The cheapest policy per tonne avoided among those whose cost is declared, the one that
-    avoids most, those whose cost is not declared, and how each combination does."""
+CRITERION_TEXT = {
+    "cost_per_t_avoided": "cost per tonne of shortfall avoided (lowest first)",
+    "shortfall_avoided_t": "shortfall avoided in tonnes (most first)",
+    "cost_usd": "cost (lowest first)",
+}
+"""What each `--criterion` of `sim compare` / `sim run` ranks by, as the report says it."""
+
+
+def ranked_by(provenance: Mapping[str, Any]) -> str:
+    """The `--criterion` the ranking was made with, read from the command line recorded in
+    the provenance (the default, cost per tonne avoided, when the command does not name one)."""
+    command = [str(word) for word in provenance.get("command") or []]
+    for i, word in enumerate(command):
+        if word == "--criterion" and i + 1 < len(command):
+            return command[i + 1]
+        if word.startswith("--criterion="):
+            return word.split("=", 1)[1]
+    return "cost_per_t_avoided"
+
+
+def _ranking_sentences(
+    records: Sequence[Mapping[Any, Any]], criterion: str = "cost_per_t_avoided"
+) -> list[str]:
+    """What the ranking is by and which policy it puts first; the cheapest policy per tonne
+    avoided among those whose cost is declared and that avoid some shortfall (a policy that
+    avoids nothing costs 'inf' per tonne and is never named cheapest); the one that avoids
+    most; those whose cost is not declared; and how each combination does."""
+    lines = [
+        f"Ranked by {CRITERION_TEXT.get(criterion, criterion)}: first is {records[0]['policy']}."
+    ]
     declared = [r for r in records if _declared(r)]
-    lines = []
-    if declared:
-        cheapest = min(declared, key=lambda r: float(r["cost_per_t_avoided"]))
+    priced = [r for r in declared if math.isfinite(float(r["cost_per_t_avoided"]))]
+    if priced:
+        cheapest = min(priced, key=lambda r: float(r["cost_per_t_avoided"]))
         lines.append(
             f"Cheapest per tonne of shortfall avoided among the policies whose costs are "
             f"declared: {cheapest['policy']} ({qty(float(cheapest['cost_per_t_avoided']))} USD/t)."
         )
+    elif declared:
+        lines.append(
+            "No policy whose costs are declared avoids any shortfall, so none is named cheapest "
+            "per tonne avoided."
+        )
     else:
         lines.append("No policy declares all its costs, so none is named cheapest.")
     most = max(records, key=lambda r: float(r["shortfall_avoided_t"]))
-    lines.append(
-        f"Most shortfall avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."
-    )
+    if float(most["shortfall_avoided_t"]) > 0:
+        lines.append(
+            f"Most shortfall avoided: {most['policy']} "
+            f"({qty(float(most['shortfall_avoided_t']))} t)."
+        )
+    else:
+        lines.append("No policy avoids any shortfall in the minerals it acts on.")
     lines += [
         f"{r['policy']}: cost not declared ({r['cost_not_declared']}); ranked after the "
         "policies whose costs are declared."
