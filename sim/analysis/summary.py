@@ -18,9 +18,11 @@ from sim.vocabulary import (
     DELIVERED_UNITS,
     DEMAND_UNITS,
     FILL_RATE,
+    IDENTICAL_NOTE,
     SHORTFALL_UNITS,
     TTR_DAYS,
     TTS_DAYS,
+    identical_replications,
 )
 
 
@@ -135,6 +137,8 @@ def ensemble_text(ensemble: Ensemble) -> str:
         )
     worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
     lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
+    if identical_replications(ensemble.runs):
+        lines += ["", f"note: {IDENTICAL_NOTE.format(reps=ensemble.reps)}"]
     return "\n".join(lines)
 
 
@@ -176,11 +180,15 @@ def comparison_text(comparison: Comparison) -> str:
             lines += ["", "combinations:", *notes]
     table = comparison.table
     short = table[(table["metric"] == SHORTFALL_UNITS) & (table["baseline_mean"] > 0)]
+    identical = all(
+        identical_replications(e.runs) for e in (comparison.baseline, *comparison.policies.values())
+    )
     if not short.empty:
         lines += [
             "",
-            "change in shortfall (policy - baseline, units; 95% CI) where the "
-            "baseline falls short:",
+            "change in shortfall (policy - baseline, units"
+            + ("" if identical else "; 95% CI")
+            + ") where the baseline falls short:",
         ]
         for policy, market, delta, low, high in zip(
             short["policy"],
@@ -190,8 +198,10 @@ def comparison_text(comparison: Comparison) -> str:
             short["ci_high"].astype(float),
             strict=True,
         ):
-            interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
+            interval = "" if identical or math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
             lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
+    if identical:
+        lines += ["", f"note: {IDENTICAL_NOTE.format(reps=comparison.baseline.reps)}"]
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from sim.output.folder import BASELINE, Results, as_date
 from sim.output.report.concentration import concentration_table
 from sim.output.report.document import Block
 from sim.output.report.drivers import drivers_table
+from sim.output.report.exact import identical_note
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
 from sim.output.report.policies import policy_blocks
@@ -42,6 +43,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks = [
         Block("p", _run_line(results)),
         Block("p", " ".join(str(spec.get("description") or "").split())),
+        Block("p", identical_note(results)),
     ]
     world = world_blocks(results)
     prices = price_blocks(results, world=bool(world))

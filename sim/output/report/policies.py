@@ -16,6 +16,7 @@ import pandas as pd
 from sim.output.focus import comparison_focus
 from sim.output.folder import Results
 from sim.output.report.document import Block, Table
+from sim.output.report.exact import identical
 from sim.output.report.formats import qty, share, value_text
 
 
@@ -89,7 +90,8 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
         still = [m for m in focus if m not in moved]
         blocks.append(Block("h3", "Effect on the markets under stress"))
         if moved:
-            blocks.append(Block("table", table=_effects(comparison, moved, policies)))
+            exact = identical(results)
+            blocks.append(Block("table", table=_effects(comparison, moved, policies, exact)))
         if still:
             blocks.append(Block("p", f"No policy changes the shortfall of {', '.join(still)}."))
     return blocks
@@ -212,7 +214,11 @@ def _lever(lever: dict[str, Any]) -> str:
     return f"{lever.get('type', '?')} ({value_text(keep)})"
 
 
-def _effects(comparison: pd.DataFrame, focus: list[str], policies: list[str]) -> Table:
+def _effects(
+    comparison: pd.DataFrame, focus: list[str], policies: list[str], exact: bool = False
+) -> Table:
+    """The paired change in each market's shortfall per policy; `exact`: the replications are
+    identical, so the change is exact and no (zero-width) interval is shown."""
     rows = []
     for market in focus:
         mine = comparison[comparison["market"] == market]
@@ -222,7 +228,13 @@ def _effects(comparison: pd.DataFrame, focus: list[str], policies: list[str]) ->
             if short is None:
                 continue
             low, high = float(short["ci_low"]), float(short["ci_high"])
-            interval = "-" if math.isnan(low) else f"{qty(low)} to {qty(high)}"
+            interval = (
+                "exact (identical replications)"
+                if exact
+                else "-"
+                if math.isnan(low)
+                else f"{qty(low)} to {qty(high)}"
+            )
             fill = got.get("fill_rate", {}).get("variant_mean", math.nan)
             chance = got.get("any_shortfall", {}).get("variant_mean", math.nan)
             rows.append(
