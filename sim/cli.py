@@ -393,7 +393,8 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
     folder = _written.folder(writers.write_sensitivity(table, loaded, args.out, command))
     _draw_report(args, folder)
     if not args.quiet:
-        print(summary.sensitivity_text(table, market, args.reps))
+        noise = bool(loaded.spec.uncertainty.demand)
+        print(summary.sensitivity_text(table, market, args.reps, noise))
     print(f"results: {folder}/")
     return 0
 

@@ -341,3 +341,11 @@ IDENTICAL_NOTE = (
     "is exact, not an estimate, and no confidence interval is shown"
 )
 """The note printed and reported instead of a zero-width interval (`identical_replications`)."""
+
+
+NOISE_NOTE = (
+    "Demand noise (`uncertainty.demand`, a factor drawn afresh at every review) is not varied: "
+    "fixed at a percentile for every review it would act as a lasting demand level, not as "
+    "noise; it keeps its declared distribution in every variant."
+)
+"""Why demand noise is not a bar of the tornado (said by the terminal and the report)."""

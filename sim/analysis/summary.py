@@ -19,6 +19,7 @@ from sim.vocabulary import (
     DEMAND_UNITS,
     FILL_RATE,
     IDENTICAL_NOTE,
+    NOISE_NOTE,
     SHORTFALL_UNITS,
     TTR_DAYS,
     TTS_DAYS,
@@ -232,12 +233,13 @@ def stress_text(table: pd.DataFrame, scenario: str, start_day: float, top: int) 
     return f"{heading}\n{body}"
 
 
-def sensitivity_text(table: pd.DataFrame, market: str, reps: int) -> str:
-    """The tornado table of a sensitivity run (`sensitivity.run`), largest swing first."""
+def sensitivity_text(table: pd.DataFrame, market: str, reps: int, noise: bool = False) -> str:
+    """The tornado table of a sensitivity run (`sensitivity.run`), largest swing first;
+    `noise`: the scenario has demand noise, which is not varied (`NOISE_NOTE` says why)."""
     heading = (
         f"sensitivity of {market}'s mean cumulative shortfall ({reps} replications per "
         "variant, same draws):\n"
     )
     columns = ["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95", "swing"]
     body = table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}")
-    return f"{heading}\n{body}"
+    return f"{heading}\n{body}" + (f"\n\nnote: {NOISE_NOTE}" if noise else "")

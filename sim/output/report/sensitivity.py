@@ -7,6 +7,7 @@ from __future__ import annotations
 from sim.output.folder import Results
 from sim.output.report.document import Block, Table
 from sim.output.report.formats import qty
+from sim.vocabulary import NOISE_NOTE
 
 
 def sensitivity_table(results: Results) -> list[Block]:
@@ -50,7 +51,12 @@ def sensitivity_table(results: Results) -> list[Block]:
                 numeric={2, 3, 4},
                 note="Each input is fixed in turn at its 5th and 95th percentile while the "
                 "others keep their distributions; swing = |shortfall at P95 - shortfall at P5|, "
-                "largest first.",
+                "largest first." + (f" {NOISE_NOTE}" if _noise(results) else ""),
             ),
         ),
     ]
+
+
+def _noise(results: Results) -> bool:
+    """Whether the scenario has demand noise (not varied in the tornado)."""
+    return bool((results.scenario.get("uncertainty") or {}).get("demand"))
