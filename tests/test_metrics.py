@@ -186,5 +186,6 @@ def test_summaries_of_time_to_recover_leave_out_replications_that_never_fell_sho
         }
     )
     rows = metrics.summarize(table).set_index("metric")
-    assert rows.loc["ttr_days", "replications"] == 1 and rows.loc["ttr_days", "p50"] == 40.0
+    assert rows.loc["ttr_days", "replications"] == 3 and rows.loc["ttr_days", "p50"] == 40.0
+    assert rows.loc["ttr_days", "mean"] == 40.0
     assert rows.loc["tts_days", "replications"] == 3 and rows.loc["tts_days", "p50"] == np.inf

@@ -275,22 +275,23 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
-    """Ensemble statistics per metric key from a tidy per-run table, over the replications
-    where the metric is defined (`replications` counts them): a NaN (the time to recover of a
-    market that never fell short in that replication) is left out, and a metric undefined in
-    every replication gets a row of blanks with `replications` 0."""
+    """Ensemble statistics per metric key from a tidy per-run table (`replications`: how many
+    runs it holds). The statistics are over the replications where the metric is defined: a NaN
+    (the time to recover of a market that never fell short in that replication) is left out,
+    and a metric undefined in every replication gets blank statistics."""
     rows = []
     for key, group in table.groupby(list(METRIC_KEY), sort=False, dropna=False, observed=True):
         values = group["value"].to_numpy(dtype=float)
+        runs = len(values)
         values = values[~np.isnan(values)]
         if not len(values):
-            rows.append({**dict(zip(METRIC_KEY, key, strict=True)), "replications": 0})
+            rows.append({**dict(zip(METRIC_KEY, key, strict=True)), "replications": runs})
             continue
         finite = values[np.isfinite(values)]
         row = dict(zip(METRIC_KEY, key, strict=True))
         p5, p50, p95 = quantiles(values)
         row.update(
-            replications=len(values),
+            replications=runs,
             mean=float(values.mean()),
             p5=p5,
             p50=p50,
