@@ -206,7 +206,7 @@ def _run(args: Namespace, command: list[str]) -> int:
     from sim.scenario import loader as scenario
 
     atomic.check_root(args.out)  # a bad --out fails now, not after the simulation
-    loaded = scenario.load(args.file, horizon_days=args.horizon_days)
+    loaded = scenario.load(args.file, horizon_days=args.horizon_days, seed=args.seed)
     reps = args.reps or loaded.spec.replications
     try:
         if args.prices == "compare":
@@ -280,7 +280,7 @@ def _compare(args: Namespace, command: list[str]) -> int:
     replications (common random numbers) and write the comparison and ranking."""
     from sim.scenario import loader as scenario
 
-    loaded = scenario.load(args.file, horizon_days=args.horizon_days)
+    loaded = scenario.load(args.file, horizon_days=args.horizon_days, seed=args.seed)
     if not loaded.spec.policies:
         print(f"error: {args.file} declares no `policies:` to compare", file=sys.stderr)
         return EXIT_INPUT
@@ -381,7 +381,7 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
     from sim.output import writers
     from sim.scenario import loader as scenario
 
-    loaded = scenario.load(args.file)
+    loaded = scenario.load(args.file, seed=args.seed)
     if args.market is not None and args.market not in loaded.network.nodes:
         print(f"error: --market {args.market}: no such market in {args.file}", file=sys.stderr)
         return EXIT_INPUT
@@ -393,7 +393,8 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
     folder = _written.folder(writers.write_sensitivity(table, loaded, args.out, command))
     _draw_report(args, folder)
     if not args.quiet:
-        print(summary.sensitivity_text(table, market, args.reps))
+        noise = bool(loaded.spec.uncertainty.demand)
+        print(summary.sensitivity_text(table, market, args.reps, noise))
     print(f"results: {folder}/")
     return 0
 
@@ -465,13 +466,13 @@ WRITES = ("file", "--out", "--quiet", "--no-report")
 SUBCOMMANDS = {
     "run": Subcommand(
         "run a scenario (or compare its policies) and write its results",
-        (*WRITES, "--horizon-days", "--reps", "--workers"),
+        (*WRITES, "--horizon-days", "--reps", "--seed", "--workers"),
         _run_options,
         _run,
     ),
     "compare": Subcommand(
         "compare the scenario's policies with its baseline",
-        (*WRITES, "--horizon-days", "--reps", "--workers"),
+        (*WRITES, "--horizon-days", "--reps", "--seed", "--workers"),
         _compare_options,
         _compare,
     ),
@@ -483,7 +484,7 @@ SUBCOMMANDS = {
     ),
     "sensitivity": Subcommand(
         "rank the scenario's uncertain inputs by their effect on shortfall",
-        (*WRITES, "--workers"),
+        (*WRITES, "--seed", "--workers"),
         _sensitivity_options,
         _sensitivity,
     ),

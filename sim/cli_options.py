@@ -38,6 +38,21 @@ BATCH = Count("replication per batch", "replications per batch")
 ROWS = Count("row", "rows")
 
 
+def master_seed(text: str) -> int:
+    """An argparse `type`: a master random seed, a whole number from 0 to 2^63 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to 2^63 - 1 as the seed, got '{text}'"
+        ) from None
+    if not 0 <= value <= 2**63 - 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed from 0 to 2^63 - 1 (9223372036854775807), got {value}"
+        )
+    return value
+
+
 def parent(*flags: str, **options: Any) -> ArgumentParser:
     """A parent parser holding one option, for the subcommands that share it."""
     parent = ArgumentParser(add_help=False, allow_abbrev=False)
@@ -62,6 +77,12 @@ def shared_options() -> dict[str, ArgumentParser]:
             "--reps",
             type=REPLICATIONS,
             help="replications (default: the scenario's `replications`, else 1)",
+        ),
+        "--seed": parent(
+            "--seed",
+            type=master_seed,
+            help="master random seed, overriding the scenario's `seed` (0 to 2^63 - 1; "
+            "recorded in provenance.json)",
         ),
         "--workers": parent(
             "--workers",

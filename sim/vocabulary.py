@@ -319,3 +319,33 @@ TEXT_COLUMNS = (
 )
 """Columns of the results files that hold names, to be read as text (never as numbers or NaN:
 '' means 'does not apply', and a mineral or country code must not turn into a float)."""
+
+
+def identical_replications(table: Any) -> bool:
+    """Whether a tidy per-run table (a DataFrame with `rep`, the `METRIC_KEY` columns and
+    `value`; results' metrics.csv) holds two or more replications that all gave the same value
+    of every metric: a scenario without random inputs. Its statistics are then exact, not
+    estimates, and a 95% interval of zero width says nothing about uncertainty. A `policy`
+    column, when present, is part of the key."""
+    if len(table) == 0 or table["rep"].nunique() < 2:
+        return False
+    keys = [c for c in (*METRIC_KEY, "policy") if c in table.columns]
+    distinct = table.groupby(keys, sort=False, dropna=False, observed=True)["value"].nunique(
+        dropna=False
+    )
+    return bool((distinct <= 1).all())
+
+
+IDENTICAL_NOTE = (
+    "the {reps} replications are identical (the scenario has no random inputs): every figure "
+    "is exact, not an estimate, and no confidence interval is shown"
+)
+"""The note printed and reported instead of a zero-width interval (`identical_replications`)."""
+
+
+NOISE_NOTE = (
+    "Demand noise (`uncertainty.demand`, a factor drawn afresh at every review) is not varied: "
+    "fixed at a percentile for every review it would act as a lasting demand level, not as "
+    "noise; it keeps its declared distribution in every variant."
+)
+"""Why demand noise is not a bar of the tornado (said by the terminal and the report)."""

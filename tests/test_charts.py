@@ -514,8 +514,40 @@ def test_shock_windows_come_from_events_or_fixed_dates(single: Path, ensemble: P
     for folder in (single, ensemble):
         windows = shock_windows(load(folder))
         assert windows.to_dict("records") == [
-            {"shock": "ban", "start": pd.Timestamp("2025-01-06"), "end": pd.Timestamp("2025-01-31")}
+            {
+                "shock": "ban",
+                "start": pd.Timestamp("2025-01-06"),
+                "end": pd.Timestamp("2025-01-31"),
+                "drawn": False,
+            }
         ]
+
+
+def test_a_drawn_shock_window_is_its_median_not_the_rest_of_the_horizon() -> None:
+    """A 60-270 day ban (triangular, mode 90) of an 18-month ensemble is shaded over its median
+    window (median start + median duration), and the legend says the window is a median."""
+    from matplotlib.figure import Figure
+
+    from sim.output.charts.style import shade
+    from sim.output.folder import Results
+
+    ban = {
+        "name": "ban",
+        "type": "export_ban",
+        "start": {"dist": "uniform", "low": 20, "high": 40},
+        "duration_days": {"dist": "triangular", "low": 60, "mode": 90, "high": 270},
+    }
+    scenario = {"start": "2025-01-01", "horizon_days": 540, "shocks": [ban]}
+    results = Results(Path("."), {"horizon_days": 540}, scenario, {"summary": pd.DataFrame()})
+    (window,) = shock_windows(results).to_dict("records")
+    median_duration = 270 - ((270 - 60) * (270 - 90) / 2) ** 0.5  # triangular median, mode < mid
+    assert window["drawn"]
+    assert abs((window["start"] - pd.Timestamp("2025-01-31")).days) <= 1
+    assert abs((window["end"] - window["start"]).days - median_duration) <= 3
+    ax = Figure().subplots()
+    shade(ax, shock_windows(results))
+    (label,) = ax.get_legend_handles_labels()[1]
+    assert label == "shock: ban (median window; dates drawn per replication)"
 
 
 def test_only_the_chart_module_imports_matplotlib() -> None:

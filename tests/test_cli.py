@@ -370,9 +370,27 @@ def test_abbreviated_options_are_errors(
     assert f"unrecognized arguments: {args[2]}" in capsys.readouterr().err
 
 
+def test_seed_overrides_the_files_and_is_recorded(tmp_path: Path) -> None:
+    path = _write(tmp_path, {**chain(horizon_days=10), "seed": 3})
+    out = tmp_path / "results"
+    assert cli.main(["run", "--no-report", "--quiet", str(path), "--out", str(out)]) == 0
+    assert json.loads((out / "chain" / "provenance.json").read_text())["seed"] == 3
+    argv = ["run", "--no-report", "--quiet", str(path), "--out", str(out), "--seed", "41"]
+    assert cli.main(argv) == 0
+    prov = json.loads((out / "chain" / "provenance.json").read_text())
+    assert prov["seed"] == 41 and "--seed" in prov["command"]
+    resolved = yaml.safe_load((out / "chain" / "scenario.resolved.yaml").read_text())
+    assert resolved["seed"] == 41
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("run", "compare", "sensitivity"):
+        assert "--seed SEED" in sub.choices[name].format_help()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["run", "--seed", "-1"], "--seed: expected a seed from 0 to 2^63 - 1"),
+        (["run", "--seed", "1.5"], "expected a whole number from 0 to 2^63 - 1 as the seed"),
         (["run", "--reps", "0"], "argument --reps: expected at least 1 replication, got 0"),
         (["compare", "--reps", "ten"], "expected a whole number of replications, got 'ten'"),
         (["sensitivity", "--reps", "0"], "--reps: expected at least 1 replication, got 0"),

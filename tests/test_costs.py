@@ -405,7 +405,8 @@ def test_the_report_flags_undeclared_costs_and_states_the_cost_conventions(tmp_p
     rows = {row[1]: row for row in ranking.rows}
     assert rows["free_thrift"][4] == "cost not declared (demand_efficiency: cost_usd)"
     assert rows["reserve"][4] == "yes"
-    sentence = next(t for t in texts if t.startswith("Cheapest per tonne"))
+    sentence = next(t for t in texts if "Cheapest per tonne" in t)
+    assert sentence.startswith("Ranked by cost per tonne of shortfall avoided (lowest first)")
     assert "whose costs are declared: reserve" in sentence
     assert "free_thrift: cost not declared (demand_efficiency: cost_usd); ranked after" in sentence
     headings = [b.text for b in blocks if b.kind == "h3"]

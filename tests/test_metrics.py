@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,17 +26,20 @@ def test_fill_rate_is_one_without_demand() -> None:
 def test_time_to_survive_and_recover_by_hand() -> None:
     """Weekly reviews; a shock from day 10 to day 40. Fill rate drops below 0.99 at the review
     of day 21 and is back for good from day 42: TTS = 21 - 10 = 11 days, and with a 14-day
-    settling window TTR = 42 - 10 = 32 days. A second replication never drops (TTS = inf) and
-    is fine at the first review after the end (day 42)."""
+    settling window TTR = 42 - 10 = 32 days. A second replication never drops (TTS = inf): it
+    has nothing to recover from, so its TTR is undefined (NaN), not 32. A third drops only at
+    day 56, after the shock ended: TTS = 46, and it does not recover within the horizon
+    (TTR inf), rather than "recovering" at day 42, before it ever fell short."""
     days = np.arange(10) * 7.0  # 0, 7, ..., 63
-    fill = np.ones((10, 2))
+    fill = np.ones((10, 3))
     fill[3:6, 0] = [0.5, 0.9, 0.995]  # days 21, 28, 35 (0.995 is above the threshold)
     fill[4, 0] = 0.9
-    onset, end = np.array([10.0, 10.0]), np.array([40.0, 40.0])
+    fill[8, 2] = 0.5  # day 56
+    onset, end = np.full(3, 10.0), np.full(3, 40.0)
     tts = metrics.time_to_survive(fill, days, onset, 0.99)
-    np.testing.assert_array_equal(tts, [11.0, np.inf])
+    np.testing.assert_array_equal(tts, [11.0, np.inf, 46.0])
     ttr = metrics.time_to_recover(fill, days, onset, end, 0.99, settle_reviews=2)
-    np.testing.assert_array_equal(ttr, [32.0, 32.0])
+    np.testing.assert_array_equal(ttr, [32.0, np.nan, np.inf])
 
 
 def test_time_to_recover_is_infinite_when_not_seen() -> None:
@@ -157,5 +161,31 @@ def test_running_tracker_matches_the_definitions(
         tracker.tts[0, 0], metrics.time_to_survive(fill, days, onset, 0.99)
     )
     np.testing.assert_array_equal(
-        tracker.ttr[0, 0], metrics.time_to_recover(fill, days, onset, end, 0.99, settle)
+        tracker.recovery()[0, 0], metrics.time_to_recover(fill, days, onset, end, 0.99, settle)
     )
+
+
+def test_a_policy_that_removes_the_shortfall_changes_time_to_survive_to_never() -> None:
+    """Baseline short after 10 and 20 days, never short under the policy: the change in time
+    to survive is +inf (no longer falls short), not a blank."""
+    delta = metrics.paired_delta([np.inf, np.inf], [10.0, 20.0])
+    assert delta["delta"] == np.inf and delta["pairs"] == 0
+    assert metrics.paired_delta([np.inf, np.inf], [np.inf, np.inf])["delta"] == 0.0
+
+
+def test_summaries_of_time_to_recover_leave_out_replications_that_never_fell_short() -> None:
+    table = pd.DataFrame(
+        {
+            "rep": [0, 1, 2, 0, 1, 2],
+            "metric": ["ttr_days"] * 3 + ["tts_days"] * 3,
+            "unit": "days",
+            **{k: "" for k in ("country", "mineral", "stage", "partner")},
+            "market": "ev",
+            "shock": "ban",
+            "value": [40.0, np.nan, np.nan, 12.0, np.inf, np.inf],
+        }
+    )
+    rows = metrics.summarize(table).set_index("metric")
+    assert rows.loc["ttr_days", "replications"] == 3 and rows.loc["ttr_days", "p50"] == 40.0
+    assert rows.loc["ttr_days", "mean"] == 40.0
+    assert rows.loc["tts_days", "replications"] == 3 and rows.loc["tts_days", "p50"] == np.inf

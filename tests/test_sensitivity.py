@@ -19,7 +19,8 @@ def test_every_declared_distribution_is_varied_and_ranked() -> None:
     loaded = scenario.from_dict(random_chain())
     table, market = sensitivity.run(loaded, reps=6, workers=1)
     assert market == "ev"
-    assert len(table) == 6  # ban start, duration, severity; transit; demand; outage duration
+    assert len(table) == 5  # ban start, duration, severity; transit; outage duration
+    assert not [i for i in table["input"] if i.startswith("demand")]  # noise is not a level
     assert (table["swing"].diff().dropna() <= 0).all()
     duration = table.set_index("input").loc["export_ban#1: duration_days"]
     assert duration["shortfall_at_p95"] > duration["shortfall_at_p5"]
@@ -36,3 +37,24 @@ def test_a_scenario_without_distributions_is_refused(
     code = cli.main(["sensitivity", str(path), "--out", str(tmp_path), "--no-report"])
     assert code == cli.EXIT_INPUT
     assert "declares no distributions" in capsys.readouterr().err
+
+
+def test_demand_noise_is_left_out_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Weekly demand noise fixed at its P95 for every review would be a lasting +-16% demand
+    level: the tornado leaves it out and the terminal and the report say so."""
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(random_chain(horizon_days=60)))
+    argv = ["sensitivity", str(path), "--out", str(tmp_path), "--reps", "3", "--workers", "1"]
+    assert cli.main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Demand noise (`uncertainty.demand`, a factor drawn afresh at every review)" in out
+    page = " ".join((tmp_path / "chain-sensitivity" / "report.md").read_text().split())
+    assert "is not varied: fixed at a percentile for every review" in page
+    only_noise = random_chain(horizon_days=60)
+    only_noise["shocks"] = []
+    only_noise["uncertainty"] = {"demand": only_noise["uncertainty"]["demand"]}
+    path.write_text(yaml.safe_dump(only_noise))
+    assert cli.main([*argv, "--no-report"]) == cli.EXIT_INPUT
+    assert "(demand noise is not varied)" in capsys.readouterr().err

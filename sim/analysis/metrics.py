@@ -5,9 +5,11 @@
 - Fill rate = delivered / demanded over a window (1.0 when demand is zero).
 - Time to survive (TTS): from a shock's onset to the first review at or after it in which a
   market's fill rate drops below the threshold (default 0.99); infinite if it never does.
-- Time to recover (TTR): from the onset to the first review at or after the shock's end from
-  which the fill rate stays at or above the threshold for a settling window (default 28 days);
-  infinite if that is not seen within the horizon. TTS < TTR flags exposure (Simchi-Levi et al.,
+- Time to recover (TTR): from the onset to the first review at or after the shock's end, and
+  after the market fell below the threshold, from which the fill rate stays at or above the
+  threshold for a settling window (default 28 days); infinite if that is not seen within the
+  horizon; undefined (NaN, a blank) for a market that never fell below the threshold after the
+  onset. So TTR > TTS wherever both are defined. TTS < TTR flags exposure (Simchi-Levi et al.,
   Interfaces 45(5), 2015).
 - Days of cover: (on hand + in transit toward the market) / expected daily use; its minimum
   over the horizon and minerals.
@@ -141,18 +143,23 @@ def time_to_recover(
     threshold: float,
     settle_reviews: int,
 ) -> np.ndarray:
-    """Days from onset to the first review at or after `end` from which fill stays >= threshold
-    for `settle_reviews` reviews, all inside the horizon (inf: not seen)."""
+    """Days from onset to the first review at or after `end`, and after the first review below
+    the threshold from the onset on, from which fill stays >= threshold for `settle_reviews`
+    reviews, all inside the horizon (inf: not seen; NaN: fill never fell below the threshold
+    from the onset on, so there is nothing to recover from)."""
+    survive = time_to_survive(fill, days, onset, threshold)
     periods = fill.shape[0]
     below = np.vstack([np.zeros((1, fill.shape[1])), np.cumsum(fill < threshold, axis=0)])
     width = max(1, settle_reviews)
     starts = np.arange(periods - width + 1)
     if starts.size == 0:
-        return np.full(fill.shape[1], np.inf)
+        return np.where(np.isinf(survive), np.nan, np.inf)
     calm = (below[starts + width] - below[starts]) == 0
-    ok = calm & (days[starts][:, None] >= end[None, :])
+    since = days[starts][:, None]
+    ok = calm & (since >= end[None, :]) & (since > (onset + survive)[None, :])
     first = ok.argmax(axis=0)
-    return np.where(ok.any(axis=0), days[starts][first] - onset, np.inf)
+    recover = np.where(ok.any(axis=0), days[starts][first] - onset, np.inf)
+    return np.where(np.isinf(survive), np.nan, recover)
 
 
 def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> None:
@@ -161,6 +168,7 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
     track = rec.tracker
     assert track is not None
     markets = [m for m in result.scenario.network.of_kind("market") if isinstance(m, MarketSpec)]
+    recovery = track.recovery()
     for i, market in enumerate(markets):
         name, unit = market.name, market.unit
         where = {"market": name, "country": market.country}
@@ -182,7 +190,7 @@ def _market_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> N
         for s, draws in enumerate(result.shocks):
             label = draws.shock.name or f"{draws.shock.type}#{draws.index + 1}"
             rows.add(TTS_DAYS, "days", track.tts[s, i], reps, shock=label, **where)
-            rows.add(TTR_DAYS, "days", track.ttr[s, i], reps, shock=label, **where)
+            rows.add(TTR_DAYS, "days", recovery[s, i], reps, shock=label, **where)
 
 
 def recycling_totals(
@@ -267,15 +275,23 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
-    """Ensemble statistics per metric key from a tidy per-run table."""
+    """Ensemble statistics per metric key from a tidy per-run table (`replications`: how many
+    runs it holds). The statistics are over the replications where the metric is defined: a NaN
+    (the time to recover of a market that never fell short in that replication) is left out,
+    and a metric undefined in every replication gets blank statistics."""
     rows = []
     for key, group in table.groupby(list(METRIC_KEY), sort=False, dropna=False, observed=True):
         values = group["value"].to_numpy(dtype=float)
+        runs = len(values)
+        values = values[~np.isnan(values)]
+        if not len(values):
+            rows.append({**dict(zip(METRIC_KEY, key, strict=True)), "replications": runs})
+            continue
         finite = values[np.isfinite(values)]
         row = dict(zip(METRIC_KEY, key, strict=True))
         p5, p50, p95 = quantiles(values)
         row.update(
-            replications=len(values),
+            replications=runs,
             mean=float(values.mean()),
             p5=p5,
             p50=p50,
@@ -355,11 +371,18 @@ def paired_delta(
 ) -> dict[str, float]:
     """Mean of policy - baseline over paired replications, with a 95% t confidence interval.
 
-    Pairs with an infinite or NaN side are dropped (`pairs` says how many were used).
+    Pairs with an infinite or NaN side are dropped (`pairs` says how many were used), except
+    when every pair goes from finite to infinite in the same direction (a policy under which a
+    market never falls short: its time to survive becomes infinite): the change is then that
+    infinity, with no interval and `pairs` 0.
     """
     left, right = np.asarray(policy, dtype=float), np.asarray(baseline, dtype=float)
     diff = np.zeros(np.broadcast(left, right).shape)
     np.subtract(left, right, out=diff, where=left != right)  # inf == inf counts as no change
+    if diff.size and np.isinf(diff).all() and len(np.unique(diff)) == 1:
+        # Every pair changes from finite to never (or back): the policy removes the shortfall
+        # (TTS +inf) in every replication; the change is that, not a blank.
+        return {"delta": float(diff[0]), "ci_low": math.nan, "ci_high": math.nan, "pairs": 0}
     diff = diff[np.isfinite(diff)]
     n = len(diff)
     if n == 0:

@@ -3,10 +3,15 @@ of the tornado chart).
 
 Uncertain inputs are the distributions a scenario declares: shock numbers drawn per replication
 (start, duration, severity, fraction, factor, delays) and the `uncertainty:` rules (transit
-times, demand noise, outage durations). Each is fixed in turn at its 5th and at its 95th
-percentile while every other input keeps its declared distribution; both variants run on the
-same replications (common random numbers), and the swing of the mean cumulative shortfall of
-the market that falls shortest in the scenario as declared measures the input's influence.
+times, outage durations). Each is fixed in turn at its 5th and at its 95th percentile while
+every other input keeps its declared distribution; both variants run on the same replications
+(common random numbers), and the swing of the mean cumulative shortfall of the market that falls
+shortest in the scenario as declared measures the input's influence.
+
+Demand noise (`uncertainty.demand`, a factor drawn afresh at every review) is left out
+(`sim.vocabulary.NOISE_NOTE`): fixed at its 95th percentile for every review it would turn
+week-to-week noise into a lasting demand level (+-16% for a normal of sd 0.1), another question;
+it keeps its declared distribution in every variant.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ class Input:
 
 
 def uncertain_inputs(spec: ScenarioSpec) -> list[Input]:
-    """Every distribution the scenario declares, with a readable label."""
+    """Every distribution the scenario declares, with a readable label, except demand noise
+    (`sim.vocabulary.NOISE_NOTE`)."""
     found = []
     for i, shock in enumerate(spec.shocks):
         name = shock.name or f"{shock.type}#{i + 1}"
@@ -54,7 +60,6 @@ def uncertain_inputs(spec: ScenarioSpec) -> list[Input]:
         (kind, i, field, getattr(rule, field))
         for kind, field in (
             ("transit", "transit_days"),
-            ("demand", "factor"),
             ("outages", "duration_days"),
         )
         for i, rule in enumerate(getattr(spec.uncertainty, kind))
@@ -84,8 +89,10 @@ def run(
     """
     inputs = uncertain_inputs(scenario.spec)
     if not inputs:
+        noise = " (demand noise is not varied)" if scenario.spec.uncertainty.demand else ""
         raise ValueError(
-            "the scenario declares no distributions (shock numbers or `uncertainty:` rules) to vary"
+            "the scenario declares no distributions (shock numbers or `uncertainty:` rules) to "
+            f"vary{noise}"
         )
     base = montecarlo.run_ensemble(scenario, reps, **ensemble)
     short = base.summary[base.summary["metric"] == SHORTFALL_UNITS]

@@ -18,9 +18,12 @@ from sim.vocabulary import (
     DELIVERED_UNITS,
     DEMAND_UNITS,
     FILL_RATE,
+    IDENTICAL_NOTE,
+    NOISE_NOTE,
     SHORTFALL_UNITS,
     TTR_DAYS,
     TTS_DAYS,
+    identical_replications,
 )
 
 
@@ -135,6 +138,8 @@ def ensemble_text(ensemble: Ensemble) -> str:
         )
     worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
     lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
+    if identical_replications(ensemble.runs):
+        lines += ["", f"note: {IDENTICAL_NOTE.format(reps=ensemble.reps)}"]
     return "\n".join(lines)
 
 
@@ -176,11 +181,15 @@ def comparison_text(comparison: Comparison) -> str:
             lines += ["", "combinations:", *notes]
     table = comparison.table
     short = table[(table["metric"] == SHORTFALL_UNITS) & (table["baseline_mean"] > 0)]
+    identical = all(
+        identical_replications(e.runs) for e in (comparison.baseline, *comparison.policies.values())
+    )
     if not short.empty:
         lines += [
             "",
-            "change in shortfall (policy - baseline, units; 95% CI) where the "
-            "baseline falls short:",
+            "change in shortfall (policy - baseline, units"
+            + ("" if identical else "; 95% CI")
+            + ") where the baseline falls short:",
         ]
         for policy, market, delta, low, high in zip(
             short["policy"],
@@ -190,8 +199,10 @@ def comparison_text(comparison: Comparison) -> str:
             short["ci_high"].astype(float),
             strict=True,
         ):
-            interval = "" if math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
+            interval = "" if identical or math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
             lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
+    if identical:
+        lines += ["", f"note: {IDENTICAL_NOTE.format(reps=comparison.baseline.reps)}"]
     return "\n".join(lines)
 
 
@@ -222,12 +233,13 @@ def stress_text(table: pd.DataFrame, scenario: str, start_day: float, top: int) 
     return f"{heading}\n{body}"
 
 
-def sensitivity_text(table: pd.DataFrame, market: str, reps: int) -> str:
-    """The tornado table of a sensitivity run (`sensitivity.run`), largest swing first."""
+def sensitivity_text(table: pd.DataFrame, market: str, reps: int, noise: bool = False) -> str:
+    """The tornado table of a sensitivity run (`sensitivity.run`), largest swing first;
+    `noise`: the scenario has demand noise, which is not varied (`NOISE_NOTE` says why)."""
     heading = (
         f"sensitivity of {market}'s mean cumulative shortfall ({reps} replications per "
         "variant, same draws):\n"
     )
     columns = ["input", "p5", "p95", "shortfall_at_p5", "shortfall_at_p95", "swing"]
     body = table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}")
-    return f"{heading}\n{body}"
+    return f"{heading}\n{body}" + (f"\n\nnote: {NOISE_NOTE}" if noise else "")

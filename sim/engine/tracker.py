@@ -75,11 +75,20 @@ class MarketTracker:
             return
         survived = below & (day >= self.onsets) & np.isinf(self.tts)
         self.tts[survived] = np.broadcast_to(day - self.onsets, self.tts.shape)[survived]
+        # Recovery is counted only once the market has fallen below the threshold after the
+        # onset (finite TTS): the calm run then started after that review, so TTR > TTS.
         start = np.maximum(self.run_start, self.recover_from)
         steady = (
             (self.run_length > 0)
+            & np.isfinite(self.tts)
             & (day >= start)
             & ((day - start) / self.step + 1 >= self.settle - 1e-9)
             & np.isinf(self.ttr)
         )
         self.ttr[steady] = (start - self.onsets)[steady]
+
+    def recovery(self) -> np.ndarray:
+        """Time to recover per shock, market and replication: days, inf when the market fell
+        below the threshold and did not recover within the horizon, NaN when it never fell
+        below it after the shock's onset (recovery is then undefined, DESIGN.md s. 6)."""
+        return np.where(np.isinf(self.tts), np.nan, self.ttr)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -281,10 +282,19 @@ def load(folder: Path | str) -> Results:
     return Results(folder, provenance, scenario, frames)
 
 
+WINDOW_COLUMNS = ["shock", "start", "end", "drawn"]
+"""The columns of `shock_windows`."""
+MEDIAN_DRAWS = 20_001
+"""Draws (of a fixed generator, so every chart agrees) from which the median of a shock's drawn
+start or duration is taken."""
+
+
 def shock_windows(results: Results) -> pd.DataFrame:
     """When each shock was in force: from events.csv (single runs, drawn dates), else from the
-    scenario's fixed dates (shocks whose dates are drawn from a distribution are left out).
-    Columns shock, start, end (Timestamps; the window is [start, end))."""
+    scenario's dates. A shock whose start or duration is drawn from a distribution (an ensemble)
+    gets its median window: the median start to the median start plus the median duration
+    (`drawn` True; charts say so in their legend), not the horizon's end.
+    Columns shock, start, end (Timestamps; the window is [start, end)), drawn (bool)."""
     events = results.get("events")
     start = as_date(results.scenario.get("start"))
     horizon = results.info.horizon_days
@@ -300,24 +310,55 @@ def shock_windows(results: Results) -> pd.DataFrame:
                 if not end.empty or start is None
                 else start + pd.Timedelta(days=horizon or 0)
             )
-            rows.append({"shock": str(shock), "start": pd.Timestamp(begin.iloc[0]), "end": finish})
-        return pd.DataFrame(rows, columns=["shock", "start", "end"])
+            rows.append(
+                {
+                    "shock": str(shock),
+                    "start": pd.Timestamp(begin.iloc[0]),
+                    "end": finish,
+                    "drawn": False,
+                }
+            )
+        return pd.DataFrame(rows, columns=WINDOW_COLUMNS)
     rows = []
     for i, shock in enumerate(results.scenario.get("shocks") or []):
+        drawn_start, drawn_duration = (
+            _median_days(shock.get("start")),
+            _median_days(shock.get("duration_days")),
+        )
         first = _shock_day(shock.get("start"), start)
+        if first is None and drawn_start is not None and start is not None:
+            first = start + pd.Timedelta(days=drawn_start)
         if first is None:
             continue
         last = _shock_day(shock.get("end"), start)
         duration = shock.get("duration_days")
         if last is None and isinstance(duration, int | float):
             last = first + pd.Timedelta(days=float(duration))
+        if last is None and drawn_duration is not None:
+            last = first + pd.Timedelta(days=drawn_duration)
         if last is None and start is not None and horizon:
             last = start + pd.Timedelta(days=horizon)
         if last is None:
             continue
+        if start is not None and horizon:
+            last = min(last, start + pd.Timedelta(days=horizon))
         label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
-        rows.append({"shock": str(label), "start": first, "end": last})
-    return pd.DataFrame(rows, columns=["shock", "start", "end"])
+        drawn = drawn_start is not None or drawn_duration is not None
+        rows.append({"shock": str(label), "start": first, "end": last, "drawn": drawn})
+    return pd.DataFrame(rows, columns=WINDOW_COLUMNS)
+
+
+def _median_days(value: Any) -> float | None:
+    """The median of a number of days drawn from a distribution (a `{dist: ...}` mapping of
+    the resolved scenario), None when the value is not drawn."""
+    if not isinstance(value, dict) or "dist" not in value:
+        return None
+    from pydantic import TypeAdapter
+
+    from sim.scenario.randomness import AnyDistribution
+
+    dist = TypeAdapter(AnyDistribution).validate_python(value)
+    return float(np.median(dist.draw(np.random.default_rng(0), MEDIAN_DRAWS)))
 
 
 def as_date(value: Any) -> pd.Timestamp | None:

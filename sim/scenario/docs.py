@@ -39,7 +39,7 @@ This page is generated from the schema (`python -m sim schema --markdown`); do n
 
 ```yaml
 name: ree-ban-japan                 # results go to results/ree-ban-japan/
-description: China stops refined rare-earth exports to Japan for 60 days.
+description: China stops refined NdPr exports to Japan for 60 days.
 start: 2025-01-01
 horizon_days: 365
 step_days: 7                        # review period
@@ -47,11 +47,11 @@ seed: 42
 network:
   base: india_japan_2024            # a built-in network (sim/data/), or a path to a network file
   overrides:
-    jp_magnet_plants: {cover_days: 60}
+    jp_magnet_ev_plant: {cover_days: 60}
 shocks:
   - type: export_ban
     country: CN
-    mineral: rare_earths
+    mineral: ndpr                   # NdPr oxide and metal (the magnet rare earths)
     stage: refined
     to_countries: [JP]
     start: 2025-04-04

@@ -242,13 +242,37 @@ def builtin_networks() -> list[str]:
     return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
 
 
-def load(path: str | Path, horizon_days: int | None = None) -> Scenario:
-    """Read, validate and resolve a scenario file; raise `ScenarioError` with every problem."""
+def load(path: str | Path, horizon_days: int | None = None, seed: int | None = None) -> Scenario:
+    """Read, validate and resolve a scenario file; raise `ScenarioError` with every problem.
+    `horizon_days` and `seed` override the file's (`--horizon-days`, `--seed`)."""
     path = Path(path)
     doc = yamlio.load_file(path)
     spec = _validate(ScenarioSpec, doc)
     loaded = resolve(spec, doc, doc.sha256, path)
+    if seed is not None:
+        loaded = with_seed(loaded, seed)
     return loaded if horizon_days is None else with_horizon(loaded, horizon_days)
+
+
+class _Seed(Spec):
+    """A seed given outside the file (`--seed`), checked with the file's type."""
+
+    seed: Seed
+
+
+def with_seed(loaded: Scenario, seed: int) -> Scenario:
+    """The same scenario with another master seed (`--seed`), validated with the schema's
+    limits (0 to 2^63 - 1); every random draw of a run follows from it."""
+    origin = loaded.path or Path("<scenario>")
+    override = yamlio.Document({"seed": seed}, {}, origin)
+    try:
+        _Seed.model_validate(override.data)
+    except ValidationError as error:
+        problems = from_validation_error(error, override)
+        raise ScenarioError(
+            [Problem(p.where, f"--seed: {p.what}", p.expected) for p in problems]
+        ) from None
+    return dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"seed": seed}))
 
 
 class _Horizon(Spec):

@@ -131,5 +131,9 @@ def _overview(
     bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_ylabel("market (country)")
     if windows is not None and not windows.empty:
-        ax.set_xlabel(f"{ax.get_xlabel()}; blue lines: start and end of each shock", fontsize=8.5)
+        drawn = "drawn" in windows and bool(windows["drawn"].any())
+        where = " (median where drawn per replication)" if drawn else ""
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}; blue lines: start and end of each shock{where}", fontsize=8.5
+        )
     return fig

@@ -238,10 +238,15 @@ def grid(ax: Axes) -> None:
 
 
 def shade(ax: Axes, windows: pd.DataFrame | None, label: bool = True) -> None:
-    """Shade each shock's window [start, end) with its own hatch."""
+    """Shade each shock's window [start, end) with its own hatch; a window whose dates are
+    drawn per replication (`drawn`) is its median window and its legend entry says so."""
     if windows is None or windows.empty:
         return
-    for i, (shock, start, end) in enumerate(shock_spans(windows)):
+    drawn = windows["drawn"] if "drawn" in windows else [False] * len(windows)
+    for i, ((shock, start, end), median) in enumerate(
+        zip(shock_spans(windows), drawn, strict=True)
+    ):
+        name = f"{shock} (median window; dates drawn per replication)" if median else shock
         ax.axvspan(
             start,
             end,
@@ -251,7 +256,7 @@ def shade(ax: Axes, windows: pd.DataFrame | None, label: bool = True) -> None:
             hatch=SHOCK_HATCHES[i % len(SHOCK_HATCHES)],
             linewidth=0,
             zorder=0,
-            label=f"shock: {shock}" if label else None,
+            label=f"shock: {name}" if label else None,
         )
 
 

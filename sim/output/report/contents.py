@@ -11,12 +11,14 @@ from sim.output.folder import BASELINE, Results, as_date
 from sim.output.report.concentration import concentration_table
 from sim.output.report.document import Block
 from sim.output.report.drivers import drivers_table
+from sim.output.report.exact import identical_note
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
 from sim.output.report.policies import policy_blocks
 from sim.output.report.prices import OFF, price_blocks, priced
 from sim.output.report.prices_on_off import on_off_blocks
 from sim.output.report.provenance import provenance_blocks
+from sim.output.report.sensitivity import sensitivity_table
 from sim.output.report.shocks import shock_table
 from sim.output.report.stress import stress_table
 from sim.output.report.timing import timing_table
@@ -32,22 +34,26 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     name = spec.get("name") or info.scenario
     reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
     policies = [p for p in results.policies if p != BASELINE]
+    study = results.kind in ("stress", "sensitivity")  # no markets.csv, no run's findings
     if policies:
         kind = f"baseline and {len(policies)} policies, {reps} each"
-    elif results.get("stress") is not None:
+    elif results.kind == "stress":
         kind = "stress test"
+    elif results.kind == "sensitivity":
+        kind = f"sensitivity, {reps} per variant"
     else:
         kind = f"ensemble of {reps}" if results.ensemble else "single run"
     base = results.for_policy(BASELINE) if policies else results
     blocks = [
         Block("p", _run_line(results)),
         Block("p", " ".join(str(spec.get("description") or "").split())),
+        Block("p", identical_note(results)),
     ]
     world = world_blocks(results)
     prices = price_blocks(results, world=bool(world))
-    if not prices and results.get("stress") is None and not priced(results).get("commodities"):
+    if not prices and not study and not priced(results).get("commodities"):
         blocks.append(Block("p", OFF))
-    if results.get("stress") is None:
+    if not study:
         blocks += shock_table(results)
         blocks.append(
             Block("h2", "Key findings" + (" without a policy (baseline)" if policies else ""))
@@ -60,6 +66,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks += concentration_table(base)
     blocks += world
     blocks += stress_table(results)
+    blocks += sensitivity_table(results)
     blocks += on_off_blocks(results)
     blocks += figure_blocks(drawn)
     blocks += provenance_blocks(results)

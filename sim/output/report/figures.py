@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from sim.output.charts import Chart
 
 GROUPS = {
+    "stress": "Stress test",
+    "sensitivity": "Sensitivity (tornado)",
     "overview": "Overview",
     "policies": "Policies",
     "markets": "Markets under stress",

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.output.focus import comparison_focus
 from sim.output.folder import Results
 from sim.output.report.document import Block, Table
+from sim.output.report.exact import identical
 from sim.output.report.formats import qty, share, value_text
 
 
@@ -54,7 +55,7 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
         ]
         blocks += [
             Block("h3", "Ranking"),
-            Block("p", " ".join(_ranking_sentences(records))),
+            Block("p", " ".join(_ranking_sentences(records, ranked_by(results.provenance)))),
             Block(
                 "table",
                 table=Table(
@@ -89,7 +90,8 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
         still = [m for m in focus if m not in moved]
         blocks.append(Block("h3", "Effect on the markets under stress"))
         if moved:
-            blocks.append(Block("table", table=_effects(comparison, moved, policies)))
+            exact = identical(results)
+            blocks.append(Block("table", table=_effects(comparison, moved, policies, exact)))
         if still:
             blocks.append(Block("p", f"No policy changes the shortfall of {', '.join(still)}."))
     return blocks
@@ -101,23 +103,59 @@ def _declared(record: Mapping[Any, Any]) -> bool:
     return bool(record.get("cost_declared", True))
 
 
-def _ranking_sentences(records: Sequence[Mapping[Any, Any]]) -> list[str]:
-    """The cheapest policy per tonne avoided among those whose cost is declared, the one that
-    avoids most, those whose cost is not declared, and how each combination does."""
+CRITERION_TEXT = {
+    "cost_per_t_avoided": "cost per tonne of shortfall avoided (lowest first)",
+    "shortfall_avoided_t": "shortfall avoided in tonnes (most first)",
+    "cost_usd": "cost (lowest first)",
+}
+"""What each `--criterion` of `sim compare` / `sim run` ranks by, as the report says it."""
+
+
+def ranked_by(provenance: Mapping[str, Any]) -> str:
+    """The `--criterion` the ranking was made with, read from the command line recorded in
+    the provenance (the default, cost per tonne avoided, when the command does not name one)."""
+    command = [str(word) for word in provenance.get("command") or []]
+    for i, word in enumerate(command):
+        if word == "--criterion" and i + 1 < len(command):
+            return command[i + 1]
+        if word.startswith("--criterion="):
+            return word.split("=", 1)[1]
+    return "cost_per_t_avoided"
+
+
+def _ranking_sentences(
+    records: Sequence[Mapping[Any, Any]], criterion: str = "cost_per_t_avoided"
+) -> list[str]:
+    """What the ranking is by and which policy it puts first; the cheapest policy per tonne
+    avoided among those whose cost is declared and that avoid some shortfall (a policy that
+    avoids nothing costs 'inf' per tonne and is never named cheapest); the one that avoids
+    most; those whose cost is not declared; and how each combination does."""
+    lines = [
+        f"Ranked by {CRITERION_TEXT.get(criterion, criterion)}: first is {records[0]['policy']}."
+    ]
     declared = [r for r in records if _declared(r)]
-    lines = []
-    if declared:
-        cheapest = min(declared, key=lambda r: float(r["cost_per_t_avoided"]))
+    priced = [r for r in declared if math.isfinite(float(r["cost_per_t_avoided"]))]
+    if priced:
+        cheapest = min(priced, key=lambda r: float(r["cost_per_t_avoided"]))
         lines.append(
             f"Cheapest per tonne of shortfall avoided among the policies whose costs are "
             f"declared: {cheapest['policy']} ({qty(float(cheapest['cost_per_t_avoided']))} USD/t)."
         )
+    elif declared:
+        lines.append(
+            "No policy whose costs are declared avoids any shortfall, so none is named cheapest "
+            "per tonne avoided."
+        )
     else:
         lines.append("No policy declares all its costs, so none is named cheapest.")
     most = max(records, key=lambda r: float(r["shortfall_avoided_t"]))
-    lines.append(
-        f"Most shortfall avoided: {most['policy']} ({qty(float(most['shortfall_avoided_t']))} t)."
-    )
+    if float(most["shortfall_avoided_t"]) > 0:
+        lines.append(
+            f"Most shortfall avoided: {most['policy']} "
+            f"({qty(float(most['shortfall_avoided_t']))} t)."
+        )
+    else:
+        lines.append("No policy avoids any shortfall in the minerals it acts on.")
     lines += [
         f"{r['policy']}: cost not declared ({r['cost_not_declared']}); ranked after the "
         "policies whose costs are declared."
@@ -176,7 +214,11 @@ def _lever(lever: dict[str, Any]) -> str:
     return f"{lever.get('type', '?')} ({value_text(keep)})"
 
 
-def _effects(comparison: pd.DataFrame, focus: list[str], policies: list[str]) -> Table:
+def _effects(
+    comparison: pd.DataFrame, focus: list[str], policies: list[str], exact: bool = False
+) -> Table:
+    """The paired change in each market's shortfall per policy; `exact`: the replications are
+    identical, so the change is exact and no (zero-width) interval is shown."""
     rows = []
     for market in focus:
         mine = comparison[comparison["market"] == market]
@@ -186,7 +228,13 @@ def _effects(comparison: pd.DataFrame, focus: list[str], policies: list[str]) ->
             if short is None:
                 continue
             low, high = float(short["ci_low"]), float(short["ci_high"])
-            interval = "-" if math.isnan(low) else f"{qty(low)} to {qty(high)}"
+            interval = (
+                "exact (identical replications)"
+                if exact
+                else "-"
+                if math.isnan(low)
+                else f"{qty(low)} to {qty(high)}"
+            )
             fill = got.get("fill_rate", {}).get("variant_mean", math.nan)
             chance = got.get("any_shortfall", {}).get("variant_mean", math.nan)
             rows.append(

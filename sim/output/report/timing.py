@@ -48,7 +48,12 @@ def timing_table(results: Results) -> list[Block]:
         numeric = {2, 3, 4}
     else:
         columns.append("time to recover (days)")
-    what = "Median across replications. " if results.ensemble else ""
+    what = (
+        "Median across replications; the time to recover is the median over the replications "
+        "in which the market fell below the threshold (it is undefined in the others). "
+        if results.ensemble
+        else ""
+    )
     note = (
         f"{what}Time to survive: days from the shock's onset to the first review with a "
         "fill rate below the threshold (default 99%); 'never' if it did not happen. Time to "
