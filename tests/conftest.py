@@ -115,10 +115,20 @@ def root() -> Path:
 
 @pytest.fixture(autouse=True)
 def _signal_handlers_restored() -> Iterator[None]:
-    """Every test leaves SIGINT and SIGTERM as it found them: the Ctrl-C tests (test_atomic,
-    test_faults) expect Python's default handlers, whatever an earlier test installed."""
+    """Every test leaves SIGINT and SIGTERM as it found them (a handler a test installs must not
+    reach the next one)."""
     saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     yield
     for number, handler in saved.items():
         if handler is not None:
             signal.signal(number, handler)
+
+
+@pytest.fixture
+def default_ctrl_c() -> Iterator[None]:
+    """Python's own Ctrl-C handler for one test: a runner started in the background by a shell
+    inherits SIGINT ignored (POSIX shells ignore it for `&` jobs), and Python then installs no
+    KeyboardInterrupt handler; the Ctrl-C tests test our handling, not the runner's."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

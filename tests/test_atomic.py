@@ -181,7 +181,7 @@ def test_concurrent_writers_into_one_folder_leave_one_consistent_result(tmp_path
 
 
 def test_a_signal_during_the_swap_is_held_until_it_is_done(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_ctrl_c: None
 ) -> None:
     root = tmp_path / "results"
     report.write_atomically(root / "x", writers("earlier"))

@@ -128,7 +128,7 @@ def test_a_worker_asks_the_kernel_to_kill_it_with_its_parent() -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-def test_an_interrupted_ensemble_kills_its_workers_at_once() -> None:
+def test_an_interrupted_ensemble_kills_its_workers_at_once(default_ctrl_c: None) -> None:
     """Not only when the process ends: a library caller's Ctrl-C must not wait for the
     running batches (about 5 s here) to finish."""
     loaded = scenario.from_dict(random_chain(horizon_days=1095))
