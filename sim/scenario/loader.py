@@ -254,6 +254,21 @@ def load(path: str | Path, horizon_days: int | None = None, seed: int | None = N
     return loaded if horizon_days is None else with_horizon(loaded, horizon_days)
 
 
+def _check_option(loaded: Scenario, model: type[Spec], field: str, value: int, flag: str) -> Path:
+    """Validate a value given on the command line (`flag`) with the schema's type for `field`;
+    raise `ScenarioError` located at the scenario file; return that file's path."""
+    origin = loaded.path or Path("<scenario>")
+    override = yamlio.Document({field: value}, {}, origin)
+    try:
+        model.model_validate(override.data)
+    except ValidationError as error:
+        problems = from_validation_error(error, override)
+        raise ScenarioError(
+            [Problem(p.where, f"{flag}: {p.what}", p.expected) for p in problems]
+        ) from None
+    return origin
+
+
 class _Seed(Spec):
     """A seed given outside the file (`--seed`), checked with the file's type."""
 
@@ -263,15 +278,7 @@ class _Seed(Spec):
 def with_seed(loaded: Scenario, seed: int) -> Scenario:
     """The same scenario with another master seed (`--seed`), validated with the schema's
     limits (0 to 2^63 - 1); every random draw of a run follows from it."""
-    origin = loaded.path or Path("<scenario>")
-    override = yamlio.Document({"seed": seed}, {}, origin)
-    try:
-        _Seed.model_validate(override.data)
-    except ValidationError as error:
-        problems = from_validation_error(error, override)
-        raise ScenarioError(
-            [Problem(p.where, f"--seed: {p.what}", p.expected) for p in problems]
-        ) from None
+    _check_option(loaded, _Seed, "seed", seed, "--seed")
     return dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"seed": seed}))
 
 
@@ -284,15 +291,7 @@ class _Horizon(Spec):
 def with_horizon(loaded: Scenario, horizon_days: int) -> Scenario:
     """The same scenario over another horizon (`--horizon-days`), validated with the schema's
     limits: shocks that start after a shorter horizon simply do not happen."""
-    origin = loaded.path or Path("<scenario>")
-    override = yamlio.Document({"horizon_days": horizon_days}, {}, origin)
-    try:
-        _Horizon.model_validate(override.data)
-    except ValidationError as error:
-        problems = from_validation_error(error, override)
-        raise ScenarioError(
-            [Problem(p.where, f"--horizon-days: {p.what}", p.expected) for p in problems]
-        ) from None
+    origin = _check_option(loaded, _Horizon, "horizon_days", horizon_days, "--horizon-days")
     problem = span_problem(loaded.spec.start, horizon_days)
     if problem:
         raise ScenarioError(
