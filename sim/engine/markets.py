@@ -145,12 +145,8 @@ class Markets:
         """Each pair's kg per unit now relative to its base, (Q, 1 or R) (None: unchanged)."""
         if not self.varies:
             return None
-        return np.divide(
-            self.intensity(day),
-            self.t_per_unit,
-            out=np.ones_like(self.intensity(day)),
-            where=self.t_per_unit > 0,
-        )
+        now = self.intensity(day)
+        return np.divide(now, self.t_per_unit, out=np.ones_like(now), where=self.t_per_unit > 0)
 
     def demand_now(self, day: float) -> np.ndarray:
         """Each market's expected demand factor now (shocks, paths, price), (M, R or 1)."""
