@@ -61,6 +61,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "tonnes_per_year": 96600,
         "start": 0,
     },
+    "content_licensing": {
+        "type": "content_licensing",
+        "origin_country": "CN",
+        "minerals": ["ndpr", "dytb"],
+        "threshold": 0.001,
+        "basis": "value",
+        "content_value_share": 0.25,
+        "to_countries": ["JP", "IN"],
+        "approval_rate": 0.25,
+        "processing_days": 63,
+        "start": 0,
+    },
     "production_quota": {
         "type": "production_quota",
         "select": {"kinds": ["mine", "refinery"], "countries": ["CN"]},
@@ -100,6 +112,11 @@ def test_descriptions_in_plain_words() -> None:
     assert shocks.describe(EXAMPLES["production_quota"])[1:] == (
         "output of mines or refineries in CN",
         "at most 1000 t/yr per node",
+    )
+    assert shocks.describe(EXAMPLES["content_licensing"])[1:] == (
+        "shipments of ndpr, dytb (refined, component) from third countries to JP, IN with "
+        ">= 0.1% of value (content 25% of item value) of CN-mined/refined content",
+        "approval 25%, review +63 days",
     )
     drawn = {**EXAMPLES["capacity_loss"], "fraction": {"dist": "uniform", "low": 0.3, "high": 1}}
     assert shocks.describe(drawn)[2] == "uniform(low=0.3, high=1) of capacity lost"

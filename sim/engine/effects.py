@@ -21,6 +21,7 @@ from sim.scenario.uncertainty import RandomInputs
 from sim.shocks.base import EffectArrays, ShockDraws, shock_label
 
 if TYPE_CHECKING:
+    from sim.engine.origin import OriginBook
     from sim.engine.prices import PriceBook
     from sim.engine.world import Planner
 
@@ -73,6 +74,25 @@ class Modifiers:
             (self.link_delay_days > 0).any() or np.isfinite(self.link_hold_until).any()
         )
         self.any_cap = bool(np.isfinite(self.production_cap_t).any())
+        self.content_rules = arrays.content_rules
+
+    def apply_content(self, origin: OriginBook) -> None:
+        """Decide which links need a licence now from what they would ship (content rules of
+        the active `content_licensing` shocks), on top of every other effect. Called at each
+        review once arrivals are in (the composition of what leaves is then known)."""
+        arrays = self.effects
+        passing, delay = arrays.link_pass.copy(), arrays.link_delay_days.copy()
+        subject = np.zeros(passing.shape, dtype=bool)
+        for rule in self.content_rules:
+            hit = origin.needs_licence(rule)
+            passing[rule.links] *= np.where(hit, rule.passing, 1.0)
+            delay[rule.links] += np.where(hit, rule.delay_days, 0.0)
+            subject[rule.links] |= hit & rule.active
+        origin.subject = subject
+        origin.licensed_reviews += subject
+        self.link_pass, self.link_delay_days = passing, delay
+        self.any_ban = bool((passing < 1.0).any())
+        self.any_delay = bool((delay > 0).any() or np.isfinite(self.link_hold_until).any())
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
         """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps x

@@ -53,8 +53,10 @@ def make_jointly(
             feasible = np.minimum(feasible, per_share(feed, share, np.inf))
     assert need is not None
     made = np.clip(np.minimum(feasible, need), 0.0, None)
+    origin = state.origin
     for mineral, share in shares.items():
         out_t = made * share
+        lost = None
         if in_stage is None:
             state.ledger.mined[mineral] += out_t
         else:
@@ -64,6 +66,8 @@ def make_jointly(
             np.maximum(feed, 0.0, out=feed)  # rounding only: made <= feed x yield / share
             lost = review.joint_scrap.split_row(node.name, mineral, used - out_t, state.outgoing)
             state.ledger.losses[mineral] += lost  # process scrap sent to recyclers is no loss
+        if origin is not None:
+            origin.produced_row(node.name, mineral, out_t, stock[(mineral, out_stage)], lost)
         stock[(mineral, out_stage)] += out_t
         review.rec.put((node.name, mineral, out_stage, PRODUCTION_T), out_t)
 

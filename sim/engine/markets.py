@@ -112,7 +112,9 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
-        if state.cohorts is not None:  # book at once the cohorts nothing reads per review
+        if state.cohorts is not None and state.origin is None:
+            # book at once the cohorts nothing reads per review (origin tracking reads every
+            # in-use pool at every review)
             where = [self.pair_where[EOL_T], self.pair_where[IN_USE_T]]
             shifted = [q for q, _ in self.collection_shifts]
             state.cohorts.defer(unread_pairs(where, self.collection, shifted)[state.cohorts.rows])
@@ -204,6 +206,17 @@ class Markets:
         self.uncollected.add_into(state.ledger.uncollected_rows, eol - collected)
         if self.scrap.size:
             state.outgoing[self.scrap] += collected[self.scrap_pair] * self.scrap_share
+        if state.origin is not None:
+            state.origin.market(
+                period,
+                used,
+                eol,
+                collected,
+                state.in_use_rows - eol,
+                built,
+                self.scrap_pair,
+                self.scrap_share,
+            )
         state.in_use_rows += used - eol
         rec.put_rows(self.unit_where, np.concatenate([new, built, unmet, state.backlog_rows]))
         if rec.tracker is not None:

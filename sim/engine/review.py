@@ -308,7 +308,8 @@ class Review:
         pair's kg per unit now relative to its base (None: unchanged), which plants follow."""
         state, mods = self.state, self.mods
         stocks, ledger = state.stocks, state.ledger
-        for g in self.groups:
+        origin = state.origin
+        for number, g in enumerate(self.groups):
             cap = g.cap * mods.capacity_factors(g.rows, g.names, day)
             if mods.any_cap:  # production quotas
                 cap = np.minimum(cap, mods.production_cap_t[g.rows])
@@ -322,7 +323,10 @@ class Review:
                 lost = g.scrap.split(used - made, state.outgoing)  # type: ignore[union-attr]
                 g.ledger_sum.add_into(ledger.losses_rows, lost)  # type: ignore[union-attr]
             else:
+                lost = None
                 g.ledger_sum.add_into(ledger.mined_rows, made)  # type: ignore[union-attr]
+            if origin is not None:
+                origin.produced(number, made, stocks[g.out], lost)
             stocks[g.out] += made
             self.rec.put_rows(g.record, made)
         if self.joint:

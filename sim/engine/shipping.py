@@ -71,14 +71,22 @@ class Shipper:
         qty = state.outgoing
         depth = state.ring.shape[0]
         random_transit = self.randoms.transit_links.size > 0
+        origin = state.origin
         if not random_transit and not mods.any_delay:
-            state.ring[(period + self.static_reviews) % depth, self.links[:, 0]] += qty
+            slots = (period + self.static_reviews) % depth
+            state.ring[slots, self.links[:, 0]] += qty
+            if origin is not None:
+                origin.dispatch(qty, slots)
         elif not mods.any_delay:  # random transit times only: review counts drawn up front
             fixed, drawn = self.fixed_links, self.randoms.transit_links
             state.ring[(period + self.static_reviews[fixed]) % depth, fixed] += qty[fixed]
             reviews = self.randoms.transit_reviews[period].astype(np.intp)  # stored as int16
             flat = ((period + reviews) % depth) * qty.size + self.offsets[drawn]
             state.ring.reshape(-1)[flat] += qty[drawn]
+            if origin is not None:
+                slots = np.repeat(((period + self.static_reviews) % depth)[:, None], state.reps, 1)
+                slots[drawn] = (period + reviews) % depth
+                origin.dispatch(qty, slots)
         else:
             delay = np.broadcast_to(self.nominal[:, None], qty.shape).copy()
             if random_transit:
@@ -89,6 +97,8 @@ class Shipper:
             reviews = np.maximum(np.ceil(delay / state.step_days - 1e-9), 1).astype(np.intp)
             flat = ((period + reviews) % depth) * qty.size + self.offsets
             state.ring.reshape(-1)[flat] += qty
+            if origin is not None:
+                origin.dispatch(qty, (period + reviews) % depth)
         state.in_transit += qty
         self.rec.ship_all(qty)
         qty[:] = 0.0

@@ -23,6 +23,7 @@ import simpy
 from sim.engine import shipping as P
 from sim.engine.effects import Modifiers, shock_process
 from sim.engine.markets import Markets
+from sim.engine.origin import OriginBook
 from sim.engine.prices import PriceBook
 from sim.engine.recorder import Recorder, series_keys
 from sim.engine.review import Review
@@ -31,6 +32,7 @@ from sim.engine.tracker import MarketTracker
 from sim.engine.world import Planner
 from sim.scenario.loader import Scenario
 from sim.scenario.network import StockpileSpec
+from sim.scenario.origin import OriginOptions
 from sim.scenario.schedules import Schedules
 from sim.scenario.uncertainty import RandomInputs, draw_inputs, transit_upper
 from sim.shocks.base import ShockDraws, draw_shock, max_extra_delay_days
@@ -134,7 +136,10 @@ def run(
         env.process(share_switches(env, state, scenario.schedules, planner))
     if scenario.world.replans:
         env.process(replans(env, state, planner, scenario.world.replan_days))
-    env.process(period_clock(env, state, mods, recorder, randoms, periods))
+    tracks = spec.origin.on(any(s.acts_on_content() for s in spec.shocks))
+    env.process(
+        period_clock(env, state, mods, recorder, randoms, periods, spec.origin if tracks else None)
+    )
     env.run(until=periods * step)
     return RunResult(
         scenario,
@@ -179,10 +184,16 @@ def period_clock(
     recorder: Recorder,
     randoms: RandomInputs,
     periods: int,
+    origin: OriginOptions | None = None,
 ) -> Generator[simpy.Event, None, None]:
-    """Run one review every `step_days` (SimPy process)."""
+    """Run one review every `step_days` (SimPy process); `origin`: track embodied origin."""
     network = state.network
     review = Review(state, mods, recorder)
+    book = None
+    if origin is not None:
+        groups = [(g.names, g.out, g.feed if g.converts else None) for g in review.groups]
+        book = OriginBook(origin, state, groups, [n.name for n in review.joint], periods)
+        state.origin = book
     shipper = P.Shipper(state, mods, recorder, randoms)
     markets = Markets(state, mods, recorder, randoms, mods.schedules)
     piles = [n for n in network.nodes.values() if isinstance(n, StockpileSpec)]
@@ -198,7 +209,12 @@ def period_clock(
         recorder.period = period
         if review.network is not state.network:  # shares switched since the last review
             review = Review(state, mods, recorder)
+        if book is not None:
+            book.receive(state, period)
         P.receive(state, period, review.by_buyer_row)
+        if mods.content_rules:
+            assert book is not None
+            mods.apply_content(book)
         if mods.prices is not None:
             mods.prices.update(period, state, markets.use_factors(day))
         due = review.orders_due()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -89,6 +90,8 @@ class State:
     backlog: dict[str, np.ndarray] = field(default_factory=dict)
     """Per market: a view of its `backlog_rows` row."""
     ledger: Ledger = field(init=False)
+    origin: Any = None
+    """The embodied-origin book (`sim.engine.origin.OriginBook`) when the run tracks origin."""
 
     @property
     def zeros(self) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
+from sim.scenario import origin as embodied
 from sim.scenario import paths as time_paths
 from sim.scenario import prices as pricing
 from sim.scenario import projects as announced
@@ -34,6 +35,7 @@ from sim.scenario.network import (
     expand_links,
     resolve_links,
 )
+from sim.scenario.origin import OriginOptions
 from sim.scenario.overrides import apply_override
 from sim.scenario.paths import Paths
 from sim.scenario.prices import Prices
@@ -172,6 +174,11 @@ class ScenarioSpec(Spec):
         [],
         description="Policies to compare with the scenario "
         "as it is (the baseline), on the same random draws.",
+    )
+    origin: OriginOptions = Field(
+        OriginOptions(),
+        description="Embodied origin: the countries of mining, refining and component making "
+        "inside every stock, shipment and product, and eligibility rules on that content.",
     )
     metrics: MetricOptions = Field(MetricOptions(), description="How risk metrics are computed.")
     costs: CostOptions = Field(
@@ -372,6 +379,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     demand, capacity, found = time_paths.resolve(spec.paths, network, spec.start, doc.where)
     problems += found + checks.check_projects(spec.projects, network, doc)
     problems += pricing.check(spec.prices, network, doc)
+    problems += embodied.check(spec.origin, network, doc)
     world = World(
         demand,
         capacity,

@@ -11,6 +11,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from sim.shocks.base import ShockSpec
 from sim.shocks.capacity_loss import CapacityLoss
+from sim.shocks.content_licensing import ContentLicensing
 from sim.shocks.demand_shock import DemandShock
 from sim.shocks.export_ban import ExportBan
 from sim.shocks.export_licensing import ExportLicensing
@@ -22,6 +23,7 @@ Shock = Annotated[
     ExportBan
     | ExportLicensing
     | ExportQuota
+    | ContentLicensing
     | CapacityLoss
     | RouteClosure
     | DemandShock

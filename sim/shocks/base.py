@@ -59,6 +59,27 @@ class ExportQuotaCap:
     """Most the group may ship at this review, t, shape (R,) (+inf where not active)."""
 
 
+@dataclass(frozen=True)
+class ContentRule:
+    """Links whose shipments need a licence while their content of one origin reaches a share
+    (`content_licensing`): the engine compares each link's source composition with
+    `threshold_share` at every review (`sim.engine.origin`)."""
+
+    links: np.ndarray
+    """Link indices it may act on, shape (n,)."""
+    origin_country: str
+    origin_stages: tuple[str, ...]
+    threshold_share: float
+    """Share of the shipment's mass of that origin (largest over the stages) from which it
+    needs a licence."""
+    passing: np.ndarray
+    """Share of normal volume licensed, per replication (1 where the shock is not active)."""
+    delay_days: np.ndarray
+    """Days the review adds, per replication (0 where not active)."""
+    active: np.ndarray
+    """Replications in which the shock is active (bool, (R,))."""
+
+
 @dataclass
 class EffectArrays:
     """What the shocks active now change, per replication: the engine builds a neutral one,
@@ -87,6 +108,8 @@ class EffectArrays:
     """Most a node may produce at this review, t (a plant: its total output); +inf = no cap."""
     export_quotas: list[ExportQuotaCap] = field(default_factory=list)
     """Caps shared by groups of links (a country's exports across all destinations)."""
+    content_rules: list[ContentRule] = field(default_factory=list)
+    """Licensing that depends on what a shipment contains, decided at each review."""
 
     @classmethod
     def neutral(
@@ -180,6 +203,10 @@ class ShockSpec(Spec, abc.ABC):
     def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
         """The links (indices) and nodes (names) it acts on: where a shortfall it causes
         starts (`sim.analysis.drivers` walks from there to the market that falls short)."""
+
+    def acts_on_content(self) -> bool:
+        """Whether it acts on what shipments contain (the run then tracks origin)."""
+        return False
 
     def adds_delays(self) -> bool:
         """Whether it can delay shipments (the engine then keeps per-shipment transit days)."""

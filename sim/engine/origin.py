@@ -1,0 +1,415 @@
+"""Embodied origin in the engine: the composition of every stock, shipment and in-use pool by
+(stage, country) tag, carried with the material (semantics: `sim/scenario/origin.py`).
+
+Arrays: `F` (stock rows, K, R) is each stock row's composition (share of its mass per tag);
+`U` (pairs, K, R) that of each market's in-use pool per mineral; `ring` (slots, links, K, R)
+the tonnes per tag in transit, arriving at review k in slot k % slots (like `State.ring`).
+Outflows keep their pool's composition, so only inflows change one: arrivals (`receive`),
+production (`produced`, `produced_row`) and products put in use (`market`). Shipments take the
+composition of the row they leave (`dispatch`).
+
+Mass balance per origin (`balance`): for each mineral and tag, what the system held at the
+start + what was tagged (mined, refined, made) = what it holds at the end + what lost the tag
+(re-refined by a recycler, or made into a component a second time) + process losses +
+uncollected end of life. Nothing here runs unless the scenario tracks origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.arrays import SegmentSum
+from sim.engine.state import State
+from sim.scenario.network import (
+    INPUT_STAGE,
+    MarketSpec,
+    Network,
+    StockpileSpec,
+    outputs,
+)
+from sim.scenario.origin import (
+    ORIGIN_STAGES,
+    TAGGED_AT,
+    OriginOptions,
+    tag_countries,
+    tag_of,
+)
+from sim.vocabulary import SCRAP
+
+if TYPE_CHECKING:
+    from sim.shocks.base import ContentRule
+
+
+@dataclass
+class _Producers:
+    """One group of producing rows (a vectorised group of `Review`, or one joint node's
+    minerals): where they make, what they feed on, the tag they set."""
+
+    out: np.ndarray
+    feed: np.ndarray | None
+    tag: np.ndarray
+    keep: np.ndarray
+    """(n, K, 1): 1 for the tags the made material keeps from its feed, 0 for those of the
+    stage this node sets."""
+    mineral: np.ndarray
+    created: np.ndarray
+    """t tagged per row so far, (n, R)."""
+    removed: np.ndarray
+    """t per tag that left per row so far (lost in processing or re-tagged), (n, K, R)."""
+
+
+class OriginBook:
+    """The composition state of a batch and what the run records of it."""
+
+    def __init__(
+        self,
+        options: OriginOptions,
+        state: State,
+        groups: Sequence[tuple[Sequence[str], np.ndarray, np.ndarray | None]],
+        joint: Sequence[str],
+        periods: int,
+    ):
+        """`groups`: per vectorised producer group of the review, its node names, output
+        rows and feed rows (None for mines); `joint`: the nodes that make several minerals."""
+        net, reps = state.network, state.reps
+        self.options = options
+        self.countries = tag_countries(options, net)
+        self.tags = [(s, c) for s in ORIGIN_STAGES for c in self.countries[s]]
+        self.tag_index = {tag: i for i, tag in enumerate(self.tags)}
+        K = self.K = len(self.tags)
+        self.reps = reps
+        self.minerals = net.minerals
+        mineral_row = {m: i for i, m in enumerate(self.minerals)}
+        slot = state.slot
+        self.row_mineral = np.empty(len(slot), dtype=np.intp)
+        for (_, (mineral, _)), row in slot.items():
+            self.row_mineral[row] = mineral_row[mineral]
+        self.groups = [self._producers(net, names, out, feed) for names, out, feed in groups]
+        self.joint: dict[tuple[str, str], _Producers] = {}
+        for name in joint:
+            node = net.nodes[name]
+            stage = INPUT_STAGE.get(node.kind)
+            for mineral, out_stage in outputs(node):
+                feed = None if stage is None else np.array([slot[(name, (mineral, stage))]])
+                self.joint[(name, mineral)] = self._producers(
+                    net, [name], np.array([slot[(name, (mineral, out_stage))]]), feed
+                )
+        # Links: the stock row each takes its composition from, or the in-use pool (EOL).
+        pairs = state.pairs
+        self.pair_names = list(pairs)
+        """(market, mineral) of each in-use pool, as `State.pairs`."""
+        self.pair_slot = np.array([slot[(m, (x, "component"))] for m, x in pairs], dtype=np.intp)
+        self.pair_mineral = np.array([mineral_row[x] for _, x in pairs], dtype=np.intp)
+        src, eol, eol_pair = [], [], []
+        for link in net.links:
+            supplier = net.nodes[link.supplier]
+            if isinstance(supplier, MarketSpec):
+                eol.append(link.index)
+                eol_pair.append(pairs.index((link.supplier, link.mineral)))
+                src.append(-1)
+            elif link.stage == SCRAP and not isinstance(supplier, StockpileSpec):
+                stage = INPUT_STAGE[supplier.kind]  # process scrap leaves with the feed
+                src.append(slot[(link.supplier, (link.mineral, stage))])
+            else:
+                src.append(slot[(link.supplier, link.commodity)])
+        self.link_src = np.array(src, dtype=np.intp)
+        self.stock_links = np.flatnonzero(self.link_src >= 0)
+        self.src_rows = self.link_src[self.stock_links]
+        self.eol_links = np.array(eol, dtype=np.intp)
+        self.eol_pair = np.array(eol_pair, dtype=np.intp)
+        self.link_mineral = np.array([mineral_row[k.mineral] for k in net.links], dtype=np.intp)
+        self.buyer_rows, position = np.unique(state.buyer_slot, return_inverse=True)
+        self.into_buyers = SegmentSum(position.astype(np.intp))
+        # The steady state of a shock-free world, then the state of this batch.
+        F0, U0, link0 = steady_state(self, net, state)
+        self.F = np.repeat(F0[:, :, None], reps, axis=2)
+        self.U = np.repeat(U0[:, :, None], reps, axis=2)
+        self.ring = state.ring[:, :, None, :] * link0[None, :, :, None]
+        self.initial = self.inventory(state)
+        self.eol_out = np.zeros((len(self.eol_links), K, reps))
+        self.uncollected = np.zeros((len(pairs), K, reps))
+        # What the run records.
+        step = state.step_days
+        self.bucket_days = options.bucket_days
+        buckets = max(1, -(-periods * step // options.bucket_days))
+        self.bucket_of = np.minimum(np.arange(periods) * step // options.bucket_days, buckets - 1)
+        self.delivered = np.zeros((buckets, len(pairs), K, reps))
+        """t delivered into use per time bucket, pair and tag."""
+        self.delivered_t = np.zeros((buckets, len(pairs), reps))
+        self.link_totals = np.zeros((len(net.links), K, reps))
+        """t shipped per link and tag over the run."""
+        self.subject: np.ndarray | None = None
+        """Per link and replication: whether its shipments need a licence now (content rules)."""
+        self.licensed_t = np.zeros((len(net.links), reps))
+        self.licensed_reviews = np.zeros((len(net.links), reps))
+        self.rules = list(options.eligibility)
+        markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
+        self.market_names = [m.name for m in markets]
+        self.eligible_units = np.zeros((len(self.rules), len(markets), reps))
+        self.built_units = np.zeros((len(markets), reps))
+        self._rule_pairs = [
+            [
+                (i, q)
+                for i, m in enumerate(markets)
+                if rule.markets.matches(m)
+                for q, (name, x) in enumerate(pairs)
+                if name == m.name and (not rule.minerals or x in rule.minerals)
+            ]
+            for rule in self.rules
+        ]
+        self._share_tags: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+
+    def _producers(
+        self, net: Network, names: Sequence[str], out: np.ndarray, feed: np.ndarray | None
+    ) -> _Producers:
+        tags, keeps = [], []
+        for name in names:
+            node = net.nodes[name]
+            stage = TAGGED_AT[node.kind]
+            tags.append(self.tag_index[(stage, tag_of(self.options, node.country))])
+            keeps.append([0.0 if s == stage else 1.0 for s, _ in self.tags])
+        return _Producers(
+            out=np.asarray(out, dtype=np.intp),
+            feed=None if feed is None else np.asarray(feed, dtype=np.intp),
+            tag=np.array(tags, dtype=np.intp),
+            keep=np.array(keeps)[:, :, None],
+            mineral=self.row_mineral[np.asarray(out, dtype=np.intp)],
+            created=np.zeros((len(names), self.reps)),
+            removed=np.zeros((len(names), self.K, self.reps)),
+        )
+
+    # -- inflows ----------------------------------------------------------------------------
+
+    def _mix(
+        self,
+        pool: np.ndarray,
+        where: np.ndarray | None,
+        before: np.ndarray,
+        added_t: np.ndarray,
+        added: np.ndarray,
+    ) -> None:
+        """Mix `added` (t per tag, (n, K, R); `added_t` its mass, (n, R)) into the pools
+        `pool[where]` that held `before` t (n, R)."""
+        mixed = pool[where] if where is not None else pool
+        mixed = mixed * before[:, None, :]
+        mixed += added
+        total = (before + added_t)[:, None, :]
+        np.divide(mixed, total, out=mixed, where=total > 0)
+        if where is None:
+            pool[...] = mixed
+        else:
+            pool[where] = mixed
+
+    def receive(self, state: State, period: int) -> None:
+        """Mix the shipments due at this review into their buyers' rows (call before
+        `shipping.receive` moves their mass)."""
+        slot = period % state.ring.shape[0]
+        arriving = self.ring[slot]
+        added_t = np.zeros((len(self.buyer_rows), self.reps))
+        self.into_buyers.add_into(added_t, state.ring[slot])
+        added = np.zeros((len(self.buyer_rows), self.K, self.reps))
+        self.into_buyers.add_into(added, arriving)
+        self._mix(self.F, self.buyer_rows, state.stocks[self.buyer_rows], added_t, added)
+        arriving[:] = 0.0
+
+    def produced(
+        self,
+        group: int,
+        made: np.ndarray,
+        before: np.ndarray,
+        lost: np.ndarray | None = None,
+    ) -> None:
+        """A review group made `made` t (n, R) into output rows that held `before`; a
+        converter lost `lost` t of feed (not sent as scrap)."""
+        self._made(self.groups[group], made, before, lost)
+
+    def produced_row(
+        self,
+        name: str,
+        mineral: str,
+        made: np.ndarray,
+        before: np.ndarray,
+        lost: np.ndarray | None = None,
+    ) -> None:
+        """`produced` for one mineral of a joint node, arrays (R,)."""
+        self._made(
+            self.joint[(name, mineral)],
+            made[None, :],
+            before[None, :],
+            None if lost is None else lost[None, :],
+        )
+
+    def _made(
+        self, p: _Producers, made: np.ndarray, before: np.ndarray, lost: np.ndarray | None
+    ) -> None:
+        n = len(p.out)
+        if p.feed is None:
+            added = np.zeros((n, self.K, self.reps))
+        else:
+            feed = self.F[p.feed]
+            added = feed * p.keep * made[:, None, :]
+            gone = (1.0 - p.keep) * made[:, None, :]
+            if lost is not None:
+                gone = gone + lost[:, None, :]
+            p.removed += feed * gone
+        added[np.arange(n), p.tag] += made
+        p.created += made
+        self._mix(self.F, p.out, before, made, added)
+
+    def market(
+        self,
+        period: int,
+        used: np.ndarray,
+        eol: np.ndarray,
+        collected: np.ndarray,
+        pool: np.ndarray,
+        built: np.ndarray,
+        scrap_pair: np.ndarray,
+        scrap_share: np.ndarray,
+    ) -> None:
+        """Markets put `used` t (Q, R) in use and `eol` t left use (`collected` of it to
+        recyclers, by `scrap_pair`/`scrap_share` per scrap link); `pool` is what stays in use
+        after the end of life left, (Q, R); `built` the units built per market, (M, R)."""
+        U = self.U
+        self.uncollected += (eol - collected)[:, None, :] * U
+        if self.eol_links.size:
+            self.eol_out = (collected[scrap_pair] * scrap_share)[:, None, :] * U[scrap_pair]
+        comp = self.F[self.pair_slot]
+        added = comp * used[:, None, :]
+        bucket = self.bucket_of[period]
+        self.delivered[bucket] += added
+        self.delivered_t[bucket] += used
+        self._mix(U, None, pool, used, added)
+        if self.rules:
+            self.built_units += built
+            for r, rule in enumerate(self.rules):
+                ok = np.ones_like(built, dtype=bool)
+                for m, q in self._rule_pairs[r]:
+                    share = self.share(comp[q], rule.origin_country, rule.origin_stages)
+                    ok[m] &= (share <= rule.max_share) | (used[q] <= 0)
+                self.eligible_units[r] += np.where(ok, built, 0.0)
+
+    # -- shipments --------------------------------------------------------------------------
+
+    def dispatch(self, qty: np.ndarray, slots: np.ndarray) -> None:
+        """Put this review's shipments (t per link, (L, R)) in transit with the composition
+        of the rows they leave; `slots`: arrival slot per link (L,) or per link and
+        replication (L, R)."""
+        L, R, K = qty.shape[0], self.reps, self.K
+        out = np.empty((L, K, R))
+        out[self.stock_links] = qty[self.stock_links, None, :] * self.F[self.src_rows]
+        if self.eol_links.size:
+            out[self.eol_links] = self.eol_out
+        self.link_totals += out
+        if self.subject is not None:
+            self.licensed_t += np.where(self.subject, qty, 0.0)
+        if slots.ndim == 1:
+            self.ring[slots, np.arange(L)] += out
+            return
+        base = (slots * L + np.arange(L)[:, None]) * (K * R) + np.arange(R)[None, :]
+        flat = base[:, None, :] + (np.arange(K) * R)[None, :, None]
+        self.ring.reshape(-1)[flat] += out
+
+    # -- rules on content -------------------------------------------------------------------
+
+    def share(self, comp: np.ndarray, country: str, stages: Sequence[str]) -> np.ndarray:
+        """The largest share of `country` over `stages` in compositions `comp` (..., K, R)."""
+        key = (country, tuple(stages))
+        tags = self._share_tags.get(key)
+        if tags is None:
+            code = tag_of(self.options, country)
+            tags = [self.tag_index[(s, code)] for s in stages if (s, code) in self.tag_index]
+            self._share_tags[key] = tags
+        if not tags:
+            return np.zeros(comp.shape[:-2] + comp.shape[-1:])
+        return np.max(comp[..., tags, :], axis=-2)
+
+    def needs_licence(self, rule: ContentRule) -> np.ndarray:
+        """Per link of the rule and replication: whether what it would ship now reaches the
+        rule's share of the origin, (n, R)."""
+        src = self.link_src[rule.links]
+        share = self.share(self.F[src], rule.origin_country, rule.origin_stages)
+        return (share > 0) & (share >= rule.threshold_share)
+
+    # -- accounting -------------------------------------------------------------------------
+
+    def inventory(self, state: State) -> np.ndarray:
+        """t per mineral and tag inside the system (stocks, in transit, in use), (M, K, R)."""
+        out = np.zeros((len(self.minerals), self.K, self.reps))
+        np.add.at(out, self.row_mineral, state.stocks[:, None, :] * self.F)
+        np.add.at(out, self.link_mineral, self.ring.sum(axis=0))
+        np.add.at(out, self.pair_mineral, state.in_use_rows[:, None, :] * self.U)
+        return out
+
+    def balance(self, state: State) -> dict[str, np.ndarray]:
+        """The terms of mass balance per mineral and tag, each (M, K, R): `initial`,
+        `tagged`, `untagged` (lost or re-tagged), `uncollected`, `final` and `residual` =
+        initial + tagged - untagged - uncollected - final."""
+        M = len(self.minerals)
+        tagged = np.zeros((M, self.K, self.reps))
+        untagged = np.zeros_like(tagged)
+        for p in [*self.groups, *self.joint.values()]:
+            for i in range(len(p.out)):
+                tagged[p.mineral[i], p.tag[i]] += p.created[i]
+                untagged[p.mineral[i]] += p.removed[i]
+        uncollected = np.zeros_like(tagged)
+        np.add.at(uncollected, self.pair_mineral, self.uncollected)
+        final = self.inventory(state)
+        return {
+            "initial": self.initial,
+            "tagged": tagged,
+            "untagged": untagged,
+            "uncollected": uncollected,
+            "final": final,
+            "residual": self.initial + tagged - untagged - uncollected - final,
+        }
+
+
+def steady_state(
+    book: OriginBook, net: Network, state: State
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compositions of a shock-free world: stock rows (rows, K), in-use pools (Q, K) and
+    links (L, K), iterated from mine to market (and round recycling loops) until they no
+    longer change. A row fed by links takes their mix weighted by expected flow (their plain
+    mean when none is expected, as for a reserve that only refills)."""
+    rows, K, L = len(state.slot), book.K, len(net.links)
+    flows = np.array([np.mean(f) for f in net.expected_link_tpd], dtype=float)
+    weights = np.zeros((rows, L))
+    buyer = state.buyer_slot
+    weights[buyer, np.arange(L)] = flows
+    total = weights.sum(axis=1, keepdims=True)
+    plain = np.zeros((rows, L))
+    plain[buyer, np.arange(L)] = 1.0
+    weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 0.0)
+    counts = plain.sum(axis=1, keepdims=True)
+    weights += np.where(total > 0, 0.0, plain / np.maximum(counts, 1.0))
+    producers = [*book.groups, *book.joint.values()]
+    F = np.zeros((rows, K))
+    link = np.zeros((L, K))
+    for _ in range(1000):
+        U = F[book.pair_slot]
+        link[book.stock_links] = F[book.src_rows]
+        if book.eol_links.size:
+            link[book.eol_links] = U[book.eol_pair]
+        new = weights @ link
+        fed = counts[:, 0] > 0
+        new[~fed] = F[~fed]
+        for p in producers:
+            made = np.zeros((len(p.out), K))
+            if p.feed is not None:
+                made = F[p.feed] * p.keep[:, :, 0]
+            made[np.arange(len(p.out)), p.tag] = 1.0
+            new[p.out] = made
+        if np.abs(new - F).max(initial=0.0) < 1e-14:
+            F = new
+            break
+        F = new
+    U = F[book.pair_slot]
+    link[book.stock_links] = F[book.src_rows]
+    if book.eol_links.size:
+        link[book.eol_links] = U[book.eol_pair]
+    return F, U, link
