@@ -158,6 +158,13 @@ SOURCING_CR3 = "sourcing_cr3"
 IMPORT_RELIANCE = "import_reliance"
 SHARE_FROM = "share_from"
 POLICY_COST_USD = "policy_cost_usd"
+ORIGIN_SHARE = "origin_share"
+"""Share of what a market put in use over the horizon (per mineral) that was mined, refined or
+made (`stage`) in the country `partner` (embodied origin), mass-weighted."""
+ELIGIBLE_SHARE = "eligible_share"
+"""Share of a market's units built over the horizon that an eligibility rule (its name in the
+`shock` column) counts: their components held at most the rule's share of one origin
+(`partner`)."""
 SCRAP_COLLECTED_T = "scrap_collected_t"
 """Scrap sent to a country's recyclers of a mineral over the horizon (end-of-life collected and
 process scrap), t."""
@@ -183,6 +190,48 @@ METRICS_COLUMNS = ("rep", *METRIC_KEY, "value")
 STATISTICS = ("replications", "mean", "p5", "p50", "p95", "share_finite")
 """The ensemble statistics of every metric (summary.csv; mean and quantiles over runs)."""
 SUMMARY_COLUMNS = (*METRIC_KEY, *STATISTICS, "prob_positive", "cvar95")
+ORIGIN_COLUMNS = (
+    "bucket",
+    "day",
+    "date",
+    "days",
+    "market",
+    "country",
+    "mineral",
+    "origin_stage",
+    "origin_country",
+    "share",
+    "p5",
+    "p50",
+    "p95",
+    "delivered_t",
+    "replications",
+)
+"""origin.csv: per time bucket (from `day`, `days` long), market, mineral and (stage, country)
+of origin, the share of what the market put in use that came from there: mass-weighted over
+replications (`share`) and P5/P50/P95 across them; `delivered_t`: mean t put in use."""
+ORIGIN_FLOWS_COLUMNS = (
+    "link",
+    "supplier",
+    "buyer",
+    "supplier_country",
+    "buyer_country",
+    "mineral",
+    "stage",
+    "origin_stage",
+    "origin_country",
+    "shipped_t",
+    "origin_t",
+    "share",
+    "re_export",
+    "licensed_share",
+    "licensed_t",
+)
+"""origin_flows.csv: per link and (stage, country) of origin, mean t shipped over the horizon,
+mean t of that origin inside it and its share; `re_export`: a cross-border shipment of material
+whose origin at that stage is not the supplier's country (a third country passing it on);
+`licensed_share` (per link): share of reviews in which the link needed a licence under a content
+rule, `licensed_t` mean t shipped while it did."""
 """summary.csv: per metric, the statistics; for shortfall metrics also P(> 0) and CVaR95."""
 MARKETS_COLUMNS = (
     "market",

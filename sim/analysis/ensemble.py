@@ -28,6 +28,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.analysis import balance, executors, footprint, metrics
+from sim.analysis import origin as embodied
 from sim.analysis import prices as price_paths
 from sim.analysis import world as world_tables
 from sim.analysis.costs import PairedShipments
@@ -74,6 +75,8 @@ class BatchOutput:
     """(periods, priced minerals x sides, kept reps) float32 USD/t, or None."""
     online: np.ndarray | None = None
     """(projects, reps): each project's first-production day, inf where never built."""
+    origin: embodied.OriginSums | None = None
+    """Embodied origin summed over the batch (None: the run does not track origin)."""
 
 
 @dataclass
@@ -97,6 +100,10 @@ class Ensemble:
     """Per review, mineral and side: mean and P5/P50/P95 of the price (None: no prices)."""
     projects: pd.DataFrame | None = None
     """Per announced project: share built, P5/P50/P95 online dates (None: no projects)."""
+    origin: pd.DataFrame | None = None
+    """origin.csv: origin shares per bucket and market (None: origin not tracked)."""
+    origin_flows: pd.DataFrame | None = None
+    """origin_flows.csv: origin per link, re-exports, licensing (None: origin not tracked)."""
 
 
 def bucket_edges(periods: int, buckets: int) -> np.ndarray:
@@ -167,6 +174,7 @@ def run_batch(scenario: Scenario, reps: range, options: Options) -> BatchOutput:
         result.recorder.shipped_totals()[list(kept)] if kept else None,
         price_paths.batch_prices(result, options.band_reps),
         world_tables.online_matrix(scenario, reps),
+        embodied.batch_sums(result, options.band_reps),
     )
     # The run's SimPy processes and state form reference cycles that the cyclic collector
     # frees only every many batches: a worker grew to 530 MiB over 100 batches of 500
@@ -355,6 +363,7 @@ def _combine(
             options.keep_shipped, np.concatenate(columns, axis=1), range(reps)
         )
     online = [b.online for b in batches if b.online is not None]
+    origin = embodied.merge([b.origin for b in batches if b.origin is not None])
     return Ensemble(
         scenario,
         reps,
@@ -370,6 +379,8 @@ def _combine(
         shipped,
         price_paths.price_bands(scenario, [b.prices for b in batches if b.prices is not None]),
         world_tables.project_table(scenario, np.concatenate(online, axis=1) if online else None),
+        embodied.origin_frame(scenario, origin),
+        embodied.flows_frame(scenario, origin),
     )
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis import origin as embodied
 from sim.analysis.costs import PairedShipments, policy_cost_usd
 from sim.engine.simulate import RunResult
 from sim.scenario.loader import MetricOptions
@@ -112,6 +113,8 @@ def compute(
     rows = _Rows()
     _market_metrics(result, options, rows)
     _concentration_metrics(result, options, rows)
+    for metric, unit, value, key in embodied.metric_rows(result):
+        rows.add(metric, unit, value, len(result.reps), **key)
     for (country, mineral), totals in recycling_totals(result).items():
         for metric, value in zip(RECYCLING_METRICS, totals, strict=True):
             where = {"country": country, "mineral": mineral, "stage": SCRAP}

@@ -72,8 +72,17 @@ WORLD_FILES = {
     "projects.csv": "per announced project: its plan, the share of replications that built it, "
     "P5/P50/P95 of its first-production date, capacity and source",
 }
+ORIGIN_FILES = {
+    "origin.csv": "per time bucket, market, mineral and stage and country of origin: the share "
+    "of what the market put in use that was mined, refined or made there (mass-weighted mean "
+    "and P5/P50/P95 across replications)",
+    "origin_flows.csv": "per link and stage and country of origin: mean t shipped, t of that "
+    "origin inside it, whether it is a re-export (cross-border, origin not the supplier's), "
+    "and the share of reviews it needed a licence under a content rule",
+}
+WORLD_FILES.update(ORIGIN_FILES)
 """The files about the world behind a single run, each written only when the scenario has what
-it shows (priced minerals, paths, announced projects)."""
+it shows (priced minerals, paths, announced projects, origin tracking)."""
 ENSEMBLE_WORLD_FILES = {
     **WORLD_FILES,
     "prices.csv": "per review, priced mineral and side: mean and P5/P50/P95 of the price "
@@ -82,6 +91,10 @@ ENSEMBLE_WORLD_FILES = {
 """The same for an ensemble."""
 COMPARISON_WORLD_FILES = {
     **ENSEMBLE_WORLD_FILES,
+    "origin.csv": "per policy, time bucket, market, mineral and stage and country of origin: "
+    "the share of what the market put in use that came from there",
+    "origin_flows.csv": "per policy, link and stage and country of origin: t shipped, t of that "
+    "origin inside, re-export flag and share of reviews licensed under a content rule",
     "prices.csv": "per policy, review, priced mineral and side: mean and P5/P50/P95 of the "
     "price across replications, USD per t",
     "projects.csv": "per announced project under the baseline, and under each policy that "
@@ -123,12 +136,16 @@ CSV_FILES = (
     "paths",
     "projects",
     "prices_on_off",
+    "origin",
+    "origin_flows",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
 KEY_COLUMNS = TEXT_COLUMNS
 """Columns read as text, never as numbers or NaN (an empty key stays '')."""
 TEXT_COLUMNS_OF = {
     "prices": ("side",),
+    "origin": ("origin_stage", "origin_country"),
+    "origin_flows": ("origin_stage", "origin_country", "supplier_country", "buyer_country"),
     "paths": ("path", "node_kind", "source"),
     "projects": (
         "project",

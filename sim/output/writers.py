@@ -24,6 +24,7 @@ import yaml
 
 from sim import __version__
 from sim.analysis import frames as R
+from sim.analysis import origin as embodied
 from sim.analysis import prices as price_paths
 from sim.analysis import world
 from sim.analysis.compare import Comparison
@@ -131,11 +132,14 @@ def write_results(
     if result.scenario.spec.outputs.timeseries:
         writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
     online = world.online_matrix(result.scenario, result.reps)
+    sums = embodied.batch_sums(result)
     writers.update(
         _world_writers(
             result.scenario,
             price_paths.price_frame(result),
             world.project_table(result.scenario, online),
+            embodied.origin_frame(result.scenario, sums),
+            embodied.flows_frame(result.scenario, sums),
         )
     )
     writers.update(extra or {})
@@ -143,16 +147,35 @@ def write_results(
 
 
 def _world_writers(
-    scenario: Scenario, prices: pd.DataFrame | None, projects: pd.DataFrame | None
+    scenario: Scenario,
+    prices: pd.DataFrame | None,
+    projects: pd.DataFrame | None,
+    origin: pd.DataFrame | None = None,
+    origin_flows: pd.DataFrame | None = None,
 ) -> dict[str, Callable[[Path], object]]:
-    """prices.csv, paths.csv and projects.csv, each only when the scenario has what it shows
-    (priced minerals, paths, announced projects)."""
+    """prices.csv, paths.csv, projects.csv, origin.csv and origin_flows.csv, each only when
+    the scenario has what it shows (priced minerals, paths, announced projects, origin)."""
     writers: dict[str, Callable[[Path], object]] = {}
     paths = world.path_table(scenario)
-    for name, frame in (("prices", prices), ("paths", paths), ("projects", projects)):
+    tables = (
+        ("prices", prices),
+        ("paths", paths),
+        ("projects", projects),
+        ("origin", origin),
+        ("origin_flows", origin_flows),
+    )
+    for name, frame in tables:
         if frame is not None:
             writers[f"{name}.csv"] = _csv(frame)
     return writers
+
+
+def _by_policy(runs: dict[str, Ensemble], part: str) -> pd.DataFrame | None:
+    """One table of every run's `part` with a `policy` column (None when no run has one)."""
+    frames = [
+        getattr(e, part).assign(policy=n) for n, e in runs.items() if getattr(e, part) is not None
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _csv(frame: pd.DataFrame) -> Callable[[Path], object]:
@@ -187,7 +210,15 @@ def write_ensemble(
     }
     if ensemble.traces is not None:
         writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
-    writers.update(_world_writers(scenario, ensemble.prices, ensemble.projects))
+    writers.update(
+        _world_writers(
+            scenario,
+            ensemble.prices,
+            ensemble.projects,
+            ensemble.origin,
+            ensemble.origin_flows,
+        )
+    )
     writers.update(extra or {})
     return write_atomically(root / scenario.spec.results_name, writers)
 
@@ -246,6 +277,8 @@ def write_comparison(
             scenario,
             pd.concat(prices, ignore_index=True) if prices else None,
             pd.concat(projects, ignore_index=True) if projects else None,
+            _by_policy(runs, "origin"),
+            _by_policy(runs, "origin_flows"),
         )
     )
     if baseline_run is not None:
