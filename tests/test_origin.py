@@ -188,7 +188,7 @@ def test_the_value_basis_divides_the_threshold_by_the_content_value_share() -> N
     data = two_mines(0.25)
     data["shocks"] = [content_rule(threshold=0.001, basis="value", content_value_share=0.4)]
     loaded = scenario.from_dict(data)
-    assert loaded.spec.shocks[0].threshold_share == pytest.approx(0.0025)  # type: ignore[attr-defined]
+    assert loaded.spec.shocks[0].threshold_share("lithium") == pytest.approx(0.0025)  # type: ignore[attr-defined]
     data["shocks"] = [content_rule(basis="value")]
     with pytest.raises(ScenarioError, match="content_value_share"):
         scenario.from_dict(data)
@@ -198,4 +198,98 @@ def test_a_content_rule_that_covers_no_shipment_is_an_input_error() -> None:
     data = two_mines(0.25)
     data["shocks"] = [content_rule(stages=["component"], to_countries=["AU"])]
     with pytest.raises(ScenarioError, match="no cross-border shipment"):
+        scenario.from_dict(data)
+
+
+def magnet_exports() -> dict[str, Any]:
+    """CN lithium and AU cobalt, refined in MY, made into one component in JP (half and half)
+    and sold to an Indian market: the JP -> IN links carry one item of two minerals."""
+    nodes: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for mineral, country in (("lithium", "CN"), ("cobalt", "AU")):
+        nodes += [
+            {
+                "name": f"{mineral}_mine",
+                "kind": "mine",
+                "country": country,
+                "mineral": mineral,
+                "capacity_tpa": 1e6,
+                "cover_days": 7,
+            },
+            {
+                "name": f"{mineral}_refinery",
+                "kind": "refinery",
+                "country": "MY",
+                "mineral": mineral,
+                "capacity_tpa": 1e6,
+                "cover_days": 7,
+            },
+        ]
+        links += [
+            {"from": f"{mineral}_mine", "to": f"{mineral}_refinery", "transit_days": 7},
+            {"from": f"{mineral}_refinery", "to": "plant", "transit_days": 7},
+        ]
+    nodes += [
+        {
+            "name": "plant",
+            "kind": "plant",
+            "country": "JP",
+            "recipe": {"lithium": 0.5, "cobalt": 0.5},
+            "capacity_tpa": 1e6,
+            "cover_days": 7,
+        },
+        {
+            "name": "ev",
+            "kind": "market",
+            "country": "IN",
+            "sector": "ev",
+            "unit": "vehicle",
+            "demand_units_per_year": 36500,
+            "intensity_kg_per_unit": {"lithium": 10, "cobalt": 10},
+            "cover_days": 14,
+        },
+    ]
+    links.append({"from": "plant", "to": "ev", "transit_days": 7})
+    return {
+        "name": "magnets",
+        "start": "2025-01-01",
+        "horizon_days": 56,
+        "step_days": 7,
+        "network": {"nodes": nodes, "links": links},
+    }
+
+
+@pytest.mark.parametrize("whole_item", [True, False])
+def test_a_licence_is_for_the_whole_item_unless_said_otherwise(whole_item: bool) -> None:
+    """The JP component is 100% CN-mined in its lithium and 0% in its cobalt. A rule testing
+    lithium with nothing approved stops the item: both of its links with `whole_item`, only
+    the lithium link without."""
+    data = magnet_exports()
+    data["shocks"] = [content_rule(stages=["component"], threshold=0.5, whole_item=whole_item)]
+    result = engine.run(scenario.from_dict(data))
+    shipped = {
+        k.mineral: result.recorder.shipped_totals()[k.index, 0]
+        for k in result.scenario.network.links
+        if k.supplier == "plant"
+    }
+    assert shipped["lithium"] == 0.0
+    assert bool(shipped["cobalt"] == 0.0) == whole_item
+
+
+def test_value_shares_may_differ_by_mineral() -> None:
+    data = magnet_exports()
+    data["shocks"] = [
+        content_rule(
+            stages=["component"],
+            minerals=["lithium", "cobalt"],
+            threshold=0.001,
+            basis="value",
+            content_value_share={"lithium": 0.5, "cobalt": 0.01},
+        )
+    ]
+    shock = scenario.from_dict(data).spec.shocks[0]
+    assert shock.threshold_share("lithium") == pytest.approx(0.002)  # type: ignore[attr-defined]
+    assert shock.threshold_share("cobalt") == pytest.approx(0.1)  # type: ignore[attr-defined]
+    data["shocks"][0]["content_value_share"] = {"lithium": 0.5}
+    with pytest.raises(ScenarioError, match="no value for cobalt"):
         scenario.from_dict(data)

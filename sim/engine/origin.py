@@ -2,7 +2,7 @@
 (stage, country) tag, carried with the material (semantics: `sim/scenario/origin.py`).
 
 Arrays: `F` (stock rows, K, R) is each stock row's composition (share of its mass per tag);
-`U` (pairs, K, R) that of each market's in-use pool per mineral; `ring` (slots, links, K, R)
+`U` (pairs, K, R) that of each market's in-use pool per mineral; `ring` (slots, links, R, K)
 the tonnes per tag in transit, arriving at review k in slot k % slots (like `State.ring`).
 Outflows keep their pool's composition, so only inflows change one: arrivals (`receive`),
 production (`produced`, `produced_row`) and products put in use (`market`). Shipments take the
@@ -42,6 +42,9 @@ from sim.vocabulary import SCRAP
 
 if TYPE_CHECKING:
     from sim.shocks.base import ContentRule
+
+EMPTY = 1e-300
+"""t below which a pool counts as empty when mixing (its composition is then 0)."""
 
 
 @dataclass
@@ -88,16 +91,31 @@ class OriginBook:
         self.row_mineral = np.empty(len(slot), dtype=np.intp)
         for (_, (mineral, _)), row in slot.items():
             self.row_mineral[row] = mineral_row[mineral]
-        self.groups = [self._producers(net, names, out, feed) for names, out, feed in groups]
-        self.joint: dict[tuple[str, str], _Producers] = {}
+        # Producers, all in two groups: mines (their output rows keep the one tag of their
+        # country, so only what they tag is booked) and converters (their output mixes).
+        rows: dict[bool, list[tuple[str, int, int | None]]] = {False: [], True: []}
+        self.group_at: list[tuple[bool, np.ndarray]] = []
+        for names, out, feed in groups:
+            converts = feed is not None
+            start = len(rows[converts])
+            for i, name in enumerate(names):
+                rows[converts].append((name, int(out[i]), None if feed is None else int(feed[i])))
+            self.group_at.append((converts, np.arange(start, len(rows[converts]))))
+        self.joint_at: dict[tuple[str, str], tuple[bool, int]] = {}
         for name in joint:
             node = net.nodes[name]
             stage = INPUT_STAGE.get(node.kind)
             for mineral, out_stage in outputs(node):
-                feed = None if stage is None else np.array([slot[(name, (mineral, stage))]])
-                self.joint[(name, mineral)] = self._producers(
-                    net, [name], np.array([slot[(name, (mineral, out_stage))]]), feed
-                )
+                converts = stage is not None
+                fed = slot[(name, (mineral, stage))] if stage is not None else None
+                self.joint_at[(name, mineral)] = (converts, len(rows[converts]))
+                rows[converts].append((name, slot[(name, (mineral, out_stage))], fed))
+        self.mines = self._producers(net, rows[False])
+        self.converters = self._producers(net, rows[True])
+        n = len(rows[True])
+        self._made_t = np.zeros((n, reps))
+        self._before = np.zeros((n, reps))
+        self._lost = np.zeros((n, reps))
         # Links: the stock row each takes its composition from, or the in-use pool (EOL).
         pairs = state.pairs
         self.pair_names = list(pairs)
@@ -128,7 +146,9 @@ class OriginBook:
         F0, U0, link0 = steady_state(self, net, state)
         self.F = np.repeat(F0[:, :, None], reps, axis=2)
         self.U = np.repeat(U0[:, :, None], reps, axis=2)
-        self.ring = state.ring[:, :, None, :] * link0[None, :, :, None]
+        self.ring = state.ring[:, :, :, None] * link0[None, :, None, :]
+        """t per tag in transit, (slots, links, R, K): tags last, so that a shipment's tags
+        are one contiguous row wherever it lands."""
         self.initial = self.inventory(state)
         self.eol_out = np.zeros((len(self.eol_links), K, reps))
         self.uncollected = np.zeros((len(pairs), K, reps))
@@ -140,8 +160,8 @@ class OriginBook:
         self.delivered = np.zeros((buckets, len(pairs), K, reps))
         """t delivered into use per time bucket, pair and tag."""
         self.delivered_t = np.zeros((buckets, len(pairs), reps))
-        self.link_totals = np.zeros((len(net.links), K, reps))
-        """t shipped per link and tag over the run."""
+        self.link_totals = np.zeros((len(net.links), reps, K))
+        """t shipped per link and tag over the run, (L, R, K)."""
         self.subject: np.ndarray | None = None
         """Per link and replication: whether its shipments need a licence now (content rules)."""
         self.licensed_t = np.zeros((len(net.links), reps))
@@ -162,24 +182,26 @@ class OriginBook:
             for rule in self.rules
         ]
         self._share_tags: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        self._index_cache: dict[tuple[str, bytes], np.ndarray] = {}
 
-    def _producers(
-        self, net: Network, names: Sequence[str], out: np.ndarray, feed: np.ndarray | None
-    ) -> _Producers:
+    def _producers(self, net: Network, rows: list[tuple[str, int, int | None]]) -> _Producers:
         tags, keeps = [], []
-        for name in names:
+        for name, _, _ in rows:
             node = net.nodes[name]
             stage = TAGGED_AT[node.kind]
             tags.append(self.tag_index[(stage, tag_of(self.options, node.country))])
             keeps.append([0.0 if s == stage else 1.0 for s, _ in self.tags])
+        out = np.array([o for _, o, _ in rows], dtype=np.intp)
         return _Producers(
-            out=np.asarray(out, dtype=np.intp),
-            feed=None if feed is None else np.asarray(feed, dtype=np.intp),
+            out=out,
+            feed=np.array([f for _, _, f in rows], dtype=np.intp)
+            if rows and rows[0][2] is not None
+            else None,
             tag=np.array(tags, dtype=np.intp),
-            keep=np.array(keeps)[:, :, None],
-            mineral=self.row_mineral[np.asarray(out, dtype=np.intp)],
-            created=np.zeros((len(names), self.reps)),
-            removed=np.zeros((len(names), self.K, self.reps)),
+            keep=np.array(keeps).reshape(len(rows), self.K, 1),
+            mineral=self.row_mineral[out],
+            created=np.zeros((len(rows), self.reps)),
+            removed=np.zeros((len(rows), self.K, self.reps)),
         )
 
     # -- inflows ----------------------------------------------------------------------------
@@ -193,28 +215,33 @@ class OriginBook:
         added: np.ndarray,
     ) -> None:
         """Mix `added` (t per tag, (n, K, R); `added_t` its mass, (n, R)) into the pools
-        `pool[where]` that held `before` t (n, R)."""
-        mixed = pool[where] if where is not None else pool
-        mixed = mixed * before[:, None, :]
+        `pool[where]` that held `before` t (n, R). A pool left empty has no composition (0)."""
+        mixed = pool[where] if where is not None else pool.copy()
+        mixed *= before[:, None, :]
         mixed += added
-        total = (before + added_t)[:, None, :]
-        np.divide(mixed, total, out=mixed, where=total > 0)
+        total = before + added_t
+        np.maximum(total, EMPTY, out=total)
+        mixed /= total[:, None, :]
         if where is None:
             pool[...] = mixed
         else:
             pool[where] = mixed
 
     def receive(self, state: State, period: int) -> None:
-        """Mix the shipments due at this review into their buyers' rows (call before
-        `shipping.receive` moves their mass)."""
+        """Take the origin of the shipments due at this review off the transit ring (call
+        before `shipping.receive` moves their mass, and `received` after)."""
         slot = period % state.ring.shape[0]
         arriving = self.ring[slot]
-        added_t = np.zeros((len(self.buyer_rows), self.reps))
-        self.into_buyers.add_into(added_t, state.ring[slot])
-        added = np.zeros((len(self.buyer_rows), self.K, self.reps))
-        self.into_buyers.add_into(added, arriving)
-        self._mix(self.F, self.buyer_rows, state.stocks[self.buyer_rows], added_t, added)
+        arrived = np.zeros((len(self.buyer_rows), self.reps, self.K))
+        self.into_buyers.add_into(arrived, arriving)
+        self._arrived = np.ascontiguousarray(arrived.transpose(0, 2, 1))
+        self._held = state.stocks[self.buyer_rows]
         arriving[:] = 0.0
+
+    def received(self, state: State) -> None:
+        """Mix what arrived into the buyers' rows (after `shipping.receive`)."""
+        total = state.stocks[self.buyer_rows]
+        self._mix(self.F, self.buyer_rows, self._held, total - self._held, self._arrived)
 
     def produced(
         self,
@@ -224,8 +251,14 @@ class OriginBook:
         lost: np.ndarray | None = None,
     ) -> None:
         """A review group made `made` t (n, R) into output rows that held `before`; a
-        converter lost `lost` t of feed (not sent as scrap)."""
-        self._made(self.groups[group], made, before, lost)
+        converter lost `lost` t of feed (not sent as scrap). Booked by `flush`."""
+        converts, at = self.group_at[group]
+        if not converts:
+            self.mines.created[at] += made
+            return
+        self._made_t[at] = made
+        self._before[at] = before
+        self._lost[at] = 0.0 if lost is None else lost
 
     def produced_row(
         self,
@@ -236,29 +269,31 @@ class OriginBook:
         lost: np.ndarray | None = None,
     ) -> None:
         """`produced` for one mineral of a joint node, arrays (R,)."""
-        self._made(
-            self.joint[(name, mineral)],
-            made[None, :],
-            before[None, :],
-            None if lost is None else lost[None, :],
-        )
+        converts, at = self.joint_at[(name, mineral)]
+        if not converts:
+            self.mines.created[at] += made
+            return
+        self._made_t[at] = made
+        self._before[at] = before
+        self._lost[at] = 0.0 if lost is None else lost
 
-    def _made(
-        self, p: _Producers, made: np.ndarray, before: np.ndarray, lost: np.ndarray | None
-    ) -> None:
-        n = len(p.out)
+    def flush(self) -> None:
+        """Mix what every converter made at this review into its output rows: the feed's
+        composition with the converter's own stage re-tagged to its country."""
+        p = self.converters
         if p.feed is None:
-            added = np.zeros((n, self.K, self.reps))
-        else:
-            feed = self.F[p.feed]
-            added = feed * p.keep * made[:, None, :]
-            gone = (1.0 - p.keep) * made[:, None, :]
-            if lost is not None:
-                gone = gone + lost[:, None, :]
-            p.removed += feed * gone
-        added[np.arange(n), p.tag] += made
+            return
+        made = self._made_t
+        feed = self.F[p.feed]
+        added = feed * p.keep
+        added *= made[:, None, :]
+        gone = (1.0 - p.keep) * made[:, None, :]
+        gone += self._lost[:, None, :]
+        gone *= feed
+        p.removed += gone
+        added[np.arange(len(p.out)), p.tag] += made
         p.created += made
-        self._mix(self.F, p.out, before, made, added)
+        self._mix(self.F, p.out, self._before, made, added)
 
     def market(
         self,
@@ -295,24 +330,53 @@ class OriginBook:
 
     # -- shipments --------------------------------------------------------------------------
 
-    def dispatch(self, qty: np.ndarray, slots: np.ndarray) -> None:
+    def dispatch(
+        self,
+        qty: np.ndarray,
+        slots: np.ndarray,
+        drawn: np.ndarray | None = None,
+        drawn_slots: np.ndarray | None = None,
+    ) -> None:
         """Put this review's shipments (t per link, (L, R)) in transit with the composition
-        of the rows they leave; `slots`: arrival slot per link (L,) or per link and
-        replication (L, R)."""
-        L, R, K = qty.shape[0], self.reps, self.K
-        out = np.empty((L, K, R))
-        out[self.stock_links] = qty[self.stock_links, None, :] * self.F[self.src_rows]
-        if self.eol_links.size:
-            out[self.eol_links] = self.eol_out
-        self.link_totals += out
+        of the rows they leave. `slots`: each link's arrival slot (L,); the links `drawn`
+        (D,) arrive in a slot per replication instead, `drawn_slots` (D, R)."""
+        L = qty.shape[0]
+        shipped = qty[self.stock_links, :, None] * self.F[self.src_rows].transpose(0, 2, 1)
+        if self.eol_links.size:  # the ring's layout: (links, R, K)
+            by_rep = np.empty((L, self.reps, self.K))
+            by_rep[self.stock_links] = shipped
+            by_rep[self.eol_links] = self.eol_out.transpose(0, 2, 1)
+        else:
+            by_rep = shipped
+        self.link_totals += by_rep
         if self.subject is not None:
             self.licensed_t += np.where(self.subject, qty, 0.0)
-        if slots.ndim == 1:
-            self.ring[slots, np.arange(L)] += out
+        if drawn is None or drawn_slots is None:
+            self.ring[slots, np.arange(L)] += by_rep
             return
-        base = (slots * L + np.arange(L)[:, None]) * (K * R) + np.arange(R)[None, :]
-        flat = base[:, None, :] + (np.arange(K) * R)[None, :, None]
-        self.ring.reshape(-1)[flat] += out
+        fixed = self._fixed_links(drawn)
+        if fixed.size:
+            self.ring[slots[fixed], fixed] += by_rep[fixed]
+        flat = drawn_slots * (L * self.reps) + self._offsets(drawn)
+        self.ring.reshape(-1, self.K)[flat] += by_rep[drawn]
+
+    def _fixed_links(self, drawn: np.ndarray) -> np.ndarray:
+        key = ("fixed", drawn.tobytes())
+        found = self._index_cache.get(key)
+        if found is None:
+            found = np.setdiff1d(np.arange(self.ring.shape[1]), drawn)
+            self._index_cache[key] = found
+        return found
+
+    def _offsets(self, drawn: np.ndarray) -> np.ndarray:
+        """Row positions in ring slot 0 (rows of K tags) of (link, replication) for the links
+        `drawn`, (D, R)."""
+        key = ("offsets", drawn.tobytes())
+        found = self._index_cache.get(key)
+        if found is None:
+            found = (drawn[:, None] * self.reps + np.arange(self.reps)[None, :]).astype(np.intp)
+            self._index_cache[key] = found
+        return found
 
     # -- rules on content -------------------------------------------------------------------
 
@@ -329,11 +393,15 @@ class OriginBook:
         return np.max(comp[..., tags, :], axis=-2)
 
     def needs_licence(self, rule: ContentRule) -> np.ndarray:
-        """Per link of the rule and replication: whether what it would ship now reaches the
-        rule's share of the origin, (n, R)."""
-        src = self.link_src[rule.links]
+        """Per link the rule acts on and replication: whether its item needs a licence now,
+        because what one of the item's tested links would ship reaches the rule's share of the
+        origin, (m, R)."""
+        src = self.link_src[rule.tested]
         share = self.share(self.F[src], rule.origin_country, rule.origin_stages)
-        return (share > 0) & (share >= rule.threshold_share)
+        hit = (share > 0) & (share >= rule.threshold_share)
+        items = np.zeros((int(rule.item.max(initial=-1)) + 1, self.reps), dtype=bool)
+        np.logical_or.at(items, rule.tested_item, hit)
+        return items[rule.item]
 
     # -- accounting -------------------------------------------------------------------------
 
@@ -341,7 +409,7 @@ class OriginBook:
         """t per mineral and tag inside the system (stocks, in transit, in use), (M, K, R)."""
         out = np.zeros((len(self.minerals), self.K, self.reps))
         np.add.at(out, self.row_mineral, state.stocks[:, None, :] * self.F)
-        np.add.at(out, self.link_mineral, self.ring.sum(axis=0))
+        np.add.at(out, self.link_mineral, self.ring.sum(axis=0).transpose(0, 2, 1))
         np.add.at(out, self.pair_mineral, state.in_use_rows[:, None, :] * self.U)
         return out
 
@@ -352,7 +420,7 @@ class OriginBook:
         M = len(self.minerals)
         tagged = np.zeros((M, self.K, self.reps))
         untagged = np.zeros_like(tagged)
-        for p in [*self.groups, *self.joint.values()]:
+        for p in (self.mines, self.converters):
             for i in range(len(p.out)):
                 tagged[p.mineral[i], p.tag[i]] += p.created[i]
                 untagged[p.mineral[i]] += p.removed[i]
@@ -387,7 +455,7 @@ def steady_state(
     weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 0.0)
     counts = plain.sum(axis=1, keepdims=True)
     weights += np.where(total > 0, 0.0, plain / np.maximum(counts, 1.0))
-    producers = [*book.groups, *book.joint.values()]
+    producers = [book.mines, book.converters]
     F = np.zeros((rows, K))
     link = np.zeros((L, K))
     for _ in range(1000):

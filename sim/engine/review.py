@@ -338,6 +338,8 @@ class Review:
                 if mods.any_cap:  # production quotas: on the total output over the basket
                     cap = np.minimum(cap, mods.production_cap_t[row])
                 make_jointly(self, node, cap, due_by_row, recipe)
+        if origin is not None:
+            origin.flush()
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.

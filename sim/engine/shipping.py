@@ -84,9 +84,8 @@ class Shipper:
             flat = ((period + reviews) % depth) * qty.size + self.offsets[drawn]
             state.ring.reshape(-1)[flat] += qty[drawn]
             if origin is not None:
-                slots = np.repeat(((period + self.static_reviews) % depth)[:, None], state.reps, 1)
-                slots[drawn] = (period + reviews) % depth
-                origin.dispatch(qty, slots)
+                slots = (period + self.static_reviews) % depth
+                origin.dispatch(qty, slots, drawn, (period + reviews) % depth)
         else:
             delay = np.broadcast_to(self.nominal[:, None], qty.shape).copy()
             if random_transit:
@@ -98,7 +97,8 @@ class Shipper:
             flat = ((period + reviews) % depth) * qty.size + self.offsets
             state.ring.reshape(-1)[flat] += qty
             if origin is not None:
-                origin.dispatch(qty, (period + reviews) % depth)
+                every = self.links[:, 0]
+                origin.dispatch(qty, every, every, (period + reviews) % depth)
         state.in_transit += qty
         self.rec.ship_all(qty)
         qty[:] = 0.0

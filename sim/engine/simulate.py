@@ -212,6 +212,8 @@ def period_clock(
         if book is not None:
             book.receive(state, period)
         P.receive(state, period, review.by_buyer_row)
+        if book is not None:
+            book.received(state)
         if mods.content_rules:
             assert book is not None
             mods.apply_content(book)

@@ -65,13 +65,19 @@ class ContentRule:
     (`content_licensing`): the engine compares each link's source composition with
     `threshold_share` at every review (`sim.engine.origin`)."""
 
+    tested: np.ndarray
+    """Links whose content is tested, shape (n,)."""
+    tested_item: np.ndarray
+    """The item (supplier and buyer) of each tested link, (n,)."""
     links: np.ndarray
-    """Link indices it may act on, shape (n,)."""
+    """Links a licence acts on, (m,)."""
+    item: np.ndarray
+    """The item of each of them, (m,)."""
     origin_country: str
     origin_stages: tuple[str, ...]
-    threshold_share: float
-    """Share of the shipment's mass of that origin (largest over the stages) from which it
-    needs a licence."""
+    threshold_share: np.ndarray
+    """Per tested link, the share of its mass of that origin (largest over the stages) from
+    which its item needs a licence, (n, 1)."""
     passing: np.ndarray
     """Share of normal volume licensed, per replication (1 where the shock is not active)."""
     delay_days: np.ndarray

@@ -13,13 +13,16 @@ the review (origin tracking, `sim/scenario/origin.py`: well mixed per node), and
 over the stages named is compared, a lower bound on the share that passed through the origin at
 any of them. A shipment that needs a licence is treated as `export_licensing` treats it: the link
 may carry at most `approval_rate` x its shock-free flow, and what passes takes `processing_days`
-longer; buyers in `general_licences` pass freely. Exports from the origin country itself are the
-direct controls' business (an `export_ban` or `export_licensing` shock).
+longer; buyers in `general_licences` pass freely. The licence is for the item: with
+`whole_item` (the default) every link from the same supplier to the same buyer at a covered
+stage needs it once one tested mineral's content reaches the threshold (a magnet licensed for
+its Dy/Tb ships its NdPr under the same licence), else only that mineral's link. Exports from
+the origin country itself are the direct controls' business (`export_ban`, `export_licensing`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -41,6 +44,7 @@ from sim.shocks.base import (
 )
 
 ItemStage = Literal["ore", "refined", "component"]
+ValueShare = Annotated[float, Field(gt=0, le=1)]
 
 
 class ContentLicensing(ShockSpec):
@@ -76,12 +80,16 @@ class ContentLicensing(ShockSpec):
     basis: Literal["mass", "value"] = Field(
         "mass", description="Whether `threshold` is a share of mass or of value."
     )
-    content_value_share: float | None = Field(
+    content_value_share: ValueShare | dict[Mineral, ValueShare] | None = Field(
         None,
-        gt=0,
-        le=1,
         description="For basis value: the share of the shipped item's value its content of "
-        "the mineral makes up, (0-1] (a declared figure: cite it or mark it an assumption).",
+        "the mineral makes up, (0-1], one number or one per mineral (a declared figure: cite "
+        "it or mark it an assumption).",
+    )
+    whole_item: bool = Field(
+        True,
+        description="License every link from the same supplier to the same buyer at a covered "
+        "stage once one tested mineral reaches the threshold (the licence is for the item).",
     )
     from_countries: tuple[Country, ...] = Field(
         (), description="Only shipments from these countries (default: every other country)."
@@ -103,23 +111,36 @@ class ContentLicensing(ShockSpec):
 
     @model_validator(mode="after")
     def _value_basis(self) -> ContentLicensing:
-        if self.basis == "value" and self.content_value_share is None:
-            raise ValueError(
-                "basis 'value' needs content_value_share: the share of the item's value that "
-                "its content of the mineral makes up"
-            )
+        share = self.content_value_share
+        if self.basis == "value":
+            if share is None:
+                raise ValueError(
+                    "basis 'value' needs content_value_share: the share of the item's value "
+                    "that its content of the mineral makes up"
+                )
+            if isinstance(share, dict):
+                missing = [m for m in self.minerals if m not in share]
+                if missing:
+                    raise ValueError(
+                        "content_value_share has no value for "
+                        + ", ".join(missing)
+                        + ": give one per tested mineral, or one number for all"
+                    )
         return self
 
-    @property
-    def threshold_share(self) -> float:
-        """The threshold as a share of mass."""
-        if self.basis == "value":
-            assert self.content_value_share is not None
-            return min(1.0, self.threshold / self.content_value_share)
-        return self.threshold
+    def threshold_share(self, mineral: str) -> float:
+        """The threshold as a share of the mass of `mineral`'s content."""
+        if self.basis != "value":
+            return self.threshold
+        share = self.content_value_share
+        value = share[mineral] if isinstance(share, dict) else share
+        assert value is not None
+        return min(1.0, self.threshold / value)
 
-    def covers(self, network: Network, link_index: int) -> bool:
-        """Whether shipments on the link are ones the control may license."""
+    def covers(self, network: Network, link_index: int, tested: bool = True) -> bool:
+        """Whether the link's shipments are ones the control may license: cross-border, from
+        a country it covers, at a covered stage, to a buyer without a general licence, and
+        (`tested`) of a tested mineral."""
         link = network.links[link_index]
         seller = network.nodes[link.supplier].country
         buyer = network.nodes[link.buyer].country
@@ -128,9 +149,31 @@ class ContentLicensing(ShockSpec):
             and seller != self.origin_country
             and (not self.from_countries or seller in self.from_countries)
             and (not self.to_countries or buyer in self.to_countries)
-            and link.mineral in self.minerals
+            and (link.mineral in self.minerals or not tested)
             and link.stage in self.stages
             and link.buyer not in self.general_licences
+        )
+
+    def licensed_links(self, network: Network) -> tuple[list[int], list[int], list[int]]:
+        """The tested links, and the links a licence acts on with the position of the tested
+        link group (item: supplier and buyer) each belongs to."""
+        tested = [k.index for k in network.links if self.covers(network, k.index)]
+        items: dict[tuple[str, str], int] = {}
+        item_of_tested = []
+        for index in tested:
+            link = network.links[index]
+            item_of_tested.append(items.setdefault((link.supplier, link.buyer), len(items)))
+        if not self.whole_item:
+            return tested, tested, item_of_tested
+        acted = [
+            k.index
+            for k in network.links
+            if (k.supplier, k.buyer) in items and self.covers(network, k.index, tested=False)
+        ]
+        return (
+            tested,
+            acted,
+            [items[(network.links[i].supplier, network.links[i].buyer)] for i in acted],
         )
 
     def check(self, network: Network, where: Where) -> list[Problem]:
@@ -181,13 +224,17 @@ class ContentLicensing(ShockSpec):
         """Register the rule: which links need a licence is decided at each review from what
         they carry (`sim.engine.origin`)."""
         net = arrays.network
-        links = np.array([k.index for k in net.links if self.covers(net, k.index)], dtype=np.intp)
+        tested, acted, items = self.licensed_links(net)
+        tested_items = [items[acted.index(i)] for i in tested] if self.whole_item else items
         arrays.content_rules.append(
             ContentRule(
-                links,
+                np.array(tested, dtype=np.intp),
+                np.array(tested_items, dtype=np.intp),
+                np.array(acted, dtype=np.intp),
+                np.array(items, dtype=np.intp),
                 self.origin_country,
                 tuple(self.origin_stages),
-                self.threshold_share,
+                np.array([self.threshold_share(net.links[i].mineral) for i in tested])[:, None],
                 np.where(active, draws.size, 1.0),
                 np.where(active, draws.delay, 0.0),
                 active.copy(),
@@ -195,8 +242,7 @@ class ContentLicensing(ShockSpec):
         )
 
     def acts_on(self, network: Network) -> tuple[frozenset[int], frozenset[str]]:
-        links = frozenset(k.index for k in network.links if self.covers(network, k.index))
-        return links, frozenset()
+        return frozenset(self.licensed_links(network)[1]), frozenset()
 
     def acts_on_content(self) -> bool:
         return True
@@ -206,17 +252,20 @@ class ContentLicensing(ShockSpec):
 
     def max_delay_days(self, draws: ShockDraws, network: Network) -> np.ndarray:
         longest = float(draws.delay.max(initial=0.0))
-        return np.array(
-            [longest if self.covers(network, link.index) else 0.0 for link in network.links]
-        )
+        acted = set(self.licensed_links(network)[1])
+        return np.array([longest if link.index in acted else 0.0 for link in network.links])
 
     def describe(self) -> tuple[str, str]:
         share = f"{self.threshold * 100:g}%"
-        basis = (
-            f"of value (content {self.content_value_share:.0%} of item value)"
-            if self.basis == "value"
-            else "of mass"
-        )
+        value = self.content_value_share
+        if self.basis != "value":
+            basis = "of mass"
+        elif isinstance(value, dict):
+            parts = ", ".join(f"{m} {v * 100:g}%" for m, v in value.items())
+            basis = f"of value (content of item value: {parts})"
+        else:
+            assert value is not None
+            basis = f"of value (content {value * 100:g}% of item value)"
         hits = (
             f"shipments of {', '.join(self.minerals)} ({', '.join(self.stages)}) from "
             + (", ".join(self.from_countries) if self.from_countries else "third countries")
