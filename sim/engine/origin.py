@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import origin_kernels as kernels
 from sim.engine.arrays import SegmentSum
 from sim.engine.state import State
 from sim.scenario.network import (
@@ -147,10 +148,11 @@ class OriginBook:
         self.F = np.repeat(F0[:, :, None], reps, axis=2)
         self.U = np.repeat(U0[:, :, None], reps, axis=2)
         self.ring = state.ring[:, :, :, None] * link0[None, :, None, :]
-        """t per tag in transit, (slots, links, R, K): tags last, so that a shipment's tags
-        are one contiguous row wherever it lands."""
+        """t per tag in transit, (slots, links, R, K) (`origin_kernels`)."""
         self.initial = self.inventory(state)
-        self.eol_out = np.zeros((len(self.eol_links), K, reps))
+        self.eol_comp = np.repeat(U0[self.eol_pair][:, :, None], reps, axis=2)
+        """Composition of the end-of-life material leaving each market scrap link now."""
+        self.buyer_position = position.astype(np.intp)
         self.uncollected = np.zeros((len(pairs), K, reps))
         # What the run records.
         step = state.step_days
@@ -182,7 +184,7 @@ class OriginBook:
             for rule in self.rules
         ]
         self._share_tags: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-        self._index_cache: dict[tuple[str, bytes], np.ndarray] = {}
+        self._every: dict[int, np.ndarray] = {}
 
     def _producers(self, net: Network, rows: list[tuple[str, int, int | None]]) -> _Producers:
         tags, keeps = [], []
@@ -215,28 +217,30 @@ class OriginBook:
         added: np.ndarray,
     ) -> None:
         """Mix `added` (t per tag, (n, K, R); `added_t` its mass, (n, R)) into the pools
-        `pool[where]` that held `before` t (n, R). A pool left empty has no composition (0)."""
-        mixed = pool[where] if where is not None else pool.copy()
-        mixed *= before[:, None, :]
-        mixed += added
-        total = before + added_t
-        np.maximum(total, EMPTY, out=total)
-        mixed /= total[:, None, :]
-        if where is None:
-            pool[...] = mixed
-        else:
-            pool[where] = mixed
+        `pool[where]` (all: None) that held `before` t (n, R). A pool left empty has no
+        composition (0)."""
+        rows = self._all_rows(len(pool)) if where is None else where
+        kernels.mix(pool, rows, before, added_t, added, EMPTY)
+
+    def _all_rows(self, n: int) -> np.ndarray:
+        found = self._every.get(n)
+        if found is None:
+            found = self._every[n] = np.arange(n, dtype=np.intp)
+        return found
 
     def receive(self, state: State, period: int) -> None:
         """Take the origin of the shipments due at this review off the transit ring (call
         before `shipping.receive` moves their mass, and `received` after)."""
         slot = period % state.ring.shape[0]
         arriving = self.ring[slot]
-        arrived = np.zeros((len(self.buyer_rows), self.reps, self.K))
-        self.into_buyers.add_into(arrived, arriving)
-        self._arrived = np.ascontiguousarray(arrived.transpose(0, 2, 1))
+        if kernels.receive is not None:
+            self._arrived = kernels.receive(arriving, self.buyer_position, len(self.buyer_rows))
+        else:
+            arrived = np.zeros((len(self.buyer_rows), self.reps, self.K))
+            self.into_buyers.add_into(arrived, arriving)
+            self._arrived = np.ascontiguousarray(arrived.transpose(0, 2, 1))
+            arriving[:] = 0.0
         self._held = state.stocks[self.buyer_rows]
-        arriving[:] = 0.0
 
     def received(self, state: State) -> None:
         """Mix what arrived into the buyers' rows (after `shipping.receive`)."""
@@ -312,7 +316,7 @@ class OriginBook:
         U = self.U
         self.uncollected += (eol - collected)[:, None, :] * U
         if self.eol_links.size:
-            self.eol_out = (collected[scrap_pair] * scrap_share)[:, None, :] * U[scrap_pair]
+            self.eol_comp = U[scrap_pair]
         comp = self.F[self.pair_slot]
         added = comp * used[:, None, :]
         bucket = self.bucket_of[period]
@@ -338,45 +342,19 @@ class OriginBook:
         drawn_slots: np.ndarray | None = None,
     ) -> None:
         """Put this review's shipments (t per link, (L, R)) in transit with the composition
-        of the rows they leave. `slots`: each link's arrival slot (L,); the links `drawn`
-        (D,) arrive in a slot per replication instead, `drawn_slots` (D, R)."""
-        L = qty.shape[0]
-        shipped = qty[self.stock_links, :, None] * self.F[self.src_rows].transpose(0, 2, 1)
-        if self.eol_links.size:  # the ring's layout: (links, R, K)
-            by_rep = np.empty((L, self.reps, self.K))
-            by_rep[self.stock_links] = shipped
-            by_rep[self.eol_links] = self.eol_out.transpose(0, 2, 1)
-        else:
-            by_rep = shipped
-        self.link_totals += by_rep
+        of the rows they leave (end-of-life scrap: of the in-use pool it left). `slots`: each
+        link's arrival slot (L,); the links `drawn` (D,) arrive in a slot per replication
+        instead, `drawn_slots` (D, R)."""
+        comp = self.F[self.link_src]
+        if self.eol_links.size:
+            comp[self.eol_links] = self.eol_comp
+        every = np.empty(qty.shape, dtype=np.intp)
+        every[:] = slots[:, None]
+        if drawn is not None and drawn_slots is not None:
+            every[drawn] = drawn_slots
+        kernels.dispatch(self.ring, self.link_totals, qty, comp, every)
         if self.subject is not None:
             self.licensed_t += np.where(self.subject, qty, 0.0)
-        if drawn is None or drawn_slots is None:
-            self.ring[slots, np.arange(L)] += by_rep
-            return
-        fixed = self._fixed_links(drawn)
-        if fixed.size:
-            self.ring[slots[fixed], fixed] += by_rep[fixed]
-        flat = drawn_slots * (L * self.reps) + self._offsets(drawn)
-        self.ring.reshape(-1, self.K)[flat] += by_rep[drawn]
-
-    def _fixed_links(self, drawn: np.ndarray) -> np.ndarray:
-        key = ("fixed", drawn.tobytes())
-        found = self._index_cache.get(key)
-        if found is None:
-            found = np.setdiff1d(np.arange(self.ring.shape[1]), drawn)
-            self._index_cache[key] = found
-        return found
-
-    def _offsets(self, drawn: np.ndarray) -> np.ndarray:
-        """Row positions in ring slot 0 (rows of K tags) of (link, replication) for the links
-        `drawn`, (D, R)."""
-        key = ("offsets", drawn.tobytes())
-        found = self._index_cache.get(key)
-        if found is None:
-            found = (drawn[:, None] * self.reps + np.arange(self.reps)[None, :]).astype(np.intp)
-            self._index_cache[key] = found
-        return found
 
     # -- rules on content -------------------------------------------------------------------
 

@@ -1,0 +1,130 @@
+"""The loops of origin tracking that numpy does slowly, compiled with numba when it is
+installed: putting shipments' tags into the transit ring (a scatter to a slot per link and
+replication), taking arrivals off it into their buyers' rows, and mixing what comes into a
+pool with what it held.
+
+Each has a numpy version doing the same arithmetic in the same order (one multiply per tag,
+sums over links in link order), so both give bitwise-identical results
+(tests/test_origin_kernels.py); `SIM_NO_JIT=1` in the environment, or no numba, selects the
+numpy versions. Compiled code is cached beside this module (numba's `cache=True`, as Python
+caches bytecode), so a process compiles once per machine, not once per run.
+
+Ring layout: (slots, links, R, K), tonnes per tag arriving at review k in slot k % slots: the
+tags of one shipment are one contiguous row wherever it lands.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+try:
+    if os.environ.get("SIM_NO_JIT"):
+        raise ImportError("SIM_NO_JIT is set")
+    import numba
+except ImportError:  # pragma: no cover - exercised with SIM_NO_JIT=1
+    numba = None
+
+JIT = numba is not None
+"""Whether the compiled loops are used."""
+
+
+def dispatch_numpy(
+    ring: np.ndarray,
+    totals: np.ndarray,
+    qty: np.ndarray,
+    comp: np.ndarray,
+    slots: np.ndarray,
+) -> None:
+    """Add each link's shipment, `qty` (L, R) t with composition `comp` (L, K, R), to the
+    ring slot `slots` (L, R) of its link and replication, and to `totals` (L, R, K)."""
+    L, K, R = comp.shape
+    out = (qty[:, None, :] * comp).transpose(0, 2, 1)
+    totals += out
+    rows = (slots * L + np.arange(L)[:, None]) * R + np.arange(R)[None, :]
+    ring.reshape(-1, K)[rows] += out
+
+
+def mix_numpy(
+    pool: np.ndarray,
+    rows: np.ndarray,
+    before: np.ndarray,
+    added_t: np.ndarray,
+    added: np.ndarray,
+    empty: float,
+) -> None:
+    """Mix `added` (t per tag, (n, K, R); `added_t` its mass, (n, R)) into the compositions
+    `pool[rows]` (pool: (rows, K, R)) of pools that held `before` t (n, R). A pool left with
+    less than `empty` t has no composition (0)."""
+    mixed = pool[rows]
+    mixed *= before[:, None, :]
+    mixed += added
+    total = before + added_t
+    np.maximum(total, empty, out=total)
+    mixed /= total[:, None, :]
+    pool[rows] = mixed
+
+
+def _mix_loop(
+    pool: np.ndarray,
+    rows: np.ndarray,
+    before: np.ndarray,
+    added_t: np.ndarray,
+    added: np.ndarray,
+    empty: float,
+) -> None:  # pragma: no cover - compiled
+    n, K, R = added.shape
+    total = np.empty(R)
+    for i in range(n):
+        row = rows[i]
+        for r in range(R):
+            total[r] = max(before[i, r] + added_t[i, r], empty)
+        for k in range(K):
+            for r in range(R):
+                pool[row, k, r] = (pool[row, k, r] * before[i, r] + added[i, k, r]) / total[r]
+
+
+def _dispatch_loop(
+    ring: np.ndarray,
+    totals: np.ndarray,
+    qty: np.ndarray,
+    comp: np.ndarray,
+    slots: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    L, K, R = comp.shape
+    for link in range(L):
+        for r in range(R):
+            slot = slots[link, r]
+            q = qty[link, r]
+            for k in range(K):
+                v = q * comp[link, k, r]
+                totals[link, r, k] += v
+                ring[slot, link, r, k] += v
+
+
+def _receive_loop(
+    ring_slot: np.ndarray, position: np.ndarray, rows: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    L, R, K = ring_slot.shape
+    out = np.zeros((rows, K, R))
+    for link in range(L):
+        row = position[link]
+        for r in range(R):
+            for k in range(K):
+                out[row, k, r] += ring_slot[link, r, k]
+                ring_slot[link, r, k] = 0.0
+    return out
+
+
+dispatch: Any = dispatch_numpy
+mix: Any = mix_numpy
+receive: Any = None
+"""Compiled: sum the tags arriving on each link (`ring_slot`, (L, R, K)) into its buyer row
+(`position` per link), in link order, empty the slot and return (rows, K, R). None without
+numba (`OriginBook` then uses `SegmentSum`, which adds in the same order)."""
+if numba is not None:
+    dispatch = numba.njit(cache=True, nogil=True)(_dispatch_loop)
+    receive = numba.njit(cache=True, nogil=True)(_receive_loop)
+    mix = numba.njit(cache=True, nogil=True)(_mix_loop)

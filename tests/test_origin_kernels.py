@@ -1,0 +1,53 @@
+"""The compiled origin loops give bitwise the numpy results, on their own and in a whole run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.engine import origin_kernels as kernels
+from sim.engine import simulate as engine
+from sim.scenario import loader as scenario
+from tests.test_origin import magnet_exports, two_mines
+
+pytestmark = pytest.mark.skipif(not kernels.JIT, reason="numba is not installed")
+
+
+def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
+    rng = np.random.default_rng(7)
+    L, K, R, depth = 9, 5, 33, 6
+    comp, qty = rng.random((L, K, R)), rng.random((L, R))
+    slots = rng.integers(0, depth, (L, R)).astype(np.intp)
+    rings = [rng.random((depth, L, R, K)) for _ in range(2)]
+    rings[1][:] = rings[0]
+    totals = [np.ones((L, R, K)), np.ones((L, R, K))]
+    kernels.dispatch(rings[0], totals[0], qty, comp, slots)
+    kernels.dispatch_numpy(rings[1], totals[1], qty, comp, slots)
+    assert np.array_equal(rings[0], rings[1]) and np.array_equal(totals[0], totals[1])
+    pools = [rng.random((12, K, R)) for _ in range(2)]
+    pools[1][:] = pools[0]
+    rows = np.array([1, 4, 7], dtype=np.intp)
+    before, added_t, added = rng.random((3, R)), rng.random((3, R)), rng.random((3, K, R))
+    before[0, :4] = added_t[0, :4] = 0.0  # an empty pool
+    kernels.mix(pools[0], rows, before, added_t, added, 1e-300)
+    kernels.mix_numpy(pools[1], rows, before, added_t, added, 1e-300)
+    assert np.array_equal(pools[0], pools[1])
+
+
+@pytest.mark.parametrize("build", [two_mines, magnet_exports])
+def test_a_run_is_bitwise_the_same_without_the_compiled_loops(
+    build: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = build()
+    data["origin"] = {"track": True}
+    data["uncertainty"] = {"transit": [{"transit_days": {"dist": "uniform", "low": 5, "high": 20}}]}
+    compiled = engine.run(scenario.from_dict(data), 4)
+    monkeypatch.setattr(kernels, "dispatch", kernels.dispatch_numpy)
+    monkeypatch.setattr(kernels, "mix", kernels.mix_numpy)
+    monkeypatch.setattr(kernels, "receive", None)
+    plain = engine.run(scenario.from_dict(data), 4)
+    a, b = compiled.state.origin, plain.state.origin
+    for name in ("F", "U", "ring", "link_totals", "delivered"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
