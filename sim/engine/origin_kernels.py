@@ -25,7 +25,7 @@ try:
         raise ImportError("SIM_NO_JIT is set")
     import numba
 except ImportError:  # pragma: no cover - exercised with SIM_NO_JIT=1
-    numba = None
+    numba = None  # type: ignore[assignment]
 
 JIT = numba is not None
 """Whether the compiled loops are used."""
