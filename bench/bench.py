@@ -1,9 +1,10 @@
 """`make bench`: the reference workload timed side by side with the peer tool, as ratios.
 
 Cases (`bench/workload.py`): "reference" is 1,000 replications of the reference workload (15
-nodes, 10 years, daily review) on 2 worker processes; "1 worker" the same on one; "built-in
-network" 1,000 replications of scenarios/baseline.yaml (the built-in 2024 network, 106 nodes,
-weekly review) over 1,456 days (4 years) with random demand and outages added, on 2 workers.
+nodes, 10 years, daily review) on 2 worker processes; "reference, origin on" the same with
+embodied-origin tracking (`origin: {track: true}`), timed right after it; "1 worker" the same
+on one; "built-in network" 1,000 replications of scenarios/baseline.yaml (the built-in 2024
+network, 106 nodes, weekly review) over 1,456 days (4 years) with random demand and outages added, on 2 workers.
 The peer, SupplyNetPy 0.5.1 (`pip install '.[bench]'`), runs the reference structure, horizon
 and daily review (`bench/peer_supplynetpy.py`) on one core, with weekly-sized and with daily
 orders; one peer run is `--peer-reps` replications one after the other. Scaling cases (horizon
@@ -12,8 +13,8 @@ median ("time x").
 
 Honest by construction: every run is a fresh Python process (so peak memory is its own) on the
 `sim` of the checkout this file is in. The compared jobs run in rounds, the same order in each
-round (reference [and the baseline's], 1 worker, peer weekly, peer daily, built-in network [and
-the baseline's]), so each pair ran next to each other under the same load, and both sides run
+round (reference, reference with origin [, the baseline's], 1 worker, peer weekly, peer daily,
+built-in network [and the baseline's]), so each pair ran next to each other under the same load, and both sides run
 the same number of times. Each job is summarised as the median with min-max of its runs; each
 ratio is the ratio of the paired medians, with the range of the per-round ratios. "Per core" is
 the 1-worker run against the peer's one core (`peer ratio per core: N x (weekly-sized
@@ -60,8 +61,10 @@ import bench_stats as stats  # noqa: E402
 REFERENCE = "reference"
 ONE_WORKER = "1 worker"
 BUILTIN = "built-in network"
+ORIGIN = "reference, origin on"
 CASES: dict[str, dict[str, Any]] = {
     REFERENCE: {"reps": 1000, "workers": 2},
+    ORIGIN: {"reps": 1000, "workers": 2, "origin": True},
     ONE_WORKER: {"reps": 1000, "workers": 1},
     BUILTIN: {"reps": 1000, "workers": 2, "builtin": True, "horizon_days": 1456},
     "horizon x2": {"reps": 1000, "workers": 2, "horizon_days": 7300},
@@ -132,6 +135,8 @@ def run_case(name: str) -> dict[str, Any]:
         loaded = scenario.from_dict(data, str(path))
     else:
         data = reference(horizon_days=case.get("horizon_days", 3650), copies=case.get("copies", 1))
+        if case.get("origin"):
+            data["origin"] = {"track": True}
         loaded = scenario.from_dict(data)
     started = time.perf_counter()
     with PeakMemory() as memory:
@@ -228,7 +233,7 @@ def baseline_tree(ref: str | None) -> Iterator[Path | None]:
 
 def compared_jobs(quick: bool, ref: str | None, tree: Path | None) -> list[Job]:
     """The jobs of one round, in run order: each compared pair next to each other."""
-    jobs = [Job(REFERENCE, ("--case", REFERENCE))]
+    jobs = [Job(REFERENCE, ("--case", REFERENCE)), Job(ORIGIN, ("--case", ORIGIN))]
     if tree is not None:
         jobs.append(Job(f"{REFERENCE} @{ref}", ("--case", REFERENCE), tree))
     jobs.append(Job(ONE_WORKER, ("--case", ONE_WORKER)))
@@ -318,6 +323,10 @@ def ratio_lines(bench: Bench, ref: str | None) -> list[str]:
     if one:
         up, rounds = stats.time_ratio(one, two)
         lines.append(f"speed-up from 1 to 2 workers: {up:.2f}x" + stats.per_round(rounds))
+    tracked, plain = stats.paired(timings, ORIGIN, REFERENCE)
+    if tracked:
+        cost, rounds = stats.time_ratio(tracked, plain)
+        lines.append(f"origin tracking on / off (reference): {cost:.2f}x" + stats.per_round(rounds))
     spans, throughput = [], []
     for orders in PEER_ORDERS:
         peer = f"peer, {orders}"
