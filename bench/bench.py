@@ -2,28 +2,29 @@
 
 Cases (`bench/workload.py`): "reference" is 1,000 replications of the reference workload (15
 nodes, 10 years, daily review) on 2 worker processes; "reference, origin on" the same with
-embodied-origin tracking (`origin: {track: true}`), timed right after it; "1 worker" the same
-on one; "built-in network" 1,000 replications of scenarios/baseline.yaml (the built-in 2024
+embodied-origin tracking (`origin: {track: true}`), timed right after it; "1 worker" the same on
+one; "built-in network" 1,000 replications of scenarios/baseline.yaml (the built-in 2024
 network, 106 nodes, weekly review) over 1,456 days (4 years) with random demand and outages
-added, on 2 workers. The peer, SupplyNetPy 0.5.1 (`pip install '.[bench]'`), runs the reference structure, horizon
-and daily review (`bench/peer_supplynetpy.py`) on one core, with weekly-sized and with daily
-orders; one peer run is `--peer-reps` replications one after the other. Scaling cases (horizon
-x2, nodes x2, replications x10) run once each after the rest, timed against the reference's
-median ("time x").
+added, on 2 workers. The peer, SupplyNetPy 0.5.1 (`pip install '.[bench]'`), runs the reference
+structure, horizon and daily review (`bench/peer_supplynetpy.py`) on one core, with weekly-sized
+and with daily orders; one peer run is `--peer-reps` replications one after the other. Scaling
+cases (horizon x2, nodes x2, replications x10) run once each after the rest, timed against the
+reference's median ("time x").
 
 Honest by construction: every run is a fresh Python process (so peak memory is its own) on the
 `sim` of the checkout this file is in. The compared jobs run in rounds, the same order in each
 round (reference, reference with origin [, the baseline's], 1 worker, peer weekly, peer daily,
 built-in network [and the baseline's]), so each pair ran next to each other under the same load,
-and both sides run the same number of times. Each job is summarised as the median with min-max of its runs; each
-ratio is the ratio of the paired medians, with the range of the per-round ratios. "Per core" is
-the 1-worker run against the peer's one core (`peer ratio per core: N x (weekly-sized
-orders)`), never a 2-worker rate halved; the 2-worker / 1-worker speed-up is printed. The load
-averages and the cores are printed before and after (after includes the bench's own processes;
-the highest 1-minute load sampled before a run is printed too), with a warning when the 1-minute
-load exceeds the cores: the timings are then not comparable with a quiet run. Timings are
-wall-clock seconds of the simulation (imports and loading excluded); only the ratios are meant
-to travel. Progress goes to stderr, the table and the ratio lines to stdout.
+and both sides run the same number of times. Each job is summarised as the median with min-max
+of its runs; each ratio is the ratio of the paired medians, with the range of the per-round
+ratios. "Per core" is the 1-worker run against the peer's one core (`peer ratio per core: N x
+(weekly-sized orders)`), never a 2-worker rate halved; the 2-worker / 1-worker speed-up is
+printed. The load averages and the cores are printed before and after (after includes the
+bench's own processes; the highest 1-minute load sampled before a run is printed too), with a
+warning when the 1-minute load exceeds the cores: the timings are then not comparable with a
+quiet run. Timings are wall-clock seconds of the simulation (imports and loading excluded); only
+the ratios are meant to travel. Progress goes to stderr, the table and the ratio lines to
+stdout.
 
 Options:
   --repeat N        rounds of the compared jobs (default 3): N runs of each, interleaved
