@@ -34,6 +34,14 @@ def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     kernels.mix(pools[0], rows, before, added_t, added, 1e-300)
     kernels.mix_numpy(pools[1], rows, before, added_t, added, 1e-300)
     assert np.array_equal(pools[0], pools[1])
+    feed, tag = np.array([0, 2, 5], dtype=np.intp), np.array([1, 0, 4], dtype=np.intp)
+    keep = (rng.random((3, K)) > 0.3).astype(float)
+    made, lost = rng.random((3, R)), rng.random((3, R))
+    removed = [np.zeros((3, K, R)), np.zeros((3, K, R))]
+    args = (feed, rows, tag, keep, made, before, lost)
+    kernels.convert(pools[0], *args, removed[0], 1e-300)
+    kernels.convert_numpy(pools[1], *args, removed[1], 1e-300)
+    assert np.array_equal(pools[0], pools[1]) and np.array_equal(removed[0], removed[1])
 
 
 @pytest.mark.parametrize("build", [two_mines, magnet_exports])
@@ -46,6 +54,7 @@ def test_a_run_is_bitwise_the_same_without_the_compiled_loops(
     compiled = engine.run(scenario.from_dict(data), 4)
     monkeypatch.setattr(kernels, "dispatch", kernels.dispatch_numpy)
     monkeypatch.setattr(kernels, "mix", kernels.mix_numpy)
+    monkeypatch.setattr(kernels, "convert", kernels.convert_numpy)
     monkeypatch.setattr(kernels, "receive", None)
     plain = engine.run(scenario.from_dict(data), 4)
     a, b = compiled.state.origin, plain.state.origin

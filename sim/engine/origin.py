@@ -287,17 +287,19 @@ class OriginBook:
         p = self.converters
         if p.feed is None:
             return
-        made = self._made_t
-        feed = self.F[p.feed]
-        added = feed * p.keep
-        added *= made[:, None, :]
-        gone = (1.0 - p.keep) * made[:, None, :]
-        gone += self._lost[:, None, :]
-        gone *= feed
-        p.removed += gone
-        added[np.arange(len(p.out)), p.tag] += made
-        p.created += made
-        self._mix(self.F, p.out, self._before, made, added)
+        kernels.convert(
+            self.F,
+            p.feed,
+            p.out,
+            p.tag,
+            p.keep[:, :, 0],
+            self._made_t,
+            self._before,
+            self._lost,
+            p.removed,
+            EMPTY,
+        )
+        p.created += self._made_t
 
     def market(
         self,

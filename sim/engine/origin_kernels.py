@@ -86,6 +86,63 @@ def _mix_loop(
                 pool[row, k, r] = (pool[row, k, r] * before[i, r] + added[i, k, r]) / total[r]
 
 
+def convert_numpy(
+    pool: np.ndarray,
+    feed: np.ndarray,
+    out: np.ndarray,
+    tag: np.ndarray,
+    keep: np.ndarray,
+    made: np.ndarray,
+    before: np.ndarray,
+    lost: np.ndarray,
+    removed: np.ndarray,
+    empty: float,
+) -> None:
+    """Converters made `made` t (n, R) from the compositions of their `feed` rows into their
+    `out` rows, which held `before`: what they make keeps the feed's tags where `keep` (n, K)
+    is 1 and takes the tag `tag` (n,) for the stage they set; `removed` (n, K, R) books what
+    loses its tags (re-tagged, or `lost` (n, R) in processing)."""
+    fed = pool[feed]
+    keep3 = keep[:, :, None]
+    added = fed * keep3
+    added *= made[:, None, :]
+    gone = (1.0 - keep3) * made[:, None, :]
+    gone += lost[:, None, :]
+    gone *= fed
+    removed += gone
+    added[np.arange(len(out)), tag] += made
+    mix_numpy(pool, out, before, made, added, empty)
+
+
+def _convert_loop(
+    pool: np.ndarray,
+    feed: np.ndarray,
+    out: np.ndarray,
+    tag: np.ndarray,
+    keep: np.ndarray,
+    made: np.ndarray,
+    before: np.ndarray,
+    lost: np.ndarray,
+    removed: np.ndarray,
+    empty: float,
+) -> None:  # pragma: no cover - compiled
+    n, K, R = removed.shape
+    total = np.empty(R)
+    for i in range(n):
+        src, dst = feed[i], out[i]
+        for r in range(R):
+            total[r] = max(before[i, r] + made[i, r], empty)
+        for k in range(K):
+            kept = keep[i, k]
+            for r in range(R):
+                fed = pool[src, k, r]
+                added = fed * kept * made[i, r]
+                if k == tag[i]:
+                    added += made[i, r]
+                removed[i, k, r] += ((1.0 - kept) * made[i, r] + lost[i, r]) * fed
+                pool[dst, k, r] = (pool[dst, k, r] * before[i, r] + added) / total[r]
+
+
 def _dispatch_loop(
     ring: np.ndarray,
     totals: np.ndarray,
@@ -120,6 +177,7 @@ def _receive_loop(
 
 dispatch: Any = dispatch_numpy
 mix: Any = mix_numpy
+convert: Any = convert_numpy
 receive: Any = None
 """Compiled: sum the tags arriving on each link (`ring_slot`, (L, R, K)) into its buyer row
 (`position` per link), in link order, empty the slot and return (rows, K, R). None without
@@ -128,3 +186,4 @@ if numba is not None:
     dispatch = numba.njit(cache=True, nogil=True)(_dispatch_loop)
     receive = numba.njit(cache=True, nogil=True)(_receive_loop)
     mix = numba.njit(cache=True, nogil=True)(_mix_loop)
+    convert = numba.njit(cache=True, nogil=True)(_convert_loop)
