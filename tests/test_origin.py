@@ -8,8 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+from sim.analysis import balance
+from sim.analysis import frames as results
 from sim.engine import simulate as engine
 from sim.engine.origin import OriginBook
 from sim.scenario import loader as scenario
@@ -293,3 +296,39 @@ def test_value_shares_may_differ_by_mineral() -> None:
     data["shocks"][0]["content_value_share"] = {"lithium": 0.5}
     with pytest.raises(ScenarioError, match="no value for cobalt"):
         scenario.from_dict(data)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(scenarios(), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.booleans())
+def test_mass_balances_per_origin_under_a_content_rule(
+    data: dict[str, Any], threshold: float, approval: float, whole_item: bool
+) -> None:
+    """A content rule on generated networks (origin: each producing country in turn until one
+    gives a valid rule) changes flows, never the balance per origin or per mineral."""
+    countries = sorted({n["country"] for n in data["network"]["nodes"]})
+    minerals = sorted({n["mineral"] for n in data["network"]["nodes"] if "mineral" in n})
+    loaded = None
+    for country in countries:
+        rule = content_rule(
+            origin_country=country,
+            minerals=minerals,
+            stages=["refined", "component"],
+            threshold=threshold,
+            approval_rate=approval,
+            processing_days=7,
+            whole_item=whole_item,
+        )
+        try:
+            loaded = scenario.from_dict({**data, "shocks": [*data["shocks"], rule]})
+            break
+        except ScenarioError:
+            continue
+    assume(loaded is not None)
+    assert loaded is not None
+    result = engine.run(loaded, 2)
+    balance.check(results.balance(result))
+    terms = book_of(result).balance(result.state)
+    scale = max(float(np.abs(t).max(initial=0.0)) for t in terms.values())
+    assert np.abs(terms["residual"]).max(initial=0.0) <= 1e-9 * max(scale, 1.0)
