@@ -332,3 +332,30 @@ def test_mass_balances_per_origin_under_a_content_rule(
     terms = book_of(result).balance(result.state)
     scale = max(float(np.abs(t).max(initial=0.0)) for t in terms.values())
     assert np.abs(terms["residual"]).max(initial=0.0) <= 1e-9 * max(scale, 1.0)
+
+
+@pytest.mark.parametrize(("threshold", "refined_in"), [(0.5, "CN"), (0.75, "MY")])
+def test_ownership_can_set_the_country_a_stage_tags(threshold: float, refined_in: str) -> None:
+    """The MY refinery is 60% owned by a Chinese company: by ownership with a 50% threshold
+    (China's affiliates rule) its lithium is refined 'in' China; with 75% it stays MY."""
+    data = two_mines(0.25)
+    data["network"]["nodes"][2]["owner"] = {"company": "X Corp", "country": "CN", "share": 0.6}
+    data["origin"].update(country_of="owner", owner_share=threshold)
+    shares = delivered_shares(book_of(engine.run(scenario.from_dict(data))), "ev", "lithium")
+    np.testing.assert_allclose(shares[f"refined:{refined_in}"], 1.0)
+
+
+def test_a_selector_can_choose_nodes_by_their_owner_country() -> None:
+    data = two_mines(0.25)
+    data["network"]["nodes"][2]["owner"] = {"company": "X Corp", "country": "CN", "share": 0.6}
+    data["shocks"] = [
+        {
+            "type": "capacity_loss",
+            "select": {"owner_countries": ["CN"]},
+            "fraction": 1.0,
+            "start": 0,
+        }
+    ]
+    loaded = scenario.from_dict(data)
+    assert loaded.spec.shocks[0].acts_on(loaded.network)[1] == frozenset({"refinery"})
+    assert "owned from CN" in loaded.spec.shocks[0].describe()[0]

@@ -36,6 +36,7 @@ from sim.scenario.origin import (
     ORIGIN_STAGES,
     TAGGED_AT,
     OriginOptions,
+    node_country,
     tag_countries,
     tag_of,
 )
@@ -191,7 +192,9 @@ class OriginBook:
         for name, _, _ in rows:
             node = net.nodes[name]
             stage = TAGGED_AT[node.kind]
-            tags.append(self.tag_index[(stage, tag_of(self.options, node.country))])
+            tags.append(
+                self.tag_index[(stage, tag_of(self.options, node_country(self.options, node)))]
+            )
             keeps.append([0.0 if s == stage else 1.0 for s, _ in self.tags])
         out = np.array([o for _, o, _ in rows], dtype=np.intp)
         return _Producers(

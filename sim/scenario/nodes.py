@@ -51,6 +51,15 @@ ScrapRecovery = Annotated[
 """A refinery's or plant's share of process losses sent to recyclers as new scrap."""
 
 
+class Owner(Spec):
+    """Who owns a node: the company, its home country and the share it holds."""
+
+    company: str = Field(min_length=1, max_length=120, description="The owning company.")
+    country: Country = Field(description="The company's home country, ISO alpha-2.")
+    share: Fraction = Field(1.0, description="Share of the node the company owns, [0-1].")
+    source: str | None = Field(None, description="Where the ownership comes from.")
+
+
 class NodeSpec(Spec):
     """Fields every node has."""
 
@@ -66,6 +75,11 @@ class NodeSpec(Spec):
         "(XA-XZ for aggregates such as the rest of the world)."
     )
     region: str | None = Field(None, description="State or province, e.g. `Odisha`.")
+    owner: Owner | None = Field(
+        None,
+        description="Who owns the node (company, home country, share): selectors and origin "
+        "rules may act by ownership (`origin.country_of: owner`).",
+    )
     cover_days: CoverDays = Field(
         30.0,
         description="Target inventory, in days of the node's expected use (buyers: of its "

@@ -16,6 +16,9 @@ Assumptions, stated once:
   not that of the cohort sold a lifetime ago.
 - **At the start** every stock, shipment and in-use pool has the composition of the shock-free
   steady state (the expected flows propagated from mine to market until they no longer change).
+- With `country_of: owner`, a stage tags the home country of the node's owner (where it holds
+  at least `owner_share`) instead of the country the node is in: a Chinese-owned refinery in
+  Indonesia then refines "in" China, as ownership rules count it.
 - A country outside `countries` (when given) is pooled into the aggregate tag `XO` ("other
   countries") of each stage.
 
@@ -32,7 +35,7 @@ from pydantic import Field
 
 from sim.scenario.errors import Problem
 from sim.scenario.network import MarketSpec, Network
-from sim.scenario.nodes import Mineral
+from sim.scenario.nodes import Mineral, NodeSpec
 from sim.scenario.selector import Selector
 from sim.scenario.spec import Country, Fraction, Name, Spec
 from sim.scenario.yamlio import Document
@@ -85,6 +88,17 @@ class OriginOptions(Spec):
         description="Countries tracked on their own (default: every country with a mine, "
         "refinery, recycler or plant); the others are pooled as XO, 'other countries'.",
     )
+    country_of: Literal["location", "owner"] = Field(
+        "location",
+        description="Whose country a stage tags: where the node is (default), or its owner's "
+        "home country where the owner holds at least `owner_share` of it (for rules that act "
+        "by ownership: China's 50% affiliates rule, the US 25% foreign-entity-of-concern test).",
+    )
+    owner_share: Fraction = Field(
+        0.5,
+        description="With country_of owner: the share an owner must hold for its country to "
+        "count, [0-1] (0.5: China's affiliates rule; 0.25: the US FEOC test).",
+    )
     bucket_days: BucketDays = Field(
         91, description="Width of the time buckets of origin shares over time, days."
     )
@@ -101,7 +115,7 @@ def check(options: OriginOptions, network: Network, doc: Document) -> list[Probl
     """Tracked countries have producing nodes; eligibility rules select markets and name
     minerals those markets use."""
     problems: list[Problem] = []
-    producing = {n.country for n in network.nodes.values() if n.kind in TAGGED_AT}
+    producing = {node_country(options, n) for n in network.nodes.values() if n.kind in TAGGED_AT}
     for i, country in enumerate(options.countries):
         if country not in producing:
             problems.append(
@@ -136,6 +150,15 @@ def check(options: OriginOptions, network: Network, doc: Document) -> list[Probl
     return problems
 
 
+def node_country(options: OriginOptions, node: NodeSpec) -> str:
+    """The country a node's stage tags on what it makes: where it is, or (`country_of:
+    owner`) its owner's home country when the owner holds at least `owner_share`."""
+    owner = node.owner
+    if options.country_of == "owner" and owner is not None and owner.share >= options.owner_share:
+        return owner.country
+    return node.country
+
+
 def tag_countries(options: OriginOptions, network: Network) -> dict[str, list[str]]:
     """The countries of each origin stage's tags, in a fixed order: the countries of the
     nodes that tag material at that stage (sorted), restricted to `options.countries` with
@@ -144,7 +167,7 @@ def tag_countries(options: OriginOptions, network: Network) -> dict[str, list[st
     for node in network.nodes.values():
         stage = TAGGED_AT.get(node.kind)
         if stage is not None:
-            found[stage].add(node.country)
+            found[stage].add(node_country(options, node))
     out: dict[str, list[str]] = {}
     for stage in ORIGIN_STAGES:
         countries = sorted(found[stage])

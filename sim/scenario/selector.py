@@ -17,12 +17,23 @@ class Selector(Spec):
     countries: tuple[Country, ...] = Field((), description="ISO alpha-2 country codes.")
     regions: tuple[str, ...] = Field((), description="Regions (states, provinces).")
     minerals: tuple[Mineral, ...] = Field((), description="Minerals the node makes or uses.")
+    owner_countries: tuple[Country, ...] = Field(
+        (), description="Home countries of the nodes' owners (nodes with an `owner`)."
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> Selector:
-        if not (self.nodes or self.kinds or self.countries or self.regions or self.minerals):
+        if not (
+            self.nodes
+            or self.kinds
+            or self.countries
+            or self.regions
+            or self.minerals
+            or self.owner_countries
+        ):
             raise ValueError(
-                "select by at least one of: nodes, kinds, countries, regions, minerals"
+                "select by at least one of: nodes, kinds, countries, regions, minerals, "
+                "owner_countries"
             )
         return self
 
@@ -34,6 +45,10 @@ class Selector(Spec):
             and (not self.countries or node.country in self.countries)
             and (not self.regions or node.region in self.regions)
             and (not self.minerals or bool(minerals & set(self.minerals)))
+            and (
+                not self.owner_countries
+                or (node.owner is not None and node.owner.country in self.owner_countries)
+            )
         )
 
     def select(self, network: Network) -> list[str]:

@@ -322,6 +322,8 @@ def selection_text(select: Selector, noun: str = "nodes") -> str:
         words.append("in region " + ", ".join(select.regions))
     if select.minerals:
         words.append("handling " + ", ".join(select.minerals))
+    if select.owner_countries:
+        words.append("owned from " + ", ".join(select.owner_countries))
     return " ".join(words)
 
 
