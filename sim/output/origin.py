@@ -121,12 +121,10 @@ def mass_weighted(origin: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     if origin.empty:
         return pd.DataFrame(columns=columns)
     unit = [c for c in ("policy", "market", "mineral", "bucket") if c in origin]
-    totals = (
-        origin.drop_duplicates(unit).groupby(keys, sort=False)["delivered_t"].sum().rename("total")
-    )
+    totals = origin.drop_duplicates(unit).groupby(keys, sort=False)["delivered_t"].sum()
     mass = origin.assign(mass=origin["share"].fillna(0.0) * origin["delivered_t"])
     tags = mass.groupby([*keys, "origin_stage", "origin_country"], sort=False)["mass"].sum()
-    out = tags.reset_index().join(totals, on=keys)
+    out = tags.reset_index().join(totals.to_frame("total"), on=keys)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(out["total"] > 0, out["mass"] / out["total"], np.nan)
     out = out.assign(share=share, delivered_t=out["total"])

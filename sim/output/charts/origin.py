@@ -249,6 +249,8 @@ def origin_flows(
     left = np.zeros(len(bars))
     for code in [*top, OTHER]:
         values = np.array([_segment(shares, m, s, code, top) for m, s in bars]) * 100
+        if code == OTHER and not values.max(initial=0.0) > 0:
+            continue
         colour = "#DDDDDD" if code == OTHER else country_colour(code)
         ax.barh(
             y,
@@ -311,7 +313,9 @@ def _top_countries(shares: pd.DataFrame, first: Sequence[str]) -> list[str]:
     """The countries with the largest share in any one bar (the pooled XO excluded: it goes
     with the rest), those of `first` ahead of the others, then largest first."""
     named = shares[shares["origin_country"] != OTHER_COUNTRIES]
-    largest = named.groupby("origin_country")["share"].max().sort_values(ascending=False)
+    largest = (
+        named.groupby("origin_country")["share"].max().sort_values(ascending=False, kind="stable")
+    )
     top = [str(c) for c in largest.index[:TOP_COUNTRIES] if largest[c] > 0]
     return sorted(top, key=lambda c: c not in first)
 
