@@ -225,7 +225,10 @@ def test_window_shares_are_mass_weighted_means_of_the_buckets(single: Results) -
     assert row[:3] == ["Japan", "ev", "lithium"]
     assert row[3:6] == [share(before), share(during), share(after)]
     assert row[6:] == ["0.0%"] * 6  # refined in MY, made in JP
-    assert "During: from 26 Feb 2025" in table.note and "to 23 Apr 2025" in table.note
+    assert (
+        "During: from 26 Feb 2025, when the first of the 2 controls starts, to 23 Apr 2025, "
+        "when the last one ends; before and after: the rest of the run." in table.note
+    )
 
 
 def test_the_key_sentence_is_built_from_the_shares(single: Results) -> None:

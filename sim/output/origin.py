@@ -55,6 +55,8 @@ class Window:
     """True when the window is that of trade controls (content or export shocks)."""
     drawn: bool
     """True when a shock's dates are drawn per replication: this is its median window."""
+    count: int = 1
+    """How many shocks set the window."""
 
 
 def shock_window(results: Results) -> Window | None:
@@ -80,6 +82,7 @@ def shock_window(results: Results) -> Window | None:
         last=last,
         controls=bool(control.any()),
         drawn=bool(chosen["drawn"].any()),
+        count=len(chosen),
     )
 
 

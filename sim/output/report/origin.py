@@ -196,9 +196,16 @@ def _content_note(
     if window is None:
         return text + "The run has no shock: one period, the whole run."
     what = "controls" if window.controls else "shocks"
+    one = what[:-1]
+    if window.count == 1:
+        begins, ends = f"when the {one} starts", "when it ends"
+    else:
+        begins = f"when the first of the {window.count} {what} starts"
+        ends = "when the last one ends"
+    if window.end >= float(results.info.horizon_days or math.inf):
+        ends = "the end of the run"
     text += (
-        f"During: from {window.first:%d %b %Y}, when the first of the {what} starts, to "
-        f"{window.last:%d %b %Y}, when the last one ends"
+        f"During: from {window.first:%d %b %Y}, {begins}, to {window.last:%d %b %Y}, {ends}"
         + (" (the median window: the dates are drawn per replication)" if window.drawn else "")
         + "; before and after: the rest of the run. "
     )
