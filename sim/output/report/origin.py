@@ -204,12 +204,12 @@ def _content_note(
         ends = "when the last one ends"
     if window.end >= float(results.info.horizon_days or math.inf):
         ends = "the end of the run"
+    names = {name for name, _, _ in spans}
     text += (
         f"During: from {window.first:%d %b %Y}, {begins}, to {window.last:%d %b %Y}, {ends}"
         + (" (the median window: the dates are drawn per replication)" if window.drawn else "")
-        + "; before and after: the rest of the run. "
+        + ("; before and after: the rest of the run. " if names != {"during"} else ". ")
     )
-    names = {name for name, _, _ in spans}
     present = set(zip(rows["day"], rows["days"], strict=True))
     missing = [
         name for name, first, end in spans if not any(first <= d + n / 2 < end for d, n in present)
