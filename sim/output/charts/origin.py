@@ -127,7 +127,7 @@ def origin_shares(
         lowest = i + cols >= len(minerals)  # the lowest panel of its column carries the dates
         ax.xaxis.set_tick_params(labelbottom=lowest)
         if lowest:
-            date_axis(ax, pd.Index(x[:-1]))
+            date_axis(ax, pd.Index(x))
         if i % cols:
             ax.yaxis.set_tick_params(labelleft=False)
     fig.supylabel("share of material put in use, %", fontsize=9)
