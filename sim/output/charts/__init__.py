@@ -10,7 +10,8 @@ per country, mineral and series, so that a chart stays readable when printed in 
 
 One module per topic: `style` (palettes, figure furniture), `markets`, `overview`, `sourcing`,
 `network`, `risk`, `policies`, `stress`, `sensitivity`, `prices` (price paths), `paths` (demand
-and capacity paths, project online dates); `catalogue` lists every chart and draws
+and capacity paths, project online dates), `origin` (embodied origin: shares over time, flows
+by origin from mine to market); `catalogue` lists every chart and draws
 those a results folder allows (`draw_all`); `saving` writes PNG (200 dpi) and SVG atomically
 (`charts_for(folder)` does both into `folder/charts/`).
 
@@ -28,6 +29,8 @@ from sim.output.charts.markets import per_review_scale as per_review_scale
 from sim.output.charts.markets import supply_demand as supply_demand
 from sim.output.charts.markets import supply_demand_bands as supply_demand_bands
 from sim.output.charts.network import flow_diagram as flow_diagram
+from sim.output.charts.origin import origin_flows as origin_flows
+from sim.output.charts.origin import origin_shares as origin_shares
 from sim.output.charts.overview import fill_rate_overview as fill_rate_overview
 from sim.output.charts.overview import fill_rate_overview_bands as fill_rate_overview_bands
 from sim.output.charts.paths import capacity_paths as capacity_paths

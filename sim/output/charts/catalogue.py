@@ -273,6 +273,33 @@ CATALOGUE: tuple[Entry, ...] = (
         scene.consumers,
     ),
     Entry(
+        "origin_shares_{}",
+        ("single", "ensemble", "comparison"),
+        "origin",
+        "Embodied origin: of the material the country's markets put in use in each time bucket, "
+        "the share mined (solid, circles), refined (dashed, squares) and made into a component "
+        "(dotted, triangles) in the country in the title (the scenario's metrics.share_from, "
+        "China by default), one panel per mineral, mass-weighted over its markets. Ensembles: "
+        "the line is the mean over replications and the band runs from the lowest P5 to the "
+        "highest P95 among the markets; comparisons: the baseline. Shaded "
+        "spans: shocks in force. Well mixed per node: a shock changes the mix only as stocks "
+        "turn over.",
+        scene.draw_origin_shares,
+        scene.origin_countries,
+    ),
+    Entry(
+        "origin_flows_{}",
+        ("single", "ensemble", "comparison"),
+        "origin",
+        "Flows by origin from mine to market: each mineral the country's markets use has three "
+        "bars, the countries where its material was mined, refined and made, as shares of what "
+        "those markets put in use over the whole run (mass-weighted); the countries with the "
+        "largest shares are named, the rest are 'other countries'. At the right: tonnes put in "
+        "use.",
+        scene.draw_origin_flows,
+        scene.origin_countries,
+    ),
+    Entry(
         "network_{}",
         ("single", "comparison"),
         "network",

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from sim.output import focus as select
 from sim.output.charts.markets import cover, cover_bands, supply_demand, supply_demand_bands
 from sim.output.charts.network import flow_diagram
+from sim.output.charts.origin import origin_flows, origin_shares
 from sim.output.charts.overview import fill_rate_overview, fill_rate_overview_bands
 from sim.output.charts.paths import capacity_groups, capacity_paths, demand_paths, project_online
 from sim.output.charts.policies import (
@@ -37,7 +38,8 @@ from sim.output.folder import (
     node_table,
     shock_windows,
 )
-from sim.output.labels import country_name
+from sim.output.labels import country_name, is_aggregate
+from sim.output.origin import share_from
 
 Subject = tuple[str, ...]
 """What a per-subject chart is about: (market,), (country, mineral), (country,), (mineral,)."""
@@ -73,6 +75,17 @@ class Scene:
         """Market -> its product unit ('vehicle', 't' ...)."""
         table = market_table(self.results)
         return {str(m): str(u) for m, u in zip(table["market"], table["unit"], strict=True)}
+
+    @cached_property
+    def baseline(self) -> Results:
+        """The folder's results without a policy: a comparison's baseline, else all of it."""
+        return self.results.for_policy(BASELINE) if self.results.policies else self.results
+
+    @cached_property
+    def end(self) -> pd.Timestamp | None:
+        """The end of the horizon (the scenario's start + horizon days), when both are known."""
+        start, horizon = as_date(self.results.scenario.get("start")), self.info.horizon_days
+        return start + pd.Timedelta(days=horizon) if start is not None and horizon else None
 
     @cached_property
     def focus(self) -> list[str]:
@@ -114,6 +127,15 @@ def capacity_minerals(scene: Scene) -> list[Subject]:
     """Minerals whose nodes have capacity paths, if the folder has paths.csv."""
     paths = _present(scene.results.get("paths"))
     return [] if paths is None else [(m,) for m in capacity_groups(paths)]
+
+
+def origin_countries(scene: Scene) -> list[Subject]:
+    """Countries with a market (aggregates left out) whose origin the folder tracks."""
+    origin = _present(scene.baseline.get("origin"))
+    if origin is None:
+        return []
+    present = set(origin["country"])
+    return [(c,) for c in select.consumers(scene.results) if c in present and not is_aggregate(c)]
 
 
 def network_minerals(scene: Scene) -> list[Subject]:
@@ -334,6 +356,34 @@ def draw_prices(scene: Scene, subject: Subject) -> Figure | None:
     )
 
 
+def draw_origin_shares(scene: Scene, subject: Subject) -> Figure | None:
+    origin, (country,) = _present(scene.baseline.get("origin")), subject
+    if origin is None:
+        return None
+    return origin_shares(
+        origin,
+        country,
+        share_from(scene.results),
+        scene.info,
+        end=scene.end,
+        windows=scene.windows,
+        baseline=bool(scene.results.policies),
+    )
+
+
+def draw_origin_flows(scene: Scene, subject: Subject) -> Figure | None:
+    origin, (country,) = _present(scene.baseline.get("origin")), subject
+    if origin is None:
+        return None
+    return origin_flows(
+        origin,
+        country,
+        scene.info,
+        first=share_from(scene.results),
+        baseline=bool(scene.results.policies),
+    )
+
+
 def draw_demand_paths(scene: Scene, _: Subject) -> Figure | None:
     paths = _present(scene.results.get("paths"))
     if paths is None or not (paths["path"] == "demand").any():
@@ -350,7 +400,6 @@ def draw_projects(scene: Scene, _: Subject) -> Figure | None:
     projects = _present(scene.results.get("projects"))
     if projects is None:
         return None
-    start = as_date(scene.results.scenario.get("start"))
-    horizon = scene.info.horizon_days
-    end = start + pd.Timedelta(days=horizon) if start is not None and horizon else None
-    return project_online(projects, scene.info, end=end, policies=scene.results.policies or None)
+    return project_online(
+        projects, scene.info, end=scene.end, policies=scene.results.policies or None
+    )

@@ -11,9 +11,12 @@ Contents: the scenario and its shocks, the key findings per market (single run: 
 delivered, shortfall, fill rate, first shortfall; ensemble: mean fill rate, P(shortfall), P95 and
 CVaR95 of shortfall), time to survive and recover, prices and the responses to them (ON or
 OFF), sourcing concentration, the demand and capacity paths and announced projects with their
-sources, the charts, and the provenance (provenance.json, the mass balance,
+sources, embodied origin (what the material in each country's products was mined, refined and
+made from, before, during and after the shocks; re-exports and the licences content rules
+require; eligibility), the charts, and the provenance (provenance.json, the mass balance,
 scenario.resolved.yaml). One module per section (`shocks`, `findings`, `timing`, `prices`,
-`policies`, `concentration`, `world`, `stress`, `figures`, `provenance`; `sources` says how a
+`policies`, `concentration`, `world`, `origin` with `origin_flows`, `stress`, `figures`,
+`provenance`; `sources` says how a
 source and an assumption are shown), put in order by `contents.document`; `document` holds
 the model (`Block`, `Table`), `html` and `markdown` render it. The report reads the folder through
 `sim.output.folder` and imports neither the engine nor the analysis.

@@ -14,6 +14,7 @@ from sim.output.report.drivers import drivers_table
 from sim.output.report.exact import identical_note
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
+from sim.output.report.origin import origin_blocks
 from sim.output.report.policies import policy_blocks
 from sim.output.report.prices import OFF, price_blocks, priced
 from sim.output.report.prices_on_off import on_off_blocks
@@ -65,6 +66,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks += policy_blocks(results, policies)
     blocks += concentration_table(base)
     blocks += world
+    blocks += origin_blocks(results)
     blocks += stress_table(results)
     blocks += sensitivity_table(results)
     blocks += on_off_blocks(results)

@@ -20,6 +20,7 @@ GROUPS = {
     "prices": "Prices",
     "paths": "Demand, capacity and projects",
     "sourcing": "Sourcing by country",
+    "origin": "Embodied origin",
     "network": "The network",
 }
 """Chart group (`Entry.group`) -> its heading, in the order the report shows them."""
