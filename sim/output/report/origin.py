@@ -233,9 +233,10 @@ def _content_note(
 
 
 def _finding(results: Results, content: pd.DataFrame, window: Window | None) -> str:
-    """The market and mineral with the most content of one origin (mean over the three stages
-    and the periods) in one sentence: among the markets outside the origin countries, and among
-    the minerals the shocks name when they name any the table has."""
+    """The market and mineral whose content of one origin the shocks moved most (largest change
+    from before to during over the stages; else the most content, mean over stages and periods)
+    in one sentence: among the markets outside the origin countries, and among the minerals the
+    shocks name when they name any the table has."""
     origins = share_from(results)
     abroad = content[~content["country"].isin(origins)]
     if abroad.empty:
@@ -247,7 +248,14 @@ def _finding(results: Results, content: pd.DataFrame, window: Window | None) -> 
     named = _shocked_minerals(results) & set(abroad["mineral"])
     if named:
         abroad = abroad[abroad["mineral"].isin(named)]
-    score = abroad.groupby(["market", "mineral", "origin"], sort=False)["share"].mean()
+    keys = ["market", "mineral", "origin"]
+    score = abroad.groupby(keys, sort=False)["share"].mean()
+    periods = set(abroad["period"])
+    if {"before", "during"} <= periods:  # the content that the shocks moved most
+        wide = abroad.pivot_table(index=[*keys, "stage"], columns="period", values="share")
+        moved = (wide["during"] - wide["before"]).abs().groupby(level=keys).max()
+        if moved.max() > 0:
+            score = moved + 1e-6 * score.reindex(moved.index).fillna(0.0)
     market, mineral, origin = (str(k) for k in cast(tuple[str, str, str], score.idxmax()))
     mine = abroad[
         (abroad["market"] == market) & (abroad["mineral"] == mineral) & (abroad["origin"] == origin)
