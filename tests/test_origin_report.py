@@ -180,10 +180,10 @@ def test_a_mass_weighted_share_counts_an_origin_absent_from_a_market_as_zero() -
     assert set(in_period(frame, 0, 20)["bucket"]) == {0}
 
 
-def test_the_window_is_the_controls_earliest_start_to_their_latest_end() -> None:
-    """An export ban (days 10-50) and a content rule (30-80) set the window; a capacity loss
-    (0-150) does not, since the scenario has controls. Without controls, every shock counts;
-    without shocks, one period: the whole run."""
+def test_the_window_is_the_content_rules_else_the_controls_else_every_shock() -> None:
+    """A content rule (30-80) alone sets the window when there is one; without it an export
+    ban (10-50) does, not a capacity loss (0-150), since the scenario has controls. Without
+    controls, every shock counts; without shocks, one period: the whole run."""
     shocks = [
         {"type": "capacity_loss", "name": "outage", "start": 0, "end": 150},
         {"type": "export_ban", "name": "ban", "start": 10, "end": 50},
@@ -191,8 +191,10 @@ def test_the_window_is_the_controls_earliest_start_to_their_latest_end() -> None
     ]
     scenario = {"start": "2025-01-01", "horizon_days": 200, "shocks": shocks}
     window = shock_window(Results(Path("."), {}, scenario))
-    assert window is not None and (window.start, window.end, window.controls) == (10, 80, True)
-    assert periods(window, 200) == [("before", 0, 10), ("during", 10, 80), ("after", 80, 200)]
+    assert window is not None and (window.start, window.end, window.controls) == (30, 80, True)
+    assert periods(window, 200) == [("before", 0, 30), ("during", 30, 80), ("after", 80, 200)]
+    ban = shock_window(Results(Path("."), {}, {**scenario, "shocks": shocks[:2]}))
+    assert ban is not None and (ban.start, ban.end, ban.controls) == (10, 50, True)
     alone = shock_window(Results(Path("."), {}, {**scenario, "shocks": shocks[:1]}))
     assert alone is not None and (alone.start, alone.end, alone.controls) == (0, 150, False)
     assert periods(alone, 200) == [("during", 0, 150), ("after", 150, 200)]
@@ -226,8 +228,8 @@ def test_window_shares_are_mass_weighted_means_of_the_buckets(single: Results) -
     assert row[3:6] == [share(before), share(during), share(after)]
     assert row[6:] == ["0.0%"] * 6  # refined in MY, made in JP
     assert (
-        "During: from 26 Feb 2025, when the first of the 2 controls starts, to 23 Apr 2025, "
-        "when the last one ends; before and after: the rest of the run." in table.note
+        "During: from 26 Feb 2025, when the control starts, to 23 Apr 2025, when it ends; "
+        "before and after: the rest of the run." in table.note
     )
 
 

@@ -23,8 +23,10 @@ from sim.output.labels import country_name
 from sim.scenario.origin import OTHER_COUNTRIES
 from sim.vocabulary import COMPONENT, ORE, REFINED
 
+CONTENT_TYPES = ("content_licensing",)
+"""Shock types that act on content: when a scenario has any, they alone set the window."""
 CONTROL_TYPES = ("content_licensing", "export_ban", "export_licensing", "export_quota")
-"""Shock types that control trade: when a scenario has any, they alone set the window."""
+"""Shock types that control trade: else, when a scenario has any, they set the window."""
 ORIGIN_STAGES = (ORE, REFINED, COMPONENT)
 STAGE_VERBS = {ORE: "mined", REFINED: "refined", COMPONENT: "made"}
 """How a stage of origin reads: material 'mined', 'refined' or 'made' in a country."""
@@ -60,8 +62,9 @@ class Window:
 
 
 def shock_window(results: Results) -> Window | None:
-    """The earliest start and latest end of the scenario's trade controls (content licensing
-    and export shocks), or of all its shocks when it has no control; a single run's drawn
+    """The earliest start and latest end of the scenario's content rules (`content_licensing`:
+    what origin tracking is for), else of its trade controls (export shocks), else of all its
+    shocks; a single run's drawn
     dates, else the median window of drawn ones (`folder.shock_windows`, as charts shade
     them). None when the run has no shock with a window."""
     windows = shock_windows(results)
@@ -72,7 +75,10 @@ def shock_window(results: Results) -> Window | None:
     for i, shock in enumerate(results.scenario.get("shocks") or []):
         label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
         kinds[str(label)] = str(shock.get("type", ""))
+    content = windows["shock"].map(lambda s: kinds.get(str(s)) in CONTENT_TYPES)
     control = windows["shock"].map(lambda s: kinds.get(str(s)) in CONTROL_TYPES)
+    if content.any():
+        control = content
     chosen = windows[control] if control.any() else windows
     first, last = pd.Timestamp(chosen["start"].min()), pd.Timestamp(chosen["end"].max())
     return Window(
