@@ -18,14 +18,21 @@ pytestmark = pytest.mark.skipif(not kernels.JIT, reason="numba is not installed"
 def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     rng = np.random.default_rng(7)
     L, K, R, depth = 9, 5, 33, 6
-    comp, qty = rng.random((L, K, R)), rng.random((L, R))
+    qty = rng.random((L, R))
+    source = rng.random((12, K, R))
+    src = rng.integers(0, 12, L).astype(np.intp)
+    eol = np.full(L, -1, dtype=np.intp)
+    eol[[2, 5]] = [0, 1]  # two end-of-life links
+    eol_comp = rng.random((2, K, R))
     slots = rng.integers(0, depth, (L, R)).astype(np.intp)
     rings = [rng.random((depth, L, R, K)) for _ in range(2)]
     rings[1][:] = rings[0]
-    totals = [np.ones((L, R, K)), np.ones((L, R, K))]
-    kernels.dispatch(rings[0], totals[0], qty, comp, slots)
-    kernels.dispatch_numpy(rings[1], totals[1], qty, comp, slots)
-    assert np.array_equal(rings[0], rings[1]) and np.array_equal(totals[0], totals[1])
+    totals = [np.ones((L, K)), np.ones((L, K))]
+    kernels.dispatch(rings[0], totals[0], qty, source, src, eol, eol_comp, slots)
+    kernels.dispatch_numpy(rings[1], totals[1], qty, source, src, eol, eol_comp, slots)
+    assert np.array_equal(rings[0], rings[1])
+    # totals over replications: summed in order by the loop, pairwise by numpy
+    np.testing.assert_allclose(totals[0], totals[1], rtol=1e-13)
     pools = [rng.random((12, K, R)) for _ in range(2)]
     pools[1][:] = pools[0]
     rows = np.array([1, 4, 7], dtype=np.intp)
@@ -42,6 +49,16 @@ def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     kernels.convert(pools[0], *args, removed[0], 1e-300)
     kernels.convert_numpy(pools[1], *args, removed[1], 1e-300)
     assert np.array_equal(pools[0], pools[1]) and np.array_equal(removed[0], removed[1])
+    Q = 4
+    in_use = [rng.random((Q, K, R)) for _ in range(2)]
+    in_use[1][:] = in_use[0]
+    books = [[np.zeros((Q, K, R)), np.zeros((Q, K, R))] for _ in range(2)]
+    slots_q = np.array([3, 0, 8, 8], dtype=np.intp)
+    used, gone, held = rng.random((Q, R)), rng.random((Q, R)), rng.random((Q, R))
+    for run, fn in ((0, kernels.market), (1, kernels.market_numpy)):
+        fn(in_use[run], pools[0], slots_q, used, gone, held, *books[run], 1e-300)
+    assert np.array_equal(in_use[0], in_use[1])
+    assert np.array_equal(books[0][0], books[1][0]) and np.array_equal(books[0][1], books[1][1])
 
 
 @pytest.mark.parametrize("build", [two_mines, magnet_exports])
@@ -55,8 +72,10 @@ def test_a_run_is_bitwise_the_same_without_the_compiled_loops(
     monkeypatch.setattr(kernels, "dispatch", kernels.dispatch_numpy)
     monkeypatch.setattr(kernels, "mix", kernels.mix_numpy)
     monkeypatch.setattr(kernels, "convert", kernels.convert_numpy)
+    monkeypatch.setattr(kernels, "market", kernels.market_numpy)
     monkeypatch.setattr(kernels, "receive", None)
     plain = engine.run(scenario.from_dict(data), 4)
     a, b = compiled.state.origin, plain.state.origin
-    for name in ("F", "U", "ring", "link_totals", "delivered"):
+    for name in ("F", "U", "ring", "delivered", "uncollected"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    np.testing.assert_allclose(a.link_totals, b.link_totals, rtol=1e-13)

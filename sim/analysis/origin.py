@@ -79,7 +79,7 @@ def batch_sums(result: RunResult, band_reps: int | None = None) -> OriginSums | 
         delivered=book.delivered.sum(axis=-1),
         delivered_t=book.delivered_t.sum(axis=-1),
         kept=shares.astype(np.float32),
-        link_tags=book.link_totals.sum(axis=1),
+        link_tags=book.link_totals.copy(),
         link_t=result.recorder.shipped_totals().sum(axis=-1),
         licensed_t=book.licensed_t.sum(axis=-1),
         licensed_reviews=book.licensed_reviews.sum(axis=-1),

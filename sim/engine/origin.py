@@ -154,6 +154,9 @@ class OriginBook:
         self.eol_comp = np.repeat(U0[self.eol_pair][:, :, None], reps, axis=2)
         """Composition of the end-of-life material leaving each market scrap link now."""
         self.buyer_position = position.astype(np.intp)
+        self.eol_position = np.full(len(net.links), -1, dtype=np.intp)
+        """Per link: its row in `eol_comp` (end-of-life links), else -1."""
+        self.eol_position[self.eol_links] = np.arange(len(self.eol_links))
         self.uncollected = np.zeros((len(pairs), K, reps))
         # What the run records.
         step = state.step_days
@@ -163,8 +166,8 @@ class OriginBook:
         self.delivered = np.zeros((buckets, len(pairs), K, reps))
         """t delivered into use per time bucket, pair and tag."""
         self.delivered_t = np.zeros((buckets, len(pairs), reps))
-        self.link_totals = np.zeros((len(net.links), reps, K))
-        """t shipped per link and tag over the run, (L, R, K)."""
+        self.link_totals = np.zeros((len(net.links), K))
+        """t shipped per link and tag over the run, summed over replications."""
         self.subject: np.ndarray | None = None
         """Per link and replication: whether its shipments need a licence now (content rules)."""
         self.licensed_t = np.zeros((len(net.links), reps))
@@ -319,16 +322,23 @@ class OriginBook:
         recyclers, by `scrap_pair`/`scrap_share` per scrap link); `pool` is what stays in use
         after the end of life left, (Q, R); `built` the units built per market, (M, R)."""
         U = self.U
-        self.uncollected += (eol - collected)[:, None, :] * U
         if self.eol_links.size:
             self.eol_comp = U[scrap_pair]
-        comp = self.F[self.pair_slot]
-        added = comp * used[:, None, :]
         bucket = self.bucket_of[period]
-        self.delivered[bucket] += added
+        kernels.market(
+            U,
+            self.F,
+            self.pair_slot,
+            used,
+            eol - collected,
+            pool,
+            self.uncollected,
+            self.delivered[bucket],
+            EMPTY,
+        )
         self.delivered_t[bucket] += used
-        self._mix(U, None, pool, used, added)
         if self.rules:
+            comp = self.F[self.pair_slot]
             self.built_units += built
             for r, rule in enumerate(self.rules):
                 ok = np.ones_like(built, dtype=bool)
@@ -350,14 +360,20 @@ class OriginBook:
         of the rows they leave (end-of-life scrap: of the in-use pool it left). `slots`: each
         link's arrival slot (L,); the links `drawn` (D,) arrive in a slot per replication
         instead, `drawn_slots` (D, R)."""
-        comp = self.F[self.link_src]
-        if self.eol_links.size:
-            comp[self.eol_links] = self.eol_comp
         every = np.empty(qty.shape, dtype=np.intp)
         every[:] = slots[:, None]
         if drawn is not None and drawn_slots is not None:
             every[drawn] = drawn_slots
-        kernels.dispatch(self.ring, self.link_totals, qty, comp, every)
+        kernels.dispatch(
+            self.ring,
+            self.link_totals,
+            qty,
+            self.F,
+            self.link_src,
+            self.eol_position,
+            self.eol_comp,
+            every,
+        )
         if self.subject is not None:
             self.licensed_t += np.where(self.subject, qty, 0.0)
 

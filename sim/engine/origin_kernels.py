@@ -35,14 +35,24 @@ def dispatch_numpy(
     ring: np.ndarray,
     totals: np.ndarray,
     qty: np.ndarray,
-    comp: np.ndarray,
+    pool: np.ndarray,
+    src: np.ndarray,
+    eol: np.ndarray,
+    eol_comp: np.ndarray,
     slots: np.ndarray,
 ) -> None:
-    """Add each link's shipment, `qty` (L, R) t with composition `comp` (L, K, R), to the
-    ring slot `slots` (L, R) of its link and replication, and to `totals` (L, R, K)."""
-    L, K, R = comp.shape
+    """Add each link's shipment, `qty` (L, R) t with the composition of its source row
+    `pool[src]` (pool: (rows, K, R); end-of-life links, `eol` >= 0: `eol_comp[eol]`), to the
+    ring slot `slots` (L, R) of its link and replication, and to `totals` (L, K), summed over
+    replications."""
+    L, R = qty.shape
+    K = pool.shape[1]
+    comp = pool[src]
+    ended = eol >= 0
+    if ended.any():
+        comp[ended] = eol_comp[eol[ended]]
     out = (qty[:, None, :] * comp).transpose(0, 2, 1)
-    totals += out
+    totals += out.sum(axis=1)
     rows = (slots * L + np.arange(L)[:, None]) * R + np.arange(R)[None, :]
     ring.reshape(-1, K)[rows] += out
 
@@ -147,18 +157,71 @@ def _dispatch_loop(
     ring: np.ndarray,
     totals: np.ndarray,
     qty: np.ndarray,
-    comp: np.ndarray,
+    pool: np.ndarray,
+    src: np.ndarray,
+    eol: np.ndarray,
+    eol_comp: np.ndarray,
     slots: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    L, K, R = comp.shape
+    L, R = qty.shape
+    K = pool.shape[1]
     for link in range(L):
+        row, ended = src[link], eol[link]
         for r in range(R):
             slot = slots[link, r]
             q = qty[link, r]
             for k in range(K):
-                v = q * comp[link, k, r]
-                totals[link, r, k] += v
+                c = eol_comp[ended, k, r] if ended >= 0 else pool[row, k, r]
+                v = q * c
+                totals[link, k] += v
                 ring[slot, link, r, k] += v
+
+
+def market_numpy(
+    U: np.ndarray,
+    pool_comp: np.ndarray,
+    slots: np.ndarray,
+    used: np.ndarray,
+    gone: np.ndarray,
+    held: np.ndarray,
+    uncollected: np.ndarray,
+    delivered: np.ndarray,
+    empty: float,
+) -> None:
+    """Markets put `used` t (Q, R) in use with the compositions of their component rows
+    `pool_comp[slots]`: booked into `delivered` (Q, K, R), mixed into the in-use pools `U`
+    (Q, K, R), which held `held` t once end of life left; what left uncollected, `gone` t,
+    takes the pools' composition before the mix into `uncollected` (Q, K, R)."""
+    uncollected += gone[:, None, :] * U
+    added = pool_comp[slots] * used[:, None, :]
+    delivered += added
+    mix_numpy(U, np.arange(len(U)), held, used, added, empty)
+
+
+def _market_loop(
+    U: np.ndarray,
+    pool_comp: np.ndarray,
+    slots: np.ndarray,
+    used: np.ndarray,
+    gone: np.ndarray,
+    held: np.ndarray,
+    uncollected: np.ndarray,
+    delivered: np.ndarray,
+    empty: float,
+) -> None:  # pragma: no cover - compiled
+    Q, K, R = U.shape
+    total = np.empty(R)
+    for q in range(Q):
+        row = slots[q]
+        for r in range(R):
+            total[r] = max(held[q, r] + used[q, r], empty)
+        for k in range(K):
+            for r in range(R):
+                u = U[q, k, r]
+                uncollected[q, k, r] += gone[q, r] * u
+                added = pool_comp[row, k, r] * used[q, r]
+                delivered[q, k, r] += added
+                U[q, k, r] = (u * held[q, r] + added) / total[r]
 
 
 def _receive_loop(
@@ -178,6 +241,7 @@ def _receive_loop(
 dispatch: Any = dispatch_numpy
 mix: Any = mix_numpy
 convert: Any = convert_numpy
+market: Any = market_numpy
 receive: Any = None
 """Compiled: sum the tags arriving on each link (`ring_slot`, (L, R, K)) into its buyer row
 (`position` per link), in link order, empty the slot and return (rows, K, R). None without
@@ -187,3 +251,4 @@ if numba is not None:
     receive = numba.njit(cache=True, nogil=True)(_receive_loop)
     mix = numba.njit(cache=True, nogil=True)(_mix_loop)
     convert = numba.njit(cache=True, nogil=True)(_convert_loop)
+    market = numba.njit(cache=True, nogil=True)(_market_loop)
