@@ -49,6 +49,15 @@ def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     kernels.convert(pools[0], *args, removed[0], 1e-300)
     kernels.convert_numpy(pools[1], *args, removed[1], 1e-300)
     assert np.array_equal(pools[0], pools[1]) and np.array_equal(removed[0], removed[1])
+    ring_slots = [rng.random((L, R, K)) for _ in range(2)]
+    ring_slots[1][:] = ring_slots[0]
+    first, links = np.array([0, 2, 5], dtype=np.intp), np.array([4, 0, 1, 8, 3], dtype=np.intp)
+    total = held_rows = rng.random((2, R))
+    total = held_rows + rng.random((2, R))
+    into = np.array([6, 9], dtype=np.intp)
+    kernels.arrive(pools[0], ring_slots[0], into, first, links, held_rows, total, 1e-300)
+    kernels.arrive_numpy(pools[1], ring_slots[1], into, first, links, held_rows, total, 1e-300)
+    assert np.array_equal(pools[0], pools[1]) and np.array_equal(ring_slots[0], ring_slots[1])
     Q = 4
     in_use = [rng.random((Q, K, R)) for _ in range(2)]
     in_use[1][:] = in_use[0]
@@ -73,7 +82,7 @@ def test_a_run_is_bitwise_the_same_without_the_compiled_loops(
     monkeypatch.setattr(kernels, "mix", kernels.mix_numpy)
     monkeypatch.setattr(kernels, "convert", kernels.convert_numpy)
     monkeypatch.setattr(kernels, "market", kernels.market_numpy)
-    monkeypatch.setattr(kernels, "receive", None)
+    monkeypatch.setattr(kernels, "arrive", kernels.arrive_numpy)
     plain = engine.run(scenario.from_dict(data), 4)
     a, b = compiled.state.origin, plain.state.origin
     for name in ("F", "U", "ring", "delivered", "uncollected"):

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.engine.origin import OriginBook
 from sim.engine.simulate import RunResult
+
+if TYPE_CHECKING:
+    from sim.engine.origin import OriginBook
 from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
 from sim.vocabulary import (
@@ -57,8 +60,8 @@ class OriginSums:
 
 
 def book_of(result: RunResult) -> OriginBook | None:
-    book = result.state.origin
-    return book if isinstance(book, OriginBook) else None
+    """The run's origin book (None when it does not track origin)."""
+    return result.state.origin
 
 
 def batch_sums(result: RunResult, band_reps: int | None = None) -> OriginSums | None:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import origin_kernels as kernels
-from sim.engine.arrays import SegmentSum
 from sim.engine.state import State
 from sim.scenario.network import (
     INPUT_STAGE,
@@ -143,7 +142,6 @@ class OriginBook:
         self.eol_pair = np.array(eol_pair, dtype=np.intp)
         self.link_mineral = np.array([mineral_row[k.mineral] for k in net.links], dtype=np.intp)
         self.buyer_rows, position = np.unique(state.buyer_slot, return_inverse=True)
-        self.into_buyers = SegmentSum(position.astype(np.intp))
         # The steady state of a shock-free world, then the state of this batch.
         F0, U0, link0 = steady_state(self, net, state)
         self.F = np.repeat(F0[:, :, None], reps, axis=2)
@@ -154,6 +152,12 @@ class OriginBook:
         self.eol_comp = np.repeat(U0[self.eol_pair][:, :, None], reps, axis=2)
         """Composition of the end-of-life material leaving each market scrap link now."""
         self.buyer_position = position.astype(np.intp)
+        order = np.argsort(self.buyer_position, kind="stable")
+        self.buyer_links = order.astype(np.intp)
+        """Links grouped by buyer row, in link order within each (`buyer_first` delimits)."""
+        self.buyer_first = np.searchsorted(
+            self.buyer_position[order], np.arange(len(self.buyer_rows) + 1)
+        ).astype(np.intp)
         self.eol_position = np.full(len(net.links), -1, dtype=np.intp)
         """Per link: its row in `eol_comp` (end-of-life links), else -1."""
         self.eol_position[self.eol_links] = np.arange(len(self.eol_links))
@@ -235,23 +239,24 @@ class OriginBook:
         return found
 
     def receive(self, state: State, period: int) -> None:
-        """Take the origin of the shipments due at this review off the transit ring (call
+        """Note what the buyers held before the shipments due at this review arrive (call
         before `shipping.receive` moves their mass, and `received` after)."""
-        slot = period % state.ring.shape[0]
-        arriving = self.ring[slot]
-        if kernels.receive is not None:
-            self._arrived = kernels.receive(arriving, self.buyer_position, len(self.buyer_rows))
-        else:
-            arrived = np.zeros((len(self.buyer_rows), self.reps, self.K))
-            self.into_buyers.add_into(arrived, arriving)
-            self._arrived = np.ascontiguousarray(arrived.transpose(0, 2, 1))
-            arriving[:] = 0.0
+        self._slot = period % state.ring.shape[0]
         self._held = state.stocks[self.buyer_rows]
 
     def received(self, state: State) -> None:
-        """Mix what arrived into the buyers' rows (after `shipping.receive`)."""
-        total = state.stocks[self.buyer_rows]
-        self._mix(self.F, self.buyer_rows, self._held, total - self._held, self._arrived)
+        """Mix what arrived into the buyers' rows (after `shipping.receive`) and take it off
+        the transit ring."""
+        kernels.arrive(
+            self.F,
+            self.ring[self._slot],
+            self.buyer_rows,
+            self.buyer_first,
+            self.buyer_links,
+            self._held,
+            state.stocks[self.buyer_rows],
+            EMPTY,
+        )
 
     def produced(
         self,

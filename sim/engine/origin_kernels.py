@@ -224,31 +224,66 @@ def _market_loop(
                 U[q, k, r] = (u * held[q, r] + added) / total[r]
 
 
-def _receive_loop(
-    ring_slot: np.ndarray, position: np.ndarray, rows: int
-) -> np.ndarray:  # pragma: no cover - compiled
-    L, R, K = ring_slot.shape
-    out = np.zeros((rows, K, R))
-    for link in range(L):
-        row = position[link]
-        for r in range(R):
-            for k in range(K):
-                out[row, k, r] += ring_slot[link, r, k]
-                ring_slot[link, r, k] = 0.0
-    return out
+def arrive_numpy(
+    pool: np.ndarray,
+    ring_slot: np.ndarray,
+    rows: np.ndarray,
+    first: np.ndarray,
+    links: np.ndarray,
+    held: np.ndarray,
+    total: np.ndarray,
+    empty: float,
+) -> None:
+    """Mix the tags arriving on the links into their buyers' rows and empty the slot: row
+    `rows[i]` (which held `held[i]` t and holds `total[i]` t once arrivals are in, (n, R))
+    gets the links `links[first[i]:first[i + 1]]` in link order; `ring_slot` (L, R, K)."""
+    n, R = held.shape
+    K = pool.shape[1]
+    added = np.zeros((n, R, K))
+    for i in range(n):
+        for link in links[first[i] : first[i + 1]]:
+            added[i] += ring_slot[link]
+    ring_slot[:] = 0.0
+    mix_numpy(pool, rows, held, total - held, np.ascontiguousarray(added.transpose(0, 2, 1)), empty)
+
+
+def _arrive_loop(
+    pool: np.ndarray,
+    ring_slot: np.ndarray,
+    rows: np.ndarray,
+    first: np.ndarray,
+    links: np.ndarray,
+    held: np.ndarray,
+    total: np.ndarray,
+    empty: float,
+) -> None:  # pragma: no cover - compiled
+    n, R = held.shape
+    K = pool.shape[1]
+    added = np.empty((R, K))
+    for i in range(n):
+        row = rows[i]
+        added[:] = 0.0
+        for j in range(first[i], first[i + 1]):
+            link = links[j]
+            for r in range(R):
+                for k in range(K):
+                    added[r, k] += ring_slot[link, r, k]
+        for k in range(K):
+            for r in range(R):
+                before = held[i, r]
+                mass = max(before + (total[i, r] - before), empty)
+                pool[row, k, r] = (pool[row, k, r] * before + added[r, k]) / mass
+    ring_slot[:] = 0.0
 
 
 dispatch: Any = dispatch_numpy
 mix: Any = mix_numpy
 convert: Any = convert_numpy
 market: Any = market_numpy
-receive: Any = None
-"""Compiled: sum the tags arriving on each link (`ring_slot`, (L, R, K)) into its buyer row
-(`position` per link), in link order, empty the slot and return (rows, K, R). None without
-numba (`OriginBook` then uses `SegmentSum`, which adds in the same order)."""
+arrive: Any = arrive_numpy
 if numba is not None:
     dispatch = numba.njit(cache=True, nogil=True)(_dispatch_loop)
-    receive = numba.njit(cache=True, nogil=True)(_receive_loop)
+    arrive = numba.njit(cache=True, nogil=True)(_arrive_loop)
     mix = numba.njit(cache=True, nogil=True)(_mix_loop)
     convert = numba.njit(cache=True, nogil=True)(_convert_loop)
     market = numba.njit(cache=True, nogil=True)(_market_loop)

@@ -23,7 +23,6 @@ import simpy
 from sim.engine import shipping as P
 from sim.engine.effects import Modifiers, shock_process
 from sim.engine.markets import Markets
-from sim.engine.origin import OriginBook
 from sim.engine.prices import PriceBook
 from sim.engine.recorder import Recorder, series_keys
 from sim.engine.review import Review
@@ -191,6 +190,10 @@ def period_clock(
     review = Review(state, mods, recorder)
     book = None
     if origin is not None:
+        # Here, not at the top: origin tracking compiles its loops with numba, whose import
+        # (about 0.2 s) a run that does not track origin should not pay.
+        from sim.engine.origin import OriginBook
+
         groups = [(g.names, g.out, g.feed if g.converts else None) for g in review.groups]
         book = OriginBook(origin, state, groups, [n.name for n in review.joint], periods)
         state.origin = book
