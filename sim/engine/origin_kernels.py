@@ -166,15 +166,15 @@ def _dispatch_loop(
     L, R = qty.shape
     K = pool.shape[1]
     for link in range(L):
-        row, ended = src[link], eol[link]
-        for r in range(R):
-            slot = slots[link, r]
-            q = qty[link, r]
-            for k in range(K):
-                c = eol_comp[ended, k, r] if ended >= 0 else pool[row, k, r]
-                v = q * c
-                totals[link, k] += v
-                ring[slot, link, r, k] += v
+        ended = eol[link]
+        comp = eol_comp[ended] if ended >= 0 else pool[src[link]]
+        for k in range(K):
+            acc = 0.0
+            for r in range(R):
+                v = qty[link, r] * comp[k, r]
+                acc += v
+                ring[slots[link, r], link, r, k] += v
+            totals[link, k] += acc
 
 
 def market_numpy(
