@@ -268,12 +268,7 @@ class OriginBook:
         """A review group made `made` t (n, R) into output rows that held `before`; a
         converter lost `lost` t of feed (not sent as scrap). Booked by `flush`."""
         converts, at = self.group_at[group]
-        if not converts:
-            self.mines.created[at] += made
-            return
-        self._made_t[at] = made
-        self._before[at] = before
-        self._lost[at] = 0.0 if lost is None else lost
+        self._book(converts, at, made, before, lost)
 
     def produced_row(
         self,
@@ -285,6 +280,18 @@ class OriginBook:
     ) -> None:
         """`produced` for one mineral of a joint node, arrays (R,)."""
         converts, at = self.joint_at[(name, mineral)]
+        self._book(converts, at, made, before, lost)
+
+    def _book(
+        self,
+        converts: bool,
+        at: int | np.ndarray,
+        made: np.ndarray,
+        before: np.ndarray,
+        lost: np.ndarray | None,
+    ) -> None:
+        """Book production at rows `at` of the mines (tagged now) or of the converters
+        (mixed by `flush`)."""
         if not converts:
             self.mines.created[at] += made
             return

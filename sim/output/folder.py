@@ -220,6 +220,16 @@ class Results:
         """The table `name` ('markets', 'bands' ...), or None if the folder has none."""
         return self.frames.get(name)
 
+    def metric_values(self) -> tuple[pd.DataFrame | None, str]:
+        """The metric rows a report states and the column of their value: an ensemble's
+        summary.csv ('mean'), else metrics.csv of the first replication ('value')."""
+        if self.ensemble:
+            return self.get("summary"), "mean"
+        frame = self.get("metrics")
+        if frame is not None:
+            frame = frame[frame["rep"] == frame["rep"].min()]
+        return frame, "value"
+
     @property
     def info(self) -> RunInfo:
         """The footer facts, the horizon taken from the scenario when provenance lacks it."""

@@ -15,12 +15,7 @@ from sim.vocabulary import STAGE_ORDER
 def concentration_table(results: Results) -> list[Block]:
     """Per consuming country, mineral and stage bought from abroad: HHI, import reliance and
     the share from each named partner."""
-    if results.ensemble:
-        frame, value = results.get("summary"), "mean"
-    else:
-        frame, value = results.get("metrics"), "value"
-        if frame is not None:
-            frame = frame[frame["rep"] == frame["rep"].min()]
+    frame, value = results.metric_values()
     if frame is None:
         return []
     rows = frame[

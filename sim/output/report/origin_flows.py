@@ -115,12 +115,7 @@ def _reexport_row(row: dict[Hashable, Any], licensed: bool) -> list[str]:
 def eligibility_blocks(results: Results) -> list[Block]:
     """Per eligibility rule and market: the share of units it counts (mean, P5/P95 across
     replications for ensembles), and the rule in words."""
-    if results.ensemble:
-        frame, value = results.get("summary"), "mean"
-    else:
-        frame, value = results.get("metrics"), "value"
-        if frame is not None:
-            frame = frame[frame["rep"] == frame["rep"].min()]
+    frame, value = results.metric_values()
     if frame is None:
         return []
     rows = frame[frame["metric"] == ELIGIBLE_SHARE]
