@@ -53,7 +53,7 @@ STAGE_HATCHES = {ORE: "///", REFINED: "\\\\\\", COMPONENT: "---"}
 """The hatch of each stage's P5-P95 band (line hatches only: dots swell SVG files)."""
 MARKER_AT = (0.25, 0.5, 0.75)
 """Where along its bucket each stage's marker sits (ore, refined, component)."""
-TOP_COUNTRIES = 6
+TOP_COUNTRIES = 8
 """Countries named in the flows chart; the rest are 'other countries'."""
 OTHER = "other"
 LABEL_FROM = 7.0
@@ -300,7 +300,7 @@ def origin_flows(
     key.legend(
         *ax.get_legend_handles_labels(),
         loc="center",
-        ncols=len(top) + 1,
+        ncols=min(len(top) + 1, 5),
         frameon=False,
         fontsize=8,
         title="country of mining, refining or making",
