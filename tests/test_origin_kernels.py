@@ -28,8 +28,10 @@ def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     rings = [rng.random((depth, L, R, K)) for _ in range(2)]
     rings[1][:] = rings[0]
     totals = [np.ones((L, K)), np.ones((L, K))]
-    kernels.dispatch(rings[0], totals[0], qty, source, src, eol, eol_comp, slots)
-    kernels.dispatch_numpy(rings[1], totals[1], qty, source, src, eol, eol_comp, slots)
+    const = np.full(L, -1, dtype=np.intp)
+    const[[0, 7]] = [3, 1]  # two links from mines: one tag each, no ring
+    kernels.dispatch(rings[0], totals[0], qty, source, src, eol, eol_comp, slots, const)
+    kernels.dispatch_numpy(rings[1], totals[1], qty, source, src, eol, eol_comp, slots, const)
     assert np.array_equal(rings[0], rings[1])
     # totals over replications: summed in order by the loop, pairwise by numpy
     np.testing.assert_allclose(totals[0], totals[1], rtol=1e-13)
@@ -55,8 +57,10 @@ def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     total = held_rows = rng.random((2, R))
     total = held_rows + rng.random((2, R))
     into = np.array([6, 9], dtype=np.intp)
-    kernels.arrive(pools[0], ring_slots[0], into, first, links, held_rows, total, 1e-300)
-    kernels.arrive_numpy(pools[1], ring_slots[1], into, first, links, held_rows, total, 1e-300)
+    mass = rng.random((L, R))
+    args = (into, first, links, held_rows, total, 1e-300, mass, const)
+    kernels.arrive(pools[0], ring_slots[0], *args)
+    kernels.arrive_numpy(pools[1], ring_slots[1], *args)
     assert np.array_equal(pools[0], pools[1]) and np.array_equal(ring_slots[0], ring_slots[1])
     Q = 4
     in_use = [rng.random((Q, K, R)) for _ in range(2)]

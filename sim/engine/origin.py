@@ -146,7 +146,15 @@ class OriginBook:
         F0, U0, link0 = steady_state(self, net, state)
         self.F = np.repeat(F0[:, :, None], reps, axis=2)
         self.U = np.repeat(U0[:, :, None], reps, axis=2)
+        mine_rows = dict(zip(self.mines.out.tolist(), self.mines.tag.tolist(), strict=True))
+        self.const_tag = np.array(
+            [mine_rows.get(int(row), -1) if row >= 0 else -1 for row in self.link_src],
+            dtype=np.intp,
+        )
+        """Per link: the one tag it always carries (shipments from a mine), else -1; such
+        links keep no tags in transit, their arrivals are their tonnes."""
         self.ring = state.ring[:, :, :, None] * link0[None, :, None, :]
+        self.ring[:, self.const_tag >= 0] = 0.0
         """t per tag in transit, (slots, links, R, K) (`origin_kernels`)."""
         self.initial = self.inventory(state)
         self.eol_comp = np.repeat(U0[self.eol_pair][:, :, None], reps, axis=2)
@@ -243,6 +251,7 @@ class OriginBook:
         before `shipping.receive` moves their mass, and `received` after)."""
         self._slot = period % state.ring.shape[0]
         self._held = state.stocks[self.buyer_rows]
+        self._mass_slot = state.ring[self._slot].copy()  # `shipping.receive` empties it
 
     def received(self, state: State) -> None:
         """Mix what arrived into the buyers' rows (after `shipping.receive`) and take it off
@@ -256,6 +265,8 @@ class OriginBook:
             self._held,
             state.stocks[self.buyer_rows],
             EMPTY,
+            self._mass_slot,
+            self.const_tag,
         )
 
     def produced(
@@ -385,6 +396,7 @@ class OriginBook:
             self.eol_position,
             self.eol_comp,
             every,
+            self.const_tag,
         )
         if self.subject is not None:
             self.licensed_t += np.where(self.subject, qty, 0.0)
@@ -421,6 +433,8 @@ class OriginBook:
         out = np.zeros((len(self.minerals), self.K, self.reps))
         np.add.at(out, self.row_mineral, state.stocks[:, None, :] * self.F)
         np.add.at(out, self.link_mineral, self.ring.sum(axis=0).transpose(0, 2, 1))
+        const = np.flatnonzero(self.const_tag >= 0)
+        np.add.at(out, (self.link_mineral[const], self.const_tag[const]), state.in_transit[const])
         np.add.at(out, self.pair_mineral, state.in_use_rows[:, None, :] * self.U)
         return out
 

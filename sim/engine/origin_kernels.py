@@ -40,21 +40,25 @@ def dispatch_numpy(
     eol: np.ndarray,
     eol_comp: np.ndarray,
     slots: np.ndarray,
+    const: np.ndarray,
 ) -> None:
     """Add each link's shipment, `qty` (L, R) t with the composition of its source row
     `pool[src]` (pool: (rows, K, R); end-of-life links, `eol` >= 0: `eol_comp[eol]`), to the
     ring slot `slots` (L, R) of its link and replication, and to `totals` (L, K), summed over
-    replications."""
+    replications. Links with `const` >= 0 always carry that one tag (a mine's output): they
+    need no ring, their arrivals are their tonnes (`arrive`)."""
     L, R = qty.shape
     K = pool.shape[1]
     comp = pool[src]
     ended = eol >= 0
     if ended.any():
         comp[ended] = eol_comp[eol[ended]]
-    out = (qty[:, None, :] * comp).transpose(0, 2, 1)
-    totals += out.sum(axis=1)
+    varies, fixed = np.flatnonzero(const < 0), np.flatnonzero(const >= 0)
+    out = (qty[varies, None, :] * comp[varies]).transpose(0, 2, 1)
+    totals[varies] += out.sum(axis=1)
+    totals[fixed, const[fixed]] += qty[fixed].sum(axis=1)
     rows = (slots * L + np.arange(L)[:, None]) * R + np.arange(R)[None, :]
-    ring.reshape(-1, K)[rows] += out
+    ring.reshape(-1, K)[rows[varies]] += out
 
 
 def mix_numpy(
@@ -162,10 +166,18 @@ def _dispatch_loop(
     eol: np.ndarray,
     eol_comp: np.ndarray,
     slots: np.ndarray,
+    const: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     L, R = qty.shape
     K = pool.shape[1]
     for link in range(L):
+        tag = const[link]
+        if tag >= 0:
+            acc = 0.0
+            for r in range(R):
+                acc += qty[link, r]
+            totals[link, tag] += acc
+            continue
         ended = eol[link]
         comp = eol_comp[ended] if ended >= 0 else pool[src[link]]
         for k in range(K):
@@ -233,16 +245,22 @@ def arrive_numpy(
     held: np.ndarray,
     total: np.ndarray,
     empty: float,
+    mass_slot: np.ndarray,
+    const: np.ndarray,
 ) -> None:
     """Mix the tags arriving on the links into their buyers' rows and empty the slot: row
     `rows[i]` (which held `held[i]` t and holds `total[i]` t once arrivals are in, (n, R))
-    gets the links `links[first[i]:first[i + 1]]` in link order; `ring_slot` (L, R, K)."""
+    gets the links `links[first[i]:first[i + 1]]` in link order; `ring_slot` (L, R, K). A
+    link with `const` >= 0 brings its tonnes arriving, `mass_slot` (L, R), all of that tag."""
     n, R = held.shape
     K = pool.shape[1]
     added = np.zeros((n, R, K))
     for i in range(n):
         for link in links[first[i] : first[i + 1]]:
-            added[i] += ring_slot[link]
+            if const[link] >= 0:
+                added[i, :, const[link]] += mass_slot[link]
+            else:
+                added[i] += ring_slot[link]
     ring_slot[:] = 0.0
     mix_numpy(pool, rows, held, total - held, np.ascontiguousarray(added.transpose(0, 2, 1)), empty)
 
@@ -256,6 +274,8 @@ def _arrive_loop(
     held: np.ndarray,
     total: np.ndarray,
     empty: float,
+    mass_slot: np.ndarray,
+    const: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     n, R = held.shape
     K = pool.shape[1]
@@ -265,6 +285,11 @@ def _arrive_loop(
         added[:] = 0.0
         for j in range(first[i], first[i + 1]):
             link = links[j]
+            tag = const[link]
+            if tag >= 0:
+                for r in range(R):
+                    added[r, tag] += mass_slot[link, r]
+                continue
             for r in range(R):
                 for k in range(K):
                     added[r, k] += ring_slot[link, r, k]
