@@ -39,9 +39,9 @@ from sim.shocks.base import (
     EffectArrays,
     ShockDraws,
     ShockSpec,
-    amount_text,
     did_you_mean,
 )
+from sim.shocks.export_licensing import licence_terms
 
 ItemStage = Literal["ore", "refined", "component"]
 ValueShare = Annotated[float, Field(gt=0, le=1)]
@@ -277,9 +277,4 @@ class ContentLicensing(ShockSpec):
             )
             + " content"
         )
-        if self.general_licences:
-            hits += "; general licences: " + ", ".join(self.general_licences)
-        size = f"approval {amount_text(self.approval_rate, percent=True)}"
-        if self.adds_delays():
-            size += f", review +{amount_text(self.processing_days)} days"
-        return hits, size
+        return licence_terms(hits, self)

@@ -12,7 +12,7 @@ shipment): a replication is one possible course of the licensing regime.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 from pydantic import Field
@@ -100,10 +100,26 @@ class ExportLicensing(ExportFlows):
         )
 
     def describe(self) -> tuple[str, str]:
-        hits = self.flows_text()
-        if self.general_licences:
-            hits += "; general licences: " + ", ".join(self.general_licences)
-        size = f"approval {amount_text(self.approval_rate, percent=True)}"
-        if self.adds_delays():
-            size += f", review +{amount_text(self.processing_days)} days"
-        return hits, size
+        return licence_terms(self.flows_text(), self)
+
+
+class LicenceTerms(Protocol):
+    """What licensing shocks share: approval, review time, general licences."""
+
+    @property
+    def general_licences(self) -> tuple[str, ...]: ...
+    @property
+    def approval_rate(self) -> Amount: ...
+    @property
+    def processing_days(self) -> Amount: ...
+    def adds_delays(self) -> bool: ...
+
+
+def licence_terms(hits: str, shock: LicenceTerms) -> tuple[str, str]:
+    """What a licensing shock hits (with its general licences) and its terms, in words."""
+    if shock.general_licences:
+        hits += "; general licences: " + ", ".join(shock.general_licences)
+    size = f"approval {amount_text(shock.approval_rate, percent=True)}"
+    if shock.adds_delays():
+        size += f", review +{amount_text(shock.processing_days)} days"
+    return hits, size
