@@ -38,11 +38,8 @@ def test_each_compiled_loop_matches_its_numpy_version_bitwise() -> None:
     pools = [rng.random((12, K, R)) for _ in range(2)]
     pools[1][:] = pools[0]
     rows = np.array([1, 4, 7], dtype=np.intp)
-    before, added_t, added = rng.random((3, R)), rng.random((3, R)), rng.random((3, K, R))
-    before[0, :4] = added_t[0, :4] = 0.0  # an empty pool
-    kernels.mix(pools[0], rows, before, added_t, added, 1e-300)
-    kernels.mix_numpy(pools[1], rows, before, added_t, added, 1e-300)
-    assert np.array_equal(pools[0], pools[1])
+    before = rng.random((3, R))
+    before[0, :4] = 0.0  # an empty pool
     feed, tag = np.array([0, 2, 5], dtype=np.intp), np.array([1, 0, 4], dtype=np.intp)
     keep = (rng.random((3, K)) > 0.3).astype(float)
     made, lost = rng.random((3, R)), rng.random((3, R))
@@ -83,7 +80,6 @@ def test_a_run_is_bitwise_the_same_without_the_compiled_loops(
     data["uncertainty"] = {"transit": [{"transit_days": {"dist": "uniform", "low": 5, "high": 20}}]}
     compiled = engine.run(scenario.from_dict(data), 4)
     monkeypatch.setattr(kernels, "dispatch", kernels.dispatch_numpy)
-    monkeypatch.setattr(kernels, "mix", kernels.mix_numpy)
     monkeypatch.setattr(kernels, "convert", kernels.convert_numpy)
     monkeypatch.setattr(kernels, "market", kernels.market_numpy)
     monkeypatch.setattr(kernels, "arrive", kernels.arrive_numpy)

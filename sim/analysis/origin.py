@@ -10,8 +10,9 @@ of its first `band_reps` replications for quantiles), and the main process adds 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -96,25 +97,17 @@ def merge(parts: list[OriginSums]) -> OriginSums | None:
     if not parts:
         return None
     first = parts[0]
-    total = OriginSums(
+    summed = {
+        f.name: sum((getattr(p, f.name) for p in parts[1:]), getattr(first, f.name).copy())
+        for f in fields(OriginSums)
+        if f.name not in ("reps", "periods", "bucket_days", "tags", "pairs", "kept")
+    }
+    return dataclasses.replace(
+        first,
         reps=sum(p.reps for p in parts),
-        periods=first.periods,
-        bucket_days=first.bucket_days,
-        tags=first.tags,
-        pairs=first.pairs,
-        delivered=sum((p.delivered for p in parts[1:]), first.delivered.copy()),
-        delivered_t=sum((p.delivered_t for p in parts[1:]), first.delivered_t.copy()),
         kept=np.concatenate([p.kept for p in parts], axis=-1),
-        link_tags=sum((p.link_tags for p in parts[1:]), first.link_tags.copy()),
-        link_t=sum((p.link_t for p in parts[1:]), first.link_t.copy()),
-        licensed_t=sum((p.licensed_t for p in parts[1:]), first.licensed_t.copy()),
-        licensed_reviews=sum(
-            (p.licensed_reviews for p in parts[1:]), first.licensed_reviews.copy()
-        ),
-        eligible=sum((p.eligible for p in parts[1:]), first.eligible.copy()),
-        built=sum((p.built for p in parts[1:]), first.built.copy()),
+        **summed,
     )
-    return total
 
 
 def origin_frame(scenario: Scenario, sums: OriginSums | None) -> pd.DataFrame | None:

@@ -160,12 +160,12 @@ class OriginBook:
         self.initial = self.inventory(state)
         self.eol_comp = np.repeat(U0[self.eol_pair][:, :, None], reps, axis=2)
         """Composition of the end-of-life material leaving each market scrap link now."""
-        self.buyer_position = position.astype(np.intp)
-        order = np.argsort(self.buyer_position, kind="stable")
+        buyer_position = position.astype(np.intp)
+        order = np.argsort(buyer_position, kind="stable")
         self.buyer_links = order.astype(np.intp)
         """Links grouped by buyer row, in link order within each (`buyer_first` delimits)."""
         self.buyer_first = np.searchsorted(
-            self.buyer_position[order], np.arange(len(self.buyer_rows) + 1)
+            buyer_position[order], np.arange(len(self.buyer_rows) + 1)
         ).astype(np.intp)
         self.eol_position = np.full(len(net.links), -1, dtype=np.intp)
         """Per link: its row in `eol_comp` (end-of-life links), else -1."""
@@ -201,7 +201,6 @@ class OriginBook:
             for rule in self.rules
         ]
         self._share_tags: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-        self._every: dict[int, np.ndarray] = {}
 
     def _producers(self, net: Network, rows: list[tuple[str, int, int | None]]) -> _Producers:
         tags, keeps = [], []
@@ -226,26 +225,6 @@ class OriginBook:
         )
 
     # -- inflows ----------------------------------------------------------------------------
-
-    def _mix(
-        self,
-        pool: np.ndarray,
-        where: np.ndarray | None,
-        before: np.ndarray,
-        added_t: np.ndarray,
-        added: np.ndarray,
-    ) -> None:
-        """Mix `added` (t per tag, (n, K, R); `added_t` its mass, (n, R)) into the pools
-        `pool[where]` (all: None) that held `before` t (n, R). A pool left empty has no
-        composition (0)."""
-        rows = self._all_rows(len(pool)) if where is None else where
-        kernels.mix(pool, rows, before, added_t, added, EMPTY)
-
-    def _all_rows(self, n: int) -> np.ndarray:
-        found = self._every.get(n)
-        if found is None:
-            found = self._every[n] = np.arange(n, dtype=np.intp)
-        return found
 
     def receive(self, state: State, period: int) -> None:
         """Note what the buyers held before the shipments due at this review arrive (call

@@ -1,7 +1,8 @@
 """The loops of origin tracking that numpy does slowly, compiled with numba when it is
 installed: putting shipments' tags into the transit ring (a scatter to a slot per link and
-replication), taking arrivals off it into their buyers' rows, and mixing what comes into a
-pool with what it held.
+replication), mixing arrivals into their buyers' rows, what converters make into their output
+rows, and what markets put in use into their in-use pools (`mix_numpy` is the shared mixing
+step of the numpy versions).
 
 Each has a numpy version doing the same arithmetic in the same order (one multiply per tag,
 sums over links in link order), so both give bitwise-identical results
@@ -79,25 +80,6 @@ def mix_numpy(
     np.maximum(total, empty, out=total)
     mixed /= total[:, None, :]
     pool[rows] = mixed
-
-
-def _mix_loop(
-    pool: np.ndarray,
-    rows: np.ndarray,
-    before: np.ndarray,
-    added_t: np.ndarray,
-    added: np.ndarray,
-    empty: float,
-) -> None:  # pragma: no cover - compiled
-    n, K, R = added.shape
-    total = np.empty(R)
-    for i in range(n):
-        row = rows[i]
-        for r in range(R):
-            total[r] = max(before[i, r] + added_t[i, r], empty)
-        for k in range(K):
-            for r in range(R):
-                pool[row, k, r] = (pool[row, k, r] * before[i, r] + added[i, k, r]) / total[r]
 
 
 def convert_numpy(
@@ -302,13 +284,11 @@ def _arrive_loop(
 
 
 dispatch: Any = dispatch_numpy
-mix: Any = mix_numpy
 convert: Any = convert_numpy
 market: Any = market_numpy
 arrive: Any = arrive_numpy
 if numba is not None:
     dispatch = numba.njit(cache=True, nogil=True)(_dispatch_loop)
     arrive = numba.njit(cache=True, nogil=True)(_arrive_loop)
-    mix = numba.njit(cache=True, nogil=True)(_mix_loop)
     convert = numba.njit(cache=True, nogil=True)(_convert_loop)
     market = numba.njit(cache=True, nogil=True)(_market_loop)
