@@ -29,8 +29,9 @@ sensitivity: $(BIN)/.installed  ## tornado: which uncertain inputs move shortfal
 report: $(BIN)/.installed  ## rebuild the charts and report pages of all results present
 	$(BIN)/python -m sim report results/*
 
-backtest: $(BIN)/.installed  ## the 2010-2024 backtest: shares and prices vs the record [ARGS=--sensitivity]
-	$(BIN)/python tools/backtest_2010.py $(ARGS)
+backtest: $(BIN)/.installed  ## every backtest episode, one parameter set: skill table + charts [ARGS=--quick | --episode NAME]
+	$(BIN)/python -m tools.backtest $(ARGS)
+	$(BIN)/python tools/backtest_2010.py
 
 validate: $(BIN)/.installed
 	$(BIN)/python -m sim validate $(SCENARIO)
