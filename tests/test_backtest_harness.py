@@ -26,8 +26,11 @@ from tools.backtest.skill import directions, score
 THRESHOLDS = {
     "ree_2010": ("China's share of Japan's RE imports", 0.4),  # 0.57 / 0.19
     "gallium_2023": ("China's gallium exports", 0.5),  # 0.95 / 0.00
-    "magnets_2025": ("China's magnet exports", 0.5),  # 0.67 / 0.00
-    "cobalt_2025": ("DRC cobalt exports", 0.5),  # 0.90 / 0.00
+    "magnets_2025": (
+        "China's magnet exports",
+        0.5,
+    ),  # 0.52 / 0.00 (0.67 with exports dated on dispatch)
+    "cobalt_2025": ("DRC cobalt exports", 0.5),  # 0.98 / 0.00 (0.90 with exports dated on dispatch)
 }
 PRICE_THRESHOLD = ("cobalt_2025", "Cobalt price", 0.25)  # 0.46 / 0.00
 

@@ -1,11 +1,12 @@
 """Simulated series in the shape of the records: monthly exports of a country and price
 multiples, from one run (replication 0; the backtest scenarios have no random inputs).
 
-A shipment is dated on the review that sends it (customs count exports on departure). A
-month's exports are the tonnes sent at its reviews scaled to its days (t/month), since a month
-holds four or five weekly reviews. Ratios are to the mean rate of the reviews before the shock
-(the model's own pre-shock level), so a series whose level the network does not hold in the
-record's unit (t of magnets vs t of RE oxide in them) is compared as a change from before.
+A shipment is dated on the day it leaves the country (customs count exports on departure): the
+review that sends it plus any licence review it waits for. A month's exports are the tonnes
+leaving in it scaled to its days (t/month), since a month holds four or five weekly reviews.
+Ratios are to the mean rate of the reviews before the shock (the model's own pre-shock level),
+so a series whose level the network does not hold in the record's unit (t of magnets vs t of
+RE oxide in them) is compared as a change from before.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from sim.engine import simulate as engine
 from sim.scenario.network import Link
+from sim.shocks.export_ban import ExportFlows
 
 LinkFilter = Callable[[Link, engine.RunResult], bool]
 
@@ -45,31 +47,54 @@ def exports_of(country: str, mineral: str | None = None) -> LinkFilter:
     return keep
 
 
+def licence_delays(result: engine.RunResult, links: list[int]) -> np.ndarray:
+    """Days of licence review added at each review to a shipment on each of `links` (export
+    bans' licence delays and export licensing's processing, summed as the engine adds them;
+    replication 0), shape (reviews, links)."""
+    net, step = result.scenario.network, result.scenario.spec.step_days
+    days = np.arange(result.n_periods) * step
+    out = np.zeros((result.n_periods, len(links)))
+    for draws in result.shocks:
+        delay = float(draws.delay[0])
+        if not isinstance(draws.shock, ExportFlows) or delay == 0:
+            continue
+        active = (days >= float(draws.begin[0])) & (days < float(draws.end[0]))
+        for j, index in enumerate(links):
+            if draws.shock.applies_to(net, index):
+                out[active, j] += delay
+    return out
+
+
 def shipped(result: engine.RunResult, keep: LinkFilter) -> pd.Series:
-    """Tonnes sent per review on the links `keep` selects (replication 0), indexed by day."""
+    """Tonnes leaving the country on the links `keep` selects (replication 0), indexed by the
+    day they leave: the review that sends them plus any licence review they wait for (customs
+    count an export when it leaves; a shipment held in review has not left)."""
     links = [link.index for link in result.scenario.network.links if keep(link, result)]
     if not links:
         raise ValueError("no link of the network matches the series: check the filter")
-    sent = result.recorder.shipped[: result.n_periods, links, 0].sum(axis=1)
-    return pd.Series(sent.astype(float), index=review_days(result), name="t")
+    sent = result.recorder.shipped[: result.n_periods, links, 0].astype(float)
+    sent_on = review_days(result).to_numpy()[:, None]
+    leave = sent_on + (licence_delays(result, links) * 86_400e9).astype("timedelta64[ns]")
+    return pd.Series(sent.ravel(), index=pd.DatetimeIndex(leave.ravel()), name="t")
 
 
-def monthly(per_review: pd.Series, step_days: int) -> pd.Series:
-    """t per calendar month: each month's reviews' tonnes x days in month / days they cover."""
-    months = pd.DatetimeIndex(per_review.index).to_period("M")
-    grouped = per_review.groupby(months)
-    covered = grouped.size() * step_days
-    days = np.array([p.days_in_month for p in grouped.sum().index])
-    return (grouped.sum() / covered * days).rename("t_per_month")
+def monthly(per_review: pd.Series, reviews: pd.DatetimeIndex, step_days: int) -> pd.Series:
+    """t per calendar month of the run: the tonnes dated in each month x days in month / days
+    the month's reviews cover (a month holds four or five weekly reviews)."""
+    covered = pd.Series(1, index=reviews.to_period("M")).groupby(level=0).size() * step_days
+    dated = pd.DatetimeIndex(per_review.index).to_period("M")
+    tonnes = per_review.groupby(dated).sum().reindex(covered.index, fill_value=0.0)
+    days = np.array([p.days_in_month for p in covered.index])
+    return (tonnes / covered * days).rename("t_per_month")
 
 
 def pre_shock_rate(per_review: pd.Series, shock_start: dt.date, step_days: int) -> float:
-    """Mean t/day sent at the reviews that end before `shock_start`."""
+    """Mean t/day of what left at the reviews that end before `shock_start`."""
     ends = pd.DatetimeIndex(per_review.index).shift(step_days, freq="D")
     before = per_review[ends <= pd.Timestamp(shock_start)]
     if before.empty:
         raise ValueError(f"the run starts too late: no review before the shock on {shock_start}")
-    return float(before.mean()) / step_days
+    return float(before.groupby(level=0).sum().mean()) / step_days
 
 
 def monthly_ratio(result: engine.RunResult, keep: LinkFilter, shock_start: dt.date) -> pd.Series:
@@ -77,7 +102,7 @@ def monthly_ratio(result: engine.RunResult, keep: LinkFilter, shock_start: dt.da
     step = result.scenario.spec.step_days
     per_review = shipped(result, keep)
     rate = pre_shock_rate(per_review, shock_start, step)
-    series = monthly(per_review, step)
+    series = monthly(per_review, review_days(result), step)
     days = np.array([p.days_in_month for p in series.index])
     return (series / (rate * days)).rename("ratio")
 

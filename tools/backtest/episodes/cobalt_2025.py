@@ -40,9 +40,8 @@ def comparisons(result: engine.RunResult) -> list[Comparison]:
             records.COBALT_EXPORTS,
             records.COBALT_BASE_T,
             "DRC cobalt exports",
-            "simulated: cobalt sent from the DRC mine abroad (dated on dispatch, so quota "
-            "tonnes held in licence review count when sent), ratio to before 22 Feb 2025 x "
-            "the 2024 monthly output (18,833 t)",
+            "simulated: cobalt leaving the DRC (dated after its licence review), ratio to "
+            "before 22 Feb 2025 x the 2024 monthly output (18,833 t)",
         ),
         compare.price(
             result,
@@ -65,9 +64,10 @@ EPISODE = Episode(
     switch_off=remove_shocks("export_ban", "export_quota", "export_licensing"),
     limits=(
         "The ban months are the legal suspension itself (in sample); only Oct-Dec test the "
-        "model, and customs count completed exports while the model dates a shipment when it "
-        "leaves the mine. The price has no expectations: the record's +43% in the first "
-        "weeks comes from traders pricing the ban, the model only from stocks running down. "
+        "model: its first quota tonnes leave in mid-December after the shared 63-day review, "
+        "the record's in early January. The price has no expectations: the record's +43% in "
+        "the first weeks comes from traders pricing the ban, the model's only from stocks "
+        "running down. "
         "Hydroxide (~4x by December) is not compared: one price serves every stage."
     ),
 )

@@ -78,7 +78,9 @@ EPISODE = Episode(
     switch_off=remove_shocks("export_ban"),
     limits=(
         "Severity 0.74 was read off the May point, and the end on 1 Jul from the reference's "
-        "'2-3 months': May is in sample. The model's exports come back to orders after the "
+        "'2-3 months': May is in sample, and still missed: with every licensed tonne waiting the "
+        "shared 63 days, nothing leaves in May (recorded 1,238 t; some licences were granted "
+        "sooner). The model's exports come back to orders after the "
         "cap, with the backlog of licences that passed late; a surge above normal (Aug-Sep) "
         "needs the buyers to rebuild stocks, which follows only from their cover targets. "
         "One network year (2024) stands for 2025 demand."
