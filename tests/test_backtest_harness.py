@@ -9,14 +9,17 @@ it. The skill arithmetic is checked by hand on tiny series. Every full episode r
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.scenario.errors import ScenarioError
 from tools.backtest import parameters as shared
+from tools.backtest import records, series
 from tools.backtest import run as harness
 from tools.backtest.episode import Outcome, run
 from tools.backtest.episodes import EPISODES
@@ -78,6 +81,22 @@ def test_points_outside_the_run_are_left_out_and_an_empty_comparison_is_refused(
         score(points([1], [10], [float("nan")], 10.0))
     with pytest.raises(ValueError, match="missing"):
         score(pd.DataFrame({"period": [1], "recorded": [1.0]}))
+
+
+def test_a_month_is_its_reviews_tonnes_scaled_to_its_days() -> None:
+    # 7 t at each weekly review from Wed 1 Jan 2025: January has 5 reviews (35 days covered,
+    # 35 t -> 35 / 35 x 31 = 31 t), February 4 (28 t over 28 days = 28 t); a shipment held
+    # 63 days in licence review (the one of 29 Jan) leaves on 2 Apr, after the run: dropped.
+    reviews = pd.date_range("2025-01-01", periods=9, freq="7D")
+    leave = np.array(reviews.to_numpy())
+    leave[4] = leave[4] + pd.Timedelta(days=63).to_timedelta64()
+    sent = pd.Series(7.0, index=pd.DatetimeIndex(leave))
+    months = series.monthly(sent, reviews, 7)
+    assert months.to_dict() == {
+        pd.Period("2025-01", "M"): pytest.approx(28 / 35 * 31),
+        pd.Period("2025-02", "M"): pytest.approx(28.0),
+    }
+    assert series.monthly(pd.Series(7.0, index=reviews), reviews, 7).iloc[0] == pytest.approx(31)
 
 
 # -- the shared parameter set -----------------------------------------------------------------
@@ -165,6 +184,19 @@ def test_the_threshold_fails_without_the_episodes_export_controls(
     assert skill_of(o, series) < minimum
 
 
+def test_licensed_gallium_leaves_china_after_the_63_day_review(
+    outcomes: dict[tuple[str, bool], Outcome], params: shared.Parameters
+) -> None:
+    # From 1 Aug 2023 27% passes, each shipment 63 days late: nothing leaves in August and
+    # September (the stop of August, then the review), the first licensed tonnes on 3 Oct.
+    o = outcome(outcomes, params, "gallium_2023", on=True)
+    (exports,) = [c for c in o.comparisons if c.series == "China's gallium exports"]
+    path = exports.path.set_index("date")["simulated"]
+    assert path[dt.date(2023, 8, 15)] == 0 and path[dt.date(2023, 9, 15)] == 0
+    assert path[dt.date(2023, 11, 15)] == pytest.approx(0.27 * records.GALLIUM_BASE_T, rel=0.05)
+    assert path[dt.date(2023, 6, 15)] == pytest.approx(records.GALLIUM_BASE_T, rel=1e-6)
+
+
 def test_the_cobalt_price_beats_persistence_and_not_without_the_ban(
     outcomes: dict[tuple[str, bool], Outcome], params: shared.Parameters
 ) -> None:
@@ -202,8 +234,6 @@ def test_one_episode_alone(tmp_path: Path) -> None:
 
 
 def test_every_record_has_a_source() -> None:
-    from tools.backtest import records
-
     for found in (
         records.GALLIUM_EXPORTS,
         records.GALLIUM_PRICE,
