@@ -4,7 +4,9 @@ The claims: each episode, run with the one shared parameter set (tools/backtest/
 beats persistence ("nothing changes from before the shock") on its driving series by a stated
 margin; and the same assertion fails when the episode's export controls are removed. The
 thresholds are below what the model was measured to achieve (in the comments), not tuned to
-it. The skill arithmetic is checked by hand on tiny series. Every full episode run takes 1-4 s.
+it. Gallium's 0.95 is almost all in sample (two of its three export points set the shock;
+its out-of-sample skill is 0): for it the threshold checks that the engine reproduces the terms
+it was given, not a forecast. The skill arithmetic is checked by hand on tiny series. Every full episode run takes 1-4 s.
 """
 
 from __future__ import annotations
@@ -221,6 +223,8 @@ def test_the_harness_runs_every_episode_quick_and_writes_its_files(
     table = pd.read_csv(folder / "skill.csv")
     assert set(table["episode"]) == set(EPISODES)
     assert table["points"].min() >= 1
+    assert (table["in_sample"] <= table["points"]).all()
+    assert "skill_out_of_sample" in table.columns
     printed = capsys.readouterr().out
     assert "prices.flexibility = 1" in printed and "Skill per episode" in printed
     summary = (folder / "summary.md").read_text(encoding="utf-8")

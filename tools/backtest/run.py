@@ -16,6 +16,7 @@ run of each. The 2010 tool (tools/backtest_2010.py) keeps its own outputs.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from sim.output.store import write_atomically
 from . import parameters as shared
 from .episode import ROOT, Outcome, run
 from .episodes import EPISODES
+from .skill import score
 
 RESULTS = ROOT / "results"
 FOLDER = "backtest"
@@ -38,6 +40,8 @@ def skill_table(outcomes: list[Outcome]) -> pd.DataFrame:
     for outcome in outcomes:
         for c in outcome.comparisons:
             s = c.score
+            held_out = c.points[~c.points["in_sample"].astype(bool)]
+            out = score(held_out) if held_out["simulated"].notna().any() else None
             rows.append(
                 {
                     "episode": outcome.episode.name,
@@ -52,6 +56,7 @@ def skill_table(outcomes: list[Outcome]) -> pd.DataFrame:
                     "direction_share": s.direction_share,
                     "mae_naive": s.mae_naive,
                     "skill": s.skill,
+                    "skill_out_of_sample": out.skill if out else math.nan,
                 }
             )
     return pd.DataFrame(rows)
@@ -61,7 +66,7 @@ def text(table: pd.DataFrame) -> str:
     shown = table.copy()
     for column in ("mae", "bias", "mae_naive"):
         shown[column] = shown[column].map(lambda v: f"{v:.3g}")
-    for column in ("mae_pct_of_mean", "direction_share", "skill"):
+    for column in ("mae_pct_of_mean", "direction_share", "skill", "skill_out_of_sample"):
         shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}")
     return shown.to_string(index=False)
 
@@ -79,7 +84,8 @@ def summary(outcomes: list[Outcome], table: pd.DataFrame, params: shared.Paramet
         "Skill: MAE per recorded point (record's unit and % of the record's mean), bias (mean "
         "simulated - recorded), share of directions right between consecutive recorded "
         "periods, skill = 1 - MAE / MAE of persistence (the pre-shock level). `in_sample`: "
-        "points used to set the scenario's shock.",
+        "points used to set the scenario's shock; `skill_out_of_sample`: the skill over the "
+        "other points only.",
         "",
         "```",
         text(table),
