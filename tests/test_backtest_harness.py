@@ -6,7 +6,8 @@ margin; and the same assertion fails when the episode's export controls are remo
 thresholds are below what the model was measured to achieve (in the comments), not tuned to
 it. Gallium's 0.95 is almost all in sample (two of its three export points set the shock;
 its out-of-sample skill is 0): for it the threshold checks that the engine reproduces the terms
-it was given, not a forecast. The skill arithmetic is checked by hand on tiny series. Every full episode run takes 1-4 s.
+it was given, not a forecast. The skill arithmetic is checked by hand on tiny series. Every
+full episode run takes 1-4 s.
 """
 
 from __future__ import annotations
