@@ -87,8 +87,9 @@ EPISODE = Episode(
         "The shock's severity (0.73) and its one-month full stop were read off two of the three "
         "export points (Nov-2023, Aug-2023), so only July is out of sample; the July rush "
         "ahead of the controls is an expectation the model does not have. The price inside "
-        "China falls under an export cap in the model (stock builds up behind the border), "
-        "while the record rose (Chinese producers cut output and stockpiled): no mechanism for "
-        "that. Germanium is not modelled."
+        "China stays flat in the model (0.995x: China's refiners produce to their orders, so "
+        "no stock builds up behind the cap), while the record rose 58-75% (outside buyers bid "
+        "for what was licensed, Chinese holders stockpiled): no mechanism for that. Germanium "
+        "is not modelled."
     ),
 )
