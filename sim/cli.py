@@ -359,12 +359,7 @@ def _stress(args: Namespace, command: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
-
-    def tick(done: int, total: int) -> None:
-        if not args.quiet and sys.stderr.isatty():
-            print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
-
-    table = stress.run(loaded, args.start_day, overrides, progress=tick)
+    table = stress.run(loaded, args.start_day, overrides, progress=not args.quiet)
     folder = _written.folder(writers.write_stress(table, loaded, args.out, command))
     _draw_report(args, folder)
     if not args.quiet:
@@ -386,7 +381,9 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
         print(f"error: --market {args.market}: no such market in {args.file}", file=sys.stderr)
         return EXIT_INPUT
     try:
-        table, market = sensitivity.run(loaded, args.reps, args.market, workers=args.workers)
+        table, market = sensitivity.run(
+            loaded, args.reps, args.market, progress=not args.quiet, workers=args.workers
+        )
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
