@@ -8,7 +8,8 @@
     many.chart("fill_rate_overview")               # a matplotlib Figure
 
 Each run writes its results folder exactly as the command line does (`out/<name>/`, default
-`results/`) and returns a `Results` read back from it, so a notebook and `python -m sim` see the
+`results/`; `table_format="parquet"` writes the tables as Parquet, which needs the `[parquet]`
+extra) and returns a `Results` read back from it, so a notebook and `python -m sim` see the
 same tables: `.metrics`, `.markets`, `.summary`, `.bands`, `.comparison`, `.ranking` ... (a table
 the folder lacks is None; `tables` lists those present; `sim.output.folder` describes them, with
 their units: tonnes of contained mineral, days, product units, USD). `sim.open_results(folder)`
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.output import folder as results_folder
+from sim.output.store import TableFormat
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,6 +119,7 @@ def run(
     workers: int | None = None,
     check_balance: bool = True,
     progress: bool = True,
+    table_format: TableFormat = "csv",
 ) -> Results:
     """Run the scenario as written (its `policies:` are not applied: `compare` does that) and
     write `out/<name>/`. One replication (`reps`, default the scenario's `replications`) is a
@@ -133,6 +136,7 @@ def run(
             workers=workers,
             check_balance=check_balance,
             progress=progress,
+            table_format=table_format,
         )
     from sim.analysis import balance
     from sim.analysis import frames as tables
@@ -142,7 +146,8 @@ def run(
     result = engine.run(loaded)
     if check_balance:
         balance.check(tables.balance(result))
-    written = writers.write_results(result, Path(out), _command("run", loaded))
+    command = _command("run", loaded)
+    written = writers.write_results(result, Path(out), command, None, table_format)
     return open_results(written)
 
 
@@ -156,6 +161,7 @@ def run_ensemble(
     traces: bool = False,
     check_balance: bool = True,
     progress: bool = True,
+    table_format: TableFormat = "csv",
 ) -> Results:
     """Run `reps` replications of the scenario as written (common random numbers: replication
     i always draws the same inputs) on `workers` local processes (default: all cores) and write
@@ -175,7 +181,7 @@ def run_ensemble(
         progress=progress,
     )
     command = _command("run_ensemble", loaded, reps=reps)
-    return open_results(writers.write_ensemble(ensemble, Path(out), command))
+    return open_results(writers.write_ensemble(ensemble, Path(out), command, None, table_format))
 
 
 def compare(
@@ -187,6 +193,7 @@ def compare(
     workers: int | None = None,
     check_balance: bool = True,
     progress: bool = True,
+    table_format: TableFormat = "csv",
 ) -> Results:
     """Run the baseline and every policy of the scenario's `policies:` on the same
     replications (`reps`, default the scenario's) and write `out/<name>/`: the paired
@@ -213,4 +220,5 @@ def compare(
     )
     single = engine.run(loaded) if count == 1 else None  # the baseline's flows, as the CLI
     command = _command("compare", loaded, reps=count, criterion=criterion)
-    return open_results(writers.write_comparison(result, Path(out), command, single))
+    written = writers.write_comparison(result, Path(out), command, single, None, table_format)
+    return open_results(written)
