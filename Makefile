@@ -54,8 +54,10 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix sim tests tools bench
 	$(BIN)/ruff format sim tests tools bench
 
-docs: $(BIN)/.installed  ## regenerate the scenario-format reference from the schema
+docs: $(BIN)/.installed  ## regenerate the scenario-format reference and schema/ from the schema
 	$(BIN)/python -m sim schema --markdown > docs/scenario-format.md
+	$(BIN)/python -m sim schema > schema/scenario.schema.json
+	$(BIN)/python -m sim schema --network > schema/network.schema.json
 
 bench: $(BIN)/.installed  ## benchmark: ratios against the reference case and the peer tool
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -233,7 +233,7 @@ def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
     table = results.balance(result)
     if args.check_balance:
         balance.check(table)  # a MassBalanceError is reported by `_run`
-    folder = _written.folder(writers.write_results(result, args.out, command))
+    folder = _written.folder(writers.write_results(result, args.out, command, None, args.format))
     if not args.quiet:
         print(summary.text(result, results.market_summary(result), table))
     _draw_report(args, folder)
@@ -263,7 +263,7 @@ def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[st
         progress=not args.quiet,
         budget=limits,
     )
-    folder = _written.folder(writers.write_ensemble(ensemble, args.out, command))
+    folder = _written.folder(writers.write_ensemble(ensemble, args.out, command, None, args.format))
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     _draw_report(args, folder)
@@ -306,7 +306,9 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         progress=not args.quiet,
     )
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = _written.folder(writers.write_comparison(result, args.out, command, single))
+    folder = _written.folder(
+        writers.write_comparison(result, args.out, command, single, table_format=args.format)
+    )
     if not args.quiet:
         print(summary.comparison_text(result))
     _draw_report(args, folder)
@@ -329,7 +331,7 @@ def _prices_on_off(args: Namespace, command: list[str], loaded: Scenario, reps: 
     run = {"workers": args.workers, "batch_size": args.batch_size, "scheduler": args.scheduler}
     checked = {"criterion": args.criterion, "check_balance": args.check_balance}
     result = on_off.run_on_off(loaded, reps, progress=not args.quiet, **checked, **run)
-    folder = _written.folder(writers.write_on_off(result, args.out, command))
+    folder = _written.folder(writers.write_on_off(result, args.out, command, args.format))
     if not args.quiet:
         print(on_off.text(result))
     _draw_report(args, folder)
@@ -359,13 +361,8 @@ def _stress(args: Namespace, command: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
-
-    def tick(done: int, total: int) -> None:
-        if not args.quiet and sys.stderr.isatty():
-            print(f"\rstress test: {done}/{total} targets", end="", file=sys.stderr)
-
-    table = stress.run(loaded, args.start_day, overrides, progress=tick)
-    folder = _written.folder(writers.write_stress(table, loaded, args.out, command))
+    table = stress.run(loaded, args.start_day, overrides, progress=not args.quiet)
+    folder = _written.folder(writers.write_stress(table, loaded, args.out, command, args.format))
     _draw_report(args, folder)
     if not args.quiet:
         print(summary.stress_text(table, loaded.spec.name, args.start_day, args.top))
@@ -386,11 +383,15 @@ def _sensitivity(args: Namespace, command: list[str]) -> int:
         print(f"error: --market {args.market}: no such market in {args.file}", file=sys.stderr)
         return EXIT_INPUT
     try:
-        table, market = sensitivity.run(loaded, args.reps, args.market, workers=args.workers)
+        table, market = sensitivity.run(
+            loaded, args.reps, args.market, progress=not args.quiet, workers=args.workers
+        )
     except ValueError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return EXIT_INPUT
-    folder = _written.folder(writers.write_sensitivity(table, loaded, args.out, command))
+    folder = _written.folder(
+        writers.write_sensitivity(table, loaded, args.out, command, args.format)
+    )
     _draw_report(args, folder)
     if not args.quiet:
         noise = bool(loaded.spec.uncertainty.demand)
@@ -461,7 +462,7 @@ class Subcommand:
     run: Command
 
 
-WRITES = ("file", "--out", "--quiet", "--no-report")
+WRITES = ("file", "--out", "--format", "--quiet", "--no-report")
 """The shared options of every subcommand that runs a scenario and writes a results folder."""
 SUBCOMMANDS = {
     "run": Subcommand(

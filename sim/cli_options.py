@@ -5,6 +5,7 @@ its error what it counts (`Count`)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from argparse import ArgumentParser
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,19 @@ def master_seed(text: str) -> int:
     return value
 
 
+def table_format(text: str) -> str:
+    """An argparse `type`: 'csv' or 'parquet', refused (before anything runs) when Parquet is
+    asked for and pyarrow, its optional extra, is not installed."""
+    if text not in ("csv", "parquet"):
+        raise argparse.ArgumentTypeError(f"expected csv or parquet, got '{text}'")
+    if text == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise argparse.ArgumentTypeError(
+            "parquet needs pyarrow, which is not installed: pip install 'sim[parquet]' (or pip "
+            "install pyarrow); nothing was run or written"
+        )
+    return text
+
+
 def parent(*flags: str, **options: Any) -> ArgumentParser:
     """A parent parser holding one option, for the subcommands that share it."""
     parent = ArgumentParser(add_help=False, allow_abbrev=False)
@@ -69,6 +83,14 @@ def shared_options() -> dict[str, ArgumentParser]:
             type=Path,
             default=Path("results"),
             help="results root folder (default: results)",
+        ),
+        "--format": parent(
+            "--format",
+            type=table_format,
+            default="csv",
+            metavar="{csv,parquet}",
+            help="how the tables are written: csv (default) or parquet (needs pip install "
+            "'sim[parquet]')",
         ),
         "--horizon-days": parent(
             "--horizon-days", type=DAYS, help="override the scenario's horizon, days"

@@ -50,6 +50,9 @@ def test_every_yaml_example_in_the_docs_validates(
     if "name" not in data:
         assert first is not None, f"{page}:{line}: a fragment before any whole example"
         data = {"name": first["name"], "network": first["network"], **data}
+    if "extends" in data:  # the docs extend the scenarios shipped in scenarios/
+        parent = ROOT / "scenarios" / data["extends"]
+        (tmp_path / data["extends"]).write_bytes(parent.read_bytes())
     path = tmp_path / "example.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     loader.load(path)  # raises ScenarioError naming the field when the example is wrong

@@ -17,7 +17,6 @@ import datetime as dt
 import gc
 import math
 import os
-import sys
 import time
 from collections.abc import Generator
 from contextlib import closing
@@ -25,11 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from sim.analysis import balance, executors, footprint, metrics
 from sim.analysis import origin as embodied
 from sim.analysis import prices as price_paths
+from sim.analysis import progress as progress_bar
 from sim.analysis import world as world_tables
 from sim.analysis.costs import PairedShipments
 from sim.engine import simulate as engine
@@ -258,7 +257,7 @@ def run_ensemble(
     batches = plan_batches(reps, workers, scenario, per_batch)
     outputs = _outputs(scenario, batches, options, workers, scheduler, executor)
     done: list[BatchOutput] = []
-    bar = _progress(reps, progress)
+    bar = progress_bar.bar(reps, "replications", "rep", progress)
     try:
         with closing(outputs):
             for output in outputs:
@@ -317,18 +316,6 @@ def _out_of_memory(
         f"estimate was {estimate} (limit {limit}: {limits.memory_from}). No "
         "results were written. Run fewer replications or --workers, a smaller --batch-size, "
         f"or set {footprint.MEMORY_ENV} lower if other programs need the memory."
-    )
-
-
-def _progress(total: int, enabled: bool) -> tqdm:
-    return tqdm(
-        total=total,
-        unit="rep",
-        desc="replications",
-        file=sys.stderr,
-        disable=not (enabled and sys.stderr.isatty()),
-        smoothing=0.1,
-        bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {rate_fmt} ETA {remaining}",
     )
 
 

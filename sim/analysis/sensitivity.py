@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import ensemble as montecarlo
+from sim.analysis import progress as progress_bar
 from sim.scenario.loader import Scenario, ScenarioSpec
 from sim.scenario.randomness import Distribution
 from sim.vocabulary import SHORTFALL_UNITS
@@ -81,11 +82,16 @@ def _fixed(scenario: Scenario, path: tuple[str | int, ...], value: float) -> Sce
 
 
 def run(
-    scenario: Scenario, reps: int = 20, market: str | None = None, **ensemble: Any
+    scenario: Scenario,
+    reps: int = 20,
+    market: str | None = None,
+    progress: bool = False,
+    **ensemble: Any,
 ) -> tuple[pd.DataFrame, str]:
     """The tornado table (largest swing first) and the market it measures.
 
-    `ensemble` goes to `montecarlo.run_ensemble` (workers, progress ...).
+    `progress` shows one bar over the ensembles (the scenario as declared, then two per input);
+    `ensemble` goes to `montecarlo.run_ensemble` (workers, batch size ...).
     """
     inputs = uncertain_inputs(scenario.spec)
     if not inputs:
@@ -94,7 +100,9 @@ def run(
             "the scenario declares no distributions (shock numbers or `uncertainty:` rules) to "
             f"vary{noise}"
         )
+    bar = progress_bar.bar(1 + 2 * len(inputs), "sensitivity", "variant", progress)
     base = montecarlo.run_ensemble(scenario, reps, **ensemble)
+    bar.update()
     short = base.summary[base.summary["metric"] == SHORTFALL_UNITS]
     if market is None:
         market = str(short.sort_values("mean", ascending=False)["market"].iloc[0])
@@ -112,9 +120,11 @@ def run(
         low = mean_shortfall(
             montecarlo.run_ensemble(_fixed(scenario, item.path, p5), reps, **ensemble)
         )
+        bar.update()
         high = mean_shortfall(
             montecarlo.run_ensemble(_fixed(scenario, item.path, p95), reps, **ensemble)
         )
+        bar.update()
         rows.append(
             {
                 "input": item.label,
@@ -130,5 +140,6 @@ def run(
                 "replications": reps,
             }
         )
+    bar.close()
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
     return table.reset_index(drop=True), market

@@ -18,11 +18,11 @@ recover (TTR, a default per kind, overridable). Measured per target:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from sim.analysis import progress as progress_bar
 from sim.analysis.frames import run_metrics
 from sim.engine import simulate as engine
 from sim.scenario.loader import Scenario
@@ -149,15 +149,17 @@ def run(
     scenario: Scenario,
     start_day: float = 7.0,
     ttr_days: dict[str, float] | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
-    """Run every target's disruption and rank them (most exposure first)."""
+    """Run every target's disruption and rank them (most exposure first); `progress` shows a
+    bar over the targets (`sim.analysis.progress`)."""
     quiet = dataclasses.replace(
         scenario, spec=scenario.spec.model_copy(update={"shocks": []}), windows=()
     )
     rows = []
     found = targets(quiet, start_day, ttr_days)
-    for number, target in enumerate(found):
+    bar = progress_bar.bar(len(found), "stress test", "target", progress)
+    for target in found:
         case = dataclasses.replace(
             quiet, spec=quiet.spec.model_copy(update={"shocks": [target.shock]}), windows=(None,)
         )
@@ -180,8 +182,8 @@ def run(
                 "hardest_hit_lost_share": float(lost.max()) if len(lost) else 0.0,
             }
         )
-        if progress is not None:
-            progress(number + 1, len(found))
+        bar.update()
+    bar.close()
     frame = pd.DataFrame(rows)
     largest = frame["lost_demand"].max() if len(frame) else 0.0
     frame["risk_exposure_index"] = frame["lost_demand"] / largest if largest > 0 else 0.0

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.output import tables
 from sim.vocabulary import TEXT_COLUMNS
 
 FILES = {
@@ -139,7 +140,8 @@ CSV_FILES = (
     "origin",
     "origin_flows",
 )
-"""The tables `load` reads (`<name>.csv`), when present."""
+"""The tables `load` reads (`<name>.csv`, or `<name>.parquet` as `--format parquet` writes
+them), when present."""
 KEY_COLUMNS = TEXT_COLUMNS
 """Columns read as text, never as numbers or NaN (an empty key stays '')."""
 TEXT_COLUMNS_OF = {
@@ -296,16 +298,12 @@ def load(folder: Path | str) -> Results:
     frames = {}
     for name in CSV_FILES:
         path = folder / f"{name}.csv"
+        parquet = folder / f"{name}.parquet"
+        text = (*KEY_COLUMNS, *TEXT_COLUMNS_OF.get(name, ()))
         if path.is_file() and path.stat().st_size > 1:
-            header = pd.read_csv(path, nrows=0).columns
-            keys = [c for c in (*KEY_COLUMNS, *TEXT_COLUMNS_OF.get(name, ())) if c in header]
-            frame = pd.read_csv(
-                path,
-                dtype=dict.fromkeys(keys, str),
-                keep_default_na=False,
-                na_values={c: ["", "nan", "NaN"] for c in header if c not in keys},
-            )
-            frames[name] = frame
+            frames[name] = tables.read_csv(path, text)
+        elif parquet.is_file():
+            frames[name] = tables.read_parquet(parquet, text)
     return Results(folder, provenance, scenario, frames)
 
 

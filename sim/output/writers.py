@@ -38,7 +38,7 @@ from sim.output.folder import ENSEMBLE_FILES as ENSEMBLE_FILES
 from sim.output.folder import FILES as FILES
 from sim.output.folder import ONE_REPLICATION_COMPARISON_FILES as ONE_REPLICATION_COMPARISON_FILES
 from sim.output.folder import STRESS_FILES as STRESS_FILES
-from sim.output.store import write_atomically
+from sim.output.store import Table, TableFormat, write_atomically
 from sim.scenario.loader import Scenario
 
 Writers = dict[str, Callable[[Path], object]]
@@ -100,10 +100,15 @@ def drivers_of(result: RunResult) -> pd.DataFrame:
 
 
 def write_results(
-    result: RunResult, root: Path, argv: list[str] | None = None, extra: Writers | None = None
+    result: RunResult,
+    root: Path,
+    argv: list[str] | None = None,
+    extra: Writers | None = None,
+    table_format: TableFormat = "csv",
 ) -> Path:
     """Write every result file of a run to `root/<name>/`, atomically; return that folder.
-    `extra` adds files (name -> writer)."""
+    `extra` adds files (name -> writer); `table_format` 'parquet' writes the tables as
+    .parquet instead of .csv (`sim.output.store.Table`)."""
     target = root / result.scenario.spec.results_name
     writers: dict[str, Callable[[Path], object]] = {
         "scenario.resolved.yaml": lambda p: p.write_text(
@@ -121,16 +126,16 @@ def write_results(
                 indent=2,
             )
         ),
-        "markets.csv": lambda p: R.market_summary(result).to_csv(p, index=False),
-        "flows.csv": lambda p: R.flows(result).to_csv(p, index=False),
-        "shipments.csv": lambda p: R.shipments(result).to_csv(p, index=False),
-        "balance.csv": lambda p: R.balance(result).to_csv(p, index=False),
-        "events.csv": lambda p: R.events(result).to_csv(p, index=False),
-        "metrics.csv": lambda p: R.run_metrics(result).tidy().to_csv(p, index=False),
-        "drivers.csv": lambda p: drivers_of(result).to_csv(p, index=False),
+        "markets.csv": Table(lambda: R.market_summary(result)),
+        "flows.csv": Table(lambda: R.flows(result)),
+        "shipments.csv": Table(lambda: R.shipments(result)),
+        "balance.csv": Table(lambda: R.balance(result)),
+        "events.csv": Table(lambda: R.events(result)),
+        "metrics.csv": Table(lambda: R.run_metrics(result).tidy()),
+        "drivers.csv": Table(lambda: drivers_of(result)),
     }
     if result.scenario.spec.outputs.timeseries:
-        writers["timeseries.csv"] = lambda p: R.timeseries(result).to_csv(p, index=False)
+        writers["timeseries.csv"] = Table(lambda: R.timeseries(result))
     online = world.online_matrix(result.scenario, result.reps)
     sums = embodied.batch_sums(result)
     writers.update(
@@ -143,7 +148,7 @@ def write_results(
         )
     )
     writers.update(extra or {})
-    return write_atomically(target, writers)
+    return write_atomically(target, writers, table_format)
 
 
 def _world_writers(
@@ -179,14 +184,18 @@ def _by_policy(runs: dict[str, Ensemble], part: str) -> pd.DataFrame | None:
 
 
 def _csv(frame: pd.DataFrame) -> Callable[[Path], object]:
-    return lambda p: frame.to_csv(p, index=False)
+    return Table(lambda: frame)
 
 
 def write_ensemble(
-    ensemble: Ensemble, root: Path, argv: list[str] | None = None, extra: Writers | None = None
+    ensemble: Ensemble,
+    root: Path,
+    argv: list[str] | None = None,
+    extra: Writers | None = None,
+    table_format: TableFormat = "csv",
 ) -> Path:
     """Write an ensemble's tables to `root/<name>/`, atomically; return that folder. `extra`
-    adds files (name -> writer)."""
+    adds files (name -> writer); `table_format` as for `write_results`."""
     scenario = ensemble.scenario
     info = provenance(
         scenario,
@@ -203,13 +212,13 @@ def write_ensemble(
             yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         ),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "metrics.csv": lambda p: ensemble.runs.to_csv(p, index=False),
-        "summary.csv": lambda p: ensemble.summary.to_csv(p, index=False),
-        "bands.csv": lambda p: ensemble.bands.to_csv(p, index=False),
-        "balance.csv": lambda p: ensemble.balance.to_csv(p, index=False),
+        "metrics.csv": Table(lambda: ensemble.runs),
+        "summary.csv": Table(lambda: ensemble.summary),
+        "bands.csv": Table(lambda: ensemble.bands),
+        "balance.csv": Table(lambda: ensemble.balance),
     }
     if ensemble.traces is not None:
-        writers["timeseries.csv"] = lambda p: ensemble.traces.to_csv(p, index=False)  # type: ignore[union-attr]
+        writers["timeseries.csv"] = _csv(ensemble.traces)
     writers.update(
         _world_writers(
             scenario,
@@ -220,7 +229,7 @@ def write_ensemble(
         )
     )
     writers.update(extra or {})
-    return write_atomically(root / scenario.spec.results_name, writers)
+    return write_atomically(root / scenario.spec.results_name, writers, table_format)
 
 
 def write_comparison(
@@ -229,12 +238,13 @@ def write_comparison(
     argv: list[str] | None = None,
     baseline_run: RunResult | None = None,
     extra: Writers | None = None,
+    table_format: TableFormat = "csv",
 ) -> Path:
     """Write a policy comparison to `root/<name>/`, atomically; return that folder.
 
     `baseline_run`, a single run of the baseline, adds its flows per link and per review (for
     the network and sourcing charts) when the comparison has one replication; `extra` adds
-    files (name -> writer)."""
+    files (name -> writer); `table_format` as for `write_results`."""
     runs = {"baseline": comparison.baseline, **comparison.policies}
     base = comparison.baseline
     scenario = base.scenario
@@ -259,12 +269,12 @@ def write_comparison(
             yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
         ),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "metrics.csv": lambda p: stacked("runs").to_csv(p, index=False),
-        "summary.csv": lambda p: stacked("summary").to_csv(p, index=False),
-        "bands.csv": lambda p: stacked("bands").to_csv(p, index=False),
-        "balance.csv": lambda p: stacked("balance").to_csv(p, index=False),
-        "comparison.csv": lambda p: comparison.table.to_csv(p, index=False),
-        "ranking.csv": lambda p: comparison.ranking.to_csv(p, index=False),
+        "metrics.csv": Table(lambda: stacked("runs")),
+        "summary.csv": Table(lambda: stacked("summary")),
+        "bands.csv": Table(lambda: stacked("bands")),
+        "balance.csv": Table(lambda: stacked("balance")),
+        "comparison.csv": Table(lambda: comparison.table),
+        "ranking.csv": Table(lambda: comparison.ranking),
     }
     prices = [e.prices.assign(policy=name) for name, e in runs.items() if e.prices is not None]
     projects = []  # every project under the baseline; under a policy, those it changes
@@ -282,31 +292,39 @@ def write_comparison(
         )
     )
     if baseline_run is not None:
-        writers["flows.csv"] = lambda p: R.flows(baseline_run).to_csv(p, index=False)
-        writers["shipments.csv"] = lambda p: R.shipments(baseline_run).to_csv(p, index=False)
-        writers["drivers.csv"] = lambda p: (
-            drivers_of(baseline_run).assign(policy=BASELINE).to_csv(p, index=False)
-        )
+        writers["flows.csv"] = Table(lambda: R.flows(baseline_run))
+        writers["shipments.csv"] = Table(lambda: R.shipments(baseline_run))
+        writers["drivers.csv"] = Table(lambda: drivers_of(baseline_run).assign(policy=BASELINE))
     writers.update(extra or {})
-    return write_atomically(root / scenario.spec.results_name, writers)
+    return write_atomically(root / scenario.spec.results_name, writers, table_format)
 
 
 def write_stress(
-    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+    table: pd.DataFrame,
+    scenario: Scenario,
+    root: Path,
+    argv: list[str] | None = None,
+    table_format: TableFormat = "csv",
 ) -> Path:
-    """Write a stress-test ranking to `root/<name>-stress/`, atomically."""
+    """Write a stress-test ranking to `root/<name>-stress/`, atomically (`table_format` as for
+    `write_results`)."""
     info = provenance(scenario, 0.0, argv, targets=len(table))
     writers: dict[str, Callable[[Path], object]] = {
-        "stress.csv": lambda p: table.to_csv(p, index=False),
+        "stress.csv": Table(lambda: table),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
     }
-    return write_atomically(root / f"{scenario.spec.results_name}-stress", writers)
+    return write_atomically(root / f"{scenario.spec.results_name}-stress", writers, table_format)
 
 
 def write_sensitivity(
-    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+    table: pd.DataFrame,
+    scenario: Scenario,
+    root: Path,
+    argv: list[str] | None = None,
+    table_format: TableFormat = "csv",
 ) -> Path:
-    """Write a one-at-a-time sensitivity table to `root/<name>-sensitivity/`, atomically."""
+    """Write a one-at-a-time sensitivity table to `root/<name>-sensitivity/`, atomically
+    (`table_format` as for `write_results`)."""
     info = provenance(
         scenario,
         0.0,
@@ -315,22 +333,25 @@ def write_sensitivity(
         inputs=len(table),
     )
     writers: dict[str, Callable[[Path], object]] = {
-        "sensitivity.csv": lambda p: table.to_csv(p, index=False),
+        "sensitivity.csv": Table(lambda: table),
         "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
         "scenario.resolved.yaml": lambda p: p.write_text(
             yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
         ),
     }
-    return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
+    target = root / f"{scenario.spec.results_name}-sensitivity"
+    return write_atomically(target, writers, table_format)
 
 
-def write_on_off(result: OnOff, root: Path, argv: list[str] | None = None) -> Path:
+def write_on_off(
+    result: OnOff, root: Path, argv: list[str] | None = None, table_format: TableFormat = "csv"
+) -> Path:
     """Write a prices on vs off run to `root/<name>/`, atomically: the results of the scenario
     as written (prices on: a run, an ensemble or a policy comparison) plus prices_on_off.csv."""
-    extra: Writers = {"prices_on_off.csv": lambda p: result.table.to_csv(p, index=False)}
+    extra: Writers = {"prices_on_off.csv": Table(lambda: result.table)}
     on = result.on
     if isinstance(on, Comparison):
-        return write_comparison(on, root, argv, result.baseline_run, extra=extra)
+        return write_comparison(on, root, argv, result.baseline_run, extra, table_format)
     if isinstance(on, Ensemble):
-        return write_ensemble(on, root, argv, extra=extra)
-    return write_results(on, root, argv, extra=extra)
+        return write_ensemble(on, root, argv, extra, table_format)
+    return write_results(on, root, argv, extra, table_format)

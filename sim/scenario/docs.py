@@ -15,6 +15,7 @@ from sim.scenario import costs as C
 from sim.scenario import lifetimes as T
 from sim.scenario import loader as S
 from sim.scenario import network as N
+from sim.scenario import overrides as O
 from sim.scenario import randomness as D
 from sim.scenario import uncertainty as U
 from sim.scenario.selector import Selector
@@ -26,7 +27,9 @@ INTRO = """# Scenario file format
 A scenario is a YAML file (safe YAML only: tags such as `!!python/object` are refused). Run one
 with `python -m sim run FILE` (or `make run SCENARIO=FILE`), check one with
 `python -m sim validate FILE`. `python -m sim schema` prints the same schema as JSON Schema for
-editors (for VS Code's YAML extension, add `# yaml-language-server: $schema=<file>` on top).
+editors; it is committed as `schema/scenario.schema.json` (`make docs` regenerates it), and every
+file in `scenarios/` starts with `# yaml-language-server: $schema=../schema/scenario.schema.json`
+so that an editor with a YAML language server (VS Code's YAML extension) checks and completes it.
 
 Units: masses are tonnes (t) of *contained* mineral at every stage, so a mineral's mass balance is
 one sum; capacities are t per year (`_tpa`); times are days (`_days`) or ISO dates; demand is in
@@ -112,6 +115,32 @@ shocks:
     mineral: graphite
     start: 2025-01-01
     duration_days: {dist: triangular, low: 30, mode: 90, high: 365}
+```
+
+## Extending a scenario
+
+A scenario may start from another with `extends: FILE` (a path relative to the file that says
+it) and say only what differs: it inherits the network, shocks, policies and options. Mappings
+merge field by field (`network.overrides`, `uncertainty`, `metrics` ...); in `shocks`,
+`policies`, `projects` and `network.nodes` an entry with the name of an inherited one replaces
+it and others are added; `network.links` are added to the inherited ones; `remove_shocks` and
+`remove_policies` drop inherited entries by name; any other value replaces the inherited one.
+Links of the base network are changed in place with `network.link_overrides` or removed with
+`network.remove_links` (each names `from`, `to` and, where the two trade several minerals,
+`mineral`), so adding one supplier never means copying the built-in network. The child needs a
+`name` of its own; a missing parent, a cycle of files extending each other, or a link or name
+that is not there to change or remove is an error with its file and line.
+
+```yaml
+extends: baseline.yaml              # inherits the built-in 2024 network and its options
+name: jp-cathode-diversified        # results go to results/jp-cathode-diversified/
+description: Japan's cathode plant buys 10 points less of its refined lithium from China.
+network:
+  link_overrides:                   # links of the built-in network, changed in place
+    - {from: cn_li_refinery, to: jp_cathode_plant, share: 0.602289}
+    - {from: au_li_refinery, to: jp_cathode_plant, share: 0.139236}
+  remove_links:                     # the buyer's remaining shares still sum to 1
+    - {from: xw_li_refinery, to: jp_cathode_plant}
 ```
 """
 
@@ -224,7 +253,14 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
             (T.NormalLifetime, "`normal`"),
         ],
     ),
-    ("Links", [(N.LinkSpec, "`links` entries")]),
+    (
+        "Links",
+        [
+            (N.LinkSpec, "`links` entries"),
+            (O.LinkOverride, "`network.link_overrides` entries"),
+            (O.LinkRef, "`network.remove_links` entries"),
+        ],
+    ),
     ("Shocks (`type:`)", _shock_sections()),
     (
         "Random inputs (`uncertainty:`)",

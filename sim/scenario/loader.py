@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
-import re
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 
 from sim.levers import Policy, check_policies
+from sim.scenario import basefile, extends, yamlio
 from sim.scenario import origin as embodied
 from sim.scenario import paths as time_paths
 from sim.scenario import prices as pricing
 from sim.scenario import projects as announced
-from sim.scenario import yamlio
+from sim.scenario.basefile import DATA_DIR as DATA_DIR
+from sim.scenario.basefile import builtin_networks as builtin_networks
 from sim.scenario.costs import CostOptions
-from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error, shown
+from sim.scenario.errors import Problem, ScenarioError, Where, from_validation_error
 from sim.scenario.network import (
     LinkSpec,
     Network,
@@ -36,7 +36,7 @@ from sim.scenario.network import (
     resolve_links,
 )
 from sim.scenario.origin import OriginOptions
-from sim.scenario.overrides import apply_override
+from sim.scenario.overrides import LinkOverride, LinkRef, apply_override, edit_links
 from sim.scenario.paths import Paths
 from sim.scenario.prices import Prices
 from sim.scenario.projects import ProjectSpec
@@ -58,8 +58,6 @@ from sim.scenario.world import World
 from sim.shocks import Shock
 from sim.shocks.base import ShockSpec
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-
 HorizonDays = Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)]
 """Simulated days: at least one, at most 100 years (36,500 days)."""
 
@@ -79,6 +77,17 @@ class NetworkBlock(Spec):
         {},
         description="Changes to base nodes: node name -> {field: value}, e.g. "
         "`{ireL_odisha: {capacity_tpa: 500}}`.",
+    )
+    link_overrides: list[LinkOverride] = Field(
+        [],
+        description="Changes to links of the base network (or of a scenario this one extends), "
+        "each named by `from`, `to` (and `mineral` where they trade several) with the fields to "
+        "change, e.g. `{from: au_mine, to: cn_refinery, share: 0.5}`.",
+    )
+    remove_links: list[LinkRef] = Field(
+        [],
+        description="Links of the base network (or of a scenario this one extends) to remove, "
+        "each named by `from`, `to` (and `mineral`); the buyer's other shares must then sum to 1.",
     )
     contract_flex: NonNegative | None = Field(
         None,
@@ -131,6 +140,18 @@ class MetricOptions(Spec):
 class ScenarioSpec(Spec):
     """A scenario file."""
 
+    extends: str | None = Field(
+        None,
+        description="Another scenario file (path relative to this one) whose fields this one "
+        "inherits and changes: mappings merge, named shocks, policies, projects and nodes are "
+        "replaced by name or added, links are added (see the section on extending a scenario).",
+    )
+    remove_shocks: list[Name] = Field(
+        [], description="Names of inherited shocks to leave out (with `extends`)."
+    )
+    remove_policies: list[Name] = Field(
+        [], description="Names of inherited policies to leave out (with `extends`)."
+    )
     name: Name = Field(description="Scenario name; results go to `results/<name>/`.")
     description: str = Field("", description="What the scenario represents, with its sources.")
     start: Date = Field(
@@ -245,15 +266,20 @@ def span_problem(start: dt.date, horizon_days: int) -> str | None:
     return None
 
 
-def builtin_networks() -> list[str]:
-    return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
-
-
-def load(path: str | Path, horizon_days: int | None = None, seed: int | None = None) -> Scenario:
-    """Read, validate and resolve a scenario file; raise `ScenarioError` with every problem.
-    `horizon_days` and `seed` override the file's (`--horizon-days`, `--seed`)."""
+def load(
+    path: str | Path,
+    horizon_days: int | None = None,
+    seed: int | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Scenario:
+    """Read, validate and resolve a scenario file (merged onto the scenario it `extends`);
+    raise `ScenarioError` with every problem. `horizon_days` and `seed` override the file's
+    (`--horizon-days`, `--seed`); `fields` overrides any other top-level field (the Python API's
+    `sim.load(path, replications=200)`)."""
     path = Path(path)
-    doc = yamlio.load_file(path)
+    doc = extends.read(path)
+    if fields:
+        doc = yamlio.with_fields(doc, fields)
     spec = _validate(ScenarioSpec, doc)
     loaded = resolve(spec, doc, doc.sha256, path)
     if seed is not None:
@@ -332,7 +358,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     problems: list[Problem] = []
     file_flex = None
     if spec.network.base is not None:
-        base_path = _base_path(spec.network.base, doc, problems)
+        base_path = basefile.base_path(spec.network.base, doc, problems)
         if base_path is not None:
             base, base_doc = network_file(base_path)
             file_flex = base.contract_flex
@@ -367,6 +393,9 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     node_specs = {name: by_name[name][0] for name in by_name}
     located = {name: by_name[name][1] for name in by_name}
     links = expand_links(node_specs, links)
+    block = spec.network
+    links, found = edit_links(node_specs, links, block.link_overrides, block.remove_links, doc)
+    problems += found
     problems += checks.check_links(node_specs, links)
     if problems:
         raise ScenarioError(problems)
@@ -443,49 +472,3 @@ def _validate(model: type[Any], doc: yamlio.Document) -> Any:
         return model.model_validate(doc.data)
     except ValidationError as error:
         raise ScenarioError(from_validation_error(error, doc)) from None
-
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _base_path(base: str, doc: yamlio.Document, problems: list[Problem]) -> Path | None:
-    """The network file `base` names: a built-in network, or a `.yaml` file inside the scenario's
-    own folder (an absolute path or `..` that leaves it is refused)."""
-    where = doc.where(("network", "base"))
-    names = builtin_networks()
-    if base in names:
-        return DATA_DIR / f"{base}.yaml"
-    expected = (
-        "a built-in network ("
-        + ", ".join(names)
-        + ") or a .yaml file in the scenario's folder, e.g. networks/mine.yaml"
-    )
-    if not any(c in base for c in "/\\") and not base.endswith((".yaml", ".yml")):
-        close = difflib.get_close_matches(base, names, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else expected
-        problems.append(Problem(where, f"'{base}' is not a built-in network", hint))
-        return None
-    rel = PurePath(base)
-    folder = doc.path.parent.resolve()
-    why, found = None, None
-    if _UNSAFE.search(base):
-        why = "contains control characters"
-    elif rel.is_absolute() or base.startswith(("~", "\\")) or ":" in base:
-        why = "is an absolute path"
-    else:
-        try:
-            candidate = (folder / rel).resolve()
-            inside = candidate.is_relative_to(folder)
-            found = candidate if inside and candidate.is_file() else None
-        except (OSError, ValueError, RuntimeError):
-            inside = False
-        if not inside:
-            why = "points outside the scenario's folder"
-        elif rel.suffix not in (".yaml", ".yml"):
-            why = "is not a .yaml file"
-        elif found is None:
-            why = f"is not a file in {doc.path.parent}"
-    if found is not None and why is None:
-        return found
-    problems.append(Problem(where, f"{shown(base)} {why}", expected))
-    return None

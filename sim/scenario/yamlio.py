@@ -66,13 +66,29 @@ class Document:
     path: Path = Path("<scenario>")
     sha256: str = ""
     """SHA-256 of the file's bytes (empty for data given in Python)."""
+    files: dict[Loc, Path] = field(default_factory=dict)
+    """The file of each value that came from another file than `path` (a scenario it
+    `extends`), keyed like `lines`; values not listed are in `path`."""
 
     def where(self, loc: Loc) -> Where:
         """The deepest known place for a field path (falls back to its nearest parent)."""
         probe = tuple(loc)
         while probe and probe not in self.lines:
             probe = probe[:-1]
-        return Where(self.path, self.lines.get(probe), dotted(loc))
+        return Where(self.files.get(probe, self.path), self.lines.get(probe), dotted(loc))
+
+
+def with_fields(doc: Document, fields: dict[str, Any]) -> Document:
+    """`doc` with top-level fields replaced (values given in Python, so without a line: a
+    problem in one is located at the file and field); its digest covers them too."""
+    if not isinstance(doc.data, dict):
+        return doc
+    data = {**doc.data, **fields}
+    lines = {k: v for k, v in doc.lines.items() if not (k and k[0] in fields)}
+    files = {k: v for k, v in doc.files.items() if not (k and k[0] in fields)}
+    given = repr(sorted(fields.items())).encode()
+    sha = hashlib.sha256(doc.sha256.encode() + given).hexdigest()
+    return Document(data, lines, doc.path, sha, files)
 
 
 def dotted(loc: Loc) -> str:

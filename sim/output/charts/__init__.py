@@ -36,6 +36,8 @@ from sim.output.charts.overview import fill_rate_overview_bands as fill_rate_ove
 from sim.output.charts.paths import capacity_paths as capacity_paths
 from sim.output.charts.paths import demand_paths as demand_paths
 from sim.output.charts.paths import project_online as project_online
+from sim.output.charts.pick import draw as draw
+from sim.output.charts.pick import names as names
 from sim.output.charts.policies import cover_policies as cover_policies
 from sim.output.charts.policies import policy_costs as policy_costs
 from sim.output.charts.policies import policy_effects as policy_effects

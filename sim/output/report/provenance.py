@@ -62,7 +62,11 @@ def _files(results: Results) -> list[str]:
         known = {**FILES, **WORLD_FILES}
     known["shipments.csv"] = "per review and link: tonnes shipped"
     known.update(PRICES_ON_OFF_FILES)
-    listed = [f"{name}: {text}" for name, text in known.items() if (results.folder / name).exists()]
+    listed = []
+    for name, text in known.items():
+        parquet = name.removesuffix(".csv") + ".parquet"  # the table as --format parquet wrote it
+        names = (name, parquet) if name.endswith(".csv") else (name,)
+        listed += [f"{n}: {text}" for n in names if (results.folder / n).exists()]
     return [
         *listed,
         "charts/: every chart as PNG (200 dpi) and SVG",
