@@ -11,6 +11,7 @@ from sim.output.folder import BASELINE, Results, as_date
 from sim.output.report.concentration import concentration_table
 from sim.output.report.document import Block
 from sim.output.report.drivers import drivers_table
+from sim.output.report.drivers_inputs import drivers_inputs
 from sim.output.report.exact import identical_note
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
@@ -60,6 +61,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
             Block("h2", "Key findings" + (" without a policy (baseline)" if policies else ""))
         )
         blocks += key_findings(base)
+        blocks += drivers_inputs(base)
     blocks += timing_table(base)
     blocks += drivers_table(base)
     blocks += prices
