@@ -1,4 +1,5 @@
-"""Random inputs declared in a scenario: node outages, transit-time variability and demand noise.
+"""Random inputs declared in a scenario: outages (of producers, links or chokepoints), transit-time
+variability and demand noise.
 
 Each is drawn per replication from its own named stream (`randomness.py`), for the whole horizon
 at the start of a batch, so that one SimPy event advances every replication of the batch.
@@ -6,12 +7,14 @@ at the start of a batch, so that one SimPy event advances every replication of t
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from sim.scenario.errors import Problem, Where
 from sim.scenario.network import Kind, Link, Mineral, Network
 from sim.scenario.randomness import AnyDistribution, Distribution, draws, generator
 from sim.scenario.selector import Selector
@@ -54,12 +57,64 @@ class LinkSelector(Spec):
 
 
 class Outages(Spec):
-    """Random outages of the selected producers (a Poisson process per node)."""
+    """Random outages: a Poisson process of outages per selected producer, per selected link,
+    or one for a chokepoint shared by every link through it.
 
-    select: Selector = Field(description="Which nodes (mines, refineries, plants, recyclers).")
-    rate_per_year: RatePerYear = Field(description="Expected outages per node per year.")
+    Give exactly one of `select` (producers: capacity falls by `fraction` while out), `links`
+    (each selected link may carry only (1 - fraction) of its shock-free flow while out, as under
+    an export ban: what it cannot carry stays with the supplier) or `chokepoint` (as `links`,
+    for every link that passes it at once, e.g. a strait closed by a storm or an accident).
+    """
+
+    select: Selector | None = Field(
+        None, description="Which nodes (mines, refineries, plants, recyclers)."
+    )
+    links: LinkSelector | None = Field(
+        None, description="Which links (by supplier, buyer, kinds, countries, mineral)."
+    )
+    chokepoint: str | None = Field(
+        None,
+        description="A chokepoint named on links, e.g. `malacca`: one outage process for "
+        "every link through it.",
+    )
+    rate_per_year: RatePerYear = Field(
+        description="Expected outages per year, per node or link (or of the chokepoint)."
+    )
     duration_days: AnyDistribution = Field(description="How long each outage lasts, days.")
-    fraction: Fraction = Field(1.0, description="Share of capacity lost while out.")
+    fraction: Fraction = Field(
+        1.0, description="Share of capacity (of a link: of its flow) lost while out; 1 = blocked."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Outages:
+        given = [k for k in ("select", "links", "chokepoint") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'select' (producers), 'links' or 'chokepoint', "
+                f"got {', '.join(given) if given else 'none'}"
+            )
+        return self
+
+    def check_links(self, network: Network, where: Where) -> list[Problem]:
+        """A link rule selects a link; a chokepoint rule names a chokepoint some link passes."""
+        if self.chokepoint is None:
+            found = self.link_targets(network)
+            return [] if found else [Problem(where, "selects no link", "a selection of a link")]
+        known = sorted({c for link in network.links for c in link.chokepoints})
+        if self.chokepoint in known:
+            return []
+        close = difflib.get_close_matches(self.chokepoint, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "a chokepoint named on some link"
+        return [Problem(where, f"no link passes chokepoint '{self.chokepoint}'", hint)]
+
+    def link_targets(self, network: Network) -> list[tuple[str, list[Link]]]:
+        """(stream suffix, links that go down together) of a link or chokepoint rule."""
+        if self.links is not None:
+            return [(f"link:{k.label}", [k]) for k in self.links.select(network)]
+        if self.chokepoint is not None:
+            through = [k for k in network.links if self.chokepoint in k.chokepoints]
+            return [(f"chokepoint:{self.chokepoint}", through)] if through else []
+        return []
 
 
 class TransitVariability(Spec):
@@ -134,6 +189,33 @@ class Uncertainty(Spec):
         return bool(self.outages or self.transit or self.demand or self.cover)
 
 
+@dataclass(frozen=True)
+class LinkOutages:
+    """Outage windows of links, one row per (rule, link): a link hit by several rules has
+    several rows, and their passing shares multiply."""
+
+    links: np.ndarray
+    """Link index of each row, shape (n,)."""
+    starts: np.ndarray
+    """Day each outage starts, shape (n, R, K), NaN-padded."""
+    ends: np.ndarray
+    """Day each ends (exclusive), shape (n, R, K), NaN-padded."""
+    keep: np.ndarray
+    """Share of the link's flow that may pass while out (1 - fraction), shape (n, 1)."""
+
+    def passing(self, day: float) -> np.ndarray:
+        """Share of its shock-free flow each link may carry on `day`, shape (links rows, R):
+        1 where no outage of the row is in force."""
+        down = ((self.starts <= day) & (day < self.ends)).any(axis=2)
+        return np.where(down, self.keep, 1.0)
+
+    def apply(self, link_pass: np.ndarray, day: float) -> np.ndarray:
+        """`link_pass` (links, R) times the outages in force on `day` (a new array)."""
+        passing = link_pass.copy()
+        np.multiply.at(passing, self.links, self.passing(day))
+        return passing
+
+
 @dataclass
 class RandomInputs:
     """The draws of one batch. Arrays have replications first."""
@@ -150,6 +232,8 @@ class RandomInputs:
     horizon, so they are stored at half size)."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
     """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
+    link_outages: LinkOutages | None = None
+    """Outages of links and chokepoints (None: the scenario declares none)."""
     cover_days: dict[str, np.ndarray] = field(default_factory=dict)
     """Per node whose cover is random: its cover in each replication, days, shape (R,)."""
 
@@ -191,17 +275,48 @@ def draw_inputs(
                 total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
                 inputs.demand[name] = np.asarray(total, dtype=np.float32)
     for number, outage in enumerate(spec.outages):
-        for name in outage.select.select(network):
+        for name in outage.select.select(network) if outage.select is not None else ():
             if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
                 starts, ends = _outage_times(
                     outage, seed, reps, f"outage:{number}:{name}", horizon_days
                 )
                 inputs.outages.setdefault(name, []).append((starts, ends, outage.fraction))
+    inputs.link_outages = _link_outages(spec, network, seed, reps, horizon_days)
     for number, varied in enumerate(spec.cover):
         drawn = np.maximum(draws(seed, reps, f"cover:{number}", varied.cover_days, 1)[:, 0], 0.0)
         for name in varied.select.select(network):
             inputs.cover_days[name] = drawn
     return inputs
+
+
+def _link_outages(
+    spec: Uncertainty, network: Network, seed: int, reps: range, horizon_days: float
+) -> LinkOutages | None:
+    """The outage windows of every link and chokepoint rule, or None when there are none.
+
+    A link rule draws per link (stream `outage:<rule>:link:<link>`), a chokepoint rule once for
+    all the links through it (`outage:<rule>:chokepoint:<name>`)."""
+    rows: list[tuple[int, np.ndarray, np.ndarray, float]] = []
+    for number, outage in enumerate(spec.outages):
+        for suffix, links in outage.link_targets(network):
+            starts, ends = _outage_times(
+                outage, seed, reps, f"outage:{number}:{suffix}", horizon_days
+            )
+            rows += [(link.index, starts, ends, outage.fraction) for link in links]
+    if not rows:
+        return None
+    width = max(starts.shape[1] for _, starts, _, _ in rows)
+    shape = (len(rows), len(reps), width)
+    starts_all, ends_all = np.full(shape, np.nan), np.full(shape, np.nan)
+    for row, (_, starts, ends, _) in enumerate(rows):
+        starts_all[row, :, : starts.shape[1]] = starts
+        ends_all[row, :, : ends.shape[1]] = ends
+    return LinkOutages(
+        links=np.array([index for index, *_ in rows], dtype=np.intp),
+        starts=starts_all,
+        ends=ends_all,
+        keep=np.array([[1.0 - fraction] for *_, fraction in rows]),
+    )
 
 
 def _outage_times(
