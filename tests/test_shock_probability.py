@@ -15,6 +15,7 @@ from sim.engine import simulate as engine
 from sim.levers import apply
 from sim.scenario import loader as scenario
 from sim.scenario.errors import ScenarioError
+from sim.scenario.uncertainty import draw_inputs
 from sim.shocks.base import draw_shock
 from tests.conftest import chain, series
 
@@ -202,3 +203,31 @@ def test_chart_legend_and_shock_table_state_the_probability(
     assert ax.get_legend_handles_labels()[1] == [legend]
     (row,) = shock_table(results)[1].table.rows  # type: ignore[union-attr]
     assert row[3] == "2025-01-11" + when
+
+
+def test_the_reimposition_scenario_draws_what_its_description_states() -> None:
+    """cn_ree_reimposition_2026: Ann. 61 is re-imposed in about half the replications, 0-182
+    days after the lapse on 10 Nov 2026 (day 70); the escalation in about a fifth, from
+    2 Dec 2026 (day 92); Malacca closures hit the links through the strait together."""
+    from tests.conftest import ROOT
+
+    loaded = scenario.load(ROOT / "scenarios" / "cn_ree_reimposition_2026.yaml")
+    spec, reps = loaded.spec, 1000
+    drawn = [
+        draw_shock(s, i, spec.seed, range(reps), spec.start, spec.horizon_days)
+        for i, s in enumerate(spec.shocks)
+    ]
+    chances = {d.shock.name: d for d in drawn if d.shock.probability < 1}
+    rule, escalation = chances.values()
+    for d, p in ((rule, 0.5), (escalation, 0.2)):
+        low, high = binomial_interval(reps, p, 0.999)
+        assert low <= d.occurs.sum() <= high
+    assert rule.begin[rule.occurs].min() >= 70 and rule.begin[rule.occurs].max() <= 252
+    assert escalation.begin[escalation.occurs].min() >= 92
+    assert all(d.occurs.all() for d in drawn if d.shock.probability == 1)
+    inputs = draw_inputs(
+        spec.uncertainty, loaded.network, spec.seed, range(4), 104, spec.horizon_days, 7
+    )
+    assert inputs.link_outages is not None
+    through = [k.index for k in loaded.network.links if "malacca" in k.chokepoints]
+    assert sorted(inputs.link_outages.links.tolist()) == through
