@@ -45,7 +45,8 @@ def windows(loaded: scenario.Scenario) -> tuple[np.ndarray, np.ndarray]:
     assert drawn.link_outages is not None
     (row,) = np.flatnonzero(drawn.link_outages.links == 1)
     days = np.arange(periods, dtype=float)
-    starts, ends = drawn.link_outages.starts[row], drawn.link_outages.ends[row]
+    process = drawn.link_outages.process[row]
+    starts, ends = drawn.link_outages.starts[process], drawn.link_outages.ends[process]
     down = (starts[None] <= days[:, None, None]) & (days[:, None, None] < ends[None])
     return down.any(axis=2), days
 
@@ -116,7 +117,7 @@ def test_a_chokepoint_outage_hits_its_links_together_and_no_other() -> None:
     drawn = draw_inputs(spec.uncertainty, loaded.network, 5, range(REPS), 120, 120, 1)
     outages = drawn.link_outages
     assert outages is not None and outages.links.tolist() == [0, 1]
-    np.testing.assert_array_equal(outages.starts[0], outages.starts[1])
+    assert outages.process.tolist() == [0, 0]  # one process for both links
     down, _ = windows(loaded)
     shipped = engine.run(loaded, REPS).recorder.shipped
     (other,) = [k.index for k in loaded.network.links if k.supplier == "refinery2"]
@@ -127,7 +128,9 @@ def test_a_chokepoint_outage_hits_its_links_together_and_no_other() -> None:
     apart = scenario.from_dict(data)
     per_link = draw_inputs(apart.spec.uncertainty, apart.network, 5, range(REPS), 120, 120, 1)
     assert per_link.link_outages is not None
-    assert not np.array_equal(per_link.link_outages.starts[0], per_link.link_outages.starts[1])
+    first, second = per_link.link_outages.starts
+    assert per_link.link_outages.process.tolist() == [0, 1]
+    assert not np.array_equal(first, second)
 
 
 def test_without_link_outages_nothing_is_drawn_or_applied() -> None:

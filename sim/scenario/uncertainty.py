@@ -191,28 +191,42 @@ class Uncertainty(Spec):
 
 @dataclass(frozen=True)
 class LinkOutages:
-    """Outage windows of links, one row per (rule, link): a link hit by several rules has
+    """Outage windows of links: one outage process per link of a link rule, one per chokepoint
+    rule, and one row per (rule, link) pointing at its process. A link hit by several rules has
     several rows, and their passing shares multiply."""
 
     links: np.ndarray
     """Link index of each row, shape (n,)."""
+    process: np.ndarray
+    """The outage process of each row (a row of `starts`), shape (n,)."""
     starts: np.ndarray
-    """Day each outage starts, shape (n, R, K), NaN-padded."""
+    """Day each outage of a process starts, shape (processes, R, K), NaN-padded."""
     ends: np.ndarray
-    """Day each ends (exclusive), shape (n, R, K), NaN-padded."""
+    """Day each ends (exclusive), shape (processes, R, K), NaN-padded."""
     keep: np.ndarray
-    """Share of the link's flow that may pass while out (1 - fraction), shape (n, 1)."""
+    """Share of the row's link flow that may pass while out (1 - fraction), shape (n, 1)."""
+    distinct: bool
+    """Whether every row is a different link (then the rows multiply in one indexed step)."""
 
-    def passing(self, day: float) -> np.ndarray:
-        """Share of its shock-free flow each link may carry on `day`, shape (links rows, R):
-        1 where no outage of the row is in force."""
-        down = ((self.starts <= day) & (day < self.ends)).any(axis=2)
-        return np.where(down, self.keep, 1.0)
+    def passing(self, day: float) -> np.ndarray | None:
+        """Share of its shock-free flow each row's link may carry on `day`, shape (n, R):
+        1 where no outage of the row's process is in force; None when none is anywhere."""
+        down = np.any((self.starts <= day) & (day < self.ends), axis=2)
+        if not down.any():
+            return None
+        return np.where(down[self.process], self.keep, 1.0)
 
     def apply(self, link_pass: np.ndarray, day: float) -> np.ndarray:
-        """`link_pass` (links, R) times the outages in force on `day` (a new array)."""
+        """`link_pass` (links, R) times the outages in force on `day` (a new array, or
+        `link_pass` itself when no outage is in force)."""
+        cut = self.passing(day)
+        if cut is None:
+            return link_pass
         passing = link_pass.copy()
-        np.multiply.at(passing, self.links, self.passing(day))
+        if self.distinct:
+            passing[self.links] *= cut
+        else:
+            np.multiply.at(passing, self.links, cut)
         return passing
 
 
@@ -296,26 +310,28 @@ def _link_outages(
 
     A link rule draws per link (stream `outage:<rule>:link:<link>`), a chokepoint rule once for
     all the links through it (`outage:<rule>:chokepoint:<name>`)."""
-    rows: list[tuple[int, np.ndarray, np.ndarray, float]] = []
+    windows: list[tuple[np.ndarray, np.ndarray]] = []
+    rows: list[tuple[int, int, float]] = []  # (link, process, fraction)
     for number, outage in enumerate(spec.outages):
         for suffix, links in outage.link_targets(network):
-            starts, ends = _outage_times(
-                outage, seed, reps, f"outage:{number}:{suffix}", horizon_days
-            )
-            rows += [(link.index, starts, ends, outage.fraction) for link in links]
+            stream = f"outage:{number}:{suffix}"
+            windows.append(_outage_times(outage, seed, reps, stream, horizon_days))
+            rows += [(link.index, len(windows) - 1, outage.fraction) for link in links]
     if not rows:
         return None
-    width = max(starts.shape[1] for _, starts, _, _ in rows)
-    shape = (len(rows), len(reps), width)
+    shape = (len(windows), len(reps), max(starts.shape[1] for starts, _ in windows))
     starts_all, ends_all = np.full(shape, np.nan), np.full(shape, np.nan)
-    for row, (_, starts, ends, _) in enumerate(rows):
-        starts_all[row, :, : starts.shape[1]] = starts
-        ends_all[row, :, : ends.shape[1]] = ends
+    for process, (starts, ends) in enumerate(windows):
+        starts_all[process, :, : starts.shape[1]] = starts
+        ends_all[process, :, : ends.shape[1]] = ends
+    link_rows = np.array([link for link, _, _ in rows], dtype=np.intp)
     return LinkOutages(
-        links=np.array([index for index, *_ in rows], dtype=np.intp),
+        links=link_rows,
+        process=np.array([process for _, process, _ in rows], dtype=np.intp),
         starts=starts_all,
         ends=ends_all,
-        keep=np.array([[1.0 - fraction] for *_, fraction in rows]),
+        keep=np.array([[1.0 - fraction] for _, _, fraction in rows]),
+        distinct=len(np.unique(link_rows)) == len(link_rows),
     )
 
 
