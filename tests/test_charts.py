@@ -519,6 +519,7 @@ def test_shock_windows_come_from_events_or_fixed_dates(single: Path, ensemble: P
                 "start": pd.Timestamp("2025-01-06"),
                 "end": pd.Timestamp("2025-01-31"),
                 "drawn": False,
+                "probability": 1.0,
             }
         ]
 

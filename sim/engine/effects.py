@@ -5,6 +5,8 @@ acts on a fresh `EffectArrays` in scenario order (its own module says how: `sim/
 overlapping capacity losses and demand factors multiply, export bans on one link multiply their
 passing shares and add their licence delays, detours add days, a closed route in `wait` mode
 holds shipments until it reopens, and production quotas on one node keep the smallest cap.
+Random outages of producers lower capacity factors; those of links and chokepoints cut the
+links' passing shares at each review they are in force (`apply_link_outages`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,16 @@ class Modifiers:
         self.link_pass, self.link_delay_days = passing, delay
         self.any_ban = bool((passing < 1.0).any())
         self.any_delay = bool((delay > 0).any() or np.isfinite(self.link_hold_until).any())
+
+    def apply_link_outages(self, day: float) -> None:
+        """Cut the links whose random outages (of the link or of a chokepoint it passes) are in
+        force on `day`, on top of every shock (and content rule, already applied this review).
+        Called at each review, only when the scenario declares link or chokepoint outages."""
+        outages = self.randoms.link_outages
+        assert outages is not None
+        base = self.link_pass if self.content_rules else self.effects.link_pass
+        self.link_pass = outages.apply(base, day)
+        self.any_ban = bool((self.link_pass < 1.0).any())
 
     def capacity_factors(self, rows: np.ndarray, names: list[str], day: float) -> np.ndarray:
         """Capacity factors of several nodes now, shape (nodes, R): shocks x outages x ramps x

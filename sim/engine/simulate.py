@@ -220,6 +220,8 @@ def period_clock(
         if mods.content_rules:
             assert book is not None
             mods.apply_content(book)
+        if randoms.link_outages is not None:
+            mods.apply_link_outages(day)
         if mods.prices is not None:
             mods.prices.update(period, state, markets.use_factors(day))
         due = review.orders_due()

@@ -307,7 +307,7 @@ def load(folder: Path | str) -> Results:
     return Results(folder, provenance, scenario, frames)
 
 
-WINDOW_COLUMNS = ["shock", "start", "end", "drawn"]
+WINDOW_COLUMNS = ["shock", "start", "end", "drawn", "probability"]
 """The columns of `shock_windows`."""
 MEDIAN_DRAWS = 20_001
 """Draws (of a fixed generator, so every chart agrees) from which the median of a shock's drawn
@@ -319,7 +319,9 @@ def shock_windows(results: Results) -> pd.DataFrame:
     scenario's dates. A shock whose start or duration is drawn from a distribution (an ensemble)
     gets its median window: the median start to the median start plus the median duration
     (`drawn` True; charts say so in their legend), not the horizon's end.
-    Columns shock, start, end (Timestamps; the window is [start, end)), drawn (bool)."""
+    Columns shock, start, end (Timestamps; the window is [start, end)), drawn (bool),
+    probability (the share of replications in which it happens, as declared; 1 in a single
+    run's rows, which list only shocks that happened)."""
     events = results.get("events")
     start = as_date(results.scenario.get("start"))
     horizon = results.info.horizon_days
@@ -341,6 +343,7 @@ def shock_windows(results: Results) -> pd.DataFrame:
                     "start": pd.Timestamp(begin.iloc[0]),
                     "end": finish,
                     "drawn": False,
+                    "probability": 1.0,
                 }
             )
         return pd.DataFrame(rows, columns=WINDOW_COLUMNS)
@@ -369,7 +372,16 @@ def shock_windows(results: Results) -> pd.DataFrame:
             last = min(last, start + pd.Timedelta(days=horizon))
         label = shock.get("name") or f"{shock.get('type', 'shock')}#{i + 1}"
         drawn = drawn_start is not None or drawn_duration is not None
-        rows.append({"shock": str(label), "start": first, "end": last, "drawn": drawn})
+        chance = float(shock.get("probability", 1.0))
+        rows.append(
+            {
+                "shock": str(label),
+                "start": first,
+                "end": last,
+                "drawn": drawn,
+                "probability": chance,
+            }
+        )
     return pd.DataFrame(rows, columns=WINDOW_COLUMNS)
 
 

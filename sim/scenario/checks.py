@@ -358,6 +358,9 @@ def check_uncertainty(spec: Uncertainty, network: Network, doc: Document) -> lis
     producers = ("mine", "refinery", "plant", "recycler")
     for i, outage in enumerate(spec.outages):
         where = doc.where(("uncertainty", "outages", i))
+        if outage.select is None:
+            problems += outage.check_links(network, where)
+            continue
         chosen = outage.select.select(network)
         unknown = [n for n in outage.select.nodes if n not in network.nodes]
         problems += [

@@ -95,6 +95,9 @@ network:
   distributions, drawn once per replication; random inputs under `uncertainty:` are drawn per
   replication and review. Replication i always sees the same draws (its own seeded streams),
   whatever the batch, worker or executor, and whatever the policy: common random numbers.
+- A shock with `probability: p` (< 1) happens in a replication with chance p, drawn once per
+  replication from its own stream; where it does not happen it has no effect. Outages may hit
+  producers (`select`), links (`links`) or every link through a chokepoint (`chokepoint`).
 
 ```yaml
 replications: 1000
@@ -103,6 +106,9 @@ uncertainty:
     - select: {kinds: [mine], countries: [CD]}
       rate_per_year: 0.5
       duration_days: {dist: triangular, low: 7, mode: 21, high: 90}
+    - chokepoint: malacca
+      rate_per_year: 0.5
+      duration_days: {dist: triangular, low: 1, mode: 3, high: 10}
   transit:
     - links: {from_kinds: [mine]}
       transit_days: {dist: uniform, low: 10, high: 30}
@@ -115,6 +121,7 @@ shocks:
     mineral: graphite
     start: 2025-01-01
     duration_days: {dist: triangular, low: 30, mode: 90, high: 365}
+    probability: 0.4
 ```
 
 ## Extending a scenario

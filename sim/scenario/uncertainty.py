@@ -1,4 +1,5 @@
-"""Random inputs declared in a scenario: node outages, transit-time variability and demand noise.
+"""Random inputs declared in a scenario: outages (of producers, links or chokepoints), transit-time
+variability and demand noise.
 
 Each is drawn per replication from its own named stream (`randomness.py`), for the whole horizon
 at the start of a batch, so that one SimPy event advances every replication of the batch.
@@ -6,12 +7,14 @@ at the start of a batch, so that one SimPy event advances every replication of t
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from sim.scenario.errors import Problem, Where
 from sim.scenario.network import Kind, Link, Mineral, Network
 from sim.scenario.randomness import AnyDistribution, Distribution, draws, generator
 from sim.scenario.selector import Selector
@@ -54,12 +57,64 @@ class LinkSelector(Spec):
 
 
 class Outages(Spec):
-    """Random outages of the selected producers (a Poisson process per node)."""
+    """Random outages: a Poisson process of outages per selected producer, per selected link,
+    or one for a chokepoint shared by every link through it.
 
-    select: Selector = Field(description="Which nodes (mines, refineries, plants, recyclers).")
-    rate_per_year: RatePerYear = Field(description="Expected outages per node per year.")
+    Give exactly one of `select` (producers: capacity falls by `fraction` while out), `links`
+    (each selected link may carry only (1 - fraction) of its shock-free flow while out, as under
+    an export ban: what it cannot carry stays with the supplier) or `chokepoint` (as `links`,
+    for every link that passes it at once, e.g. a strait closed by a storm or an accident).
+    """
+
+    select: Selector | None = Field(
+        None, description="Which nodes (mines, refineries, plants, recyclers)."
+    )
+    links: LinkSelector | None = Field(
+        None, description="Which links (by supplier, buyer, kinds, countries, mineral)."
+    )
+    chokepoint: str | None = Field(
+        None,
+        description="A chokepoint named on links, e.g. `malacca`: one outage process for "
+        "every link through it.",
+    )
+    rate_per_year: RatePerYear = Field(
+        description="Expected outages per year, per node or link (or of the chokepoint)."
+    )
     duration_days: AnyDistribution = Field(description="How long each outage lasts, days.")
-    fraction: Fraction = Field(1.0, description="Share of capacity lost while out.")
+    fraction: Fraction = Field(
+        1.0, description="Share of capacity (of a link: of its flow) lost while out; 1 = blocked."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Outages:
+        given = [k for k in ("select", "links", "chokepoint") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'select' (producers), 'links' or 'chokepoint', "
+                f"got {', '.join(given) if given else 'none'}"
+            )
+        return self
+
+    def check_links(self, network: Network, where: Where) -> list[Problem]:
+        """A link rule selects a link; a chokepoint rule names a chokepoint some link passes."""
+        if self.chokepoint is None:
+            found = self.link_targets(network)
+            return [] if found else [Problem(where, "selects no link", "a selection of a link")]
+        known = sorted({c for link in network.links for c in link.chokepoints})
+        if self.chokepoint in known:
+            return []
+        close = difflib.get_close_matches(self.chokepoint, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "a chokepoint named on some link"
+        return [Problem(where, f"no link passes chokepoint '{self.chokepoint}'", hint)]
+
+    def link_targets(self, network: Network) -> list[tuple[str, list[Link]]]:
+        """(stream suffix, links that go down together) of a link or chokepoint rule."""
+        if self.links is not None:
+            return [(f"link:{k.label}", [k]) for k in self.links.select(network)]
+        if self.chokepoint is not None:
+            through = [k for k in network.links if self.chokepoint in k.chokepoints]
+            return [(f"chokepoint:{self.chokepoint}", through)] if through else []
+        return []
 
 
 class TransitVariability(Spec):
@@ -134,6 +189,47 @@ class Uncertainty(Spec):
         return bool(self.outages or self.transit or self.demand or self.cover)
 
 
+@dataclass(frozen=True)
+class LinkOutages:
+    """Outage windows of links: one outage process per link of a link rule, one per chokepoint
+    rule, and one row per (rule, link) pointing at its process. A link hit by several rules has
+    several rows, and their passing shares multiply."""
+
+    links: np.ndarray
+    """Link index of each row, shape (n,)."""
+    process: np.ndarray
+    """The outage process of each row (a row of `starts`), shape (n,)."""
+    starts: np.ndarray
+    """Day each outage of a process starts, shape (processes, R, K), NaN-padded."""
+    ends: np.ndarray
+    """Day each ends (exclusive), shape (processes, R, K), NaN-padded."""
+    keep: np.ndarray
+    """Share of the row's link flow that may pass while out (1 - fraction), shape (n, 1)."""
+    distinct: bool
+    """Whether every row is a different link (then the rows multiply in one indexed step)."""
+
+    def passing(self, day: float) -> np.ndarray | None:
+        """Share of its shock-free flow each row's link may carry on `day`, shape (n, R):
+        1 where no outage of the row's process is in force; None when none is anywhere."""
+        down = np.any((self.starts <= day) & (day < self.ends), axis=2)
+        if not down.any():
+            return None
+        return np.where(down[self.process], self.keep, 1.0)
+
+    def apply(self, link_pass: np.ndarray, day: float) -> np.ndarray:
+        """`link_pass` (links, R) times the outages in force on `day` (a new array, or
+        `link_pass` itself when no outage is in force)."""
+        cut = self.passing(day)
+        if cut is None:
+            return link_pass
+        passing = link_pass.copy()
+        if self.distinct:
+            passing[self.links] *= cut
+        else:
+            np.multiply.at(passing, self.links, cut)
+        return passing
+
+
 @dataclass
 class RandomInputs:
     """The draws of one batch. Arrays have replications first."""
@@ -150,6 +246,8 @@ class RandomInputs:
     horizon, so they are stored at half size)."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
     """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
+    link_outages: LinkOutages | None = None
+    """Outages of links and chokepoints (None: the scenario declares none)."""
     cover_days: dict[str, np.ndarray] = field(default_factory=dict)
     """Per node whose cover is random: its cover in each replication, days, shape (R,)."""
 
@@ -191,17 +289,50 @@ def draw_inputs(
                 total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
                 inputs.demand[name] = np.asarray(total, dtype=np.float32)
     for number, outage in enumerate(spec.outages):
-        for name in outage.select.select(network):
+        for name in outage.select.select(network) if outage.select is not None else ():
             if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
                 starts, ends = _outage_times(
                     outage, seed, reps, f"outage:{number}:{name}", horizon_days
                 )
                 inputs.outages.setdefault(name, []).append((starts, ends, outage.fraction))
+    inputs.link_outages = _link_outages(spec, network, seed, reps, horizon_days)
     for number, varied in enumerate(spec.cover):
         drawn = np.maximum(draws(seed, reps, f"cover:{number}", varied.cover_days, 1)[:, 0], 0.0)
         for name in varied.select.select(network):
             inputs.cover_days[name] = drawn
     return inputs
+
+
+def _link_outages(
+    spec: Uncertainty, network: Network, seed: int, reps: range, horizon_days: float
+) -> LinkOutages | None:
+    """The outage windows of every link and chokepoint rule, or None when there are none.
+
+    A link rule draws per link (stream `outage:<rule>:link:<link>`), a chokepoint rule once for
+    all the links through it (`outage:<rule>:chokepoint:<name>`)."""
+    windows: list[tuple[np.ndarray, np.ndarray]] = []
+    rows: list[tuple[int, int, float]] = []  # (link, process, fraction)
+    for number, outage in enumerate(spec.outages):
+        for suffix, links in outage.link_targets(network):
+            stream = f"outage:{number}:{suffix}"
+            windows.append(_outage_times(outage, seed, reps, stream, horizon_days))
+            rows += [(link.index, len(windows) - 1, outage.fraction) for link in links]
+    if not rows:
+        return None
+    shape = (len(windows), len(reps), max(starts.shape[1] for starts, _ in windows))
+    starts_all, ends_all = np.full(shape, np.nan), np.full(shape, np.nan)
+    for process, (starts, ends) in enumerate(windows):
+        starts_all[process, :, : starts.shape[1]] = starts
+        ends_all[process, :, : ends.shape[1]] = ends
+    link_rows = np.array([link for link, _, _ in rows], dtype=np.intp)
+    return LinkOutages(
+        links=link_rows,
+        process=np.array([process for _, process, _ in rows], dtype=np.intp),
+        starts=starts_all,
+        ends=ends_all,
+        keep=np.array([[1.0 - fraction] for _, _, fraction in rows]),
+        distinct=len(np.unique(link_rows)) == len(link_rows),
+    )
 
 
 def _outage_times(

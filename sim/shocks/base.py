@@ -5,8 +5,11 @@ A shock is active on the half-open interval [start, end) in simulation days. Its
 duration and its size (severity, fraction, factor, delays, ...) may be numbers or distributions
 (`{dist: triangular, low: 30, mode: 60, high: 180}`); a distribution is drawn once per
 replication from the shock's own stream, so policies compared on the same replication see the
-same shock. The engine (`sim.engine.effects`) switches shocks on and off at their exact days and
-asks each active one to `apply` itself to a fresh `EffectArrays`.
+same shock. A shock may also not happen at all: with `probability` p < 1 each replication draws
+once, from the shock's own stream, whether it occurs; where it does not, its window is empty
+(it starts and ends at the horizon) and it acts on nothing. The engine (`sim.engine.effects`)
+switches shocks on and off at their exact days and asks each active one to `apply` itself to a
+fresh `EffectArrays`.
 
 A shock type is one module (`export_ban.py`, ...) with a subclass of `ShockSpec` that declares
 which of its fields is its size and which its delay (`size_field`, `delay_field`), the bounds of
@@ -28,9 +31,9 @@ from pydantic import Field, model_validator
 
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import Network, NodeSpec
-from sim.scenario.randomness import AnyDistribution, Distribution, draws
+from sim.scenario.randomness import AnyDistribution, Distribution, Uniform, draws
 from sim.scenario.selector import Selector
-from sim.scenario.spec import Day, Spec, to_day
+from sim.scenario.spec import Day, Fraction, Spec, to_day
 
 Stage = Literal["ore", "refined", "component"]
 Amount = float | AnyDistribution
@@ -162,6 +165,12 @@ class ShockSpec(Spec, abc.ABC):
     duration_days: Amount | None = Field(
         None, description="How long it lasts, days (a number or a distribution)."
     )
+    probability: Fraction = Field(
+        1.0,
+        description="Chance that it happens at all, 0-1: each replication draws once whether "
+        "it occurs (from the shock's own stream, the same for every policy); where it does "
+        "not, it has no effect. Default 1: it always happens.",
+    )
     source: str | None = Field(None, description="The real event or debate it represents.")
 
     @model_validator(mode="after")
@@ -183,7 +192,8 @@ class ShockSpec(Spec, abc.ABC):
         return {**cls.bounds, "duration_days": (0.0, 36_500.0)}
 
     def window(self, start_date: dt.date, horizon_days: float) -> tuple[float, float] | None:
-        """[start, end) in days from the scenario start; None when it is drawn at random."""
+        """[start, end) in days from the scenario start, should it happen; None when it is
+        drawn at random."""
         if isinstance(self.start, Distribution) or isinstance(self.duration_days, Distribution):
             return None
         begin = to_day(self.start, start_date)
@@ -252,6 +262,29 @@ class ShockDraws:
     """Its `size_field` (severity, fraction, factor, t/yr ...), else 0."""
     delay: np.ndarray
     """Its `delay_field` (licence or detour days), else 0."""
+    occurs: np.ndarray
+    """Whether it happens at all in each replication (bool; all true when `probability` is 1).
+    Where it does not, `begin` and `end` are both the horizon: an empty window."""
+
+
+OCCURS = "occurs"
+"""Suffix of the stream that decides whether a shock happens: `shock:<label>:occurs`."""
+
+
+def occurrence(shock: ShockSpec, index: int, seed: int, reps: range) -> np.ndarray:
+    """Whether the shock happens in each replication of `reps` (bool, shape (R,)).
+
+    One uniform draw per replication from the stream `shock:<label>:occurs` (label: its name,
+    else type and position, `shock_label`), compared with `probability`: the same replication
+    decides the same way whatever the batch, the policy or the other shocks (common random
+    numbers), and a higher probability only adds replications in which it occurs. A shock of
+    probability 1 draws nothing.
+    """
+    if shock.probability >= 1.0:
+        return np.ones(len(reps), dtype=bool)
+    unit = Uniform(dist="uniform", low=0.0, high=1.0)
+    stream = f"shock:{shock_label(shock, index)}:{OCCURS}"
+    return draws(seed, reps, stream, unit, 1)[:, 0] < shock.probability
 
 
 def draw_shock(
@@ -280,7 +313,12 @@ def draw_shock(
         end = begin + value("duration_days")
     else:
         end = np.full(len(reps), float(horizon_days))
-    return ShockDraws(shock, index, begin, end, value(shock.size_field), value(shock.delay_field))
+    occurs = occurrence(shock, index, seed, reps)
+    if not occurs.all():  # an empty window at the horizon: never active, no onset
+        begin = np.where(occurs, begin, float(horizon_days))
+        end = np.where(occurs, end, float(horizon_days))
+    size, delay = value(shock.size_field), value(shock.delay_field)
+    return ShockDraws(shock, index, begin, end, size, delay, occurs)
 
 
 def max_extra_delay_days(draws_: Sequence[ShockDraws], network: Network) -> np.ndarray:

@@ -239,14 +239,19 @@ def grid(ax: Axes) -> None:
 
 def shade(ax: Axes, windows: pd.DataFrame | None, label: bool = True) -> None:
     """Shade each shock's window [start, end) with its own hatch; a window whose dates are
-    drawn per replication (`drawn`) is its median window and its legend entry says so."""
+    drawn per replication (`drawn`) is its median window and its legend entry says so, as it
+    says in what share of replications a shock that may not happen occurs (`probability`)."""
     if windows is None or windows.empty:
         return
     drawn = windows["drawn"] if "drawn" in windows else [False] * len(windows)
-    for i, ((shock, start, end), median) in enumerate(
-        zip(shock_spans(windows), drawn, strict=True)
+    chances = windows["probability"] if "probability" in windows else [1.0] * len(windows)
+    for i, ((shock, start, end), median, chance) in enumerate(
+        zip(shock_spans(windows), drawn, chances, strict=True)
     ):
-        name = f"{shock} (median window; dates drawn per replication)" if median else shock
+        notes = ["median window; dates drawn per replication"] if median else []
+        if chance < 1.0:
+            notes.append(f"occurs in {chance * 100:.3g}% of replications")
+        name = f"{shock} ({'; '.join(notes)})" if notes else shock
         ax.axvspan(
             start,
             end,

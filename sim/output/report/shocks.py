@@ -1,6 +1,6 @@
 """The shocks of the scenario as a table: what each hits, when and how hard (each shock type
-describes itself, `sim.shocks.describe`), and its source; for single runs, the dates drawn in
-this run."""
+describes itself, `sim.shocks.describe`), its probability when it may not happen, and its
+source; for single runs, the dates drawn in this run."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def shock_table(results: Results) -> list[Block]:
             when += f" to {value_text(shock['end'])}"
         elif shock.get("duration_days") is not None:
             when += f" for {value_text(shock['duration_days'])} days"
+        chance = float(shock.get("probability", 1.0))
+        if chance < 1.0:
+            when += f"; occurs with probability {chance * 100:.3g}%"
         if windows is not None and label in windows.index:
             row = windows.loc[label]
             actual = f"{row['start']:%Y-%m-%d} to {row['end']:%Y-%m-%d}"
