@@ -92,7 +92,7 @@ EXPECTED = {
     ),
     "policy_partner_no_flows.yaml": (
         12,
-        ["levers[0].buyer_country", "no ndpr flows from CN to KR", "IN, JP, XW"],
+        ["levers[0].buyer_country", "no ndpr flows from CN to KR", "IN, JP, US, XW"],
     ),
     "policy_release_during.yaml": (
         17,
@@ -100,7 +100,7 @@ EXPECTED = {
     ),
     "policy_stockpile_nobody.yaml": (
         12,
-        ["levers[0].country", "nothing in DE uses ndpr component", "CN, IN, JP, XW"],
+        ["levers[0].country", "nothing in DE uses ndpr component", "CN, IN, JP, US, XW"],
     ),
     "policy_new_node_taken.yaml": (
         14,

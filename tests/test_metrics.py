@@ -50,9 +50,45 @@ def test_time_to_recover_is_infinite_when_not_seen() -> None:
 
 
 def test_concentration_by_hand() -> None:
-    hhi, cr3 = metrics.concentration(np.array([[0.5], [0.3], [0.1], [0.1]]))
+    hhi, cr3, outside = metrics.concentration(np.array([[0.5], [0.3], [0.1], [0.1]]))
     assert hhi[0] == pytest.approx(0.25 + 0.09 + 0.01 + 0.01)
     assert cr3[0] == pytest.approx(0.9)
+    assert outside[0] == 0.0
+
+
+def test_concentration_leaves_the_aggregate_out() -> None:
+    """{CN 0.5, XW 0.3, AU 0.2}: named countries CN and AU only, shares of the whole kept:
+    CR3 = 0.5 + 0.2 = 0.7, HHI = 0.25 + 0.04 = 0.29; XW's 0.3 reported apart."""
+    shares = np.array([[0.5, 1.0], [0.3, 0.0], [0.2, 0.0]])
+    hhi, cr3, outside = metrics.concentration(shares, np.array([False, True, False]))
+    np.testing.assert_allclose(cr3, [0.7, 1.0])
+    np.testing.assert_allclose(hhi, [0.29, 1.0])
+    np.testing.assert_allclose(outside, [0.3, 0.0])
+
+
+def test_world_and_sourcing_metrics_flag_the_aggregate() -> None:
+    """A rest-of-world mine (XW) with 30% of the ore: world CR3 over AU alone is 0.7, and the
+    refinery's country gets 30% of its ore from the aggregate."""
+    data = chain(horizon_days=28)
+    data["network"]["nodes"].append(
+        {
+            "name": "xw_mine",
+            "kind": "mine",
+            "country": "XW",
+            "mineral": "lithium",
+            "capacity_tpa": 1e6,
+            "cover_days": 0,
+        }
+    )
+    data["network"]["links"][0]["share"] = 0.7
+    data["network"]["links"].append(
+        {"from": "xw_mine", "to": "refinery", "share": 0.3, "transit_days": 1}
+    )
+    table = metrics.compute(engine.run(scenario.from_dict(data)))
+    assert _metric(table, "world_cr3", mineral="lithium", stage="ore")[0] == pytest.approx(0.7)
+    assert _metric(table, "world_hhi", mineral="lithium", stage="ore")[0] == pytest.approx(0.49)
+    outside = _metric(table, "world_aggregate_share", mineral="lithium", stage="ore")[0]
+    assert outside == pytest.approx(0.3)
 
 
 def test_cvar_is_the_mean_of_the_worst_five_percent() -> None:

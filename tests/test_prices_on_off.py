@@ -277,4 +277,5 @@ def test_the_new_scenario_prices_cobalt_and_every_response_is_declared() -> None
         if node.kind in ("mine", "refinery", "recycler")
         and "cobalt" in {c[0] for c in outputs(node)}
     ]
-    assert len(producers) == 8 and all(node.availability == 1.0 for node in producers)
+    # 9: DRC, Indonesia, US and rest-of-world mines, four refineries, one recycler.
+    assert len(producers) == 9 and all(node.availability == 1.0 for node in producers)

@@ -153,6 +153,7 @@ def metric_keys(scenario: Scenario) -> list[tuple[str, ...]]:
     for mineral, stage in produced:
         add("world_hhi", "0-1", mineral=mineral, stage=stage)
         add("world_cr3", "share", mineral=mineral, stage=stage)
+        add("world_aggregate_share", "share", mineral=mineral, stage=stage)
     consumers = {n.country for n in network.of_kind("market")}
     inflows = sorted(
         {
@@ -165,6 +166,7 @@ def metric_keys(scenario: Scenario) -> list[tuple[str, ...]]:
         where = {"country": country, "mineral": mineral, "stage": stage}
         add("sourcing_hhi", "0-1", **where)
         add("sourcing_cr3", "share", **where)
+        add("sourcing_aggregate_share", "share", **where)
         add("import_reliance", "share", **where)
         for partner in spec.metrics.share_from:
             if partner != country:

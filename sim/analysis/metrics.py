@@ -61,14 +61,17 @@ from sim.vocabulary import (
     SHORTFALL_METRICS,
     SHORTFALL_T,
     SHORTFALL_UNITS,
+    SOURCING_AGGREGATE_SHARE,
     SOURCING_CR3,
     SOURCING_HHI,
     TTR_DAYS,
     TTS_DAYS,
+    WORLD_AGGREGATE_SHARE,
     WORLD_CR3,
     WORLD_HHI,
     fill_rate,
     hhi,
+    is_aggregate,
     top_share,
 )
 
@@ -221,9 +224,26 @@ def recycling_totals(
     return {key: (v[0], v[1], v[2]) for key, v in sorted(found.items())}
 
 
-def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """HHI (sum of squared shares, 0-1) and CR3 (top-3 share) over axis 0 of a shares array."""
-    return hhi(shares, axis=0), top_share(shares, 3, axis=0)
+def concentration(
+    shares: np.ndarray, aggregate: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """HHI (sum of squared shares, 0-1), CR3 (top-3 share) and the aggregates' share, over
+    axis 0 of a shares array (one row per country; shares of the whole, aggregates included).
+
+    Rows flagged in `aggregate` (boolean, one per row: `vocabulary.is_aggregate`, e.g. XW, the
+    rest of the world) are not one country, so HHI and CR3 are summed over the named countries
+    only, with their shares left as shares of the whole (not renormalised); the aggregates'
+    combined share is returned apart. Shares {CN 0.5, XW 0.3, AU 0.2} give HHI 0.29, CR3 0.7 and
+    aggregate share 0.3. HHI is then a lower bound: the aggregate's members would add at most the
+    square of its share."""
+    shares = np.asarray(shares, dtype=float)
+    mask = np.zeros(shares.shape[0], dtype=bool) if aggregate is None else np.asarray(aggregate)
+    named = shares[~mask]
+    outside = shares[mask].sum(axis=0) if mask.any() else np.zeros(shares.shape[1:])
+    if not len(named):
+        zero = np.zeros(shares.shape[1:])
+        return zero, zero.copy(), outside
+    return hhi(named, axis=0), top_share(named, 3, axis=0), outside
 
 
 def _shares(groups: dict[str, np.ndarray], reps: int) -> tuple[list[str], np.ndarray] | None:
@@ -237,6 +257,11 @@ def _shares(groups: dict[str, np.ndarray], reps: int) -> tuple[list[str], np.nda
     return names, np.divide(stacked, total, out=np.zeros_like(stacked), where=total > 0)
 
 
+def _aggregates(countries: list[str]) -> np.ndarray:
+    """Which of these country codes are aggregates (XW and the other X? codes)."""
+    return np.array([is_aggregate(c) for c in countries], dtype=bool)
+
+
 def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Rows) -> None:
     network, reps = result.scenario.network, len(result.reps)
     world: dict[tuple[str, str], dict[str, np.ndarray]] = defaultdict(dict)
@@ -247,9 +272,10 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
     for (mineral, stage), groups in sorted(world.items()):
         found = _shares(groups, reps)
         if found is not None:
-            index, cr3 = concentration(found[1])
+            index, cr3, outside = concentration(found[1], _aggregates(found[0]))
             rows.add(WORLD_HHI, "0-1", index, reps, mineral=mineral, stage=stage)
             rows.add(WORLD_CR3, "share", cr3, reps, mineral=mineral, stage=stage)
+            rows.add(WORLD_AGGREGATE_SHARE, "share", outside, reps, mineral=mineral, stage=stage)
     consumers = sorted({n.country for n in network.of_kind("market")})
     shipped = result.recorder.shipped_totals()
     inflow: dict[tuple[str, str, str], dict[str, np.ndarray]] = defaultdict(dict)
@@ -265,10 +291,11 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
         if found is None:
             continue
         names, shares = found
-        index, cr3 = concentration(shares)
+        index, cr3, outside = concentration(shares, _aggregates(names))
         where = {"country": country, "mineral": mineral, "stage": stage}
         rows.add(SOURCING_HHI, "0-1", index, reps, **where)
         rows.add(SOURCING_CR3, "share", cr3, reps, **where)
+        rows.add(SOURCING_AGGREGATE_SHARE, "share", outside, reps, **where)
         domestic = shares[names.index(country)] if country in names else 0.0
         rows.add(IMPORT_RELIANCE, "share", 1.0 - domestic, reps, **where)
         for partner in options.share_from:

@@ -1,5 +1,6 @@
 """Sourcing concentration per consuming country, mineral and stage bought from abroad:
-HHI of origins (0-1), import reliance and the share from each named partner."""
+HHI of named origins (0-1), the share from aggregates (rest of world), import reliance and the
+share from each named partner."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def concentration_table(results: Results) -> list[Block]:
     if frame is None:
         return []
     rows = frame[
-        frame["metric"].isin(["sourcing_hhi", "import_reliance", "share_from"])
+        frame["metric"].isin(
+            ["sourcing_hhi", "sourcing_aggregate_share", "import_reliance", "share_from"]
+        )
         & ~frame["country"].map(is_aggregate)
     ]
     if rows.empty:
@@ -50,17 +53,28 @@ def concentration_table(results: Results) -> list[Block]:
                 mineral_label(str(row["mineral"])),
                 str(row["stage"]),
                 f"{row.get('sourcing_hhi', math.nan):.2f}",
+                share(row.get("sourcing_aggregate_share", math.nan)),
                 share(row["import_reliance"]),
             ]
             + [share(row.get(p, math.nan)) for p in partners]
         )
     mean = "Means across replications. " if results.ensemble else ""
     table = Table(
-        ["country", "mineral", "stage", "HHI of origins", "import reliance", *partners],
+        [
+            "country",
+            "mineral",
+            "stage",
+            "HHI of named origins",
+            "from rest of world",
+            "import reliance",
+            *partners,
+        ],
         out,
-        numeric=set(range(3, 5 + len(partners))),
+        numeric=set(range(3, 6 + len(partners))),
         note=f"{mean}Shares of the tonnes shipped to the country's nodes over the "
-        "horizon. HHI: sum of squared shares by country of origin (0-1). Import "
-        "reliance: share from abroad. Only what a country buys from abroad is listed.",
+        "horizon. HHI: sum of squared shares by named country of origin (0-1); the "
+        "rest-of-world aggregate (XW) is not one country, so it is left out of the HHI and "
+        "its share is shown apart (the HHI is then a lower bound). Import reliance: share "
+        "from abroad. Only what a country buys from abroad is listed.",
     )
     return [Block("h3", "Sourcing concentration"), Block("table", table=table)]
