@@ -210,3 +210,20 @@ def test_an_exempted_supplier_keeps_exporting() -> None:
 def test_an_exempted_supplier_must_be_a_node_of_the_country() -> None:
     with pytest.raises(ScenarioError, match=r"'refinery3', which is not a node in CN.*refinery"):
         scenario.from_dict(two_chinese_refiners(exempt_suppliers=["refinery3"]))
+
+
+def test_quota_off_in_some_replications_allots_a_zero_history_link_without_nan() -> None:
+    """A quota that is off in one replication (+inf cap) next to a link with no shock-free flow
+    (history 0): inf x 0 must allot nothing first, not NaN; the link then takes what is left."""
+    from sim.engine.quotas import within_quota
+    from sim.shocks.base import ExportQuotaCap
+
+    quota = ExportQuotaCap(
+        links=np.array([0, 1]), history=np.array([[1.0], [0.0]]), cap_t=np.array([2.0, np.inf])
+    )
+    due = np.array([[3.0, 3.0], [1.0, 1.0]])  # (links, reps)
+    with np.errstate(all="raise"):
+        capped, _ = within_quota(quota, np.array([0, 1]), due, None)
+    assert np.isfinite(capped).all()
+    np.testing.assert_allclose(capped[:, 1], [3.0, 1.0])  # off: every order passes
+    assert capped[:, 0].sum() == pytest.approx(2.0)  # on: the group ships its cap

@@ -24,7 +24,9 @@ def within_quota(
     sold = rows >= 0  # releases from stockpiles are not sales: the quota does not see them
     rows, history = rows[sold], quota.history[sold]
     wanted = due[rows] if spot is None else due[rows] + spot[rows]
-    first = np.minimum(wanted, quota.cap_t * history)
+    with np.errstate(invalid="ignore"):  # inf cap x zero history: nothing allotted first
+        allotted = np.where(history > 0, quota.cap_t * history, 0.0)
+    first = np.minimum(wanted, allotted)
     rest = wanted - first
     left = np.maximum(quota.cap_t - rows_sum(first), 0.0)
     allowed = first + rest * fill_ratio(left, rows_sum(rest))
