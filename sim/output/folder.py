@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.output.labels import generated_label
 from sim.vocabulary import TEXT_COLUMNS
 
 FILES = {
@@ -453,7 +454,8 @@ def market_countries(results: Results) -> dict[str, str]:
 
 
 def node_table(results: Results) -> pd.DataFrame | None:
-    """name, kind, country, stage of every node, from the resolved scenario's network."""
+    """name, kind, country, stage and label of every node, from the resolved scenario's
+    network (the label as declared, else `labels.generated_label`)."""
     network = results.scenario.get("network") or {}
     nodes = network.get("nodes") or []
     if not nodes:
@@ -465,7 +467,22 @@ def node_table(results: Results) -> pd.DataFrame | None:
                 "kind": n["kind"],
                 "country": n["country"],
                 "stage": n.get("stage", ""),
+                "label": n.get("label") or generated_label(str(n["name"]), str(n["country"])),
             }
             for n in nodes
         ]
     )
+
+
+def node_labels(results: Results) -> dict[str, str]:
+    """Node name -> its name for people (`node_table`'s label); a name the network does not
+    hold (an older folder) is absent: use `label_of`."""
+    table = node_table(results)
+    if table is None:
+        return {}
+    return dict(zip(table["name"].astype(str), table["label"].astype(str), strict=True))
+
+
+def label_of(labels: dict[str, str], name: str) -> str:
+    """The label of node `name`, the name itself when it has none."""
+    return labels.get(name, name)
