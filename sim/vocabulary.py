@@ -391,6 +391,21 @@ IDENTICAL_NOTE = (
 )
 """The note printed and reported instead of a zero-width interval (`identical_replications`)."""
 
+MIN_TAIL_REPLICATIONS = 20
+"""Replications beyond the 95th percentile that P95 and CVaR95 need to be stated without a
+warning (`THIN_TAIL_NOTE`): 400 replications or more."""
+MAX_CHANCE_CI_WIDTH = 0.2
+"""A P(shortfall) whose 95% interval is wider than this is flagged (`WIDE_CHANCE_NOTE`)."""
+THIN_TAIL_NOTE = (
+    "P95 and CVaR95 rest on the worst 5% of the {reps} replications ({tail}), fewer than the "
+    "20 a tail statistic needs (400 replications or more): read them and their intervals as "
+    "indicative"
+)
+WIDE_CHANCE_NOTE = (
+    "the 95% interval of P(shortfall) is wider than 20 percentage points for {markets}: too few "
+    "replications to state it firmly"
+)
+
 
 NOISE_NOTE = (
     "Demand noise (`uncertainty.demand`, a factor drawn afresh at every review) is not varied: "
