@@ -42,7 +42,8 @@ ENSEMBLE_FILES = {
     "scenario.resolved.yaml": FILES["scenario.resolved.yaml"],
     "provenance.json": "seed, replications, executor, workers, versions, input hash, wall time",
     "metrics.csv": "risk metrics per replication (tidy: one row per replication and metric)",
-    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
+    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95 (with "
+    "95% bootstrap intervals of the last three)",
     "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
     "balance.csv": "per mineral: the worst mass-balance residual over all replications",
 }
@@ -55,7 +56,8 @@ COMPARISON_FILES = {
     "balance.csv": "per policy and mineral: the worst mass-balance residual",
     "comparison.csv": "per policy, market and metric: policy and baseline means, paired "
     "difference with a 95% confidence interval",
-    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
+    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne (with its 95% bootstrap "
+    "interval) and unit avoided, rank",
 }
 """The files of a policy comparison."""
 ONE_REPLICATION_COMPARISON_FILES = {
