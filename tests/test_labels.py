@@ -65,3 +65,22 @@ def test_the_built_in_network_names_its_markets_for_people() -> None:
     assert by_name["jp_ev"].label == "Japan EVs"
     unlabelled = [n.name for n in by_name.values() if n.kind == "market" and not n.label]
     assert unlabelled and all(name.startswith("xw_") for name in unlabelled)
+
+
+def test_charts_name_markets_by_their_labels(tmp_path: Path) -> None:
+    from matplotlib import pyplot as plt
+
+    from sim.output import charts
+    from tests.test_charts import BAN
+
+    data = chain(horizon_days=40, shocks=[BAN])
+    data["network"]["nodes"][3]["label"] = "Japan electric cars"
+    run = engine.run(scenario.from_dict(data))
+    drawn = {c.name: c for c in charts.draw_all(load(writers.write_results(run, tmp_path, ["t"])))}
+    try:
+        title = " ".join(drawn["supply_demand_ev"].figure.get_suptitle().split())
+        assert title.startswith("Japan electric cars (ev): demand, deliveries and shortfall")
+        rows = [t.get_text() for t in drawn["fill_rate_overview"].figure.axes[0].get_yticklabels()]
+        assert "Japan electric cars" in rows
+    finally:
+        plt.close("all")
