@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import exits, faults
-from sim.cli_options import BATCH, REPLICATIONS, ROWS, shared_options
+from sim.cli_options import BATCH, REPLICATIONS, ROWS, shared_options, side_by_side_options
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -138,14 +138,7 @@ def _report_options(report: ArgumentParser) -> None:
     report.add_argument(
         "folders", nargs="+", type=Path, metavar="FOLDER", help="a results folder, e.g. results/x"
     )
-    report.add_argument(
-        "--compare",
-        action="store_true",
-        help="put the runs side by side (runs.csv, report.html) in OUT/compare_<names>/ instead",
-    )
-    report.add_argument(  # with --compare, the runs go to OUT/compare_<names>/
-        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
-    )
+    side_by_side_options(report)
 
 
 def _schema_options(schema: ArgumentParser) -> None:
@@ -427,23 +420,7 @@ def _report(args: Namespace, command: list[str]) -> int:
     note; the exit status is 2 when none was a results folder."""
     from sim.output import report
 
-    if args.compare:
-        from sim.output.report.runs import write_side_by_side
-
-        missing = [f for f in args.folders if not (f / "provenance.json").is_file()]
-        if missing:
-            print(
-                f"error: not a results folder (no provenance.json): {missing[0]}", file=sys.stderr
-            )
-            return 2
-        try:
-            page, table = write_side_by_side(args.folders, args.out)
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        print(f"runs side by side: {page} and {table.name}")
-        return 0
-    return report.main([str(folder) for folder in args.folders])
+    return report.main([str(f) for f in args.folders], compare=args.compare, root=args.out)
 
 
 def _validate(args: Namespace, command: list[str]) -> int:

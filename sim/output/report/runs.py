@@ -14,6 +14,7 @@ top exposure and for a sensitivity the input that moves the shortfall most.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,22 @@ def write_side_by_side(folders: Sequence[Path], root: Path = Path("results")) ->
     write_file_atomically(target / "report.md", render_markdown(title, blocks))
     page = write_file_atomically(target / "report.html", render_html(title, blocks, {}))
     return page, csv
+
+
+def main(folders: Sequence[Path], root: Path = Path("results")) -> int:
+    """`sim report --compare`: write the runs side by side and say where; exit status 2 (with
+    the reason) when a folder is not a results folder or the output would land inside one."""
+    missing = [f for f in folders if not (Path(f) / "provenance.json").is_file()]
+    if missing:
+        print(f"error: not a results folder (no provenance.json): {missing[0]}", file=sys.stderr)
+        return 2
+    try:
+        page, table = write_side_by_side(folders, root)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"runs side by side: {page} and {table.name}")
+    return 0
 
 
 def document(table: pd.DataFrame) -> tuple[str, list[Block]]:
