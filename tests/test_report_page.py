@@ -116,7 +116,7 @@ def test_ensemble_findings_report_the_odds_and_the_tail(ensemble: Path) -> None:
     assert findings.rows[0][0] == "EVs (Japan) [ev]"
     low, high = (report_page.qty(float(row[f"cvar95_ci_{s}"].iloc[0])) for s in ("low", "high"))
     assert findings.rows[0][7] == (
-        f"{report_page.qty(float(row['cvar95'].iloc[0]))} ({low} to {high})"
+        f"{report_page.qty(float(row['cvar95'].iloc[0]))} ({low}\u2013{high})"
     )
     timing = next(t for t in tables if "time to survive (days)" in t.columns)
     assert timing.rows[0][:2] == ["EVs (Japan) [ev]", "ban"]

@@ -271,16 +271,16 @@ def _sensitivity(swings: list[float]) -> Results:
 
 def test_the_sensitivity_summary_names_the_input_that_moves_the_result_most() -> None:
     assert sensitivity_sentences(_sensitivity([300.0, 40.0])) == [
-        "input0 moves India EVs's shortfall most: from 10 vehicles with it at its P5 (1) to 310 "
-        "at its P95 (3), a swing of 300.",
+        "input0 moves the shortfall of India EVs most: from 10 vehicles with it at its P5 (1) "
+        "to 310 at its P95 (3), a swing of 300.",
         "Next is input1 (swing 40 vehicles).",
-        "With every input as declared, India EVs's mean shortfall is 12 vehicles.",
+        "With every input as declared, the mean shortfall of India EVs is 12 vehicles.",
     ]
     tie = sensitivity_sentences(_sensitivity([300.0, 300.0, 5.0]))
-    assert tie[0].startswith("input0 and input1 move India EVs's shortfall most, equally")
+    assert tie[0].startswith("input0 and input1 move the shortfall of India EVs most, equally")
     assert tie[1] == "Next is input2 (swing 5 vehicles)."
     assert sensitivity_sentences(_sensitivity([0.0, 0.0]))[0] == (
-        "None of the 2 uncertain inputs moves India EVs's shortfall."
+        "None of the 2 uncertain inputs moves the shortfall of India EVs."
     )
 
 

@@ -15,6 +15,9 @@ from sim.output.report.document import Block, Table
 from sim.output.report.formats import named, qty, replications, share
 from sim.output.report.uncertainty import warnings, wide, with_interval
 
+DASH = "\u2013"
+"""Joins the bounds of an interval in a table cell ('2,355 (1,924\u20133,057)')."""
+
 
 def key_findings(results: Results) -> list[Block]:
     """Sentences on the markets that fell short and a table of every market (none for a
@@ -161,11 +164,13 @@ def _ensemble_findings(results: Results) -> list[Block]:
                 unit,
                 share(fill[market]),
                 with_interval(
-                    chance.get(market, 0.0), chance_rows.get(market), "prob_positive", share
+                    chance.get(market, 0.0), chance_rows.get(market), "prob_positive", share, DASH
                 ),
                 qty(mean.get(market, math.nan)),
-                with_interval(p95.get(market, math.nan), short_rows.get(market), "p95", qty),
-                with_interval(tail.get(market, math.nan), short_rows.get(market), "cvar95", qty),
+                with_interval(p95.get(market, math.nan), short_rows.get(market), "p95", qty, DASH),
+                with_interval(
+                    tail.get(market, math.nan), short_rows.get(market), "cvar95", qty, DASH
+                ),
                 qty(cover.get(market, math.nan)),
             ]
         )

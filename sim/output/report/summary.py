@@ -336,21 +336,21 @@ def sensitivity_sentences(results: Results) -> list[str]:
     market = label_of(node_labels(results), str(records[0]["market"]))
     unit = unit_label(str(records[0]["unit"]))
     declared = (
-        f"With every input as declared, {market}'s mean shortfall is "
+        f"With every input as declared, the mean shortfall of {market} is "
         f"{qty(float(records[0]['shortfall_as_declared']))} {unit}."
     )
     top = records[0]
     swing = float(top["swing"])
     if swing <= 0:
         return [
-            f"None of the {len(records)} uncertain inputs moves {market}'s shortfall.",
+            f"None of the {len(records)} uncertain inputs moves the shortfall of {market}.",
             declared,
         ]
     tied = [str(r["input"]) for r in records[1:] if math.isclose(float(r["swing"]), swing)]
     moves = (
-        f"{' and '.join([str(top['input']), *tied])} move {market}'s shortfall most, equally"
+        f"{' and '.join([str(top['input']), *tied])} move the shortfall of {market} most, equally"
         if tied
-        else f"{top['input']} moves {market}'s shortfall most"
+        else f"{top['input']} moves the shortfall of {market} most"
     )
     first = (
         f"{moves}: from {qty(float(top['shortfall_at_p5']))} {unit} with it at its P5 "

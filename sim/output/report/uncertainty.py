@@ -23,10 +23,15 @@ LEVEL = 0.95
 
 
 def with_interval(
-    value: float, row: Mapping[str, Any] | None, column: str, fmt: Callable[[float], str]
+    value: float,
+    row: Mapping[str, Any] | None,
+    column: str,
+    fmt: Callable[[float], str],
+    to: str = " to ",
 ) -> str:
-    """'12.5% (8.0% to 17.5%)': a statistic and its interval from a summary row; the value
-    alone when the row has no interval (older folders, one replication) or it is a point."""
+    """'12.5% (8.0% to 17.5%)': a statistic and its interval from a summary row (`to` joins
+    the bounds: tables use an en dash to fit a printed page); the value alone when the row has
+    no interval (older folders, one replication) or it is a point."""
     text = fmt(value)
     if row is None:
         return text
@@ -36,7 +41,7 @@ def with_interval(
     low, high = float(low), float(high)
     if math.isnan(low) or math.isnan(high) or low == high:
         return text
-    return f"{text} ({fmt(low)} to {fmt(high)})"
+    return f"{text} ({fmt(low)}{to}{fmt(high)})"
 
 
 def wide(row: Mapping[str, Any] | None) -> bool:
