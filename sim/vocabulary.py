@@ -189,7 +189,11 @@ METRICS_COLUMNS = ("rep", *METRIC_KEY, "value")
 """metrics.csv: one row per replication and metric."""
 STATISTICS = ("replications", "mean", "p5", "p50", "p95", "share_finite")
 """The ensemble statistics of every metric (summary.csv; mean and quantiles over runs)."""
-SUMMARY_COLUMNS = (*METRIC_KEY, *STATISTICS, "prob_positive", "cvar95")
+SUMMARY_INTERVALS = tuple(
+    f"{s}_ci_{side}" for s in ("prob_positive", "p95", "cvar95") for side in ("low", "high")
+)
+"""The 95% bootstrap intervals of shortfall metrics in summary.csv (`sim.analysis.bootstrap`)."""
+SUMMARY_COLUMNS = (*METRIC_KEY, *STATISTICS, "prob_positive", "cvar95", *SUMMARY_INTERVALS)
 ORIGIN_COLUMNS = (
     "bucket",
     "day",
@@ -313,10 +317,13 @@ RANKING_COLUMNS = (
     "shortfall_avoided_units",
     "cost_per_t_avoided",
     "cost_per_unit_avoided",
+    "cost_per_t_ci_low",
+    "cost_per_t_ci_high",
     "vs_best_part",
 )
 """ranking.csv: per policy, cost (present value, USD), whether every lever declares it and
-which cost fields are missing, shortfall avoided; ranked (undeclared costs after declared)."""
+which cost fields are missing, shortfall avoided, cost per tonne avoided with its 95% bootstrap
+interval; ranked (undeclared costs after declared)."""
 STRESS_COLUMNS = (
     "rank",
     "target",
