@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import exits, faults
-from sim.cli_options import BATCH, REPLICATIONS, ROWS, shared_options
+from sim.cli_options import BATCH, REPLICATIONS, ROWS, shared_options, side_by_side_options
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ def _report_options(report: ArgumentParser) -> None:
     report.add_argument(
         "folders", nargs="+", type=Path, metavar="FOLDER", help="a results folder, e.g. results/x"
     )
+    side_by_side_options(report)
 
 
 def _schema_options(schema: ArgumentParser) -> None:
@@ -420,7 +421,7 @@ def _report(args: Namespace, command: list[str]) -> int:
     note; the exit status is 2 when none was a results folder."""
     from sim.output import report
 
-    return report.main([str(folder) for folder in args.folders])
+    return report.main([str(f) for f in args.folders], compare=args.compare, root=args.out)
 
 
 def _validate(args: Namespace, command: list[str]) -> int:

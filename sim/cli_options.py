@@ -123,3 +123,16 @@ def shared_options() -> dict[str, ArgumentParser]:
             help="skip the charts and the report page (they take a few seconds)",
         ),
     }
+
+
+def side_by_side_options(report: ArgumentParser) -> None:
+    """`sim report --compare A B ... [--out ROOT]`: the runs side by side in
+    ROOT/compare_<names>/ (`sim.output.report.runs`); --out reads as in every subcommand."""
+    report.add_argument(
+        "--compare",
+        action="store_true",
+        help="put the runs side by side (runs.csv, report.html) in OUT/compare_<names>/ instead",
+    )
+    report.add_argument(
+        "--out", type=Path, default=Path("results"), help="results root folder (default: results)"
+    )

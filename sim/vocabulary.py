@@ -195,7 +195,11 @@ METRICS_COLUMNS = ("rep", *METRIC_KEY, "value")
 """metrics.csv: one row per replication and metric."""
 STATISTICS = ("replications", "mean", "p5", "p50", "p95", "share_finite")
 """The ensemble statistics of every metric (summary.csv; mean and quantiles over runs)."""
-SUMMARY_COLUMNS = (*METRIC_KEY, *STATISTICS, "prob_positive", "cvar95")
+SUMMARY_INTERVALS = tuple(
+    f"{s}_ci_{side}" for s in ("prob_positive", "p95", "cvar95") for side in ("low", "high")
+)
+"""The 95% bootstrap intervals of shortfall metrics in summary.csv (`sim.analysis.bootstrap`)."""
+SUMMARY_COLUMNS = (*METRIC_KEY, *STATISTICS, "prob_positive", "cvar95", *SUMMARY_INTERVALS)
 ORIGIN_COLUMNS = (
     "bucket",
     "day",
@@ -319,10 +323,13 @@ RANKING_COLUMNS = (
     "shortfall_avoided_units",
     "cost_per_t_avoided",
     "cost_per_unit_avoided",
+    "cost_per_t_ci_low",
+    "cost_per_t_ci_high",
     "vs_best_part",
 )
 """ranking.csv: per policy, cost (present value, USD), whether every lever declares it and
-which cost fields are missing, shortfall avoided; ranked (undeclared costs after declared)."""
+which cost fields are missing, shortfall avoided, cost per tonne avoided with its 95% bootstrap
+interval; ranked (undeclared costs after declared)."""
 STRESS_COLUMNS = (
     "rank",
     "target",
@@ -396,6 +403,21 @@ IDENTICAL_NOTE = (
     "is exact, not an estimate, and no confidence interval is shown"
 )
 """The note printed and reported instead of a zero-width interval (`identical_replications`)."""
+
+MIN_TAIL_REPLICATIONS = 20
+"""Replications beyond the 95th percentile that P95 and CVaR95 need to be stated without a
+warning (`THIN_TAIL_NOTE`): 400 replications or more."""
+MAX_CHANCE_CI_WIDTH = 0.2
+"""A P(shortfall) whose 95% interval is wider than this is flagged (`WIDE_CHANCE_NOTE`)."""
+THIN_TAIL_NOTE = (
+    "P95 and CVaR95 rest on the worst 5% of the {reps} replications ({tail}), fewer than the "
+    "20 a tail statistic needs (400 replications or more): read them and their intervals as "
+    "indicative"
+)
+WIDE_CHANCE_NOTE = (
+    "the 95% interval of P(shortfall) is wider than 20 percentage points for {markets}: too few "
+    "replications to state it firmly"
+)
 
 
 NOISE_NOTE = (

@@ -102,23 +102,31 @@ def test_ensemble_findings_report_the_odds_and_the_tail(ensemble: Path) -> None:
     title, blocks = report_page.document(results, [])
     assert title == "chain: ensemble of 12 replications"
     tables = [b.table for b in blocks if b.table is not None]
-    findings = next(t for t in tables if "P(shortfall)" in t.columns)
+    findings = next(t for t in tables if "P(shortfall) (95% CI)" in t.columns)
     assert findings.columns[3:8] == [
         "mean fill rate",
-        "P(shortfall)",
+        "P(shortfall) (95% CI)",
         "mean shortfall",
-        "P95 shortfall",
-        "CVaR95 shortfall",
+        "P95 shortfall (95% CI)",
+        "CVaR95 shortfall (95% CI)",
     ]
     summary = results.get("summary")
     assert summary is not None
     row = summary[(summary["metric"] == "shortfall_units") & (summary["market"] == "ev")]
-    assert findings.rows[0][0] == "ev"
-    assert findings.rows[0][7] == report_page.qty(float(row["cvar95"].iloc[0]))
+    assert findings.rows[0][0] == "EVs (Japan) [ev]"
+    low, high = (report_page.qty(float(row[f"cvar95_ci_{s}"].iloc[0])) for s in ("low", "high"))
+    assert findings.rows[0][7] == (
+        f"{report_page.qty(float(row['cvar95'].iloc[0]))} ({low}\u2013{high})"
+    )
     timing = next(t for t in tables if "time to survive (days)" in t.columns)
-    assert timing.rows[0][:2] == ["ev", "ban"]
+    assert timing.rows[0][:2] == ["EVs (Japan) [ev]", "ban"]
     markdown = report_page.render_markdown(title, blocks)
-    assert "| market | country | unit | mean fill rate | P(shortfall) |" in markdown
+    assert "| market | country | unit | mean fill rate | P(shortfall) (95% CI) |" in markdown
+    # 12 replications: the tail statistics rest on one replication, and the page says so
+    assert (
+        "Warning: P95 and CVaR95 rest on the worst 5% of the 12 replications (1 replication)"
+        in (markdown)
+    )
 
 
 def test_addresses_in_text_are_shown_but_cannot_be_fetched() -> None:
@@ -164,7 +172,8 @@ def test_a_policy_comparison_reports_the_ranking_and_the_effects(compared: Path)
     ranking = next(t for t in tables if "USD per t avoided" in t.columns)
     assert [row[1] for row in ranking.rows] == list(results.get("ranking")["policy"])
     effects = next(t for t in tables if "change" in t.columns)
-    assert [row[:2] for row in effects.rows] == [["ev", "pile"], ["ev", "thrift"]]
+    ev = "EVs (Japan) [ev]"
+    assert [row[:2] for row in effects.rows] == [[ev, "pile"], [ev, "thrift"]]
     page = report_page.render_html(title, blocks, {})
     assert "stockpile (country: JP, mineral: lithium" in page
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis import costs
+from sim.analysis import bootstrap, costs
 from sim.analysis.ensemble import Ensemble
 from sim.analysis.metrics import paired_delta
 from sim.levers import BaseLever, apply
@@ -116,17 +116,26 @@ def compare_policies(
         rows.append(chosen.assign(policy=name))
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     return Comparison(
-        baseline, variants, table, rank_policies(scenario, variants, table, criterion)
+        baseline,
+        variants,
+        table,
+        rank_policies(scenario, variants, table, criterion, baseline=baseline),
     )
 
 
 def rank_policies(
-    scenario: Scenario, variants: dict[str, Ensemble], table: pd.DataFrame, criterion: str
+    scenario: Scenario,
+    variants: dict[str, Ensemble],
+    table: pd.DataFrame,
+    criterion: str,
+    baseline: Ensemble | None = None,
 ) -> pd.DataFrame:
     """The ranking table: per policy its mean cost (USD, present value), whether every lever
     declares its cost (`cost_declared`; `cost_not_declared` lists the missing fields), the
     shortfall avoided in its minerals (t) and in product units, and the cost per tonne and
-    per unit avoided (inf when it avoids nothing).
+    per unit avoided (inf when it avoids nothing); given the `baseline`, the 95% percentile
+    bootstrap interval of the cost per tonne avoided over paired replications
+    (`cost_per_t_ci_low`, `cost_per_t_ci_high`; `sim.analysis.bootstrap.ratio_interval`).
 
     Rule: by `criterion`, lowest first for costs and highest first for shortfall avoided; on a
     cost criterion (`cost_per_t_avoided`, `cost_usd`) every policy whose cost is not declared
@@ -157,6 +166,7 @@ def rank_policies(
                 "shortfall_avoided_units": avoided_units,
                 "cost_per_t_avoided": cost / avoided_t if avoided_t > 0 else math.inf,
                 "cost_per_unit_avoided": cost / avoided_units if avoided_units > 0 else math.inf,
+                **_cost_per_t_interval(scenario, ensemble, baseline, concerned),
             }
         )
     frame = pd.DataFrame(rows)
@@ -174,6 +184,36 @@ def rank_policies(
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     frame["vs_best_part"] = [_versus_parts(name, levers, frame) for name in frame["policy"]]
     return frame
+
+
+def _cost_per_t_interval(
+    scenario: Scenario, variant: Ensemble, baseline: Ensemble | None, concerned: set[str]
+) -> dict[str, float]:
+    """The 95% bootstrap interval of a policy's cost per tonne avoided in its minerals, over
+    paired replications (NaN without the baseline or with fewer than two replications)."""
+    if baseline is None:
+        return {"cost_per_t_ci_low": math.nan, "cost_per_t_ci_high": math.nan}
+
+    def tonnes(runs: pd.DataFrame) -> pd.Series:
+        rows = runs[
+            (runs["metric"] == SHORTFALL_T)
+            & runs["mineral"].isin(concerned)
+            & (runs["market"] != "")
+        ]
+        return rows.groupby("rep")["value"].sum()
+
+    runs = variant.runs
+    cost = runs[runs["metric"] == POLICY_COST_USD].groupby("rep")["value"].mean()
+    reps = cost.index
+    avoided = tonnes(baseline.runs).reindex(reps, fill_value=0.0) - tonnes(runs).reindex(
+        reps, fill_value=0.0
+    )
+    low, high = bootstrap.ratio_interval(
+        cost.to_numpy(dtype=float),
+        avoided.to_numpy(dtype=float),
+        bootstrap.generator(scenario.spec.seed),
+    )
+    return {"cost_per_t_ci_low": low, "cost_per_t_ci_high": high}
 
 
 def lever_minerals(levers: Sequence[BaseLever]) -> set[str]:

@@ -355,7 +355,7 @@ def _combine(
         scenario,
         reps,
         runs,
-        summarize(table),
+        summarize(table, scenario.spec.seed),
         band_table(scenario, batches, options),
         balance_frame,
         wall,
@@ -376,12 +376,12 @@ SUMMARY_CHUNK_ROWS = 250_000
 per row on top of the table)."""
 
 
-def summarize(table: metrics.MetricTable) -> pd.DataFrame:
-    """`metrics.summarize` of the table's tidy rows, a block of metric keys at a time: the
-    same frame (the keys are unique and each is summarized on its own, in key order) in
-    bounded extra memory."""
+def summarize(table: metrics.MetricTable, seed: int | None = None) -> pd.DataFrame:
+    """`metrics.summarize` of the table's tidy rows (bootstrap seeded by `seed`), a block of
+    metric keys at a time: the same frame (the keys are unique and each is summarized on its
+    own, in key order) in bounded extra memory."""
     if len(table.keys) == 0:
-        return metrics.summarize(table.tidy())
+        return metrics.summarize(table.tidy(), seed)
     step = max(1, SUMMARY_CHUNK_ROWS // max(1, len(table.reps)))
     parts = [
         metrics.summarize(
@@ -389,7 +389,8 @@ def summarize(table: metrics.MetricTable) -> pd.DataFrame:
                 table.keys.iloc[start : start + step],
                 table.values[start : start + step],
                 table.reps,
-            ).tidy()
+            ).tidy(),
+            seed,
         )
         for start in range(0, len(table.keys), step)
     ]

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis import bootstrap
 from sim.analysis import origin as embodied
 from sim.analysis.costs import PairedShipments, policy_cost_usd
 from sim.engine.simulate import RunResult
@@ -304,12 +305,17 @@ def _concentration_metrics(result: RunResult, options: MetricOptions, rows: _Row
                 rows.add(SHARE_FROM, "share", share, reps, partner=partner, **where)
 
 
-def summarize(table: pd.DataFrame) -> pd.DataFrame:
+def summarize(table: pd.DataFrame, seed: int | None = None) -> pd.DataFrame:
     """Ensemble statistics per metric key from a tidy per-run table (`replications`: how many
     runs it holds). The statistics are over the replications where the metric is defined: a NaN
     (the time to recover of a market that never fell short in that replication) is left out,
-    and a metric undefined in every replication gets blank statistics."""
+    and a metric undefined in every replication gets blank statistics. Shortfall metrics add
+    95% percentile-bootstrap intervals of P(shortfall), P95 and CVaR95
+    (`sim.analysis.bootstrap`, seeded by `seed`; the same resamples for every metric with the
+    same number of replications)."""
     rows = []
+    rng = bootstrap.generator(seed)
+    resamples: dict[int, np.ndarray] = {}
     for key, group in table.groupby(list(METRIC_KEY), sort=False, dropna=False, observed=True):
         values = group["value"].to_numpy(dtype=float)
         runs = len(values)
@@ -331,6 +337,9 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         if row["metric"] in SHORTFALL_METRICS:
             row["prob_positive"] = float((values > 0).mean())
             row["cvar95"] = cvar(values, 0.95)
+            if len(values) not in resamples:
+                resamples[len(values)] = bootstrap.indices(len(values), rng)
+            row.update(bootstrap.shortfall_intervals(values, resamples[len(values)]))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from sim.output import tables
+from sim.output.labels import generated_label
 from sim.vocabulary import TEXT_COLUMNS
 
 FILES = {
@@ -42,7 +43,8 @@ ENSEMBLE_FILES = {
     "scenario.resolved.yaml": FILES["scenario.resolved.yaml"],
     "provenance.json": "seed, replications, executor, workers, versions, input hash, wall time",
     "metrics.csv": "risk metrics per replication (tidy: one row per replication and metric)",
-    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
+    "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95 (with "
+    "95% bootstrap intervals of the last three)",
     "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
     "balance.csv": "per mineral: the worst mass-balance residual over all replications",
 }
@@ -55,7 +57,8 @@ COMPARISON_FILES = {
     "balance.csv": "per policy and mineral: the worst mass-balance residual",
     "comparison.csv": "per policy, market and metric: policy and baseline means, paired "
     "difference with a 95% confidence interval",
-    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne and unit avoided, rank",
+    "ranking.csv": "per policy: cost, shortfall avoided, cost per tonne (with its 95% bootstrap "
+    "interval) and unit avoided, rank",
 }
 """The files of a policy comparison."""
 ONE_REPLICATION_COMPARISON_FILES = {
@@ -463,7 +466,8 @@ def market_countries(results: Results) -> dict[str, str]:
 
 
 def node_table(results: Results) -> pd.DataFrame | None:
-    """name, kind, country, stage of every node, from the resolved scenario's network."""
+    """name, kind, country, stage and label of every node, from the resolved scenario's
+    network (the label as declared, else `labels.generated_label`)."""
     network = results.scenario.get("network") or {}
     nodes = network.get("nodes") or []
     if not nodes:
@@ -475,7 +479,22 @@ def node_table(results: Results) -> pd.DataFrame | None:
                 "kind": n["kind"],
                 "country": n["country"],
                 "stage": n.get("stage", ""),
+                "label": n.get("label") or generated_label(str(n["name"]), str(n["country"])),
             }
             for n in nodes
         ]
     )
+
+
+def node_labels(results: Results) -> dict[str, str]:
+    """Node name -> its name for people (`node_table`'s label); a name the network does not
+    hold (an older folder) is absent: use `label_of`."""
+    table = node_table(results)
+    if table is None:
+        return {}
+    return dict(zip(table["name"].astype(str), table["label"].astype(str), strict=True))
+
+
+def label_of(labels: dict[str, str], name: str) -> str:
+    """The label of node `name`, the name itself when it has none."""
+    return labels.get(name, name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.scenario.lifetimes import FixedLifetime, Lifetime, WeibullLifetime, weibull_mean_years
 from sim.scenario.spec import (
@@ -36,6 +36,19 @@ MAX_DEMAND_TPA = 1e9
 """A market's yearly use of a mineral, t: the capacity limit (`TonnesPerYear`)."""
 Commodity = tuple[str, str]
 """(mineral, stage)."""
+
+
+def _one_line(text: str) -> str:
+    if not text[:1].isalnum() or any(ord(c) < 32 for c in text):
+        raise ValueError(
+            f"a label is one line of text starting with a letter or digit (got {text!r}); "
+            "e.g. 'India EVs'"
+        )
+    return text
+
+
+Label = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_one_line)]
+"""A node's name for people (charts, report): one line of at most 80 characters."""
 
 
 ScrapRecovery = Annotated[
@@ -73,6 +86,12 @@ class NodeSpec(Spec):
     country: Country = Field(
         description="ISO 3166 alpha-2 code of the country the node is in "
         "(XA-XZ for aggregates such as the rest of the world)."
+    )
+    label: Label | None = Field(
+        None,
+        description="How charts and the report name the node, e.g. `India EVs` (default: one "
+        "made from the name and the country, e.g. `xw_co_other` -> `Cobalt, other uses (rest "
+        "of world)`).",
     )
     region: str | None = Field(None, description="State or province, e.g. `Odisha`.")
     owner: Owner | None = Field(

@@ -4,6 +4,7 @@ One run reads timeseries.csv (one row per review, node and variable); an ensembl
 bands.csv (per market, variable and time bucket: mean and P5/P50/P95 across replications,
 summed over the reviews of a bucket, so values are divided by `per_review_scale` to be per
 review). Quantities are in the market's product unit per review period; days of cover in days.
+Titles name a market by `name` (its label; default its id) followed by `place`.
 """
 
 from __future__ import annotations
@@ -56,13 +57,16 @@ def supply_demand(
     windows: pd.DataFrame | None = None,
     rep: int = 0,
     place: str = "",
+    name: str = "",
 ) -> Figure:
     """One run: a market's demand and deliveries per review (top) and its shortfall (bottom)."""
     wide = _market_series(
         timeseries, market, ("demand_units", "delivered_units", "shortfall_units"), rep
     )
     units = f"{unit_label(unit)} {info.per_review()}"
-    fig = new_figure(info, f"{market}{place}: demand, deliveries and shortfall, {units}", 5.2)
+    fig = new_figure(
+        info, f"{name or market}{place}: demand, deliveries and shortfall, {units}", 5.2
+    )
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1))
     x = wide.index
     top.plot(
@@ -125,6 +129,7 @@ def supply_demand_bands(
     unit: str = "units",
     windows: pd.DataFrame | None = None,
     place: str = "",
+    name: str = "",
 ) -> Figure:
     """An ensemble: median and P5-P95 band across replications of demand, deliveries and
     shortfall per review (bucket sums divided by the reviews in each bucket)."""
@@ -132,7 +137,7 @@ def supply_demand_bands(
     n = int(bands["replications"].max()) if "replications" in bands else info.replications
     fig = new_figure(
         info,
-        f"{market}{place}: demand, deliveries and shortfall across {n:,} "
+        f"{name or market}{place}: demand, deliveries and shortfall across {n:,} "
         f"replications (median and P5-P95), {units}",
         5.4,
     )
@@ -228,6 +233,7 @@ def cover(
     windows: pd.DataFrame | None = None,
     rep: int = 0,
     place: str = "",
+    name: str = "",
 ) -> Figure:
     """One run: a market's days of cover per mineral, with releases of the stockpiles of its
     country (for the minerals it uses) as bars on a second axis."""
@@ -243,7 +249,7 @@ def cover(
     wide = wide.sort_index()
     fig = new_figure(
         info,
-        f"{market}{place}: days of cover per mineral (on hand and in transit "
+        f"{name or market}{place}: days of cover per mineral (on hand and in transit "
         "toward the market / expected daily use)",
         4.6,
     )
@@ -340,6 +346,7 @@ def cover_bands(
     *,
     windows: pd.DataFrame | None = None,
     place: str = "",
+    name: str = "",
 ) -> Figure:
     """An ensemble: the lowest days of cover over the market's minerals in each time bucket,
     median and P5-P95 across replications."""
@@ -347,7 +354,7 @@ def cover_bands(
     n = int(rows["replications"].max()) if "replications" in rows else info.replications
     fig = new_figure(
         info,
-        f"{market}{place}: lowest days of cover over its minerals, across {n:,} "
+        f"{name or market}{place}: lowest days of cover over its minerals, across {n:,} "
         "replications (median and P5-P95)",
         4.6,
     )

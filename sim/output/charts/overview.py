@@ -4,6 +4,7 @@ a heat map, with the shock windows marked."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -38,9 +39,15 @@ def _heatmap(
 
 
 def fill_rate_overview(
-    timeseries: pd.DataFrame, info: RunInfo, *, windows: pd.DataFrame | None = None, rep: int = 0
+    timeseries: pd.DataFrame,
+    info: RunInfo,
+    *,
+    windows: pd.DataFrame | None = None,
+    rep: int = 0,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
-    """One run: every market's fill rate (delivered / demand) in each review, as a heat map."""
+    """One run: every market's fill rate (delivered / demand) in each review, as a heat map;
+    rows named by `names` (market -> label), else 'id (country code)'."""
     rows = timeseries[
         (timeseries["rep"] == rep)
         & (timeseries["kind"] == "market")
@@ -60,7 +67,9 @@ def fill_rate_overview(
         out=np.ones(demand.shape),
         where=demand.to_numpy() > 0,
     )
-    labels = [f"{node} ({country})" for node, country in demand.index]
+    labels = [
+        (names or {}).get(str(node)) or f"{node} ({country})" for node, country in demand.index
+    ]
     return _overview(
         fill,
         pd.DatetimeIndex(pd.to_datetime(demand.columns)),
@@ -79,6 +88,7 @@ def fill_rate_overview_bands(
     windows: pd.DataFrame | None = None,
     countries: dict[str, str] | None = None,
     policy: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """An ensemble: every market's mean deliveries / mean demand per time bucket; `countries`
     (market -> ISO code) labels the rows."""
@@ -95,7 +105,10 @@ def fill_rate_overview_bands(
     )
     n = int(bands["replications"].max())
     countries = countries or {}
-    labels = [f"{m} ({countries[m]})" if m in countries else str(m) for m in demand.index]
+    labels = [
+        (names or {}).get(str(m)) or (f"{m} ({countries[m]})" if m in countries else str(m))
+        for m in demand.index
+    ]
     return _overview(
         fill,
         pd.DatetimeIndex(pd.to_datetime(demand.columns)),
@@ -129,7 +142,7 @@ def _overview(
     bar = fig.colorbar(mesh, ax=ax, fraction=0.04, pad=0.01)
     bar.set_label(bar_label)
     bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_ylabel("market (country)")
+    ax.set_ylabel("market")
     if windows is not None and not windows.empty:
         drawn = "drawn" in windows and bool(windows["drawn"].any())
         where = " (median where drawn per replication)" if drawn else ""

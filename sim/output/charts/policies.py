@@ -7,7 +7,7 @@ less shortfall); costs are in USD as the scenario's lever assumptions give them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ def supply_demand_policies(
     unit: str = "units",
     windows: pd.DataFrame | None = None,
     place: str = "",
+    name: str = "",
     policies: Sequence[str] | None = None,
 ) -> Figure:
     """A policy comparison: a market's deliveries (top) and shortfall (bottom) per review under
@@ -50,7 +51,7 @@ def supply_demand_policies(
     n = int(bands["replications"].max())
     fig = new_figure(
         info,
-        f"{market}{place}: deliveries and shortfall under each policy, "
+        f"{name or market}{place}: deliveries and shortfall under each policy, "
         f"{units} ({_replications(n)})",
         5.6,
     )
@@ -104,6 +105,7 @@ def cover_policies(
     *,
     windows: pd.DataFrame | None = None,
     place: str = "",
+    name: str = "",
     policies: Sequence[str] | None = None,
 ) -> Figure:
     """A policy comparison: a market's lowest days of cover per time bucket under the baseline
@@ -111,7 +113,7 @@ def cover_policies(
     n = int(bands["replications"].max())
     fig = new_figure(
         info,
-        f"{market}{place}: lowest days of cover over its minerals under each "
+        f"{name or market}{place}: lowest days of cover over its minerals under each "
         f"policy ({_replications(n)})",
         4.6,
     )
@@ -171,6 +173,7 @@ def policy_effects(
     metric: str = "shortfall_units",
     units: dict[str, str] | None = None,
     policies: Sequence[str] | None = None,
+    market_names: Mapping[str, str] | None = None,
 ) -> Figure:
     """A policy comparison: per market, each policy's mean paired difference from the baseline
     (policy - baseline, same replications) with its 95% confidence interval."""
@@ -217,7 +220,8 @@ def policy_effects(
         ax.set_ylim(len(names) - 0.5, -0.5)
         unit = (units or {}).get(market, str(rows["unit"].iloc[0]) if len(rows) else "")
         ax.set_xlabel(
-            f"{market}: change in {what} vs baseline ({unit_label(unit)}); "
+            f"{(market_names or {}).get(market, market)}: change in {what} vs baseline "
+            f"({unit_label(unit)}); "
             "negative = less shortfall",
             fontsize=8.5,
         )

@@ -3,7 +3,7 @@ per market and, in a policy comparison, per policy."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,10 +29,11 @@ def shortfall_distribution(
     *,
     markets: Sequence[str] | None = None,
     policies: Sequence[str] | None = None,
+    market_names: Mapping[str, str] | None = None,
 ) -> Figure:
     """An ensemble: cumulative shortfall per replication for each market that fell short in
     any (box: quartiles, whiskers: P5-P95, triangle: mean, dots: replications); with a
-    `policy` column, one box per policy in each market's panel."""
+    `policy` column, one box per policy in each market's panel; `market_names`: market -> label."""
     rows = metrics[metrics["metric"] == "shortfall_units"]
     if markets is None:
         short = rows.groupby("market", sort=False, observed=True)["value"].max()
@@ -96,7 +97,9 @@ def shortfall_distribution(
                 zorder=3,
             )
             top = max(top, float(values.max()) if len(values) else 0.0)
-        where = f"{market}\n({country_name(country)})" if country else market
+        where = (market_names or {}).get(str(market)) or (
+            f"{market}\n({country_name(country)})" if country else market
+        )
         ax.set_yticks(
             range(1, len(names) + 1),
             [where] if names == [""] else [f"{market}: {n}" for n in names],

@@ -35,6 +35,7 @@ from sim.output.folder import (
     as_date,
     market_countries,
     market_table,
+    node_labels,
     node_table,
     shock_windows,
 )
@@ -63,12 +64,21 @@ class Scene:
 
     @cached_property
     def place(self) -> dict[str, str]:
-        """Market -> ' (Japan, ev)': its country and sector, for titles."""
+        """Market -> what titles write after its label: ' (in_ev)', its id (the label names
+        the country); ' (Japan, ev)', its country and sector, for a folder whose network is
+        not recorded (no label)."""
         table = market_table(self.results)
         return {
-            str(m): f" ({country_name(str(c))}" + (f", {s})" if str(s) else ")")
+            str(m): f" ({m})"
+            if str(m) in self.label
+            else f" ({country_name(str(c))}" + (f", {s})" if str(s) else ")")
             for m, c, s in zip(table["market"], table["country"], table["sector"], strict=True)
         }
+
+    @cached_property
+    def label(self) -> dict[str, str]:
+        """Node -> its label (`folder.node_labels`: declared, else made from id and country)."""
+        return node_labels(self.results)
 
     @cached_property
     def unit(self) -> dict[str, str]:
@@ -172,7 +182,9 @@ def draw_stress(scene: Scene, _: Subject) -> Figure | None:
 
 def draw_overview_run(scene: Scene, _: Subject) -> Figure | None:
     ts = scene.results.get("timeseries")
-    return None if ts is None else fill_rate_overview(ts, scene.info, windows=scene.windows)
+    if ts is None:
+        return None
+    return fill_rate_overview(ts, scene.info, windows=scene.windows, names=scene.label)
 
 
 def draw_overview_ensemble(scene: Scene, _: Subject) -> Figure | None:
@@ -180,7 +192,9 @@ def draw_overview_ensemble(scene: Scene, _: Subject) -> Figure | None:
     if bands is None:
         return None
     countries = market_countries(scene.results)
-    return fill_rate_overview_bands(bands, scene.info, windows=scene.windows, countries=countries)
+    return fill_rate_overview_bands(
+        bands, scene.info, windows=scene.windows, countries=countries, names=scene.label
+    )
 
 
 def draw_overview_baseline(scene: Scene, _: Subject) -> Figure | None:
@@ -193,6 +207,7 @@ def draw_overview_baseline(scene: Scene, _: Subject) -> Figure | None:
         windows=scene.windows,
         countries=market_countries(scene.results),
         policy=BASELINE,
+        names=scene.label,
     )
 
 
@@ -208,7 +223,12 @@ def draw_policy_effects(scene: Scene, _: Subject) -> Figure | None:
     if table is None or not scene.focus:
         return None
     return policy_effects(
-        table, scene.info, markets=scene.focus, units=scene.unit, policies=scene.results.policies
+        table,
+        scene.info,
+        markets=scene.focus,
+        units=scene.unit,
+        policies=scene.results.policies,
+        market_names=scene.label,
     )
 
 
@@ -223,6 +243,7 @@ def draw_supply_demand_run(scene: Scene, subject: Subject) -> Figure | None:
         unit=scene.unit.get(market, "units"),
         windows=scene.windows,
         place=scene.place.get(market, ""),
+        name=scene.label.get(market, market),
     )
 
 
@@ -230,7 +251,14 @@ def draw_cover_run(scene: Scene, subject: Subject) -> Figure | None:
     ts, (market,) = scene.results.get("timeseries"), subject
     if ts is None:
         return None
-    return cover(ts, market, scene.info, windows=scene.windows, place=scene.place.get(market, ""))
+    return cover(
+        ts,
+        market,
+        scene.info,
+        windows=scene.windows,
+        place=scene.place.get(market, ""),
+        name=scene.label.get(market, market),
+    )
 
 
 def draw_supply_demand_ensemble(scene: Scene, subject: Subject) -> Figure | None:
@@ -244,6 +272,7 @@ def draw_supply_demand_ensemble(scene: Scene, subject: Subject) -> Figure | None
         unit=scene.unit.get(market, "units"),
         windows=scene.windows,
         place=scene.place.get(market, ""),
+        name=scene.label.get(market, market),
     )
 
 
@@ -251,8 +280,8 @@ def draw_cover_ensemble(scene: Scene, subject: Subject) -> Figure | None:
     bands, (market,) = _present(scene.results.get("bands")), subject
     if bands is None:
         return None
-    place = scene.place.get(market, "")
-    return cover_bands(bands, market, scene.info, windows=scene.windows, place=place)
+    place, name = scene.place.get(market, ""), scene.label.get(market, market)
+    return cover_bands(bands, market, scene.info, windows=scene.windows, place=place, name=name)
 
 
 def draw_supply_demand_policies(scene: Scene, subject: Subject) -> Figure | None:
@@ -266,6 +295,7 @@ def draw_supply_demand_policies(scene: Scene, subject: Subject) -> Figure | None
         unit=scene.unit.get(market, "units"),
         windows=scene.windows,
         place=scene.place.get(market, ""),
+        name=scene.label.get(market, market),
         policies=scene.results.policies,
     )
 
@@ -280,6 +310,7 @@ def draw_cover_policies(scene: Scene, subject: Subject) -> Figure | None:
         scene.info,
         windows=scene.windows,
         place=scene.place.get(market, ""),
+        name=scene.label.get(market, market),
         policies=scene.results.policies,
     )
 
@@ -293,7 +324,7 @@ def draw_distribution_ensemble(scene: Scene, _: Subject) -> Figure | None:
     metrics = scene.results.get("metrics")
     if metrics is None or _shortfalls(metrics).empty:
         return None
-    return shortfall_distribution(metrics, scene.info)
+    return shortfall_distribution(metrics, scene.info, market_names=scene.label)
 
 
 def draw_distribution_policies(scene: Scene, _: Subject) -> Figure | None:
@@ -306,7 +337,11 @@ def draw_distribution_policies(scene: Scene, _: Subject) -> Figure | None:
         return None
     markets = [str(m) for m in dict.fromkeys(short["market"])]
     return shortfall_distribution(
-        metrics, scene.info, markets=markets, policies=scene.results.policies
+        metrics,
+        scene.info,
+        markets=markets,
+        policies=scene.results.policies,
+        market_names=scene.label,
     )
 
 

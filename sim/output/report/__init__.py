@@ -57,9 +57,17 @@ def write_report(folder: Path | str) -> tuple[Path, Path]:
     return page, markdown
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Rebuild the report of every results folder given; others are skipped with a note."""
+def main(
+    argv: Sequence[str] | None = None, *, compare: bool = False, root: Path = Path("results")
+) -> int:
+    """Rebuild the report of every results folder given; others are skipped with a note.
+    `compare`: put the folders side by side in `root`/compare_<names>/ instead
+    (`sim.output.report.runs`)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if compare:
+        from sim.output.report.runs import main as side_by_side
+
+        return side_by_side([Path(arg) for arg in args], root)
     if not args or args[0] in ("-h", "--help"):
         print(
             "usage: python -m sim.output.report RESULTS_FOLDER [...]\n\n"

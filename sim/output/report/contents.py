@@ -23,6 +23,7 @@ from sim.output.report.provenance import provenance_blocks
 from sim.output.report.sensitivity import sensitivity_table
 from sim.output.report.shocks import shock_table
 from sim.output.report.stress import stress_table
+from sim.output.report.summary import summary_blocks
 from sim.output.report.timing import timing_table
 from sim.output.report.world import world_blocks
 
@@ -46,7 +47,9 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     else:
         kind = f"ensemble of {reps}" if results.ensemble else "single run"
     base = results.for_policy(BASELINE) if policies else results
-    blocks = [
+    blocks, headline = summary_blocks(results, drawn)
+    blocks += [
+        Block("h2", "Scenario"),
         Block("p", _run_line(results)),
         Block("p", " ".join(str(spec.get("description") or "").split())),
         Block("p", identical_note(results)),
@@ -72,7 +75,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks += stress_table(results)
     blocks += sensitivity_table(results)
     blocks += on_off_blocks(results)
-    blocks += figure_blocks(drawn)
+    blocks += figure_blocks([c for c in drawn if c.name != headline])
     blocks += provenance_blocks(results)
     return f"{name}: {kind}", [b for b in blocks if b.text or b.table or b.chart or b.items]
 

@@ -3,9 +3,9 @@ of cover, transit and review between the two (from drivers.csv, `sim.analysis.dr
 
 from __future__ import annotations
 
-from sim.output.folder import Results
+from sim.output.folder import Results, node_labels
 from sim.output.report.document import Block, Table
-from sim.output.report.formats import days
+from sim.output.report.formats import days, named
 
 
 def drivers_table(results: Results) -> list[Block]:
@@ -14,9 +14,10 @@ def drivers_table(results: Results) -> list[Block]:
     frame = results.get("drivers")
     if frame is None or frame.empty:
         return []
+    labels = node_labels(results)
     rows = [
         [
-            str(r["market"]),
+            named(labels, str(r["market"])),
             str(r["first_shortfall_date"]),
             f"{r['shock']} ({r['shock_start_date']})"
             + (f"; then {r['then']}" if str(r.get("then") or "") not in ("", "nan") else ""),

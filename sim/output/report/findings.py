@@ -5,13 +5,18 @@ mean, P95 and CVaR95 of cumulative shortfall, and the lowest days of cover."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
-from sim.output.folder import Results, market_table
+from sim.output.folder import Results, label_of, market_table, node_labels
 from sim.output.labels import country_name, unit_label
 from sim.output.report.document import Block, Table
-from sim.output.report.formats import qty, replications, share
+from sim.output.report.formats import named, qty, replications, share
+from sim.output.report.uncertainty import warnings, wide, with_interval
+
+DASH = "\u2013"
+"""Joins the bounds of an interval in a table cell ('2,355 (1,924\u20133,057)')."""
 
 
 def key_findings(results: Results) -> list[Block]:
@@ -33,6 +38,7 @@ def _single_findings(results: Results) -> list[Block]:
     first = markets[markets["rep"] == markets["rep"].min()].copy()
     cover = _metric(results, "min_cover_days")
     short = first[first["shortfall_units"] > 1e-9 * first["demand_units"].clip(lower=1.0)]
+    labels = node_labels(results)
     sentences = []
     if short.empty:
         sentences.append(
@@ -43,7 +49,8 @@ def _single_findings(results: Results) -> list[Block]:
         for row in short.sort_values("fill_rate").itertuples(index=False):
             unit = unit_label(str(row.unit))
             sentences.append(
-                f"{row.market} ({country_name(str(row.country))}, {row.sector}): "
+                f"{label_of(labels, str(row.market))} ({country_name(str(row.country))}, "
+                f"{row.sector}): "
                 f"{qty(row.shortfall_units)} {unit} short of {qty(row.demand_units)} demanded "
                 f"(fill rate {share(row.fill_rate)}), first shortfall on "
                 f"{row.first_shortfall_date}."
@@ -52,7 +59,7 @@ def _single_findings(results: Results) -> list[Block]:
     first = first.sort_values(["order", "fill_rate"], kind="stable")
     rows = [
         [
-            str(r.market),
+            named(labels, str(r.market)),
             str(r.country),
             str(r.sector),
             str(r.unit),
@@ -124,6 +131,8 @@ def _ensemble_findings(results: Results) -> list[Block]:
     cover = _metric(results, "min_cover_days", "p50")
     order = sorted(fill, key=lambda m: (-chance.get(m, 0.0), fill[m]))
     short = [m for m in order if chance.get(m, 0.0) > 0]
+    labels = node_labels(results)
+    chance_rows, short_rows = _rows(summary, "any_shortfall"), _rows(summary, "shortfall_units")
     sentences = []
     if not short:
         sentences.append(
@@ -137,9 +146,11 @@ def _ensemble_findings(results: Results) -> list[Block]:
         for market in short:
             unit = unit_label(str(places.at[market, "unit"])) if market in places.index else "units"
             sentences.append(
-                f"{market}: short in {share(chance[market])} of replications; mean shortfall "
-                f"{qty(mean.get(market, math.nan))} {unit}, P95 {qty(p95.get(market, math.nan))}"
-                f", CVaR95 {qty(tail.get(market, math.nan))}; mean fill rate "
+                f"{label_of(labels, market)}: short in "
+                f"{with_interval(chance[market], chance_rows.get(market), 'prob_positive', share)}"
+                f" of replications; mean shortfall {qty(mean.get(market, math.nan))} {unit}, P95 "
+                f"{qty(p95.get(market, math.nan))}, CVaR95 {qty(tail.get(market, math.nan))}; "
+                "mean fill rate "
                 f"{share(fill[market])}."
             )
     rows = []
@@ -148,14 +159,18 @@ def _ensemble_findings(results: Results) -> list[Block]:
         unit = str(places.at[market, "unit"]) if market in places.index else ""
         rows.append(
             [
-                market,
+                named(labels, market),
                 country,
                 unit,
                 share(fill[market]),
-                share(chance.get(market, 0.0)),
+                with_interval(
+                    chance.get(market, 0.0), chance_rows.get(market), "prob_positive", share, DASH
+                ),
                 qty(mean.get(market, math.nan)),
-                qty(p95.get(market, math.nan)),
-                qty(tail.get(market, math.nan)),
+                with_interval(p95.get(market, math.nan), short_rows.get(market), "p95", qty, DASH),
+                with_interval(
+                    tail.get(market, math.nan), short_rows.get(market), "cvar95", qty, DASH
+                ),
                 qty(cover.get(market, math.nan)),
             ]
         )
@@ -165,17 +180,30 @@ def _ensemble_findings(results: Results) -> list[Block]:
             "country",
             "unit",
             "mean fill rate",
-            "P(shortfall)",
+            "P(shortfall) (95% CI)",
             "mean shortfall",
-            "P95 shortfall",
-            "CVaR95 shortfall",
+            "P95 shortfall (95% CI)",
+            "CVaR95 shortfall (95% CI)",
             "lowest cover, median (days)",
         ],
         rows,
         numeric={3, 4, 5, 6, 7, 8},
         note=f"Across {replications(n)}. Shortfall: cumulative over the horizon in "
         "the market's unit. P(shortfall): share of replications with any shortfall. "
-        "CVaR95: mean of the worst 5% of replications. Markets most likely to fall "
-        "short come first.",
+        "CVaR95: mean of the worst 5% of replications. In brackets: 95% percentile-bootstrap "
+        "intervals over the replications (1,000 resamples; none where every replication "
+        "agrees). Markets most likely to fall short come first.",
     )
-    return [Block("p", " ".join(sentences)), Block("table", table=table)]
+    loose = [label_of(labels, m) for m in short if wide(chance_rows.get(m))]
+    cautions = warnings(results, loose)
+    return [
+        Block("p", " ".join(sentences)),
+        Block("table", table=table),
+        *([Block("p", " ".join(cautions))] if cautions else []),
+    ]
+
+
+def _rows(summary: pd.DataFrame, metric: str) -> dict[str, dict[Any, Any]]:
+    """Per market: its summary.csv row of `metric` (statistics and their intervals)."""
+    rows = summary[(summary["metric"] == metric) & (summary["market"] != "")]
+    return {str(r["market"]): r for r in rows.to_dict("records")}

@@ -54,3 +54,10 @@ def value_text(value: Any) -> str:
 def replications(n: int) -> str:
     """'1 replication', '1,000 replications'."""
     return f"{n:,} replication" + ("s" if n != 1 else "")
+
+
+def named(labels: dict[str, str], name: str) -> str:
+    """A node in a table: its label with its id in brackets, 'India EVs [in_ev]' (the id is
+    what a scenario file names); the id alone when it has no label."""
+    label = labels.get(name, name)
+    return name if label == name else f"{label} [{name}]"

@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from sim.output.focus import comparison_focus
-from sim.output.folder import Results
+from sim.output.folder import Results, label_of, node_labels
 from sim.output.report.document import Block, Table
 from sim.output.report.exact import identical
-from sim.output.report.formats import qty, share, value_text
+from sim.output.report.formats import named, qty, share, value_text
 
 
 def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
@@ -91,9 +91,11 @@ def policy_blocks(results: Results, policies: list[str]) -> list[Block]:
         blocks.append(Block("h3", "Effect on the markets under stress"))
         if moved:
             exact = identical(results)
-            blocks.append(Block("table", table=_effects(comparison, moved, policies, exact)))
+            table = _effects(comparison, moved, policies, exact, node_labels(results))
+            blocks.append(Block("table", table=table))
         if still:
-            blocks.append(Block("p", f"No policy changes the shortfall of {', '.join(still)}."))
+            names = ", ".join(label_of(node_labels(results), m) for m in still)
+            blocks.append(Block("p", f"No policy changes the shortfall of {names}."))
     return blocks
 
 
@@ -215,7 +217,11 @@ def _lever(lever: dict[str, Any]) -> str:
 
 
 def _effects(
-    comparison: pd.DataFrame, focus: list[str], policies: list[str], exact: bool = False
+    comparison: pd.DataFrame,
+    focus: list[str],
+    policies: list[str],
+    exact: bool = False,
+    labels: dict[str, str] | None = None,
 ) -> Table:
     """The paired change in each market's shortfall per policy; `exact`: the replications are
     identical, so the change is exact and no (zero-width) interval is shown."""
@@ -239,7 +245,7 @@ def _effects(
             chance = got.get("any_shortfall", {}).get("variant_mean", math.nan)
             rows.append(
                 [
-                    market,
+                    named(labels or {}, market),
                     policy,
                     qty(float(short["baseline_mean"])),
                     qty(float(short["variant_mean"])),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from sim.output.focus import focus_markets
-from sim.output.folder import Results
+from sim.output.folder import Results, node_labels
 from sim.output.report.document import Block, Table
-from sim.output.report.formats import days, share
+from sim.output.report.formats import days, named, share
 
 
 def timing_table(results: Results) -> list[Block]:
@@ -26,13 +26,14 @@ def timing_table(results: Results) -> list[Block]:
     if frame is None:
         return []
     rows = []
+    labels = node_labels(results)
     timing = frame[frame["metric"].isin(["tts_days", "ttr_days"]) & frame["market"].isin(focus)]
     if timing.empty:
         return []
     for (market, shock), group in timing.groupby(["market", "shock"], sort=False):
         got = dict(zip(group["metric"], group[value].astype(float), strict=True))
         tts, ttr = got.get("tts_days", math.nan), got.get("ttr_days", math.nan)
-        row = [str(market), str(shock), days(tts, "never")]
+        row = [named(labels, str(market)), str(shock), days(tts, "never")]
         if results.ensemble:
             finite = dict(zip(group["metric"], group["share_finite"].astype(float), strict=True))
             hit = finite.get("tts_days", math.nan)
