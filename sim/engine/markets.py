@@ -112,6 +112,13 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
+        # The links whose buyer is a market pair's stock row: what reaches each market.
+        slot_pair = {int(slot): q for q, slot in enumerate(self.pair_slot.tolist())}
+        into = [k for k, slot in enumerate(state.buyer_slot.tolist()) if slot in slot_pair]
+        self.into_links = np.array(into, dtype=np.intp)
+        self.into_pairs = SegmentSum(
+            np.array([slot_pair[int(state.buyer_slot[k])] for k in into], dtype=np.intp)
+        )
         if state.cohorts is not None and state.origin is None:
             # book at once the cohorts nothing reads per review (origin tracking reads every
             # in-use pool at every review)
@@ -233,16 +240,38 @@ class Markets:
             if recorded(where):
                 rec.put_rows(where, pair_values[variable]())
 
-    def record_cover(self, inbound: np.ndarray, day: float) -> None:
-        """Days of cover (DESIGN.md section 6): (on hand + in transit toward the market) /
-        expected daily use, per mineral, at the end of the review. `inbound` is in transit
-        per stock row."""
+    def record_cover(self, inbound: np.ndarray, day: float, period: int) -> None:
+        """Days of cover per (market, mineral) at the end of the review: how long the market
+        can meet its expected daily use from what it holds and what reaches it in time.
+        `inbound` is in transit per stock row (`Review.inbound`).
+
+        DESIGN.md section 6 defines cover as (on hand + in transit toward the market) /
+        expected daily use. Here material in transit counts only from the review it arrives
+        at: at the first next review j at which on hand + arrivals up to j fall short of j
+        reviews of expected use, cover is (on hand + those arrivals) / daily use (between j - 1
+        and j reviews); when no review falls short it is DESIGN's (on hand + all in transit) /
+        daily use. So a market short at the next review has less than one review of cover,
+        where DESIGN's ratio counted material held back for weeks (a licence review) as if it
+        were on the shelf (issue 16). Days; inf where expected use is zero."""
         if not self.names or not recorded(self.cover_where):
             return
         ratio = self.ratio(day)
         use = self.expected_use * self.demand_now(day)[self.pair_market]
         if ratio is not None:
             use = use * ratio
-        held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
-        cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
+        state = self.state
+        on_hand = state.stocks[self.pair_slot]
+        per_day = np.where(use > 1e-12, use, 1.0)
+        everything = (on_hand + inbound[self.pair_slot]) / per_day
+        depth = state.ring.shape[0]
+        if self.into_links.size and depth > 1:
+            order = (period + np.arange(1, depth)) % depth  # the next reviews' arrival slots
+            ahead = state.ring[order[:, None], self.into_links[None, :]]  # (J, links, R)
+            arriving = np.zeros((len(self.pair_slot), depth - 1, on_hand.shape[-1]))
+            self.into_pairs.add_into(arriving, ahead.swapaxes(0, 1))
+            lasts = (on_hand[:, None, :] + np.cumsum(arriving, axis=1)) / per_day[:, None, :]
+            due = (np.arange(1, depth) * float(state.step_days))[None, :, None]
+            first_short = np.where(lasts < due - 1e-9, lasts, np.inf).min(axis=1)
+            everything = np.minimum(everything, first_short)
+        cover = np.where(use > 1e-12, everything, np.inf)
         self.rec.put_rows(self.cover_where, cover)

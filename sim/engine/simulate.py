@@ -230,7 +230,7 @@ def period_clock(
         releasing = {pile.name: P.release(state, pile, shipper, recorder, mods) for pile in piles}
         shipper.dispatch(period, day)
         inbound = review.inbound()
-        markets.record_cover(inbound, day)
+        markets.record_cover(inbound, day, period)
         review.order(releasing, inbound, markets, day)
         if stock_rows.size:
             recorder.put_rows(stock_where, state.stocks[stock_rows])

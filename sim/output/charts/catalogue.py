@@ -157,8 +157,9 @@ CATALOGUE: tuple[Entry, ...] = (
         "cover_{}",
         ("single",),
         "markets",
-        "Days of cover per mineral the market uses: stock on hand and in transit toward it "
-        "over its expected daily use. Bars: stockpile releases, if any.",
+        "Days of cover per mineral the market uses: how long stock on hand and what arrives "
+        "in time meet its expected daily use (in transit counts from its arrival, so a "
+        "market short at the next review has under one review). Bars: stockpile releases, if any.",
         scene.draw_cover_run,
         scene.markets,
     ),
