@@ -3,6 +3,7 @@ paper (`sim.analysis.coverage`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,9 @@ import pytest
 from sim.analysis import balance, coverage
 from sim.analysis import frames as results
 from sim.engine import simulate as engine
+from sim.output import charts, writers
+from sim.output.folder import load
+from sim.output.report.why_not_hit import why_not_hit_blocks
 from sim.scenario import loader as scenario
 from tests.conftest import chain
 
@@ -169,3 +173,29 @@ def test_a_hit_country_shows_what_covered_it_before_it_fell_short() -> None:
     delivered = result.recorder.per_review(("ev", "lithium", "component", "delivered_t"))[5:]
     sources = frame[frame["kind"].isin(coverage.SOURCES)]["during_t"].sum()
     assert sources == pytest.approx(float(delivered.sum()))
+
+
+def test_the_report_says_why_japan_was_not_hit(tmp_path: Path) -> None:
+    """The run of the hand-checked ban written as `sim run` writes it: coverage.csv is in the
+    folder, the report has a 'Why Japan was not hit' section whose sentence names KR's 5 t
+    (0.5 t in transit at the start) and the market's stock, and the coverage chart is drawn
+    into it. Without a shock aimed at a country there is neither file nor section."""
+    result = engine.run(scenario.from_dict(two_suppliers((5, 15))))
+    folder = load(writers.write_results(result, tmp_path, ["test"]))
+    frame = folder.get("coverage")
+    assert frame is not None and set(frame["country"]) == {"JP"}
+    drawn = charts.draw_all(folder)
+    assert "coverage_JP" in [c.name for c in drawn]
+    blocks = why_not_hit_blocks(folder, drawn)
+    assert [b.text for b in blocks if b.kind == "h2"] == ["Why Japan was not hit"]
+    sentence = next(b.text for b in blocks if b.kind == "p")
+    assert "were never short" in sentence
+    assert "from South Korea 5 t (0.5 t of it in transit at the start)" in sentence
+    assert "stock drawn 4 t" in sentence
+    assert any(b.kind == "figure" and b.chart.name == "coverage_JP" for b in blocks if b.chart)
+    untargeted = two_suppliers((5, 15))
+    untargeted["shocks"][0].pop("to_countries")
+    plain = engine.run(scenario.from_dict(untargeted))
+    again = load(writers.write_results(plain, tmp_path / "plain", ["test"]))
+    assert again.get("coverage") is None
+    assert why_not_hit_blocks(again, charts.draw_all(again)) == []

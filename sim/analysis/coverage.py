@@ -42,7 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.engine import simulate
 from sim.engine.simulate import RunResult
+from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
 from sim.shocks.base import shock_label
 from sim.vocabulary import (
@@ -84,6 +86,8 @@ SOURCES = (
 """The kinds of row that add up to `delivered`, in the order the report lists them."""
 TOTALS = ("delivered", "demand", "shortfall")
 """The kinds of row that state the country's markets' totals over the window."""
+NOISE_T = 1e-9
+"""Tonnes below this are written as 0 (sums of large flows leave rounding residue)."""
 HIT_TOLERANCE_T = 1e-6
 """A country's markets fell short when they missed more than this, t."""
 
@@ -99,6 +103,18 @@ class Window:
     @property
     def length(self) -> int:
         return self.stop - self.first
+
+
+def aims_at_countries(scenario: Scenario) -> bool:
+    """Whether any of the scenario's shocks targets countries (`to_countries`)."""
+    return any(getattr(shock, "to_countries", ()) for shock in scenario.spec.shocks)
+
+
+def first_run(scenario: Scenario) -> RunResult | None:
+    """One full run of the scenario at its seed (replication 0), for an ensemble's or a policy
+    comparison's coverage table (they keep no per-review shipments); None when no shock aims
+    at a country."""
+    return simulate.run(scenario) if aims_at_countries(scenario) else None
 
 
 def coverage_frame(result: RunResult) -> pd.DataFrame | None:
@@ -281,4 +297,7 @@ def _country_rows(
     for row in rows:
         row["hit"] = hit
         row["cover_left_days"] = cover
+        for column in ("before_t", "during_t", "change_t"):  # summation noise is no flow
+            value = float(row[column])  # type: ignore[arg-type]
+            row[column] = 0.0 if abs(value) < NOISE_T else value
     return rows

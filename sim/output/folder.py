@@ -35,6 +35,10 @@ FILES = {
     "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
     "drivers.csv": "per market that falls short: the shock that set it off and the cover, "
     "transit and review days between them (what drives the date)",
+    "coverage.csv": "per shock aimed at countries, targeted country and mineral: what covered "
+    "its markets in the shock's window (imports by supplier country before and during, in "
+    "transit at the start, stock and reserve drawn, mining, end of life, exports, losses), t, "
+    "whether they fell short and the days of stock left (`sim.analysis.coverage`)",
 }
 """The files of a single run."""
 ENSEMBLE_FILES = {
@@ -44,6 +48,8 @@ ENSEMBLE_FILES = {
     "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
     "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
     "balance.csv": "per mineral: the worst mass-balance residual over all replications",
+    "coverage.csv": "what covered each targeted country, from one run at the scenario's seed "
+    "(replication 0 of the baseline: ensembles keep no per-review shipments)",
 }
 """The files of an ensemble of replications."""
 COMPARISON_FILES = {
@@ -62,6 +68,7 @@ ONE_REPLICATION_COMPARISON_FILES = {
     "flows.csv": "the baseline's tonnes shipped per link over the horizon",
     "shipments.csv": "the baseline's tonnes shipped per review and link",
     "drivers.csv": "the baseline's markets that fall short: what drives the date",
+    "coverage.csv": "the baseline's coverage of each targeted country (what covered it)",
 }
 """The files of a policy comparison of one replication (with the baseline's flows)."""
 WORLD_FILES = {
@@ -114,6 +121,23 @@ STRESS_FILES = {
 }
 """The files of a stress test."""
 
+COVERAGE_KINDS = {
+    "imports": "imports from {}",
+    "in_transit_at_start": "in transit from {} at the start",
+    "stock_drawn": "stock drawn",
+    "reserve_drawn": "reserve released",
+    "mined": "mined at home",
+    "end_of_life": "end of life collected",
+    "domestic_transit_drawn": "pipeline at home drawn",
+    "exports": "exports",
+    "losses": "process losses",
+    "delivered": "put in use by its markets",
+    "demand": "wanted by its markets",
+    "shortfall": "short",
+}
+"""coverage.csv's `kind` as the charts and the report name it ('{}': the supplier country);
+the rows above `delivered` add up to it (`sim.analysis.coverage`)."""
+
 BASELINE = "baseline"
 """The name of the no-policy run in a policy comparison."""
 
@@ -138,6 +162,7 @@ CSV_FILES = (
     "prices_on_off",
     "origin",
     "origin_flows",
+    "coverage",
 )
 """The tables `load` reads (`<name>.csv`), when present."""
 KEY_COLUMNS = TEXT_COLUMNS
@@ -147,6 +172,7 @@ TEXT_COLUMNS_OF = {
     "origin": ("origin_stage", "origin_country"),
     "origin_flows": ("origin_stage", "origin_country", "supplier_country", "buyer_country"),
     "paths": ("path", "node_kind", "source"),
+    "coverage": ("start", "end"),
     "projects": (
         "project",
         "node_kind",

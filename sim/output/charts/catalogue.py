@@ -301,6 +301,19 @@ CATALOGUE: tuple[Entry, ...] = (
         scene.origin_countries,
     ),
     Entry(
+        "coverage_{}",
+        ("single", "ensemble", "comparison"),
+        "coverage",
+        "What covered the country's markets during each shock aimed at it (coverage.csv): t of "
+        "contained mineral they put in use, stacked by source; imports and what was in "
+        "transit at the shock's start (dotted) in the supplier country's colour; left of "
+        "zero, what left the country, was lost in processing or was stocked up. Top bar: the "
+        "same length of time just before the shock. Ensembles and comparisons: one run at the "
+        "scenario's seed (the baseline). The report places it in 'Why ... was not hit'.",
+        scene.draw_coverage,
+        scene.coverage_countries,
+    ),
+    Entry(
         "network_{}",
         ("single", "comparison"),
         "network",

@@ -23,6 +23,7 @@ from sim.output.report.sensitivity import sensitivity_table
 from sim.output.report.shocks import shock_table
 from sim.output.report.stress import stress_table
 from sim.output.report.timing import timing_table
+from sim.output.report.why_not_hit import why_not_hit_blocks
 from sim.output.report.world import world_blocks
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
         blocks += key_findings(base)
     blocks += timing_table(base)
     blocks += drivers_table(base)
+    blocks += why_not_hit_blocks(base, drawn)
     blocks += prices
     blocks += policy_blocks(results, policies)
     blocks += concentration_table(base)
