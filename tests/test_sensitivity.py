@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -92,5 +93,5 @@ def test_tornado_tick_labels_do_not_overlap() -> None:
         if low <= x <= high and t.get_text()
     ]
     assert len(boxes) >= 3
-    for left, right in zip(boxes, boxes[1:], strict=False):
+    for left, right in itertools.pairwise(boxes):
         assert left.x1 < right.x0, "x tick labels overlap"
