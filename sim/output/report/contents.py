@@ -63,10 +63,10 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
         blocks += key_findings(base)
     blocks += timing_table(base)
     blocks += drivers_table(base)
-    blocks += why_not_hit_blocks(base, drawn)
     blocks += prices
     blocks += policy_blocks(results, policies)
     blocks += concentration_table(base)
+    blocks += why_not_hit_blocks(base, drawn)
     blocks += world
     blocks += origin_blocks(results)
     blocks += stress_table(results)
