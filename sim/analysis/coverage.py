@@ -37,7 +37,7 @@ markets' demand per day during the window.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -179,6 +179,46 @@ def _first_in(in_transit: np.ndarray, arrivals: np.ndarray) -> float:
     return float(np.minimum(in_transit, arrivals.sum(axis=0)).sum())
 
 
+@dataclass
+class _Rows:
+    """The rows of one (shock, country, mineral) as they are added, with the window's sums."""
+
+    window: Window
+    head: dict[str, object]
+    rows: list[dict[str, object]] = field(default_factory=list)
+    befores: list[float] = field(default_factory=list)
+    """The sources' before_t (what the losses' own is the rest of)."""
+    durings: list[float] = field(default_factory=list)
+    """The sources' during_t."""
+
+    def both(self, values: np.ndarray) -> tuple[float, float]:
+        """(before scaled to the window's length, during) of a per-review series."""
+        w = self.window
+        during = float(values[w.first : w.stop].sum())
+        n_before = w.first - w.before
+        before = (
+            float(values[w.before : w.first].sum()) * w.length / n_before if n_before else math.nan
+        )
+        return before, during
+
+    def add(self, kind: str, before: float, during: float, supplier: str = "") -> float:
+        """Add a row; return its during_t."""
+        self.rows.append(
+            {
+                **self.head,
+                "kind": kind,
+                "supplier_country": supplier,
+                "before_t": before,
+                "during_t": during,
+                "change_t": during - before,
+            }
+        )
+        if kind in SOURCES:
+            self.befores.append(before)
+            self.durings.append(during)
+        return during
+
+
 def _country_rows(
     result: RunResult,
     window: Window,
@@ -196,70 +236,18 @@ def _country_rows(
     transit = rec.opening_transit[:, 0][None, :] + np.vstack(
         [np.zeros((1, shipped.shape[1])), np.cumsum(shipped - arrived, axis=0)]
     )  # in transit per link at the start of each review (before its arrivals), (periods + 1, L)
-
-    def span(values: np.ndarray, lo: int, hi: int) -> float:
-        return float(values[lo:hi].sum())
-
-    def both(values: np.ndarray) -> tuple[float, float]:
-        """(before scaled to the window's length, during) of a per-review series."""
-        during = span(values, window.first, window.stop)
-        n_before = window.first - window.before
-        before = (
-            span(values, window.before, window.first) * window.length / n_before
-            if n_before
-            else math.nan
-        )
-        return before, during
-
-    rows: list[dict[str, object]] = []
-    befores: list[float] = []  # the sources' before_t, for the losses' own
-
-    def add(kind: str, before: float, during: float, supplier: str = "") -> float:
-        rows.append(
-            {
-                **head,
-                "kind": kind,
-                "supplier_country": supplier,
-                "before_t": before,
-                "during_t": during,
-                "change_t": during - before,
-            }
-        )
-        if kind in SOURCES:
-            befores.append(before)
-        return during
-
+    out = _Rows(window, head)
     imports = [k for k in links if k.buyer in nodes and k.supplier not in nodes]
-    sources: list[float] = []
-    suppliers = sorted({net.nodes[k.supplier].country for k in imports})
-    for supplier in suppliers:
+    for supplier in sorted({net.nodes[k.supplier].country for k in imports}):
         mine = [k.index for k in imports if net.nodes[k.supplier].country == supplier]
-        came = arrived[:, mine]
-        before, during = both(came.sum(axis=1))
-        early = _first_in(transit[window.first, mine], came[window.first : window.stop])
-        early_before = math.nan  # one pipeline's worth, not scaled with the span's length
-        if window.first > window.before:
-            ahead = came[window.before : window.first]
-            early_before = _first_in(transit[window.before, mine], ahead)
-        add("imports", before - early_before, during - early, supplier)
-        add("in_transit_at_start", early_before, early, supplier)
-        sources.append(during)
+        _imports(out, arrived[:, mine], transit[:, mine], supplier)
     stock_keys = [k for k in rec.keys if k[3] == STOCK_T and k[0] in nodes and k[1] == mineral]
-    piles = {k for k in stock_keys if net.nodes[k[0]].kind == "stockpile"}
-
-    def level(keys: list[tuple[str, str, str, str]]) -> np.ndarray:
-        """Their summed stock at the start of each review, (periods + 1,)."""
-        out = np.zeros(result.n_periods + 1)
-        for key in keys:
-            out[0] += float(rec.opening_stock.get(key, np.zeros(1))[0])
-            out[1:] += rec.per_review(key)[:, 0]
-        return out
-
-    for kind, keys in (
-        ("stock_drawn", [k for k in stock_keys if k not in piles]),
-        ("reserve_drawn", sorted(piles)),
-    ):
-        sources.append(add(kind, *both(-np.diff(level(keys)))))
+    piles = [k for k in stock_keys if net.nodes[k[0]].kind == "stockpile"]
+    out.add(
+        "stock_drawn",
+        *out.both(-np.diff(_level(result, [k for k in stock_keys if k not in piles]))),
+    )
+    out.add("reserve_drawn", *out.both(-np.diff(_level(result, piles))))
     mined = [
         rec.per_review(k)[:, 0]
         for k in rec.keys
@@ -269,35 +257,56 @@ def _country_rows(
     scrap = [k.index for k in links if k.stage == SCRAP and k.supplier in markets]
     domestic = [k.index for k in links if k.supplier in nodes and k.buyer in nodes]
     exports = [k.index for k in links if k.supplier in nodes and k.buyer not in nodes]
-    flows = (
-        ("mined", np.sum(mined, axis=0) if mined else np.zeros(result.n_periods)),
-        ("end_of_life", shipped[:, scrap].sum(axis=1)),
-        ("domestic_transit_drawn", -np.diff(transit[:, domestic].sum(axis=1))),
-        ("exports", -shipped[:, exports].sum(axis=1)),
-    )
-    for kind, values in flows:
-        sources.append(add(kind, *both(values)))
+    out.add("mined", *out.both(np.sum(mined, axis=0) if mined else np.zeros(result.n_periods)))
+    out.add("end_of_life", *out.both(shipped[:, scrap].sum(axis=1)))
+    out.add("domestic_transit_drawn", *out.both(-np.diff(transit[:, domestic].sum(axis=1))))
+    out.add("exports", *out.both(-shipped[:, exports].sum(axis=1)))
     totals = {
         v: np.sum([rec.per_review((m, mineral, COMPONENT, v))[:, 0] for m in markets], axis=0)
         for v in (DELIVERED_T, DEMAND_T, SHORTFALL_T)
     }
-    delivered = both(totals[DELIVERED_T])
-    add(
+    delivered = out.both(totals[DELIVERED_T])
+    out.add(
         "losses",
-        delivered[0] - float(np.nansum(befores)),
-        delivered[1] - float(sum(sources)),
+        delivered[0] - float(np.nansum(out.befores)),
+        delivered[1] - float(sum(out.durings)),
     )
-    add("delivered", *delivered)
-    demand = add("demand", *both(totals[DEMAND_T]))
-    add("shortfall", *both(totals[SHORTFALL_T]))
+    out.add("delivered", *delivered)
+    demand = out.add("demand", *out.both(totals[DEMAND_T]))
+    out.add("shortfall", *out.both(totals[SHORTFALL_T]))
     hit = float(totals[SHORTFALL_T][window.first :].sum()) > HIT_TOLERANCE_T
     per_day = demand / max(window.length * result.scenario.spec.step_days, 1)
-    left = float(level(stock_keys)[window.stop])
+    left = float(_level(result, stock_keys)[window.stop])
     cover = left / per_day if per_day > 1e-12 else math.inf
-    for row in rows:
+    for row in out.rows:
         row["hit"] = hit
         row["cover_left_days"] = cover
         for column in ("before_t", "during_t", "change_t"):  # summation noise is no flow
             value = float(row[column])  # type: ignore[arg-type]
             row[column] = 0.0 if abs(value) < NOISE_T else value
-    return rows
+    return out.rows
+
+
+def _imports(out: _Rows, came: np.ndarray, transit: np.ndarray, supplier: str) -> None:
+    """The imports and in-transit-at-start rows of one supplier country: `came` is what
+    arrived per review on its links, (periods, L); `transit` what was in transit on them at
+    the start of each review, (periods + 1, L)."""
+    w = out.window
+    before, during = out.both(came.sum(axis=1))
+    early = _first_in(transit[w.first], came[w.first : w.stop])
+    early_before = math.nan  # one pipeline's worth, not scaled with the span's length
+    if w.first > w.before:
+        early_before = _first_in(transit[w.before], came[w.before : w.first])
+    out.add("imports", before - early_before, during - early, supplier)
+    out.add("in_transit_at_start", early_before, early, supplier)
+
+
+def _level(result: RunResult, keys: list[tuple[str, str, str, str]]) -> np.ndarray:
+    """The summed stock of the series `keys` at the start of each review and at the end,
+    (periods + 1,)."""
+    rec = result.recorder
+    out = np.zeros(result.n_periods + 1)
+    for key in keys:
+        out[0] += float(rec.opening_stock.get(key, np.zeros(1))[0])
+        out[1:] += rec.per_review(key)[:, 0]
+    return out
