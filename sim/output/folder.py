@@ -35,10 +35,6 @@ FILES = {
     "metrics.csv": "risk metrics of the run (tidy: one row per metric)",
     "drivers.csv": "per market that falls short: the shock that set it off and the cover, "
     "transit and review days between them (what drives the date)",
-    "coverage.csv": "per shock aimed at countries, targeted country and mineral: what covered "
-    "its markets in the shock's window (imports by supplier country before and during, in "
-    "transit at the start, stock and reserve drawn, mining, end of life, exports, losses), t, "
-    "whether they fell short and the days of stock left (`sim.analysis.coverage`)",
 }
 """The files of a single run."""
 ENSEMBLE_FILES = {
@@ -48,8 +44,6 @@ ENSEMBLE_FILES = {
     "summary.csv": "per metric: mean, P5/P50/P95, probability of shortfall, CVaR95",
     "bands.csv": "per market and time bucket: mean and P5/P50/P95 across replications",
     "balance.csv": "per mineral: the worst mass-balance residual over all replications",
-    "coverage.csv": "what covered each targeted country, from one run at the scenario's seed "
-    "(replication 0 of the baseline: ensembles keep no per-review shipments)",
 }
 """The files of an ensemble of replications."""
 COMPARISON_FILES = {
@@ -68,7 +62,6 @@ ONE_REPLICATION_COMPARISON_FILES = {
     "flows.csv": "the baseline's tonnes shipped per link over the horizon",
     "shipments.csv": "the baseline's tonnes shipped per review and link",
     "drivers.csv": "the baseline's markets that fall short: what drives the date",
-    "coverage.csv": "the baseline's coverage of each targeted country (what covered it)",
 }
 """The files of a policy comparison of one replication (with the baseline's flows)."""
 WORLD_FILES = {
@@ -87,13 +80,24 @@ ORIGIN_FILES = {
     "origin inside it, whether it is a re-export (cross-border, origin not the supplier's), "
     "and the share of reviews it needed a licence under a content rule",
 }
+COVERAGE_FILES = {
+    "coverage.csv": "per shock aimed at countries (`to_countries`), targeted country and "
+    "mineral: what covered its markets in the shock's window (imports by supplier country "
+    "before and during, in transit at the start, stock and reserve drawn, mining, end of life, "
+    "exports, losses), t, whether they fell short and the days of stock left "
+    "(`sim.analysis.coverage`)",
+}
 WORLD_FILES.update(ORIGIN_FILES)
+WORLD_FILES.update(COVERAGE_FILES)
 """The files about the world behind a single run, each written only when the scenario has what
-it shows (priced minerals, paths, announced projects, origin tracking)."""
+it shows (priced minerals, paths, announced projects, origin tracking, shocks aimed at
+countries)."""
 ENSEMBLE_WORLD_FILES = {
     **WORLD_FILES,
     "prices.csv": "per review, priced mineral and side: mean and P5/P50/P95 of the price "
     "across replications, USD per t",
+    "coverage.csv": "what covered each country a shock aims at, from one run at the "
+    "scenario's seed (replication 0: ensembles keep no per-review shipments)",
 }
 """The same for an ensemble."""
 COMPARISON_WORLD_FILES = {
@@ -106,6 +110,8 @@ COMPARISON_WORLD_FILES = {
     "price across replications, USD per t",
     "projects.csv": "per announced project under the baseline, and under each policy that "
     "changes it: its plan, share built, P5/P50/P95 of its first-production date, source",
+    "coverage.csv": "what covered each country a shock aims at under the baseline, from one "
+    "run at the scenario's seed (replication 0)",
 }
 """The same for a policy comparison."""
 PRICES_ON_OFF_FILES = {
