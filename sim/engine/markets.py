@@ -112,13 +112,22 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
-        # The links whose buyer is a market pair's stock row: what reaches each market.
+        # The links whose buyer is a market pair's stock row (what reaches each market), in
+        # levels: level k holds the k-th link (in link order) of every pair with more than k.
         slot_pair = {int(slot): q for q, slot in enumerate(self.pair_slot.tolist())}
-        into = [k for k, slot in enumerate(state.buyer_slot.tolist()) if slot in slot_pair]
-        self.into_links = np.array(into, dtype=np.intp)
-        self.into_pairs = SegmentSum(
-            np.array([slot_pair[int(state.buyer_slot[k])] for k in into], dtype=np.intp)
-        )
+        feeding: dict[int, list[int]] = {}
+        for k, slot in enumerate(state.buyer_slot.tolist()):
+            if slot in slot_pair:
+                feeding.setdefault(slot_pair[slot], []).append(k)
+        depth_in = max((len(v) for v in feeding.values()), default=0)
+        self.cover_levels = [
+            (
+                np.array([v[level] for _, v in sorted(feeding.items()) if len(v) > level]),
+                np.array([q for q, v in sorted(feeding.items()) if len(v) > level]),
+            )
+            for level in range(depth_in)
+        ]
+        self.every_pair_fed = len(feeding) == len(pairs)
         if state.cohorts is not None and state.origin is None:
             # book at once the cohorts nothing reads per review (origin tracking reads every
             # in-use pool at every review)
@@ -264,14 +273,22 @@ class Markets:
         per_day = np.where(use > 1e-12, use, 1.0)
         everything = (on_hand + inbound[self.pair_slot]) / per_day
         depth = state.ring.shape[0]
-        if self.into_links.size and depth > 1:
-            order = (period + np.arange(1, depth)) % depth  # the next reviews' arrival slots
-            ahead = state.ring[order[:, None], self.into_links[None, :]]  # (J, links, R)
-            arriving = np.zeros((len(self.pair_slot), depth - 1, on_hand.shape[-1]))
-            self.into_pairs.add_into(arriving, ahead.swapaxes(0, 1))
-            lasts = (on_hand[:, None, :] + np.cumsum(arriving, axis=1)) / per_day[:, None, :]
-            due = (np.arange(1, depth) * float(state.step_days))[None, :, None]
-            first_short = np.where(lasts < due - 1e-9, lasts, np.inf).min(axis=1)
-            everything = np.minimum(everything, first_short)
+        if self.cover_levels and depth > 1:
+            order = (period + np.arange(1, depth))[:, None] % depth  # the next reviews' slots
+            (links, rows), *more = self.cover_levels
+            if self.every_pair_fed:  # rows are 0 .. Q-1: the first level is the arrivals
+                held = state.ring[order, links[None, :]]  # (J, Q, R)
+            else:
+                held = np.zeros((depth - 1, *on_hand.shape))
+                held[:, rows] = state.ring[order, links[None, :]]
+            for links, rows in more:  # further links of a pair, added in link order
+                held[:, rows] += state.ring[order, links[None, :]]
+            held[0] += on_hand  # held[j]: on hand + arrivals up to review j + 1
+            for j in range(1, depth - 1):
+                held[j] += held[j - 1]
+            held /= per_day
+            due = (np.arange(1, depth) * float(state.step_days))[:, None, None]
+            held[held >= due - 1e-9] = np.inf  # reviews that do not fall short
+            everything = np.minimum(everything, held.min(axis=0))
         cover = np.where(use > 1e-12, everything, np.inf)
         self.rec.put_rows(self.cover_where, cover)
