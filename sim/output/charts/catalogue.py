@@ -309,7 +309,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "transit at the shock's start (dotted) in the supplier country's colour; left of "
         "zero, what left the country, was lost in processing or was stocked up. Top bar: the "
         "same length of time just before the shock. Ensembles and comparisons: one run at the "
-        "scenario's seed (the baseline). The report places it in 'Why ... was not hit'.",
+        "scenario's seed (the baseline).",
         scene.draw_coverage,
         scene.coverage_countries,
     ),
