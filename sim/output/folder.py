@@ -81,10 +81,8 @@ ORIGIN_FILES = {
     "and the share of reviews it needed a licence under a content rule",
 }
 COVERAGE_FILES = {
-    "coverage.csv": "per shock aimed at countries (`to_countries`), targeted country and "
-    "mineral: what covered its markets in the shock's window (imports by supplier country "
-    "before and during, in transit at the start, stock and reserve drawn, mining, end of life, "
-    "exports, losses), t, whether they fell short and the days of stock left "
+    "coverage.csv": "per shock aimed at countries, targeted country and mineral: what covered "
+    "its markets in the shock's window by source and supplier country, before and during, t "
     "(`sim.analysis.coverage`)",
 }
 WORLD_FILES.update(ORIGIN_FILES)
@@ -96,8 +94,7 @@ ENSEMBLE_WORLD_FILES = {
     **WORLD_FILES,
     "prices.csv": "per review, priced mineral and side: mean and P5/P50/P95 of the price "
     "across replications, USD per t",
-    "coverage.csv": "what covered each country a shock aims at, from one run at the "
-    "scenario's seed (replication 0: ensembles keep no per-review shipments)",
+    "coverage.csv": "what covered each targeted country, in one run at the seed (rep. 0)",
 }
 """The same for an ensemble."""
 COMPARISON_WORLD_FILES = {
@@ -110,8 +107,7 @@ COMPARISON_WORLD_FILES = {
     "price across replications, USD per t",
     "projects.csv": "per announced project under the baseline, and under each policy that "
     "changes it: its plan, share built, P5/P50/P95 of its first-production date, source",
-    "coverage.csv": "what covered each country a shock aims at under the baseline, from one "
-    "run at the scenario's seed (replication 0)",
+    "coverage.csv": "what covered each targeted country, in one baseline run at the seed",
 }
 """The same for a policy comparison."""
 PRICES_ON_OFF_FILES = {
