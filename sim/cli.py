@@ -246,8 +246,8 @@ def _run_single(args: Namespace, loaded: Scenario, command: list[str]) -> int:
 
 
 def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[str]) -> int:
+    from sim.analysis import coverage, footprint, summary
     from sim.analysis import ensemble as montecarlo
-    from sim.analysis import footprint, summary
     from sim.output import atomic, writers
 
     options = montecarlo.Options(traces=args.traces, check_balance=args.check_balance)
@@ -264,7 +264,9 @@ def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[st
         progress=not args.quiet,
         budget=limits,
     )
-    folder = _written.folder(writers.write_ensemble(ensemble, args.out, command, None, args.format))
+    extra = writers.coverage_writers(coverage.first_run(loaded))  # what covered each target
+    written = writers.write_ensemble(ensemble, args.out, command, extra, args.format)
+    folder = _written.folder(written)
     if not args.quiet:
         print(summary.ensemble_text(ensemble))
     _draw_report(args, folder)
@@ -291,7 +293,7 @@ def _compare(args: Namespace, command: list[str]) -> int:
 def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> int:
     """The baseline and every policy of `loaded` on the same replications, ranked by
     `args.criterion` (for `compare`, and for `run` on a scenario with policies)."""
-    from sim.analysis import compare, summary
+    from sim.analysis import compare, coverage, summary
     from sim.analysis import ensemble as montecarlo
     from sim.engine import simulate as engine
     from sim.output import writers
@@ -307,9 +309,9 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         progress=not args.quiet,
     )
     single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
-    folder = _written.folder(
-        writers.write_comparison(result, args.out, command, single, table_format=args.format)
-    )
+    extra = writers.coverage_writers(single or coverage.first_run(loaded), writers.BASELINE)
+    written = writers.write_comparison(result, args.out, command, single, extra, args.format)
+    folder = _written.folder(written)
     if not args.quiet:
         print(summary.comparison_text(result))
     _draw_report(args, folder)

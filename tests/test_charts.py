@@ -643,6 +643,28 @@ def test_supply_demand_policies_draw_each_policy(compared: Path) -> None:
     assert max(base.get_ydata()) == pytest.approx(100.0)  # 100 vehicles a day short
 
 
+def test_policy_lines_keep_their_markers_apart_where_they_overlap(compared: Path) -> None:
+    """In grey print lines of policies that run on top of each other (a policy that changes
+    nothing in a market) look alike; each policy's markers sit at other points along the
+    line than the others', with a dark edge, on every policy line chart (issue 16)."""
+    results = load(compared)
+    bands = results.get("bands")
+    drawn = [
+        charts.supply_demand_policies(
+            bands, "ev", results.info, unit="vehicle", policies=results.policies
+        ),
+        charts.cover_policies(bands, "ev", results.info, policies=results.policies),
+    ]
+    for fig in drawn:
+        for ax in fig.axes:
+            lines = [line for line in ax.lines if line.get_label() in results.policies]
+            if len(lines) < 2:
+                continue
+            starts = [line.get_markevery()[0] for line in lines if line.get_marker()]
+            assert len(starts) == len(set(starts)), starts
+            assert {line.get_markeredgecolor() for line in lines if line.get_marker()} == {"0.1"}
+
+
 def test_policy_effects_plot_the_paired_differences(compared: Path) -> None:
     results = load(compared)
     table = results.get("comparison")

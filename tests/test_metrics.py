@@ -225,3 +225,26 @@ def test_summaries_of_time_to_recover_leave_out_replications_that_never_fell_sho
     assert rows.loc["ttr_days", "replications"] == 3 and rows.loc["ttr_days", "p50"] == 40.0
     assert rows.loc["ttr_days", "mean"] == 40.0
     assert rows.loc["tts_days", "replications"] == 3 and rows.loc["tts_days", "p50"] == np.inf
+
+
+def test_days_of_cover_falls_to_zero_while_the_market_is_short() -> None:
+    """A 365 t/yr mine (1 t/day, the market's daily use) loses 60% of its capacity from day 0;
+    the plant -> market voyage takes 30 days, daily reviews. Once the buffers are gone the
+    market gets 0.4 t a day and is short by 60 vehicles every day, while 30 days x 0.4 t = 12 t
+    are always on the water toward it. DESIGN's (on hand + in transit) / use would read 12
+    days of cover; what the market can draw on is what reaches it in time: nothing on hand and
+    0.4 t arriving next review, 0.4 days (issue 16: cover stayed at 28-38 days while a market
+    was short by ~750 vehicles a week). In steady state (no shock) cover is the market's own
+    10 days plus the 30 days on the water."""
+    loss = {"type": "capacity_loss", "select": {"kinds": ["mine"]}, "fraction": 0.6, "start": 0}
+    data = chain(horizon_days=150, capacity_tpa=365, transit=(1, 1, 30), shocks=[loss])
+    result = engine.run(scenario.from_dict(data))
+    rec = result.recorder
+    short = rec.per_review(("ev", "", "", "shortfall_units"))[:, 0]
+    cover = rec.per_review(("ev", "lithium", "component", "cover_days"))[:, 0]
+    assert short[-20:] == pytest.approx(60.0)
+    assert cover[-20:] == pytest.approx(0.4)
+    steady = engine.run(scenario.from_dict(chain(horizon_days=20, transit=(1, 1, 30))))
+    assert steady.recorder.per_review(("ev", "lithium", "component", "cover_days"))[
+        :, 0
+    ] == pytest.approx(40.0)

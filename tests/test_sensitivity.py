@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -58,3 +60,38 @@ def test_demand_noise_is_left_out_with_a_note(
     path.write_text(yaml.safe_dump(only_noise))
     assert cli.main([*argv, "--no-report"]) == cli.EXIT_INPUT
     assert "(demand noise is not varied)" in capsys.readouterr().err
+
+
+def test_tornado_tick_labels_do_not_overlap() -> None:
+    """A tornado of shortfalls in the millions (ree_controls_risk_2025's in_ice_pv: 685,655 to
+    1,808,855 vehicles) printed its x tick labels on top of each other (issue 16)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    table = pd.DataFrame(
+        {
+            "input": [
+                "CN Dy/Tb and magnet licensing -> JP and IN: duration_days",
+                "CN Dy/Tb and magnet licensing -> JP and IN: severity",
+                "outages[0]: duration_days",
+            ],
+            "market": "in_ice_pv",
+            "p5": [85.2, 0.52, 8.62],
+            "p95": [230.0, 0.88, 48.5],
+            "shortfall_as_declared": 1_361_795.0,
+            "shortfall_at_p5": [685_655.0, 1_136_975.0, 1_361_795.0],
+            "shortfall_at_p95": [1_808_855.0, 1_608_370.0, 1_361_795.0],
+        }
+    )
+    fig = charts.tornado(table, charts.RunInfo("x", 1, 10), unit="vehicle")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    boxes = [
+        t.get_window_extent(renderer)
+        for t, x in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True)
+        if low <= x <= high and t.get_text()
+    ]
+    assert len(boxes) >= 3
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 < right.x0, "x tick labels overlap"

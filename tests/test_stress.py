@@ -59,3 +59,17 @@ def test_stress_chart_plots_every_target(tmp_path: Path) -> None:
     assert ax.get_ylabel().startswith("time to survive, days")
     plotted = sum(len(c.get_offsets()) for c in ax.collections)
     assert plotted == len(table)
+
+
+def test_a_network_with_coproducts_is_stress_tested_per_mineral() -> None:
+    """A rare-earth deposit and separator make NdPr, Dy/Tb and La/Ce together (no single
+    `mineral`): the stress test sorted (country, None) beside (country, 'ndpr') and crashed
+    on every element network (cn_ree_* scenarios). Their country targets are now one per
+    mineral they make, and the node targets name the minerals they make."""
+    from tests.test_coproduction import deposit
+
+    table = stress.run(scenario.from_dict(deposit()), start_day=7, ttr_days={})
+    countries = sorted(t for t in table["target"] if t.startswith("CN "))
+    assert countries == ["CN dytb", "CN lace", "CN ndpr"]
+    mine = table.set_index("target").loc["mine"]
+    assert mine["mineral"] == "ndpr+dytb+lace"

@@ -11,8 +11,10 @@
   horizon; undefined (NaN, a blank) for a market that never fell below the threshold after the
   onset. So TTR > TTS wherever both are defined. TTS < TTR flags exposure (Simchi-Levi et al.,
   Interfaces 45(5), 2015).
-- Days of cover: (on hand + in transit toward the market) / expected daily use; its minimum
-  over the horizon and minerals.
+- Days of cover: (on hand + in transit toward the market) / expected daily use, where in
+  transit counts only from the review it arrives at (`engine.markets.Markets.record_cover`:
+  a market short at the next review has under one review of cover); its minimum over the
+  horizon and minerals.
 - Concentration: Herfindahl-Hirschman index (sum of squared shares, 0-1) and top-3 share (CR3),
   per mineral and stage, of world production by country and of each consuming country's supply
   by origin; import reliance = share of a country's supply from abroad; share from a named

@@ -26,7 +26,7 @@ from sim.analysis import progress as progress_bar
 from sim.analysis.frames import run_metrics
 from sim.engine import simulate as engine
 from sim.scenario.loader import Scenario
-from sim.scenario.network import StockpileSpec
+from sim.scenario.network import StockpileSpec, outputs
 from sim.scenario.selector import Selector
 from sim.shocks.base import ShockSpec
 from sim.shocks.capacity_loss import CapacityLoss
@@ -98,7 +98,9 @@ def targets(
 
     for node in net.nodes.values():
         if node.kind in ("mine", "refinery", "plant", "recycler"):
-            mineral = getattr(node, "mineral", None) or "+".join(getattr(node, "recipe", {}))
+            mineral = getattr(node, "mineral", None) or "+".join(
+                getattr(node, "recipe", None) or dict.fromkeys(m for m, _ in outputs(node))
+            )
             found.append(
                 Target(
                     node.kind,
@@ -108,11 +110,12 @@ def targets(
                     loss(Selector(nodes=(node.name,)), ttr[node.kind]),
                 )
             )
-    producing = sorted(
+    producing = sorted(  # co-product nodes: one target per mineral they make
         {
-            (n.country, getattr(n, "mineral", ""))
+            (n.country, mineral)
             for n in net.nodes.values()
             if n.kind in ("mine", "refinery") and not isinstance(n, StockpileSpec)
+            for mineral, _ in outputs(n)
         }
     )
     for country, mineral in producing:

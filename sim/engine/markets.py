@@ -112,6 +112,22 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
+        # The links whose buyer is a market pair's stock row (what reaches each market), in
+        # levels: level k holds the k-th link (in link order) of every pair with more than k.
+        slot_pair = {int(slot): q for q, slot in enumerate(self.pair_slot.tolist())}
+        feeding: dict[int, list[int]] = {}
+        for k, slot in enumerate(state.buyer_slot.tolist()):
+            if slot in slot_pair:
+                feeding.setdefault(slot_pair[slot], []).append(k)
+        depth_in = max((len(v) for v in feeding.values()), default=0)
+        self.cover_levels = [
+            (
+                np.array([v[level] for _, v in sorted(feeding.items()) if len(v) > level]),
+                np.array([q for q, v in sorted(feeding.items()) if len(v) > level]),
+            )
+            for level in range(depth_in)
+        ]
+        self.every_pair_fed = len(feeding) == len(pairs)
         if state.cohorts is not None and state.origin is None:
             # book at once the cohorts nothing reads per review (origin tracking reads every
             # in-use pool at every review)
@@ -233,16 +249,46 @@ class Markets:
             if recorded(where):
                 rec.put_rows(where, pair_values[variable]())
 
-    def record_cover(self, inbound: np.ndarray, day: float) -> None:
-        """Days of cover (DESIGN.md section 6): (on hand + in transit toward the market) /
-        expected daily use, per mineral, at the end of the review. `inbound` is in transit
-        per stock row."""
+    def record_cover(self, inbound: np.ndarray, day: float, period: int) -> None:
+        """Days of cover per (market, mineral) at the end of the review: how long the market
+        can meet its expected daily use from what it holds and what reaches it in time.
+        `inbound` is in transit per stock row (`Review.inbound`).
+
+        DESIGN.md section 6 defines cover as (on hand + in transit toward the market) /
+        expected daily use. Here material in transit counts only from the review it arrives
+        at: at the first next review j at which on hand + arrivals up to j fall short of j
+        reviews of expected use, cover is (on hand + those arrivals) / daily use (between j - 1
+        and j reviews); when no review falls short it is DESIGN's (on hand + all in transit) /
+        daily use. So a market short at the next review has less than one review of cover,
+        where DESIGN's ratio counted material held back for weeks (a licence review) as if it
+        were on the shelf (issue 16). Days; inf where expected use is zero."""
         if not self.names or not recorded(self.cover_where):
             return
         ratio = self.ratio(day)
         use = self.expected_use * self.demand_now(day)[self.pair_market]
         if ratio is not None:
             use = use * ratio
-        held = self.state.stocks[self.pair_slot] + inbound[self.pair_slot]
-        cover = np.divide(held, use, out=np.full_like(held, np.inf), where=use > 1e-12)
+        state = self.state
+        on_hand = state.stocks[self.pair_slot]
+        per_day = np.where(use > 1e-12, use, 1.0)
+        everything = (on_hand + inbound[self.pair_slot]) / per_day
+        depth = state.ring.shape[0]
+        if self.cover_levels and depth > 1:
+            order = (period + np.arange(1, depth))[:, None] % depth  # the next reviews' slots
+            (links, rows), *more = self.cover_levels
+            if self.every_pair_fed:  # rows are 0 .. Q-1: the first level is the arrivals
+                held = state.ring[order, links[None, :]]  # (J, Q, R)
+            else:
+                held = np.zeros((depth - 1, *on_hand.shape))
+                held[:, rows] = state.ring[order, links[None, :]]
+            for links, rows in more:  # further links of a pair, added in link order
+                held[:, rows] += state.ring[order, links[None, :]]
+            held[0] += on_hand  # held[j]: on hand + arrivals up to review j + 1
+            for j in range(1, depth - 1):
+                held[j] += held[j - 1]
+            held /= per_day
+            due = (np.arange(1, depth) * float(state.step_days))[:, None, None]
+            held[held >= due - 1e-9] = np.inf  # reviews that do not fall short
+            everything = np.minimum(everything, held.min(axis=0))
+        cover = np.where(use > 1e-12, everything, np.inf)
         self.rec.put_rows(self.cover_where, cover)

@@ -91,7 +91,9 @@ class Recorder:
             self.keys = every
             self.values = np.zeros((n_periods, len(every), reps))
             self.shipped = np.zeros((n_periods, len(network.links), reps))
+            self.arrived: np.ndarray | None = np.zeros_like(self.shipped)
         else:
+            self.arrived = None
             self.keys = [k for k in every if k[3] in PER_REVIEW_IN_ENSEMBLES]
             self.values = np.zeros((n_periods, len(self.keys), reps))
             self.shipped = np.zeros((1, len(network.links), reps))
@@ -117,6 +119,17 @@ class Recorder:
         self.bucket_mins = np.full((len(starts), len(lowest), reps), np.inf, dtype=np.float32)
         self.tracker = tracker
         self.period = 0
+        self.opening_transit: np.ndarray | None = None
+        """Full mode: t in transit per link at the start, (links, R) (`open`)."""
+        self.opening_stock: dict[SeriesKey, np.ndarray] = {}
+        """Full mode: each stock series' value at the start, (R,) (`open`)."""
+
+    def open(self, stocks: dict[SeriesKey, np.ndarray], in_transit: np.ndarray) -> None:
+        """Full mode: keep the stocks and the transit pipeline as the run starts (what a window
+        that opens at the first review starts from)."""
+        if self.full:
+            self.opening_stock = {k: v.copy() for k, v in stocks.items() if k in self.index}
+            self.opening_transit = in_transit.copy()
 
     def put(self, key: SeriesKey, value: np.ndarray | float) -> None:
         i = self.index.get(key)
@@ -154,6 +167,11 @@ class Recorder:
     def ship_all(self, qty: np.ndarray) -> None:
         """Shipments of this review on every link, shape (links, R)."""
         self.shipped[self.period if self.full else 0] += qty
+
+    def arrive_all(self, qty: np.ndarray) -> None:
+        """Full mode: what arrived on every link at this review (usable from it), (links, R)."""
+        if self.arrived is not None:
+            self.arrived[self.period] += qty
 
     def shipped_totals(self) -> np.ndarray:
         """t shipped per link over the horizon, shape (links, R)."""

@@ -104,11 +104,16 @@ class Shipper:
         qty[:] = 0.0
 
 
-def receive(state: State, period: int, into_buyers: SegmentSum) -> None:
-    """Move the shipments due at this review from transit into the buyers' stocks."""
+def receive(
+    state: State, period: int, into_buyers: SegmentSum, rec: Recorder | None = None
+) -> None:
+    """Move the shipments due at this review from transit into the buyers' stocks (and tell
+    `rec`, which keeps them per review in full mode)."""
     slot = period % state.ring.shape[0]
     arriving = state.ring[slot]
     into_buyers.add_into(state.stocks, arriving)
+    if rec is not None:
+        rec.arrive_all(arriving)
     state.in_transit -= arriving
     arriving[:] = 0.0
 

@@ -207,6 +207,9 @@ def period_clock(
     ]
     stock_where = recorder.locate(stock_keys)
     stock_rows = np.array([state.slot[(k[0], (k[1], k[2]))] for k in stock_keys], dtype=np.intp)
+    if recorder.full:
+        opening = dict(zip(stock_keys, state.stocks[stock_rows], strict=True))
+        recorder.open(opening, state.in_transit)
     for period in range(periods):
         day = float(env.now)
         recorder.period = period
@@ -214,7 +217,7 @@ def period_clock(
             review = Review(state, mods, recorder)
         if book is not None:
             book.receive(state, period)
-        P.receive(state, period, review.by_buyer_row)
+        P.receive(state, period, review.by_buyer_row, recorder)
         if book is not None:
             book.received(state)
         if mods.content_rules:
@@ -232,7 +235,7 @@ def period_clock(
         releasing = {pile.name: P.release(state, pile, shipper, recorder, mods) for pile in piles}
         shipper.dispatch(period, day)
         inbound = review.inbound()
-        markets.record_cover(inbound, day)
+        markets.record_cover(inbound, day, period)
         review.order(releasing, inbound, markets, day)
         if stock_rows.size:
             recorder.put_rows(stock_where, state.stocks[stock_rows])

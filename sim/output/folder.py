@@ -84,13 +84,21 @@ ORIGIN_FILES = {
     "origin inside it, whether it is a re-export (cross-border, origin not the supplier's), "
     "and the share of reviews it needed a licence under a content rule",
 }
+COVERAGE_FILES = {
+    "coverage.csv": "per shock aimed at countries, targeted country and mineral: what covered "
+    "its markets in the shock's window by source and supplier country, before and during, t "
+    "(`sim.analysis.coverage`)",
+}
 WORLD_FILES.update(ORIGIN_FILES)
+WORLD_FILES.update(COVERAGE_FILES)
 """The files about the world behind a single run, each written only when the scenario has what
-it shows (priced minerals, paths, announced projects, origin tracking)."""
+it shows (priced minerals, paths, announced projects, origin tracking, shocks aimed at
+countries)."""
 ENSEMBLE_WORLD_FILES = {
     **WORLD_FILES,
     "prices.csv": "per review, priced mineral and side: mean and P5/P50/P95 of the price "
     "across replications, USD per t",
+    "coverage.csv": "what covered each targeted country, in one run at the seed (rep. 0)",
 }
 """The same for an ensemble."""
 COMPARISON_WORLD_FILES = {
@@ -103,6 +111,7 @@ COMPARISON_WORLD_FILES = {
     "price across replications, USD per t",
     "projects.csv": "per announced project under the baseline, and under each policy that "
     "changes it: its plan, share built, P5/P50/P95 of its first-production date, source",
+    "coverage.csv": "what covered each targeted country, in one baseline run at the seed",
 }
 """The same for a policy comparison."""
 PRICES_ON_OFF_FILES = {
@@ -117,6 +126,23 @@ STRESS_FILES = {
     "provenance.json": "seed, versions, input hash, command",
 }
 """The files of a stress test."""
+
+COVERAGE_KINDS = {
+    "imports": "imports from {}",
+    "in_transit_at_start": "in transit from {} at the start",
+    "stock_drawn": "stock drawn",
+    "reserve_drawn": "reserve released",
+    "mined": "mined at home",
+    "end_of_life": "end of life collected",
+    "domestic_transit_drawn": "pipeline at home drawn",
+    "exports": "exports",
+    "losses": "process losses",
+    "delivered": "put in use by its markets",
+    "demand": "wanted by its markets",
+    "shortfall": "short",
+}
+"""coverage.csv's `kind` as the charts and the report name it ('{}': the supplier country);
+the rows above `delivered` add up to it (`sim.analysis.coverage`)."""
 
 BASELINE = "baseline"
 """The name of the no-policy run in a policy comparison."""
@@ -142,6 +168,7 @@ CSV_FILES = (
     "prices_on_off",
     "origin",
     "origin_flows",
+    "coverage",
 )
 """The tables `load` reads (`<name>.csv`, or `<name>.parquet` as `--format parquet` writes
 them), when present."""
@@ -152,6 +179,7 @@ TEXT_COLUMNS_OF = {
     "origin": ("origin_stage", "origin_country"),
     "origin_flows": ("origin_stage", "origin_country", "supplier_country", "buyer_country"),
     "paths": ("path", "node_kind", "source"),
+    "coverage": ("start", "end"),
     "projects": (
         "project",
         "node_kind",

@@ -23,10 +23,10 @@ import simpy
 import yaml
 
 from sim import __version__
+from sim.analysis import coverage, world
 from sim.analysis import frames as R
 from sim.analysis import origin as embodied
 from sim.analysis import prices as price_paths
-from sim.analysis import world
 from sim.analysis.compare import Comparison
 from sim.analysis.drivers import shortfall_drivers
 from sim.analysis.ensemble import Ensemble
@@ -99,6 +99,17 @@ def drivers_of(result: RunResult) -> pd.DataFrame:
     return shortfall_drivers(result, R.market_summary(result))
 
 
+def coverage_writers(run: RunResult | None, policy: str | None = None) -> Writers:
+    """coverage.csv from a run kept in full (`sim.analysis.coverage`), with a `policy` column
+    when given; nothing when there is no run or no shock aims at a country."""
+    frame = None if run is None else coverage.coverage_frame(run)
+    if frame is None:
+        return {}
+    if policy is not None:
+        frame = frame.assign(policy=policy)
+    return {"coverage.csv": _csv(frame)}
+
+
 def write_results(
     result: RunResult,
     root: Path,
@@ -133,6 +144,7 @@ def write_results(
         "events.csv": Table(lambda: R.events(result)),
         "metrics.csv": Table(lambda: R.run_metrics(result).tidy()),
         "drivers.csv": Table(lambda: drivers_of(result)),
+        **coverage_writers(result),
     }
     if result.scenario.spec.outputs.timeseries:
         writers["timeseries.csv"] = Table(lambda: R.timeseries(result))
@@ -295,6 +307,7 @@ def write_comparison(
         writers["flows.csv"] = Table(lambda: R.flows(baseline_run))
         writers["shipments.csv"] = Table(lambda: R.shipments(baseline_run))
         writers["drivers.csv"] = Table(lambda: drivers_of(baseline_run).assign(policy=BASELINE))
+        writers.update(coverage_writers(baseline_run, BASELINE))
     writers.update(extra or {})
     return write_atomically(root / scenario.spec.results_name, writers, table_format)
 

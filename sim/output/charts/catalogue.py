@@ -157,8 +157,9 @@ CATALOGUE: tuple[Entry, ...] = (
         "cover_{}",
         ("single",),
         "markets",
-        "Days of cover per mineral the market uses: stock on hand and in transit toward it "
-        "over its expected daily use. Bars: stockpile releases, if any.",
+        "Days of cover per mineral the market uses: how long stock on hand and what arrives "
+        "in time meet its expected daily use (in transit counts from its arrival, so a "
+        "market short at the next review has under one review). Bars: stockpile releases, if any.",
         scene.draw_cover_run,
         scene.markets,
     ),
@@ -298,6 +299,19 @@ CATALOGUE: tuple[Entry, ...] = (
         "use.",
         scene.draw_origin_flows,
         scene.origin_countries,
+    ),
+    Entry(
+        "coverage_{}",
+        ("single", "ensemble", "comparison"),
+        "coverage",
+        "What covered the country's markets during each shock aimed at it (coverage.csv): t of "
+        "contained mineral they put in use, stacked by source; imports and what was in "
+        "transit at the shock's start (dotted) in the supplier country's colour; left of "
+        "zero, what left the country, was lost in processing or was stocked up. Top bar: the "
+        "same length of time just before the shock. Ensembles and comparisons: one run at the "
+        "scenario's seed (the baseline).",
+        scene.draw_coverage,
+        scene.coverage_countries,
     ),
     Entry(
         "network_{}",

@@ -20,6 +20,7 @@ from sim.output.charts.style import (
     grid,
     new_figure,
     policies_of,
+    policy_line,
     policy_styles,
     shade,
     side_legend,
@@ -57,7 +58,6 @@ def supply_demand_policies(
     )
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.0, 1.2))
     names = policies_of(bands, policies)
-    styles = policy_styles(names)
     labels = _same_as_first(bands, market, names, ("delivered_units", "shortfall_units"))
     dates = None
     for name in names:
@@ -67,7 +67,7 @@ def supply_demand_policies(
         for variable, ax in (("delivered_units", top), ("shortfall_units", bottom)):
             rows = bands_of(mine, market, variable)
             scale = per_review_scale(rows, info.step_days, info.horizon_days)
-            style = {**styles[name], "markevery": max(1, len(rows) // 12), "markersize": 4}
+            style = policy_line(names, name, len(rows))
             ax.plot(
                 rows.index,
                 rows["p50"].to_numpy() / scale,
@@ -119,7 +119,6 @@ def cover_policies(
     )
     ax = fig.subplots()
     names = policies_of(bands, policies)
-    styles = policy_styles(names)
     labels = _same_as_first(bands, market, names, ("cover_days",))
     rows = None
     for name in names:
@@ -131,9 +130,7 @@ def cover_policies(
             rows["p50"],
             drawstyle="steps-post",
             label=labels[name],
-            markevery=max(1, len(rows) // 12),
-            markersize=4,
-            **styles[name],
+            **policy_line(names, name, len(rows)),
         )
     assert rows is not None
     shade(ax, windows)

@@ -23,7 +23,7 @@ from sim.output.charts.style import (
     mineral_style,
     new_figure,
     policies_of,
-    policy_styles,
+    policy_line,
     shade,
     side_legend,
     thousands,
@@ -144,7 +144,6 @@ def _policies(
     ax: Axes, rows: pd.DataFrame, colour: str, policies: Sequence[str] | None
 ) -> pd.Index:
     names = policies_of(rows, policies)
-    styles = policy_styles(names)
     x = _band(ax, rows[rows["policy"] == BASELINE], colour, "baseline ")
     baseline = _series(rows[rows["policy"] == BASELINE])["p50"].to_numpy()
     for name in names:
@@ -152,7 +151,7 @@ def _policies(
             continue
         wide = _series(rows[rows["policy"] == name])
         same = len(wide) == len(baseline) and np.allclose(wide["p50"], baseline, rtol=1e-6)
-        style = {**styles[name], "markevery": max(1, len(wide) // 12), "markersize": 4}
+        style = policy_line(names, name, len(wide))
         ax.plot(
             wide.index,
             wide["p50"],

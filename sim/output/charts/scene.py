@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.output import focus as select
+from sim.output.charts.coverage import coverage_sources
 from sim.output.charts.markets import cover, cover_bands, supply_demand, supply_demand_bands
 from sim.output.charts.network import flow_diagram
 from sim.output.charts.origin import origin_flows, origin_shares
@@ -146,6 +147,12 @@ def origin_countries(scene: Scene) -> list[Subject]:
         return []
     present = set(origin["country"])
     return [(c,) for c in select.consumers(scene.results) if c in present and not is_aggregate(c)]
+
+
+def coverage_countries(scene: Scene) -> list[Subject]:
+    """Countries a shock aimed at, if the folder (the baseline's) has coverage.csv."""
+    coverage = _present(scene.baseline.get("coverage"))
+    return [] if coverage is None else [(str(c),) for c in dict.fromkeys(coverage["country"])]
 
 
 def network_minerals(scene: Scene) -> list[Subject]:
@@ -417,6 +424,11 @@ def draw_origin_flows(scene: Scene, subject: Subject) -> Figure | None:
         first=share_from(scene.results),
         baseline=bool(scene.results.policies),
     )
+
+
+def draw_coverage(scene: Scene, subject: Subject) -> Figure | None:
+    coverage = _present(scene.baseline.get("coverage"))
+    return None if coverage is None else coverage_sources(coverage, subject[0], scene.info)
 
 
 def draw_demand_paths(scene: Scene, _: Subject) -> Figure | None:

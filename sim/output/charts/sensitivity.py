@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.output.charts.style import grid, new_figure, side_legend, thousands
 from sim.output.folder import RunInfo
@@ -55,6 +56,7 @@ def tornado(table: pd.DataFrame, info: RunInfo, *, unit: str = "units", top: int
         fontsize=7.5,
     )
     ax.set_xlabel(f"mean cumulative shortfall of {market}, {unit_label(unit)}")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # millions with separators stay apart
     thousands(ax.xaxis)
     grid(ax)
     side_legend(ax)

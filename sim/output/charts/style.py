@@ -158,6 +158,27 @@ def policy_styles(policies: Sequence[str]) -> dict[str, dict[str, Any]]:
     return styles
 
 
+MARKS_PER_LINE = 12
+"""About how many markers a policy's step line carries."""
+
+
+def policy_line(policies: Sequence[str], name: str, points: int) -> dict[str, Any]:
+    """`plot` keyword arguments of policy `name`'s line over `points` values: its colour,
+    dash pattern and marker (`policy_styles`), markers with a dark edge (light colours stay
+    visible in grey print) and, per policy, markers shifted along the line so that lines
+    lying on top of each other still show every policy's marker."""
+    style = policy_styles(policies)[name]
+    every = max(1, points // MARKS_PER_LINE)
+    shift = (list(policies).index(name) * every) // max(len(policies), 1)
+    return {
+        **style,
+        "markevery": (shift, every),
+        "markersize": 4.5,
+        "markeredgecolor": "0.1",
+        "markeredgewidth": 0.6,
+    }
+
+
 def policies_of(frame: pd.DataFrame, policies: Sequence[str] | None) -> list[str]:
     """The policies in `frame` (its `policy` column): in the order `policies` gives, else
     in the frame's order with the baseline first."""

@@ -25,6 +25,7 @@ from sim.output.report.shocks import shock_table
 from sim.output.report.stress import stress_table
 from sim.output.report.summary import summary_blocks
 from sim.output.report.timing import timing_table
+from sim.output.report.why_not_hit import why_not_hit_blocks
 from sim.output.report.world import world_blocks
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks += prices
     blocks += policy_blocks(results, policies)
     blocks += concentration_table(base)
+    blocks += why_not_hit_blocks(base, drawn)
     blocks += world
     blocks += origin_blocks(results)
     blocks += stress_table(results)

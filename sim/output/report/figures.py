@@ -22,8 +22,11 @@ GROUPS = {
     "sourcing": "Sourcing by country",
     "origin": "Embodied origin",
     "network": "The network",
+    "coverage": "What covered the targeted countries",
 }
 """Chart group (`Entry.group`) -> its heading, in the order the report shows them."""
+IN_THEIR_SECTION = frozenset({"coverage"})
+"""Groups whose charts their own section places ('Why <country> was not hit'), not 'Charts'."""
 
 
 def figure_blocks(drawn: Sequence[Chart]) -> list[Block]:
@@ -32,7 +35,7 @@ def figure_blocks(drawn: Sequence[Chart]) -> list[Block]:
         return []
     blocks = [Block("h2", "Charts")]
     for group, heading in GROUPS.items():
-        mine = [c for c in drawn if c.group == group]
+        mine = [c for c in drawn if c.group == group and group not in IN_THEIR_SECTION]
         if mine:
             blocks.append(Block("h3", heading))
             blocks += [Block("figure", chart=c) for c in mine]
