@@ -36,6 +36,7 @@ REPLICATIONS = Count("replication", "replications")
 WORKERS = Count("worker process", "worker processes")
 BATCH = Count("replication per batch", "replications per batch")
 ROWS = Count("row", "rows")
+SAMPLES = Count("sample", "samples")
 
 
 def master_seed(text: str) -> int:

@@ -131,6 +131,7 @@ CSV_FILES = (
     "ranking",
     "stress",
     "sensitivity",
+    "sensitivity_indices",
     "drivers",
     "prices",
     "paths",
@@ -266,10 +267,10 @@ class Results:
     @property
     def kind(self) -> Kind:
         """What the folder holds; a sensitivity table or stress ranking wins over the rest."""
-        for name in ("sensitivity", "stress"):
+        for name in ("sensitivity", "sensitivity_indices", "stress"):
             frame = self.frames.get(name)
             if frame is not None and len(frame):
-                return "sensitivity" if name == "sensitivity" else "stress"
+                return "stress" if name == "stress" else "sensitivity"
         if self.policies:
             return "comparison"
         return "ensemble" if self.ensemble else "single"

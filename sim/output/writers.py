@@ -324,6 +324,31 @@ def write_sensitivity(
     return write_atomically(root / f"{scenario.spec.results_name}-sensitivity", writers)
 
 
+def write_global_sensitivity(
+    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
+    """Write global sensitivity indices (Morris or Sobol) to
+    `root/<name>-sensitivity-<method>/`, atomically."""
+    method = str(table["method"].iloc[0])
+    info = provenance(
+        scenario,
+        0.0,
+        argv,
+        replications=int(table["replications"].iloc[0]),
+        inputs=int(table["input"].nunique()),
+        method=method,
+        evaluations=int(table["evaluations"].iloc[0]),
+    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "sensitivity_indices.csv": lambda p: table.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-sensitivity-{method}", writers)
+
+
 def write_on_off(result: OnOff, root: Path, argv: list[str] | None = None) -> Path:
     """Write a prices on vs off run to `root/<name>/`, atomically: the results of the scenario
     as written (prices on: a run, an ensemble or a policy comparison) plus prices_on_off.csv."""

@@ -25,7 +25,7 @@ from sim.output.charts.policies import (
 )
 from sim.output.charts.prices import price_paths
 from sim.output.charts.risk import shortfall_distribution
-from sim.output.charts.sensitivity import tornado
+from sim.output.charts.sensitivity import global_indices, tornado
 from sim.output.charts.sourcing import sourcing_over_time, sourcing_totals
 from sim.output.charts.stress import stress_exposure
 from sim.output.folder import (
@@ -163,6 +163,15 @@ def draw_tornado(scene: Scene, _: Subject) -> Figure | None:
     market = str(table["market"].iloc[0])
     measured = str(table["unit"].iloc[0]) if "unit" in table else "units"
     return tornado(table, scene.info, unit=scene.unit.get(market, measured))
+
+
+def draw_global_sensitivity(scene: Scene, _: Subject) -> Figure | None:
+    table = _present(scene.results.get("sensitivity_indices"))
+    if table is None:
+        return None
+    market = str(table["market"].iloc[0])
+    unit = scene.unit.get(market, str(table["unit"].iloc[0]))
+    return global_indices(table, scene.info, unit=unit)
 
 
 def draw_stress(scene: Scene, _: Subject) -> Figure | None:

@@ -42,6 +42,9 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
         kind = "stress test"
     elif results.kind == "sensitivity":
         kind = f"sensitivity, {reps} per variant"
+        if results.get("sensitivity_indices") is not None:
+            method = results.provenance.get("method", "global")
+            kind = f"global sensitivity ({method}), {reps} per sample point"
     else:
         kind = f"ensemble of {reps}" if results.ensemble else "single run"
     base = results.for_policy(BASELINE) if policies else results

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 GROUPS = {
     "stress": "Stress test",
     "sensitivity": "Sensitivity (tornado)",
+    "global_sensitivity": "Global sensitivity",
     "overview": "Overview",
     "policies": "Policies",
     "markets": "Markets under stress",
