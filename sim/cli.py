@@ -479,6 +479,7 @@ SUBCOMMANDS = {
         studies.sensitivity_options,
         studies.sensitivity,
     ),
+    "optimise": Subcommand(*studies.OPTIMISE),
     "report": Subcommand(
         "rebuild the charts and report pages of results folders", (), _report_options, _report
     ),

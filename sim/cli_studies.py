@@ -6,10 +6,12 @@ the command line starts as fast as before)."""
 
 from __future__ import annotations
 
+import argparse
+import math
 import sys
 from argparse import ArgumentParser, Namespace
 
-from sim.cli_options import REPLICATIONS, SAMPLES
+from sim.cli_options import REPLICATIONS, SAMPLES, TRIALS
 
 
 def sensitivity_options(sensitivity: ArgumentParser) -> None:
@@ -89,3 +91,96 @@ def sensitivity(args: Namespace, command: list[str]) -> int:
         print(table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
     print(f"results: {folder}/")
     return 0
+
+
+def usd(text: str) -> float:
+    """An argparse `type`: an amount of money in USD, finite and at least 0."""
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an amount of USD, got '{text}'") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite amount of USD >= 0, got {text}")
+    return value
+
+
+def optimise_options(parser: ArgumentParser) -> None:
+    from sim.analysis.optimise import RISKS
+
+    parser.add_argument(
+        "--budget", type=usd, required=True, metavar="USD", help="budget, USD present value"
+    )
+    parser.add_argument(
+        "--risk",
+        choices=RISKS,
+        default=RISKS[0],
+        help="risk of total cumulative shortfall (t) to minimise: cvar95 (mean of the worst "
+        "5%% of replications; default), mean, or p_shortfall (share with any shortfall)",
+    )
+    parser.add_argument("--trials", type=TRIALS, default=50, help="portfolios to try (default 50)")
+    parser.add_argument(
+        "--reps",
+        type=REPLICATIONS,
+        default=20,
+        help="replications per portfolio, the same for every one (default 20)",
+    )
+
+
+def optimise(args: Namespace, command: list[str]) -> int:
+    """Search the lever parameters of the scenario's `search:` block (Optuna, multi-objective
+    TPE, seeded) for the frontier of policy cost against shortfall risk, every portfolio on the
+    same replications; the best portfolio within --budget is run again against the baseline on
+    fresh replications (paired difference with a 95%% interval). Writes
+    results/<name>-optimise/ (trials.csv, frontier.csv, best_portfolio.csv,
+    optimise_policies.csv) and a report page with the frontier chart."""
+    from sim import cli
+    from sim.analysis import optimise as search
+    from sim.output import writers
+    from sim.scenario import loader as scenario
+
+    loaded = scenario.load(args.file, seed=args.seed)
+    if not loaded.spec.search:
+        print(f"error: {args.file}: no `search:` block: nothing to optimise", file=sys.stderr)
+        return cli.EXIT_INPUT
+    if not args.quiet:
+        print(
+            f"optimise: {args.trials} trials x {args.reps} replications (+ baseline, "
+            f"{len(loaded.spec.policies)} hand-written policies and a fresh re-run of the best); "
+            f"budget {args.budget:,.0f} USD, risk {args.risk}",
+            flush=True,
+        )
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=args.trials,
+        unit="trial",
+        desc="trials",
+        disable=args.quiet or not sys.stderr.isatty(),
+        bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {rate_fmt} ETA {remaining}",
+    )
+    try:
+        found = search.optimise(
+            loaded,
+            args.budget,
+            risk=args.risk,
+            trials=args.trials,
+            reps=args.reps,
+            progress=lambda done, _: bar.update(done - bar.n),
+        )
+    finally:
+        bar.close()
+    folder = cli._written.folder(writers.write_optimisation(found, loaded, args.out, command))
+    cli._draw_report(args, folder)
+    if not args.quiet:
+        print(search.summary_text(found))
+    print(f"results: {folder}/")
+    return 0
+
+
+OPTIMISE = (
+    "search the `search:` levers for the best portfolio within a budget",
+    ("file", "--out", "--quiet", "--no-report", "--seed"),
+    optimise_options,
+    optimise,
+)
+"""The `optimise` subcommand's summary, shared options, own options and function."""

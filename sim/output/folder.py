@@ -132,6 +132,10 @@ CSV_FILES = (
     "stress",
     "sensitivity",
     "sensitivity_indices",
+    "trials",
+    "frontier",
+    "best_portfolio",
+    "optimise_policies",
     "drivers",
     "prices",
     "paths",
@@ -163,7 +167,7 @@ TEXT_COLUMNS_OF = {
 """Further text columns of particular tables (dates that may be blank: '' where no
 replication built the project)."""
 
-Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity"]
+Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity", "optimise"]
 """What a results folder holds: one run, replications, policies, a stress test or a tornado."""
 
 
@@ -267,6 +271,8 @@ class Results:
     @property
     def kind(self) -> Kind:
         """What the folder holds; a sensitivity table or stress ranking wins over the rest."""
+        if self.frames.get("trials") is not None:
+            return "optimise"
         for name in ("sensitivity", "sensitivity_indices", "stress"):
             frame = self.frames.get(name)
             if frame is not None and len(frame):

@@ -104,6 +104,15 @@ CATALOGUE: tuple[Entry, ...] = (
         scene.draw_global_sensitivity,
     ),
     Entry(
+        "frontier",
+        ("optimise",),
+        "optimise",
+        "Each grey point is a searched portfolio (mean cost and risk over the same "
+        "replications); the line joins those no other portfolio beats on both; squares are the "
+        "scenario's own policies on the same draws.",
+        scene.draw_frontier,
+    ),
+    Entry(
         "stress_exposure",
         ("stress",),
         "stress",

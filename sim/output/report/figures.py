@@ -14,6 +14,7 @@ GROUPS = {
     "stress": "Stress test",
     "sensitivity": "Sensitivity (tornado)",
     "global_sensitivity": "Global sensitivity",
+    "optimise": "Portfolio search",
     "overview": "Overview",
     "policies": "Policies",
     "markets": "Markets under stress",
