@@ -40,7 +40,7 @@ def banned(**search_parameter: Any) -> dict[str, Any]:
             }
         ],
     )
-    parameter = {"field": "days", "low": 0, "high": 40, "step": STEP, "off_at_low": True}
+    parameter = {"field": "days", "low": 0, "high": 40, "step": STEP, "off_at": "low"}
     spec["search"] = [
         {
             "name": "jp_reserve",
@@ -86,6 +86,16 @@ def test_the_best_reserve_within_a_budget_is_the_hand_optimum() -> None:
     chosen = capped.trials[capped.trials["best"]].iloc[0]
     assert chosen["cost_usd"] <= tight
     assert hand - 2 * STEP <= chosen["jp_reserve.days"] < hand
+
+
+def test_a_group_is_left_out_at_its_off_end_and_set_elsewhere() -> None:
+    low = loader.from_dict(banned()).spec.search[0]
+    assert low.with_values({"jp_reserve.days": 0}) == []
+    assert low.with_values({"jp_reserve.days": 14})[0].days == 14
+    high = loader.from_dict(banned(low=2, off_at="high")).spec.search[0]
+    assert high.with_values({"jp_reserve.days": 40}) == []
+    assert high.with_values({"jp_reserve.days": 2})[0].days == 2
+    assert candidate([high], {"jp_reserve.days": 40}) is None  # the baseline
 
 
 def test_the_frontier_is_the_pareto_set_and_the_run_is_reproducible() -> None:
@@ -141,7 +151,7 @@ def test_optimise_writes_frontier_best_chart_and_report(
         ({"field": "dayz"}, "search[0].parameters[0].field", "no lever of group 'jp_reserve' has"),
         ({"low": 50}, "search[0].parameters[0]", "low (50) is above high (40)"),
         ({"step": 3}, "search[0].parameters[0]", "step 3 does not divide high - low"),
-        ({"off_at_low": False}, "search[0].parameters[0].low", "at its low end the lever refuses"),
+        ({"off_at": None}, "search[0].parameters[0].low", "at its low end the lever refuses"),
         ({"step": 0}, "search[0].parameters[0].step", "greater than 0"),
     ],
 )

@@ -4,9 +4,10 @@ Each group is a set of levers written as in a policy (their fields as a starting
 parameters that vary them: a parameter names a field (dotted for a nested one, such as
 `node.capacity_tpa`) and a grid from `low` to `high` in steps of `step`, and sets that field in
 every lever of the group that has it (the two levers of an NdPr and a Dy/Tb reserve share their
-`days`). With `off_at_low`, the group's levers are left out when the parameter is at `low` (a
-reserve of 0 days is no reserve). A candidate portfolio is one value per parameter; its levers
-are the groups' levers with those values, compiled as one policy.
+`days`). With `off_at: low` (or `high`), the group's levers are left out when the parameter is at
+that end (a reserve of 0 days is no reserve; a cap of 100% on a supplier is no cap). A
+candidate portfolio is one value per parameter; its levers are the groups' levers with those
+values, compiled as one policy.
 
 Checked at two levels: each parameter's grid (low <= high, a step that divides the range, not
 more than `MAX_GRID` points); then against the group's levers (the field exists in at least one
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
@@ -45,8 +46,10 @@ class SearchParameter(Spec):
     low: float = Field(description="Smallest value, in the field's unit.")
     high: float = Field(description="Largest value, in the field's unit.")
     step: float = Field(gt=0, description="Grid step, in the field's unit (> 0).")
-    off_at_low: bool = Field(
-        False, description="At `low` the group's levers are left out (e.g. a 0-day reserve)."
+    off_at: Literal["low", "high"] | None = Field(
+        None,
+        description="At this end of the grid the group's levers are left out (`low`: a 0-day "
+        "reserve is none; `high`: a 100% cap is no cap).",
     )
 
     @model_validator(mode="after")
@@ -62,6 +65,12 @@ class SearchParameter(Spec):
         if points + 1 > MAX_GRID:
             raise ValueError(f"{points + 1:,.0f} grid points; at most {MAX_GRID:,}")
         return self
+
+    def is_off(self, value: float) -> bool:
+        """Whether `value` is the end at which the group's levers are left out."""
+        tolerance = 1e-9 * max(1.0, abs(self.step))
+        end = {"low": self.low, "high": self.high}.get(self.off_at or "")
+        return end is not None and abs(value - end) <= tolerance
 
     def grid(self) -> list[float]:
         """The grid values, low to high."""
@@ -83,9 +92,9 @@ class SearchGroup(Spec):
 
     def with_values(self, values: dict[str, float]) -> list[Any]:
         """The group's levers with each parameter at its value (keyed by `label`); [] when an
-        `off_at_low` parameter is at its low."""
+        `off_at` parameter is at that end."""
         for parameter in self.parameters:
-            if parameter.off_at_low and values[self.label(parameter)] <= parameter.low:
+            if parameter.is_off(values[self.label(parameter)]):
                 return []
         levers = []
         for lever in self.levers:
@@ -128,13 +137,13 @@ def candidate(groups: list[SearchGroup], values: dict[str, float]) -> Policy | N
 
 
 def ends(group: SearchGroup) -> Iterator[tuple[str, dict[str, float]]]:
-    """The group's values at both ends of every grid (an `off_at_low` low end is left out)."""
+    """The group's values at both ends of every grid (an `off_at` end moves one step in)."""
     for side in ("low", "high"):
         values = {}
         for parameter in group.parameters:
             value = getattr(parameter, side)
-            if side == "low" and parameter.off_at_low:
-                value = parameter.low + parameter.step if parameter.high > parameter.low else value
+            if parameter.off_at == side and parameter.high > parameter.low:
+                value += parameter.step if side == "low" else -parameter.step
             values[group.label(parameter)] = value
         yield side, values
 
@@ -170,8 +179,8 @@ def check_search(scenario: Any, doc: Document) -> list[Problem]:
                     Problem(
                         place.at("parameters", number, side),
                         f"at its {side} end the lever refuses {field}: {first['msg']}",
-                        f"a {side} end the lever accepts (or off_at_low for a lever that "
-                        "cannot be zero)",
+                        f"a {side} end the lever accepts (or `off_at: {side}` to leave the "
+                        "levers out there)",
                     )
                 )
                 break
