@@ -12,6 +12,7 @@ import sys
 from argparse import ArgumentParser, Namespace
 
 from sim.cli_options import REPLICATIONS, SAMPLES, TRIALS
+from sim.vocabulary import NOISE_NOTE
 
 
 def sensitivity_options(sensitivity: ArgumentParser) -> None:
@@ -89,6 +90,8 @@ def sensitivity(args: Namespace, command: list[str]) -> int:
         print(f"{heading} (conf: half-width of the 95% interval):")
         columns = ["input", "index", "value", "conf"]
         print(table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+        if loaded.spec.uncertainty.demand:
+            print(f"\nnote: {NOISE_NOTE}")
     print(f"results: {folder}/")
     return 0
 

@@ -103,6 +103,8 @@ def test_the_frontier_is_the_pareto_set_and_the_run_is_reproducible() -> None:
     one = search.optimise(scenario, 1e6, risk="mean", trials=12, reps=2)
     two = search.optimise(scenario, 1e6, risk="mean", trials=12, reps=2)
     pd.testing.assert_frame_equal(one.trials, two.trials)
+    first = one.trials.iloc[0]  # the cheapest portfolio (no reserve) anchors the frontier
+    assert first["jp_reserve.days"] == 0 and first["cost_usd"] == 0 and first["on_frontier"]
     front = one.frontier.drop_duplicates(["cost_usd", "risk"])
     assert (front["risk"].diff().dropna() < 0).all()  # cheaper frontier points are riskier
     for _, row in one.trials[~one.trials["on_frontier"]].iterrows():

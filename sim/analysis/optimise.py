@@ -14,7 +14,8 @@ objectives, both minimised:
 
 The sampler is Optuna's multi-objective TPE, seeded by the scenario's seed (a run is
 reproducible), with the budget as a constraint (cost - budget <= 0 is feasible) so that it
-spends its trials mostly within the budget. The frontier is the Pareto set of every trial (no
+spends its trials mostly within the budget; its first trial is the cheapest portfolio (every
+parameter at its off end, else its low), so the frontier always has its cheap end. The frontier is the Pareto set of every trial (no
 other trial as cheap and as safe, one of them strictly). The best portfolio within the budget
 (least risk, then least cost) is run again with the baseline on fresh replications (numbers
 `FRESH_START` onwards: another seed stream than the search's), and its paired difference of
@@ -154,6 +155,13 @@ def _suggest(trial: Any, groups: list[SearchGroup]) -> dict[str, float]:
     return values
 
 
+def _cheapest(groups: list[SearchGroup]) -> dict[str, float]:
+    """Every parameter at its `off_at` end (else its low): the least the search can do."""
+    return {
+        g.label(p): p.high if p.off_at == "high" else p.low for g in groups for p in g.parameters
+    }
+
+
 def optimise(
     scenario: Scenario,
     budget_usd: float,
@@ -194,6 +202,7 @@ def optimise(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=scenario.spec.seed % 2**32, multivariate=True)
     study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler)
+    study.enqueue_trial(_cheapest(groups))  # the frontier's zero-cost end, tried first
     study.optimize(objective, n_trials=trials)
     table = pd.DataFrame(rows)
     cost, level = table["cost_usd"].to_numpy(), table["risk"].to_numpy()
