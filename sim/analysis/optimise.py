@@ -15,8 +15,9 @@ objectives, both minimised:
 The sampler is Optuna's multi-objective TPE, seeded by the scenario's seed (a run is
 reproducible), with the budget as a constraint (cost - budget <= 0 is feasible) so that it
 spends its trials mostly within the budget; its first trial is the cheapest portfolio (every
-parameter at its off end, else its low), so the frontier always has its cheap end. The frontier is the Pareto set of every trial (no
-other trial as cheap and as safe, one of them strictly). The best portfolio within the budget
+parameter at its off end, else its low), so the frontier always has its cheap end. The
+frontier is the Pareto set of every trial (no other trial as cheap and as safe, one of them
+strictly). The best portfolio within the budget
 (least risk, then least cost) is run again with the baseline on fresh replications (numbers
 `FRESH_START` onwards: another seed stream than the search's), and its paired difference of
 mean shortfall against the baseline is given with a 95% t interval over those replications.
