@@ -10,9 +10,9 @@ from sim.output.charts.style import grid, new_figure, side_legend, thousands
 from sim.output.folder import RunInfo
 
 RISK_LABELS = {
-    "cvar95": "CVaR95 of total cumulative shortfall, t (mean of the worst 5% of replications)",
+    "cvar95": "CVaR95 of total shortfall, t\n(mean of the worst 5% of replications)",
     "mean": "mean total cumulative shortfall, t",
-    "p_shortfall": "probability of any shortfall (share of replications)",
+    "p_shortfall": "probability of any shortfall\n(share of replications)",
 }
 """Axis label of each risk measure (`sim.analysis.optimise.RISKS`)."""
 
