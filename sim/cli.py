@@ -1,4 +1,4 @@
-"""The command line: `python -m sim run|compare|stress|sensitivity|report|validate|schema ...`.
+"""The command line: `python -m sim run|compare|stress|sensitivity|optimise|report|validate|schema`.
 
 Options several subcommands share are declared once, in parent parsers (`_shared_options`);
 no option may be abbreviated (`--rep` is an error, not `--reps`). Each subcommand is one
@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim import cli_studies as studies
 from sim import exits, faults
-from sim.cli_options import BATCH, REPLICATIONS, ROWS, shared_options, side_by_side_options
+from sim.cli_options import BATCH, ROWS, shared_options, side_by_side_options
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -121,16 +122,6 @@ def _stress_options(stress: ArgumentParser) -> None:
     )
     stress.add_argument(
         "--top", type=ROWS, default=15, help="rows of the ranking to print (default 15)"
-    )
-
-
-def _sensitivity_options(sensitivity: ArgumentParser) -> None:
-    # Not the shared --reps: here it counts replications per variant, with its own default.
-    sensitivity.add_argument(
-        "--reps", type=REPLICATIONS, default=20, help="replications per variant (default 20)"
-    )
-    sensitivity.add_argument(
-        "--market", help="market to measure (default: the one shortest as declared)"
     )
 
 
@@ -489,9 +480,10 @@ SUBCOMMANDS = {
     "sensitivity": Subcommand(
         "rank the scenario's uncertain inputs by their effect on shortfall",
         (*WRITES, "--seed", "--workers"),
-        _sensitivity_options,
-        _sensitivity,
+        studies.sensitivity_options,
+        studies.sensitivity,
     ),
+    "optimise": Subcommand(*studies.OPTIMISE),
     "report": Subcommand(
         "rebuild the charts and report pages of results folders", (), _report_options, _report
     ),

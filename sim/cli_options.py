@@ -37,6 +37,8 @@ REPLICATIONS = Count("replication", "replications")
 WORKERS = Count("worker process", "worker processes")
 BATCH = Count("replication per batch", "replications per batch")
 ROWS = Count("row", "rows")
+SAMPLES = Count("sample", "samples")
+TRIALS = Count("trial", "trials")
 
 
 def master_seed(text: str) -> int:

@@ -71,11 +71,17 @@ def uncertain_inputs(spec: ScenarioSpec) -> list[Input]:
 
 
 def _fixed(scenario: Scenario, path: tuple[str | int, ...], value: float) -> Scenario:
+    return fixed_all(scenario, {path: value})
+
+
+def fixed_all(scenario: Scenario, values: dict[tuple[str | int, ...], float]) -> Scenario:
+    """The scenario with the input at each path fixed at its value (a `fixed` distribution)."""
     data = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    node: Any = data
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = {"dist": "fixed", "value": value}
+    for path, value in values.items():
+        node: Any = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = {"dist": "fixed", "value": value}
     spec = ScenarioSpec.model_validate(data)
     windows = tuple(s.window(spec.start, spec.horizon_days) for s in spec.shocks)
     return dataclasses.replace(scenario, spec=spec, windows=windows)

@@ -161,6 +161,11 @@ CSV_FILES = (
     "ranking",
     "stress",
     "sensitivity",
+    "sensitivity_indices",
+    "trials",
+    "frontier",
+    "best_portfolio",
+    "optimise_policies",
     "drivers",
     "prices",
     "paths",
@@ -195,7 +200,7 @@ TEXT_COLUMNS_OF = {
 """Further text columns of particular tables (dates that may be blank: '' where no
 replication built the project)."""
 
-Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity"]
+Kind = Literal["single", "ensemble", "comparison", "stress", "sensitivity", "optimise"]
 """What a results folder holds: one run, replications, policies, a stress test or a tornado."""
 
 
@@ -299,10 +304,12 @@ class Results:
     @property
     def kind(self) -> Kind:
         """What the folder holds; a sensitivity table or stress ranking wins over the rest."""
-        for name in ("sensitivity", "stress"):
+        if self.frames.get("trials") is not None:
+            return "optimise"
+        for name in ("sensitivity", "sensitivity_indices", "stress"):
             frame = self.frames.get(name)
             if frame is not None and len(frame):
-                return "sensitivity" if name == "sensitivity" else "stress"
+                return "stress" if name == "stress" else "sensitivity"
         if self.policies:
             return "comparison"
         return "ensemble" if self.ensemble else "single"

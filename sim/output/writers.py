@@ -15,7 +15,7 @@ import platform
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ from sim.output.folder import ONE_REPLICATION_COMPARISON_FILES as ONE_REPLICATIO
 from sim.output.folder import STRESS_FILES as STRESS_FILES
 from sim.output.store import Table, TableFormat, write_atomically
 from sim.scenario.loader import Scenario
+
+if TYPE_CHECKING:
+    from sim.analysis.optimise import Optimisation
 
 Writers = dict[str, Callable[[Path], object]]
 """File name -> the function that writes it to the path it is given."""
@@ -354,6 +357,59 @@ def write_sensitivity(
     }
     target = root / f"{scenario.spec.results_name}-sensitivity"
     return write_atomically(target, writers, table_format)
+
+
+def write_global_sensitivity(
+    table: pd.DataFrame, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
+    """Write global sensitivity indices (Morris or Sobol) to
+    `root/<name>-sensitivity-<method>/`, atomically."""
+    method = str(table["method"].iloc[0])
+    info = provenance(
+        scenario,
+        0.0,
+        argv,
+        replications=int(table["replications"].iloc[0]),
+        inputs=int(table["input"].nunique()),
+        method=method,
+        evaluations=int(table["evaluations"].iloc[0]),
+    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "sensitivity_indices.csv": lambda p: table.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-sensitivity-{method}", writers)
+
+
+def write_optimisation(
+    found: Optimisation, scenario: Scenario, root: Path, argv: list[str] | None = None
+) -> Path:
+    """Write a portfolio search (`sim.analysis.optimise`) to `root/<name>-optimise/`,
+    atomically: trials.csv, frontier.csv, best_portfolio.csv, optimise_policies.csv."""
+    info = provenance(
+        scenario,
+        found.wall_seconds,
+        argv,
+        replications=found.reps,
+        budget_usd=found.budget_usd,
+        risk=found.risk,
+        trials=len(found.trials),
+        trials_per_second=round(found.trials_per_second, 3),
+    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "trials.csv": lambda p: found.trials.to_csv(p, index=False),
+        "frontier.csv": lambda p: found.frontier.to_csv(p, index=False),
+        "best_portfolio.csv": lambda p: found.best.to_csv(p, index=False),
+        "optimise_policies.csv": lambda p: found.policies.to_csv(p, index=False),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
+    }
+    return write_atomically(root / f"{scenario.spec.results_name}-optimise", writers)
 
 
 def write_on_off(

@@ -17,6 +17,7 @@ from sim.scenario import loader as S
 from sim.scenario import network as N
 from sim.scenario import overrides as O
 from sim.scenario import randomness as D
+from sim.scenario import search as Q
 from sim.scenario import uncertainty as U
 from sim.scenario.selector import Selector
 from sim.scenario.spec import MINERALS
@@ -293,6 +294,10 @@ SECTIONS: list[tuple[str, list[tuple[type[BaseModel], str]]]] = [
     (
         "Policies (`policies:` entries and their `levers`, `type:`)",
         [(L.Policy, "policy")] + [part for lever in L.LEVERS for part in _lever_sections(lever)],
+    ),
+    (
+        "Portfolio search (`search:` entries, `sim optimise`)",
+        [(Q.SearchGroup, "`search` entries"), (Q.SearchParameter, "`parameters` entries")],
     ),
     ("Network files", [(S.NetworkFile, "Network file (`sim/data/*.yaml`)")]),
 ]

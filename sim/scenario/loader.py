@@ -41,6 +41,7 @@ from sim.scenario.paths import Paths
 from sim.scenario.prices import Prices
 from sim.scenario.projects import ProjectSpec
 from sim.scenario.schedules import Schedules
+from sim.scenario.search import SearchGroup, check_search
 from sim.scenario.spec import (
     DATE_MAX,
     MAX_HORIZON_DAYS,
@@ -195,6 +196,11 @@ class ScenarioSpec(Spec):
         [],
         description="Policies to compare with the scenario "
         "as it is (the baseline), on the same random draws.",
+    )
+    search: list[SearchGroup] = Field(
+        [],
+        description="Lever parameters `sim optimise` may vary, with their ranges "
+        "(`sim.scenario.search`).",
     )
     origin: OriginOptions = Field(
         OriginOptions(),
@@ -417,7 +423,7 @@ def resolve(spec: ScenarioSpec, doc: yamlio.Document, digest: str, path: Path | 
     )
     loaded = Scenario(spec, network, path, digest, windows, world=world)
     if sound:  # every policy compiles against the network (if unsound, its problems recur)
-        problems += check_policies(loaded, doc)
+        problems += check_policies(loaded, doc) + check_search(loaded, doc)
     if problems:
         raise ScenarioError(problems)
     return loaded

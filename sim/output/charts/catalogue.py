@@ -95,6 +95,24 @@ CATALOGUE: tuple[Entry, ...] = (
         scene.draw_tornado,
     ),
     Entry(
+        "global_sensitivity",
+        ("sensitivity",),
+        "global_sensitivity",
+        "Sobol: share of the output's variance due to each input alone (S1) and with its "
+        "interactions (ST); Morris: mean absolute elementary effect (mu*). Whiskers: SALib's "
+        "95% bootstrap intervals; same replications at every sample point.",
+        scene.draw_global_sensitivity,
+    ),
+    Entry(
+        "frontier",
+        ("optimise",),
+        "optimise",
+        "Each grey point is a searched portfolio (mean cost and risk over the same "
+        "replications); the line joins those no other portfolio beats on both; squares are the "
+        "scenario's own policies on the same draws.",
+        scene.draw_frontier,
+    ),
+    Entry(
         "stress_exposure",
         ("stress",),
         "stress",

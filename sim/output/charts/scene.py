@@ -15,6 +15,7 @@ from sim.output import focus as select
 from sim.output.charts.coverage import coverage_sources
 from sim.output.charts.markets import cover, cover_bands, supply_demand, supply_demand_bands
 from sim.output.charts.network import flow_diagram
+from sim.output.charts.optimise import frontier
 from sim.output.charts.origin import origin_flows, origin_shares
 from sim.output.charts.overview import fill_rate_overview, fill_rate_overview_bands
 from sim.output.charts.paths import capacity_groups, capacity_paths, demand_paths, project_online
@@ -26,7 +27,7 @@ from sim.output.charts.policies import (
 )
 from sim.output.charts.prices import price_paths
 from sim.output.charts.risk import shortfall_distribution
-from sim.output.charts.sensitivity import tornado
+from sim.output.charts.sensitivity import global_indices, tornado
 from sim.output.charts.sourcing import sourcing_over_time, sourcing_totals
 from sim.output.charts.stress import stress_exposure
 from sim.output.folder import (
@@ -180,6 +181,25 @@ def draw_tornado(scene: Scene, _: Subject) -> Figure | None:
     market = str(table["market"].iloc[0])
     measured = str(table["unit"].iloc[0]) if "unit" in table else "units"
     return tornado(table, scene.info, unit=scene.unit.get(market, measured))
+
+
+def draw_global_sensitivity(scene: Scene, _: Subject) -> Figure | None:
+    table = _present(scene.results.get("sensitivity_indices"))
+    if table is None:
+        return None
+    market = str(table["market"].iloc[0])
+    unit = scene.unit.get(market, str(table["unit"].iloc[0]))
+    return global_indices(table, scene.info, unit=unit)
+
+
+def draw_frontier(scene: Scene, _: Subject) -> Figure | None:
+    trials = _present(scene.results.get("trials"))
+    if trials is None:
+        return None
+    prov = scene.results.provenance
+    budget, risk = float(prov.get("budget_usd", float("nan"))), str(prov.get("risk", ""))
+    policies = scene.results.get("optimise_policies")
+    return frontier(trials, policies, scene.info, budget_usd=budget, risk=risk)
 
 
 def draw_stress(scene: Scene, _: Subject) -> Figure | None:

@@ -15,6 +15,7 @@ from sim.output.report.drivers_inputs import drivers_inputs
 from sim.output.report.exact import identical_note
 from sim.output.report.figures import figure_blocks
 from sim.output.report.findings import key_findings
+from sim.output.report.optimise import optimise_blocks
 from sim.output.report.origin import origin_blocks
 from sim.output.report.policies import policy_blocks
 from sim.output.report.prices import OFF, price_blocks, priced
@@ -38,13 +39,18 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     name = spec.get("name") or info.scenario
     reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
     policies = [p for p in results.policies if p != BASELINE]
-    study = results.kind in ("stress", "sensitivity")  # no markets.csv, no run's findings
+    study = results.kind in ("stress", "sensitivity", "optimise")  # no markets.csv, findings
     if policies:
         kind = f"baseline and {len(policies)} policies, {reps} each"
     elif results.kind == "stress":
         kind = "stress test"
+    elif results.kind == "optimise":
+        kind = f"portfolio search, {reps} per portfolio"
     elif results.kind == "sensitivity":
         kind = f"sensitivity, {reps} per variant"
+        if results.get("sensitivity_indices") is not None:
+            method = results.provenance.get("method", "global")
+            kind = f"global sensitivity ({method}), {reps} per sample point"
     else:
         kind = f"ensemble of {reps}" if results.ensemble else "single run"
     base = results.for_policy(BASELINE) if policies else results
@@ -76,6 +82,7 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     blocks += origin_blocks(results)
     blocks += stress_table(results)
     blocks += sensitivity_table(results)
+    blocks += optimise_blocks(results)
     blocks += on_off_blocks(results)
     blocks += figure_blocks([c for c in drawn if c.name != headline])
     blocks += provenance_blocks(results)

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 GROUPS = {
     "stress": "Stress test",
     "sensitivity": "Sensitivity (tornado)",
+    "global_sensitivity": "Global sensitivity",
+    "optimise": "Portfolio search",
     "overview": "Overview",
     "policies": "Policies",
     "markets": "Markets under stress",

@@ -15,7 +15,7 @@ def sensitivity_table(results: Results) -> list[Block]:
     first), or nothing for other results."""
     table = results.get("sensitivity")
     if table is None or table.empty:
-        return []
+        return global_table(results)
     market, unit = str(table["market"].iloc[0]), str(table["unit"].iloc[0])
     reps = int(table["replications"].iloc[0])
     rows = [
@@ -52,6 +52,64 @@ def sensitivity_table(results: Results) -> list[Block]:
                 note="Each input is fixed in turn at its 5th and 95th percentile while the "
                 "others keep their distributions; swing = |shortfall at P95 - shortfall at P5|, "
                 "largest first." + (f" {NOISE_NOTE}" if _noise(results) else ""),
+            ),
+        ),
+    ]
+
+
+INDEX_NAMES = {
+    "S1": "first-order S1",
+    "ST": "total ST",
+    "mu_star": "mu* (mean |effect|)",
+    "sigma": "sigma (spread of effects)",
+}
+
+
+def global_table(results: Results) -> list[Block]:
+    """A 'Global sensitivity' section from sensitivity_indices.csv (Morris or Sobol): the method,
+    its cost and, per input (largest total index or mu* first), each index with its 95%
+    interval; nothing for other results."""
+    table = results.get("sensitivity_indices")
+    if table is None or table.empty:
+        return []
+    first = table.iloc[0]
+    method, market, unit = str(first["method"]), str(first["market"]), str(first["unit"])
+    indices = list(dict.fromkeys(table["index"]))
+    cell = table.set_index(["input", "index"])
+    ranked = table[table["index"] == (indices[-1] if method == "sobol" else indices[0])]
+    rows = []
+    for name in ranked.sort_values("value", ascending=False, kind="stable")["input"]:
+        cells = [str(name)]
+        for index in indices:
+            value, conf = (float(cell.loc[(name, index), c]) for c in ("value", "conf"))
+            half = "" if conf != conf else f" +- {qty(conf)}"  # NaN: SALib gives none
+            cells.append(f"{qty(value)}{half}")
+        rows.append(cells)
+    how = (
+        "Sobol indices (Saltelli sampling): S1 is the share of the variance of the output due "
+        "to the input alone, ST with all its interactions"
+        if method == "sobol"
+        else f"Morris elementary effects: mu* in {unit} per unit of quantile scale, sigma the "
+        "spread of the effects (interactions or non-linearity)"
+    )
+    return [
+        Block("h2", f"Global sensitivity of {market}'s shortfall ({method})"),
+        Block(
+            "p",
+            f"{how}. Output: the mean cumulative shortfall of {market} ({unit}) over "
+            f"{int(first['replications']):,} replications, the same at every one of the "
+            f"{int(first['evaluations']):,} sample points (N = {int(first['samples']):,}). Each "
+            "input varies over its declared distribution from P0.5 to P99.5, on its quantile "
+            "scale.",
+        ),
+        Block(
+            "table",
+            table=Table(
+                ["input", *(INDEX_NAMES.get(i, i) for i in indices)],
+                rows,
+                numeric=set(range(1, len(indices) + 1)),
+                note="+- : half-width of SALib's 95% bootstrap confidence interval."
+                + (f" {NOISE_NOTE}" if _noise(results) else ""),
             ),
         ),
     ]
