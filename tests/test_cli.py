@@ -283,6 +283,25 @@ def test_module_entry_point_help() -> None:
         assert command in done.stdout
 
 
+def test_compare_prints_no_cost_per_tonne_for_a_policy_that_avoids_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing falls short, so a reserve avoids nothing: its cost per tonne is said to be
+    undefined, not printed as 'inf' (issue 16)."""
+    data = chain(horizon_days=40)
+    data["policies"] = [
+        {
+            "name": "reserve",
+            "levers": [{"type": "stockpile", "country": "JP", "mineral": "lithium", "days": 20}],
+        }
+    ]
+    path = _write(tmp_path, data)
+    args = ["compare", "--no-report", str(path), "--out", str(tmp_path), "--workers", "1"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "avoids nothing" in out and " inf" not in out
+
+
 def test_compare_command_writes_the_comparison(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

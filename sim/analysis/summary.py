@@ -168,7 +168,9 @@ def comparison_text(comparison: Comparison) -> str:
                 "shortfall avoided t": ranking["shortfall_avoided_t"].map("{:,.1f}".format)
                 + " "
                 + ranking["minerals"],
-                "USD per t avoided": ranking["cost_per_t_avoided"].map("{:,.0f}".format),
+                "USD per t avoided": ranking["cost_per_t_avoided"].map(
+                    lambda c: "- (avoids nothing)" if np.isinf(c) else f"{c:,.0f}"
+                ),
             }
         )
         lines.append(shown.to_string(index=False))
