@@ -12,7 +12,7 @@ import sys
 from argparse import ArgumentParser, Namespace
 
 from sim.cli_options import REPLICATIONS, SAMPLES, TRIALS
-from sim.vocabulary import NOISE_NOTE
+from sim.vocabulary import NOISE_NOTE, RISK_MEASURES
 
 
 def sensitivity_options(sensitivity: ArgumentParser) -> None:
@@ -108,15 +108,13 @@ def usd(text: str) -> float:
 
 
 def optimise_options(parser: ArgumentParser) -> None:
-    from sim.analysis.optimise import RISKS
-
     parser.add_argument(
         "--budget", type=usd, required=True, metavar="USD", help="budget, USD present value"
     )
     parser.add_argument(
         "--risk",
-        choices=RISKS,
-        default=RISKS[0],
+        choices=RISK_MEASURES,
+        default=RISK_MEASURES[0],
         help="risk of total cumulative shortfall (t) to minimise: cvar95 (mean of the worst "
         "5%% of replications; default), mean, or p_shortfall (share with any shortfall)",
     )

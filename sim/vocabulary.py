@@ -427,3 +427,8 @@ NOISE_NOTE = (
     "noise; it keeps its declared distribution in every variant."
 )
 """Why demand noise is not a bar of the tornado (said by the terminal and the report)."""
+
+
+RISK_MEASURES = ("cvar95", "mean", "p_shortfall")
+"""What `sim optimise --risk` may minimise over the replications: CVaR95 of total shortfall, its
+mean, or the probability of any shortfall (`sim.analysis.optimise`)."""

@@ -42,9 +42,9 @@ from sim.analysis.metrics import cvar, paired_delta
 from sim.levers import Policy, apply
 from sim.scenario.loader import Scenario
 from sim.scenario.search import SearchGroup, candidate
-from sim.vocabulary import POLICY_COST_USD, SHORTFALL_T
+from sim.vocabulary import POLICY_COST_USD, RISK_MEASURES, SHORTFALL_T
 
-RISKS = ("cvar95", "mean", "p_shortfall")
+RISKS = RISK_MEASURES
 FRESH_START = 1_000_000
 """First replication of the re-evaluation on fresh draws (each replication's streams are
 seeded by its number, so these share no draw with replications 0..R-1)."""
