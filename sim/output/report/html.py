@@ -37,8 +37,16 @@ figcaption { font-size: 0.85rem; color: #333; margin-top: 0.3rem; }
 details pre { font-size: 0.75rem; background: #f6f6f6; padding: 10px; overflow-x: auto;
               max-height: 40em; }
 .lead { color: #444; }
+@media (max-width: 900px) {
+  main { padding: 16px 14px 32px; }
+  table { font-size: 0.74rem; }
+  th, td { padding: 3px 4px; }
+}
 @media print {
   main { max-width: none; padding: 0; }
+  .wide { overflow-x: visible; }
+  table { font-size: 0.7rem; }
+  th, td { padding: 2px 4px; }
   h2 { break-after: avoid; }
   details pre { max-height: none; }
 }
