@@ -105,6 +105,7 @@ STRESS_FILES = {
     "stress.csv": "per target (node, country and mineral, chokepoint): time to recover, time "
     "to survive, lost demand, risk exposure index, exposed",
     "provenance.json": "seed, versions, input hash, command",
+    "scenario.resolved.yaml": "the scenario as run, with the full resolved network",
 }
 """The files of a stress test."""
 

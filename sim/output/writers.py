@@ -102,6 +102,17 @@ def drivers_of(result: RunResult) -> pd.DataFrame:
     return shortfall_drivers(result, R.market_summary(result))
 
 
+def described(scenario: Scenario, info: dict[str, Any]) -> Writers:
+    """The two files every results folder has: the scenario as run (resolved) and its
+    provenance (`info`)."""
+    return {
+        "scenario.resolved.yaml": lambda p: p.write_text(
+            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
+        ),
+        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+    }
+
+
 def coverage_writers(run: RunResult | None, policy: str | None = None) -> Writers:
     """coverage.csv from a run kept in full (`sim.analysis.coverage`), with a `policy` column
     when given; nothing when there is no run or no shock aims at a country."""
@@ -280,10 +291,7 @@ def write_comparison(
         policies=list(comparison.policies),
     )
     writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
-        ),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        **described(scenario, info),
         "metrics.csv": Table(lambda: stacked("runs")),
         "summary.csv": Table(lambda: stacked("summary")),
         "bands.csv": Table(lambda: stacked("bands")),
@@ -327,7 +335,7 @@ def write_stress(
     info = provenance(scenario, 0.0, argv, targets=len(table))
     writers: dict[str, Callable[[Path], object]] = {
         "stress.csv": Table(lambda: table),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        **described(scenario, info),
     }
     return write_atomically(root / f"{scenario.spec.results_name}-stress", writers, table_format)
 
@@ -350,10 +358,7 @@ def write_sensitivity(
     )
     writers: dict[str, Callable[[Path], object]] = {
         "sensitivity.csv": Table(lambda: table),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
-        ),
+        **described(scenario, info),
     }
     target = root / f"{scenario.spec.results_name}-sensitivity"
     return write_atomically(target, writers, table_format)
@@ -376,10 +381,7 @@ def write_global_sensitivity(
     )
     writers: dict[str, Callable[[Path], object]] = {
         "sensitivity_indices.csv": lambda p: table.to_csv(p, index=False),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
-        ),
+        **described(scenario, info),
     }
     return write_atomically(root / f"{scenario.spec.results_name}-sensitivity-{method}", writers)
 
@@ -404,10 +406,7 @@ def write_optimisation(
         "frontier.csv": lambda p: found.frontier.to_csv(p, index=False),
         "best_portfolio.csv": lambda p: found.best.to_csv(p, index=False),
         "optimise_policies.csv": lambda p: found.policies.to_csv(p, index=False),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True)
-        ),
+        **described(scenario, info),
     }
     return write_atomically(root / f"{scenario.spec.results_name}-optimise", writers)
 
