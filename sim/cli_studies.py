@@ -12,7 +12,7 @@ import sys
 from argparse import ArgumentParser, Namespace
 
 from sim.cli_options import REPLICATIONS, SAMPLES, TRIALS
-from sim.vocabulary import NOISE_NOTE, RISK_MEASURES
+from sim.vocabulary import GLOBAL_NOISE_NOTE, RISK_MEASURES
 
 
 def sensitivity_options(sensitivity: ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def sensitivity(args: Namespace, command: list[str]) -> int:
     global indices with SALib (Morris elementary effects, Sobol first-order and total indices)
     with 95% confidence intervals, one ensemble per sample point."""
     from sim import cli
-    from sim.analysis import sensitivity, sensitivity_global
+    from sim.analysis import sensitivity_global
     from sim.output import writers
     from sim.scenario import loader as scenario
 
@@ -58,7 +58,7 @@ def sensitivity(args: Namespace, command: list[str]) -> int:
         print(f"error: --market {args.market}: no such market in {args.file}", file=sys.stderr)
         return cli.EXIT_INPUT
     samples = args.samples or sensitivity_global.DEFAULT_SAMPLES[args.method]
-    k = len(sensitivity.uncertain_inputs(loaded.spec))
+    k = sensitivity_global.factor_count(loaded.spec)
     cost = sensitivity_global.evaluations(args.method, samples, k)
     if not args.quiet:
         print(
@@ -91,7 +91,7 @@ def sensitivity(args: Namespace, command: list[str]) -> int:
         columns = ["input", "index", "value", "conf"]
         print(table[columns].to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
         if loaded.spec.uncertainty.demand:
-            print(f"\nnote: {NOISE_NOTE}")
+            print(f"\nnote: {GLOBAL_NOISE_NOTE}")
     print(f"results: {folder}/")
     return 0
 

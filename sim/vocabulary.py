@@ -432,3 +432,11 @@ NOISE_NOTE = (
 RISK_MEASURES = ("cvar95", "mean", "p_shortfall")
 """What `sim optimise --risk` may minimise over the replications: CVaR95 of total shortfall, its
 mean, or the probability of any shortfall (`sim.analysis.optimise`)."""
+
+
+GLOBAL_NOISE_NOTE = (
+    "Demand noise (`uncertainty.demand`) is varied as noise in the global indices: one factor per "
+    "rule, its scale (the spread around normal demand) from 0 (no noise) to twice the declared "
+    "spread (ASSUMPTION), each draw still made afresh every review."
+)
+"""What a global sensitivity study does with demand noise (`sim.analysis.sensitivity_global`)."""

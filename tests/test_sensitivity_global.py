@@ -55,11 +55,12 @@ def test_a_small_scenario_writes_indices_chart_and_report(
     argv = ["sensitivity", str(path), "--method", method, "--samples", "2", "--reps", "2"]
     assert cli.main([*argv, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    inputs, per_point = 5, {"morris": 1, "sobol": 2}[method]
+    inputs, per_point = 6, {"morris": 1, "sobol": 2}[method]  # 5 declared + the noise scale
     assert f"{2 * (inputs + per_point)} evaluations of 2 replications" in out
     folder = tmp_path / f"chain-sensitivity-{method}"
     table = pd.read_csv(folder / "sensitivity_indices.csv")
     assert table["input"].nunique() == inputs
+    assert "demand[0]: noise scale" in set(table["input"])  # noise varied as noise
     assert set(table["index"]) == ({"S1", "ST"} if method == "sobol" else {"mu_star", "sigma"})
     assert (table["market"] == "ev").all()
     assert (folder / "charts" / "global_sensitivity.png").exists()
@@ -74,3 +75,47 @@ def test_common_random_numbers_make_a_repeated_point_identical() -> None:
     scenario = loader.from_dict(random_chain(horizon_days=60))
     a = sensitivity_global.mean_shortfall(scenario, 3, "ev")
     assert a == sensitivity_global.mean_shortfall(scenario, 3, "ev")
+
+
+def test_noise_scale_spreads_each_draw_around_normal_demand() -> None:
+    """scale 1 is the declared noise bit for bit, 0 removes it, 2 doubles every deviation from
+    normal demand (1); the draws themselves stay the same (common random numbers)."""
+    from sim.scenario import loader
+    from sim.scenario.uncertainty import draw_inputs
+
+    def factors(scale: float | None) -> np.ndarray:
+        data = random_chain(horizon_days=60)
+        if scale is not None:
+            data["uncertainty"]["demand"][0]["scale"] = scale
+        scenario = loader.from_dict(data)
+        spec = scenario.spec
+        drawn = draw_inputs(spec.uncertainty, scenario.network, spec.seed, range(3), 9, 60, 7)
+        return drawn.demand["ev"].astype(float)
+
+    declared = factors(None)
+    assert np.array_equal(factors(1.0), declared)
+    np.testing.assert_allclose(factors(0.0), 1.0)
+    np.testing.assert_allclose(factors(2.0), 1.0 + 2.0 * (declared - 1.0), rtol=1e-6)
+    assert declared.std() > 0.1
+
+
+def test_a_study_of_noise_alone_finds_its_scale_matters() -> None:
+    """With demand noise the only random input (a fixed ban), Sobol's total index of its scale
+    is positive: the spread changes how much of the demand the short stocks leave unmet."""
+    from sim.scenario import loader
+
+    data = random_chain(horizon_days=60)
+    data["uncertainty"] = {"demand": data["uncertainty"]["demand"]}
+    data["shocks"] = [
+        {
+            "type": "export_ban",
+            "country": "CN",
+            "mineral": "lithium",
+            "start": 10,
+            "duration_days": 40,
+        }
+    ]
+    scenario = loader.from_dict(data)
+    table, _ = sensitivity_global.run(scenario, "sobol", 4, reps=4, market="ev")
+    total = table[(table["input"] == "demand[0]: noise scale") & (table["index"] == "ST")]
+    assert float(total["value"].iloc[0]) > 0.0

@@ -74,14 +74,20 @@ def _fixed(scenario: Scenario, path: tuple[str | int, ...], value: float) -> Sce
     return fixed_all(scenario, {path: value})
 
 
-def fixed_all(scenario: Scenario, values: dict[tuple[str | int, ...], float]) -> Scenario:
-    """The scenario with the input at each path fixed at its value (a `fixed` distribution)."""
+def fixed_all(
+    scenario: Scenario,
+    values: dict[tuple[str | int, ...], float],
+    numbers: dict[tuple[str | int, ...], float] | None = None,
+) -> Scenario:
+    """The scenario with the input at each path of `values` fixed at its value (a `fixed`
+    distribution), and each plain number at a path of `numbers` set to its value."""
     data = scenario.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    for path, value in values.items():
+    settings = [(p, {"dist": "fixed", "value": v}) for p, v in values.items()]
+    for path, setting in [*settings, *(numbers or {}).items()]:
         node: Any = data
         for key in path[:-1]:
             node = node[key]
-        node[path[-1]] = {"dist": "fixed", "value": value}
+        node[path[-1]] = setting
     spec = ScenarioSpec.model_validate(data)
     windows = tuple(s.window(spec.start, spec.horizon_days) for s in spec.shocks)
     return dataclasses.replace(scenario, spec=spec, windows=windows)

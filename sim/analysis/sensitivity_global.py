@@ -8,8 +8,10 @@ distribution (estimated from a fixed-seed sample; the 0.5% trims keep the unboun
 normal or lognormal from dominating). Every sample point is one ensemble of the same
 replications (common random numbers: replication i draws the same outages, transit times and
 noise at every point), and its output is the mean cumulative shortfall (product units) of the
-market the tornado measures. Demand noise (a factor drawn afresh every review) is left out, as
-in the tornado (`sim.vocabulary.NOISE_NOTE`).
+market the tornado measures. Demand noise (a factor drawn afresh every review) is varied as
+noise, not fixed at a level: each `uncertainty.demand` rule adds one factor, its `scale` (the
+spread around normal demand), from 0 (no noise) to `NOISE_SCALE_MAX` times the declared spread
+(ASSUMPTION: a range wide enough to show whether noise matters at all), linear in u.
 
 Sobol (Saltelli sampling, no second-order terms): N (k + 2) evaluations for k inputs; first-order
 S1 and total ST indices. Morris (elementary effects, 4 levels): N (k + 1) evaluations; mu* (mean
@@ -28,7 +30,7 @@ import pandas as pd
 
 from sim.analysis import ensemble as montecarlo
 from sim.analysis.sensitivity import QUANTILE_DRAWS, Input, fixed_all, uncertain_inputs
-from sim.scenario.loader import Scenario
+from sim.scenario.loader import Scenario, ScenarioSpec
 from sim.vocabulary import SHORTFALL_UNITS
 
 METHODS = ("morris", "sobol")
@@ -39,6 +41,21 @@ TRIM = 0.005
 """Quantile-scale factor u maps to the input's quantile TRIM + (1 - 2 TRIM) u."""
 Model = Callable[[np.ndarray], np.ndarray]
 """Sample points (n, k) -> one output per point (n,)."""
+NOISE_SCALE_MAX = 2.0
+"""Largest noise scale a global study tries (u = 1): twice the declared spread (ASSUMPTION)."""
+
+
+def noise_scales(spec: ScenarioSpec) -> list[tuple[str, tuple[str | int, ...]]]:
+    """One factor per demand-noise rule: its label and the path of its `scale`."""
+    return [
+        (f"demand[{i}]: noise scale", ("uncertainty", "demand", i, "scale"))
+        for i in range(len(spec.uncertainty.demand))
+    ]
+
+
+def factor_count(spec: ScenarioSpec) -> int:
+    """How many factors a global study of the scenario varies (inputs and noise scales)."""
+    return len(uncertain_inputs(spec)) + len(noise_scales(spec))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +157,8 @@ def run(
     """The indices table of `method` for the scenario's uncertain inputs, and the market it
     measures (default: the one falling shortest as declared, as in the tornado)."""
     inputs = uncertain_inputs(scenario.spec)
-    if not inputs:
+    noise = noise_scales(scenario.spec)
+    if not inputs and not noise:
         raise ValueError(
             "the scenario declares no distributions (shock numbers or `uncertainty:` rules) to vary"
         )
@@ -151,22 +169,31 @@ def run(
         means = short.groupby("market", sort=False)["value"].mean()
         market = str(means.sort_values(ascending=False, kind="stable").index[0])
     unit = str(short.loc[short["market"] == market, "unit"].iloc[0])
-    draws = quantile_table(inputs)
+    k = len(inputs)
+    draws = quantile_table(inputs) if inputs else np.empty((0, QUANTILE_DRAWS))
     paths = [item.path for item in inputs]
+    noise_paths = [path for _, path in noise]
 
     def model(u: np.ndarray) -> np.ndarray:
-        values = at_quantiles(draws, u)
-        out = np.empty(len(values))
-        for n, point in enumerate(values):
-            fixed = fixed_all(scenario, dict(zip(paths, map(float, point), strict=True)))
+        values = at_quantiles(draws, u[:, :k]) if k else np.empty((len(u), 0))
+        scales = NOISE_SCALE_MAX * np.clip(u[:, k:], 0.0, 1.0)
+        out = np.empty(len(u))
+        for n in range(len(u)):
+            fixed = fixed_all(
+                scenario,
+                dict(zip(paths, map(float, values[n]), strict=True)),
+                dict(zip(noise_paths, map(float, scales[n]), strict=True)),
+            )
             out[n] = mean_shortfall(fixed, reps, market)
             if progress is not None:
-                progress(n + 1, len(values))
+                progress(n + 1, len(u))
         return out
 
-    factors = Factors(tuple(item.label for item in inputs), ((0.0, 1.0),) * len(inputs))
+    labels = (*(item.label for item in inputs), *(label for label, _ in noise))
+    factors = Factors(labels, ((0.0, 1.0),) * len(labels))
     table = indices(factors, model, method, samples, seed=scenario.spec.seed % 2**32)
     p5 = {item.label: item.percentiles() for item in inputs}
+    p5 |= {label: (0.05 * NOISE_SCALE_MAX, 1.0, 0.95 * NOISE_SCALE_MAX) for label, _ in noise}
     table.insert(1, "p5", [p5[name][0] for name in table["input"]])
     table.insert(2, "p95", [p5[name][2] for name in table["input"]])
     return table.assign(market=market, unit=unit, replications=reps), market

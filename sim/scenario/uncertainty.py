@@ -146,6 +146,14 @@ class DemandNoise(Spec):
         description="Multiplier per review, e.g. uniform 0.5-1.5 around a mean of 1; draws are "
         "kept within 0-100."
     )
+    scale: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Spread of the noise around normal demand: each draw x becomes 1 + scale "
+        "(x - 1) (1: as declared, 0: no noise, 2: twice the deviation). Global sensitivity "
+        "(`sim sensitivity --method sobol|morris`) varies it as the noise's factor.",
+    )
 
     @field_validator("factor")
     @classmethod
@@ -285,7 +293,10 @@ def draw_inputs(
         for name in noise.select.select(network):
             if network.nodes[name].kind == "market":
                 stream = f"demand:{number}:{name}"
-                factor = np.clip(draws(seed, reps, stream, noise.factor, periods), 0.0, MAX_FACTOR)
+                factor = draws(seed, reps, stream, noise.factor, periods)
+                if noise.scale != 1.0:  # the spread around normal demand (1)
+                    factor = 1.0 + noise.scale * (factor - 1.0)
+                factor = np.clip(factor, 0.0, MAX_FACTOR)
                 total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
                 inputs.demand[name] = np.asarray(total, dtype=np.float32)
     for number, outage in enumerate(spec.outages):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sim.output.folder import Results
 from sim.output.report.document import Block, Table
 from sim.output.report.formats import qty
-from sim.vocabulary import NOISE_NOTE
+from sim.vocabulary import GLOBAL_NOISE_NOTE, NOISE_NOTE
 
 
 def sensitivity_table(results: Results) -> list[Block]:
@@ -109,7 +109,7 @@ def global_table(results: Results) -> list[Block]:
                 rows,
                 numeric=set(range(1, len(indices) + 1)),
                 note="+- : half-width of SALib's 95% bootstrap confidence interval."
-                + (f" {NOISE_NOTE}" if _noise(results) else ""),
+                + (f" {GLOBAL_NOISE_NOTE}" if _noise(results) else ""),
             ),
         ),
     ]
