@@ -195,6 +195,16 @@ def test_recorded_values_match_the_reference_csv() -> None:
     assert {y: found[y] for y in RECORDED} == RECORDED
     assert 2013 not in found
     assert found[BASE_YEAR] == BASE_RECORDED
+    assert found == tool.records.TRANSCRIBED_SHARES  # the copy the harness uses without the CSV
+
+
+def test_without_the_reference_csv_the_harness_uses_its_transcription(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.csv"
+    assert tool.records.reference_shares(missing, transcribed_if_missing=True) == (
+        tool.records.TRANSCRIBED_SHARES
+    )
+    with pytest.raises(FileNotFoundError, match="pass --reference"):
+        tool.records.reference_shares(missing)
 
 
 def test_every_price_record_has_a_source_and_a_positive_price() -> None:

@@ -213,9 +213,19 @@ BASKET: list[tuple[dt.date, float, str]] = [
 """Recorded multiples of a rare-earth basket price (the simulated price is one basket)."""
 
 
-def reference_shares(path: Path) -> dict[int, float]:
-    """China's share of Japan's rare-earth imports by year, %, from the reference CSV."""
+TRANSCRIBED_SHARES = {2008: 90.0, 2009: 85.49, 2010: 81.61, 2011: 68.37, 2012: 58.0, 2014: 59.64}
+"""The reference CSV's rows japan_imports / China_share_of_RE_imports (%, Japan MoF via kksoukan
+and NHK; 2008 is 'more than' 90, 2012 approx.), transcribed so that the backtest harness runs
+where shared/reference/ is absent (a clean checkout); tests/test_backtest.py checks them against
+the CSV whenever it is present."""
+
+
+def reference_shares(path: Path, transcribed_if_missing: bool = False) -> dict[int, float]:
+    """China's share of Japan's rare-earth imports by year, %, from the reference CSV (or,
+    when asked and the CSV is absent, its transcription `TRANSCRIBED_SHARES`)."""
     if not path.is_file():
+        if transcribed_if_missing:
+            return dict(TRANSCRIBED_SHARES)
         raise FileNotFoundError(f"reference data not found: {path} (pass --reference)")
     table = pd.read_csv(path, dtype=str)
     rows = table[
@@ -230,11 +240,11 @@ def reference_shares(path: Path) -> dict[int, float]:
     }
 
 
-def all_shares(path: Path) -> dict[int, ShareRecord]:
+def all_shares(path: Path, transcribed_if_missing: bool = False) -> dict[int, ShareRecord]:
     """Every recorded share: the reference's (2009-2014) and the later ones above."""
     found = {
         year: ShareRecord(pct, "reference", "Japan MoF via kksoukan / NHK (reference §4.1)")
-        for year, pct in reference_shares(path).items()
+        for year, pct in reference_shares(path, transcribed_if_missing).items()
     }
     return found | LATER_SHARES
 

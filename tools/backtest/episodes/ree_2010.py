@@ -44,7 +44,7 @@ def overrides(doc: dict[str, Any], quick: bool) -> list[str]:
 
 
 def shares(result: engine.RunResult) -> Comparison:
-    recorded = history.all_shares(tool.REFERENCE)
+    recorded = history.all_shares(tool.REFERENCE, transcribed_if_missing=True)
     base = recorded[tool.BASE_YEAR].pct
     simulated = tool.china_share_pct(tool.imports_by_origin(result))
     years = sorted(y for y in recorded if y > tool.BASE_YEAR)
