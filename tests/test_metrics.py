@@ -248,3 +248,33 @@ def test_days_of_cover_falls_to_zero_while_the_market_is_short() -> None:
     assert steady.recorder.per_review(("ev", "lithium", "component", "cover_days"))[
         :, 0
     ] == pytest.approx(40.0)
+
+
+def test_first_short_review_scan_matches_the_whole_ring_computation() -> None:
+    """The review-by-review scan with its early stop gives, element by element, the first
+    review at which on hand + arrivals fall short: the same as summing the whole ring and
+    taking the smallest short review (random rings, two links feeding one pair)."""
+    from types import SimpleNamespace
+
+    from sim.engine.markets import Markets
+
+    rng = np.random.default_rng(7)
+    depth, links, reps, step = 9, 3, 50, 7
+    ring = rng.exponential(5.0, (depth, links, reps)) * (rng.random((depth, links, reps)) < 0.4)
+    state = SimpleNamespace(ring=ring, step_days=step)
+    levels = [(np.array([0, 1]), np.array([0, 1])), (np.array([2]), np.array([1]))]
+    fake = SimpleNamespace(state=state, cover_levels=levels, every_pair_fed=True)
+    on_hand = rng.exponential(20.0, (2, reps))
+    per_day = np.full((2, reps), 1.5)
+    for period in (0, 4, 8):
+        got = Markets._first_short(fake, on_hand, per_day, period)  # type: ignore[arg-type]
+        arrivals = np.zeros((depth - 1, 2, reps))
+        for j in range(1, depth):
+            slot = (period + j) % depth
+            arrivals[j - 1, 0] = ring[slot, 0]
+            arrivals[j - 1, 1] = ring[slot, 1] + ring[slot, 2]
+        days = (on_hand + np.cumsum(arrivals, axis=0)) / per_day
+        due = (np.arange(1, depth) * step)[:, None, None]
+        expected = np.where(days < due - 1e-9, days, np.inf).min(axis=0)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert np.isfinite(expected).any() and np.isinf(expected).any()  # both cases seen

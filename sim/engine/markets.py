@@ -249,6 +249,36 @@ class Markets:
             if recorded(where):
                 rec.put_rows(where, pair_values[variable]())
 
+    def _first_short(self, on_hand: np.ndarray, per_day: np.ndarray, period: int) -> np.ndarray:
+        """Per (pair, replication): (on hand + arrivals up to review j) / daily use at the first
+        next review j that falls short of j reviews of use, days; inf where none does within
+        the ring's reach. Scans the next reviews one at a time and stops as soon as every
+        element is settled (short already, or covered to the ring's end by what it holds)."""
+        state = self.state
+        depth = state.ring.shape[0]
+        step = float(state.step_days)
+        found = np.full(on_hand.shape, np.inf)
+        open_ = np.ones(on_hand.shape, dtype=bool)
+        held = on_hand.copy()
+        for j in range(1, depth):
+            slot = (period + j) % depth
+            (links, rows), *more = self.cover_levels
+            if self.every_pair_fed:  # rows are 0 .. Q-1: the first level is the arrivals
+                arriving = state.ring[slot, links]
+            else:
+                arriving = np.zeros(on_hand.shape)
+                arriving[rows] = state.ring[slot, links]
+            for links, rows in more:  # further links of a pair, added in link order
+                arriving[rows] += state.ring[slot, links]
+            held = arriving + held  # on hand + arrivals up to review j
+            days = held / per_day
+            short = open_ & (days < j * step - 1e-9)
+            found[short] = days[short]
+            open_ &= ~short
+            if not (open_ & (days < (depth - 1) * step - 1e-9)).any():
+                break  # the rest hold enough for every review the ring reaches
+        return found
+
     def record_cover(self, inbound: np.ndarray, day: float, period: int) -> None:
         """Days of cover per (market, mineral) at the end of the review: how long the market
         can meet its expected daily use from what it holds and what reaches it in time.
@@ -274,21 +304,6 @@ class Markets:
         everything = (on_hand + inbound[self.pair_slot]) / per_day
         depth = state.ring.shape[0]
         if self.cover_levels and depth > 1:
-            order = (period + np.arange(1, depth))[:, None] % depth  # the next reviews' slots
-            (links, rows), *more = self.cover_levels
-            if self.every_pair_fed:  # rows are 0 .. Q-1: the first level is the arrivals
-                held = state.ring[order, links[None, :]]  # (J, Q, R)
-            else:
-                held = np.zeros((depth - 1, *on_hand.shape))
-                held[:, rows] = state.ring[order, links[None, :]]
-            for links, rows in more:  # further links of a pair, added in link order
-                held[:, rows] += state.ring[order, links[None, :]]
-            held[0] += on_hand  # held[j]: on hand + arrivals up to review j + 1
-            for j in range(1, depth - 1):
-                held[j] += held[j - 1]
-            held /= per_day
-            due = (np.arange(1, depth) * float(state.step_days))[:, None, None]
-            held[held >= due - 1e-9] = np.inf  # reviews that do not fall short
-            everything = np.minimum(everything, held.min(axis=0))
+            everything = np.minimum(everything, self._first_short(on_hand, per_day, period))
         cover = np.where(use > 1e-12, everything, np.inf)
         self.rec.put_rows(self.cover_where, cover)
