@@ -66,9 +66,9 @@ def sensitivity(args: Namespace, command: list[str]) -> int:
             f"replications each ({cost * args.reps:,} replications)",
             flush=True,
         )
-    from tqdm.auto import tqdm
+    from sim.analysis import progress
 
-    bar = tqdm(total=cost, unit="point", disable=args.quiet or not sys.stderr.isatty())
+    bar = progress.bar(cost, "sample points", "point", not args.quiet)
     try:
         table, market = sensitivity_global.run(
             loaded,
@@ -150,15 +150,9 @@ def optimise(args: Namespace, command: list[str]) -> int:
             f"budget {args.budget:,.0f} USD, risk {args.risk}",
             flush=True,
         )
-    from tqdm.auto import tqdm
+    from sim.analysis import progress
 
-    bar = tqdm(
-        total=args.trials,
-        unit="trial",
-        desc="trials",
-        disable=args.quiet or not sys.stderr.isatty(),
-        bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {rate_fmt} ETA {remaining}",
-    )
+    bar = progress.bar(args.trials, "trials", "trial", not args.quiet)
     try:
         found = search.optimise(
             loaded,

@@ -135,22 +135,15 @@ def write_results(
     `extra` adds files (name -> writer); `table_format` 'parquet' writes the tables as
     .parquet instead of .csv (`sim.output.store.Table`)."""
     target = root / result.scenario.spec.results_name
+    info = provenance(
+        result.scenario,
+        result.wall_seconds,
+        argv,
+        replications=result.state.reps,
+        periods=result.n_periods,
+    )
     writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(resolved_document(result.scenario), sort_keys=False, allow_unicode=True)
-        ),
-        "provenance.json": lambda p: p.write_text(
-            json.dumps(
-                provenance(
-                    result.scenario,
-                    result.wall_seconds,
-                    argv,
-                    replications=result.state.reps,
-                    periods=result.n_periods,
-                ),
-                indent=2,
-            )
-        ),
+        **described(result.scenario, info),
         "markets.csv": Table(lambda: R.market_summary(result)),
         "flows.csv": Table(lambda: R.flows(result)),
         "shipments.csv": Table(lambda: R.shipments(result)),
@@ -232,12 +225,8 @@ def write_ensemble(
         workers=ensemble.workers,
         batch_size=ensemble.batch_size,
     )
-    doc = resolved_document(scenario)
     writers: dict[str, Callable[[Path], object]] = {
-        "scenario.resolved.yaml": lambda p: p.write_text(
-            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
-        ),
-        "provenance.json": lambda p: p.write_text(json.dumps(info, indent=2)),
+        **described(scenario, info),
         "metrics.csv": Table(lambda: ensemble.runs),
         "summary.csv": Table(lambda: ensemble.summary),
         "bands.csv": Table(lambda: ensemble.bands),
