@@ -7,8 +7,7 @@ step of the numpy versions).
 Each has a numpy version doing the same arithmetic in the same order (one multiply per tag,
 sums over links in link order), so both give bitwise-identical results
 (tests/test_origin_kernels.py); `SIM_NO_JIT=1` in the environment, or no numba, selects the
-numpy versions. Compiled code is cached beside this module (numba's `cache=True`, as Python
-caches bytecode), so a process compiles once per machine, not once per run.
+numpy versions (`sim.engine.jit`).
 
 Ring layout: (slots, links, R, K), tonnes per tag arriving at review k in slot k % slots: the
 tags of one shipment are one contiguous row wherever it lands.
@@ -16,20 +15,11 @@ tags of one shipment are one contiguous row wherever it lands.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
-try:
-    if os.environ.get("SIM_NO_JIT"):
-        raise ImportError("SIM_NO_JIT is set")
-    import numba
-except ImportError:  # pragma: no cover - exercised with SIM_NO_JIT=1
-    numba = None  # type: ignore[assignment]
-
-JIT = numba is not None
-"""Whether the compiled loops are used."""
+from sim.engine.jit import JIT, compiled
 
 
 def dispatch_numpy(
@@ -283,12 +273,8 @@ def _arrive_loop(
     ring_slot[:] = 0.0
 
 
-dispatch: Any = dispatch_numpy
-convert: Any = convert_numpy
-market: Any = market_numpy
-arrive: Any = arrive_numpy
-if numba is not None:
-    dispatch = numba.njit(cache=True, nogil=True)(_dispatch_loop)
-    arrive = numba.njit(cache=True, nogil=True)(_arrive_loop)
-    convert = numba.njit(cache=True, nogil=True)(_convert_loop)
-    market = numba.njit(cache=True, nogil=True)(_market_loop)
+dispatch: Any = compiled(_dispatch_loop, dispatch_numpy)
+arrive: Any = compiled(_arrive_loop, arrive_numpy)
+convert: Any = compiled(_convert_loop, convert_numpy)
+market: Any = compiled(_market_loop, market_numpy)
+__all__ = ["JIT", "arrive", "convert", "dispatch", "market"]
