@@ -262,9 +262,9 @@ def _run_ensemble(args: Namespace, loaded: Scenario, reps: int, command: list[st
         print(summary.ensemble_text(ensemble))
     _draw_report(args, folder)
     print(
-        f"results: {folder}/ ({reps} replications in {ensemble.wall_seconds:.2f} s, "
-        f"{ensemble.executor}, {ensemble.workers} worker(s), batches of "
-        f"{ensemble.batch_size})"
+        f"results: {folder}/ ({summary.replications_text(ensemble)} in "
+        f"{ensemble.wall_seconds:.2f} s, {ensemble.executor}, {ensemble.workers} worker(s), "
+        f"batches of {ensemble.batch_size})"
     )
     return 0
 
@@ -299,7 +299,7 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         scheduler=args.scheduler,
         progress=not args.quiet,
     )
-    single = engine.run(loaded) if reps == 1 else None  # adds flows for the network charts
+    single = engine.run(loaded) if result.baseline.reps == 1 else None  # network flows
     extra = writers.coverage_writers(single or coverage.first_run(loaded), writers.BASELINE)
     written = writers.write_comparison(result, args.out, command, single, extra, args.format)
     folder = _written.folder(written)
@@ -307,8 +307,8 @@ def _compare_policies(args: Namespace, command: list[str], loaded: Scenario) -> 
         print(summary.comparison_text(result))
     _draw_report(args, folder)
     print(
-        f"results: {folder}/ (baseline and {len(result.policies)} policies, {reps} "
-        f"replication(s) each)"
+        f"results: {folder}/ (baseline and {len(result.policies)} policies, "
+        f"{summary.replications_text(result.baseline)} each)"
     )
     return 0
 

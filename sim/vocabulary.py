@@ -405,6 +405,13 @@ IDENTICAL_NOTE = (
 )
 """The note printed and reported instead of a zero-width interval (`identical_replications`)."""
 
+EXACT_NOTE = (
+    "the scenario has no random inputs, so 1 replication was run instead of the {requested} "
+    "asked for (all would be identical): every figure is exact, not an estimate, and no "
+    "confidence interval is shown"
+)
+"""The note of an ensemble that ran one replication for all (`sim.scenario.exactness`)."""
+
 MIN_TAIL_REPLICATIONS = 20
 """Replications beyond the 95th percentile that P95 and CVaR95 need to be stated without a
 warning (`THIN_TAIL_NOTE`): 400 replications or more."""

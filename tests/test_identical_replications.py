@@ -1,5 +1,6 @@
-"""Replications of a scenario without random inputs are all the same: the terminal and the report
-say so instead of showing a zero-width '95% CI' as if it measured uncertainty."""
+"""Replications of a scenario without random inputs are all the same: such a scenario runs one
+replication whatever `--reps` (`sim.scenario.exactness`), and the terminal and the report say so
+instead of showing a zero-width '95% CI' as if it measured uncertainty."""
 
 from __future__ import annotations
 
@@ -56,11 +57,12 @@ def test_a_comparison_without_random_inputs_shows_no_interval(
 ) -> None:
     _run(tmp_path, base(policies=[{"name": "thrift", "levers": [THRIFT]}]), 4)
     out = capsys.readouterr().out
-    assert "the 4 replications are identical (the scenario has no random inputs)" in out
+    assert "no random inputs, so 1 replication was run instead of the 4 asked for" in out
+    assert "1 replication (exact: no random inputs; 4 asked for) each" in out
     assert "95% CI" not in out and "[" not in out.split("change in shortfall")[1]
     _, blocks = document(load(tmp_path / "r" / "chain"), [])
     texts = [b.text for b in blocks if b.text]
-    assert any("4 replications are identical" in t for t in texts)
+    assert any("1 replication was run instead of the 4 asked for" in t for t in texts)
     (effects,) = [b.table for b in blocks if b.table and "95% CI of the change" in b.table.columns]
     assert {row[5] for row in effects.rows} == {"exact (identical replications)"}
 
@@ -69,8 +71,11 @@ def test_an_ensemble_without_random_inputs_says_so_and_one_with_them_does_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(tmp_path / "fixed", base(), 3)
-    assert "3 replications are identical" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 replication was run instead of the 3 asked for" in out
+    assert load(tmp_path / "fixed" / "r" / "chain").get("metrics")["rep"].nunique() == 1
     _run(tmp_path / "random", random_chain(), 3)
-    assert "identical" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "identical" not in out and "exact" not in out and "3 replications in" in out
     _, blocks = document(load(tmp_path / "random" / "r" / "chain"), [])
     assert not any("identical" in (b.text or "") for b in blocks)

@@ -21,6 +21,7 @@ from sim.analysis import bootstrap, costs
 from sim.analysis.ensemble import Ensemble
 from sim.analysis.metrics import paired_delta
 from sim.levers import BaseLever, apply
+from sim.scenario import exactness
 from sim.scenario.loader import Scenario
 from sim.vocabulary import (
     ANY_SHORTFALL,
@@ -102,12 +103,15 @@ def compare_policies(
     if criterion not in CRITERIA:
         raise ValueError(f"unknown ranking criterion '{criterion}'; one of {', '.join(CRITERIA)}")
     options = run.pop("options", None) or montecarlo.Options()
+    policies = {policy.name: apply(scenario, policy) for policy in scenario.spec.policies}
+    if any(exactness.random_inputs(s) for s in [scenario, *policies.values()]):
+        options = dataclasses.replace(options, once_if_exact=False)  # the same reps for all
     keep = dataclasses.replace(options, keep_shipped=costs.priced_links(scenario))
     baseline = montecarlo.run_ensemble(scenario, reps, options=keep, **run)
     paired = dataclasses.replace(options, paired=baseline.shipped)
     variants = {
-        policy.name: montecarlo.run_ensemble(apply(scenario, policy), reps, options=paired, **run)
-        for policy in scenario.spec.policies
+        name: montecarlo.run_ensemble(variant, reps, options=paired, **run)
+        for name, variant in policies.items()
     }
     rows = []
     for name, ensemble in variants.items():

@@ -33,6 +33,7 @@ from sim.analysis import world as world_tables
 from sim.analysis.costs import PairedShipments
 from sim.engine import simulate as engine
 from sim.faults import OutOfMemory
+from sim.scenario import exactness
 from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
 from sim.vocabulary import BAND_VARIABLES, BANDS_COLUMNS, COMPONENT, COVER_DAYS
@@ -55,6 +56,10 @@ class Options:
     paired: PairedShipments | None = None
     """For a policy variant: the shipments of the baseline runs of the same replications, that
     its premiums are charged against (`sim.analysis.costs`)."""
+    once_if_exact: bool = True
+    """Run one replication when the scenario has no random inputs (`sim.scenario.exactness`):
+    all would give the same numbers. A policy comparison turns it off when any of its variants
+    is random, so that every variant runs the same replications."""
 
 
 @dataclass
@@ -103,6 +108,14 @@ class Ensemble:
     """origin.csv: origin shares per bucket and market (None: origin not tracked)."""
     origin_flows: pd.DataFrame | None = None
     """origin_flows.csv: origin per link, re-exports, licensing (None: origin not tracked)."""
+    requested: int = 0
+    """Replications asked for; more than `reps` when the scenario has no random inputs and one
+    replication stood for all (`exact`). 0: as many as were run."""
+
+    @property
+    def exact(self) -> bool:
+        """Whether one replication was run instead of `requested` (no random inputs)."""
+        return self.requested > self.reps
 
 
 def bucket_edges(periods: int, buckets: int) -> np.ndarray:
@@ -235,6 +248,9 @@ def run_ensemble(
     """
     started = time.perf_counter()
     options = options or Options()
+    requested = reps
+    if reps > 1 and options.once_if_exact and not exactness.random_inputs(scenario):
+        reps = 1  # no random inputs: every replication would be this one
     workers = workers or os.cpu_count() or 1
     per_batch = batch_size or default_batch_size(reps, workers, scenario)
     parallel = workers > 1 and reps > per_batch
@@ -265,7 +281,7 @@ def run_ensemble(
                 bar.update(len(output.reps))
         bar.close()
         done.sort(key=lambda b: b.reps.start)
-        return _combine(
+        ensemble = _combine(
             scenario,
             reps,
             done,
@@ -275,6 +291,8 @@ def run_ensemble(
             workers,
             len(batches[0]) if batches else 0,
         )
+        ensemble.requested = requested
+        return ensemble
     except (MemoryError, executors.WorkerLost) as error:
         finished = sum(len(b.reps) for b in done)
         raise OutOfMemory(_out_of_memory(error, finished, need, limits)) from error

@@ -17,6 +17,7 @@ from sim.vocabulary import (
     ANY_SHORTFALL,
     DELIVERED_UNITS,
     DEMAND_UNITS,
+    EXACT_NOTE,
     FILL_RATE,
     IDENTICAL_NOTE,
     NOISE_NOTE,
@@ -138,9 +139,18 @@ def ensemble_text(ensemble: Ensemble) -> str:
         )
     worst = ensemble.balance["worst_relative_residual"].max() if len(ensemble.balance) else 0.0
     lines += ["", f"worst mass-balance residual over all replications: {worst:.1e}"]
-    if identical_replications(ensemble.runs):
+    if ensemble.exact:
+        lines += ["", f"note: {EXACT_NOTE.format(requested=f'{ensemble.requested:,}')}"]
+    elif identical_replications(ensemble.runs):
         lines += ["", f"note: {IDENTICAL_NOTE.format(reps=ensemble.reps)}"]
     return "\n".join(lines)
+
+
+def replications_text(ensemble: Ensemble) -> str:
+    """'1,000 replications', or '1 replication (exact: no random inputs; 1,000 asked for)'."""
+    if ensemble.exact:
+        return f"1 replication (exact: no random inputs; {ensemble.requested:,} asked for)"
+    return f"{ensemble.reps:,} replication" + ("s" if ensemble.reps != 1 else "")
 
 
 def comparison_text(comparison: Comparison) -> str:
@@ -183,7 +193,7 @@ def comparison_text(comparison: Comparison) -> str:
             lines += ["", "combinations:", *notes]
     table = comparison.table
     short = table[(table["metric"] == SHORTFALL_UNITS) & (table["baseline_mean"] > 0)]
-    identical = all(
+    identical = comparison.baseline.exact or all(
         identical_replications(e.runs) for e in (comparison.baseline, *comparison.policies.values())
     )
     if not short.empty:
@@ -203,7 +213,10 @@ def comparison_text(comparison: Comparison) -> str:
         ):
             interval = "" if identical or math.isnan(low) else f" [{low:,.0f}, {high:,.0f}]"
             lines.append(f"  {policy!s:<24} {market!s:<18} {delta:>+14,.0f}{interval}")
-    if identical:
+    if comparison.baseline.exact:
+        requested = f"{comparison.baseline.requested:,}"
+        lines += ["", f"note: {EXACT_NOTE.format(requested=requested)}"]
+    elif identical:
         lines += ["", f"note: {IDENTICAL_NOTE.format(reps=comparison.baseline.reps)}"]
     return "\n".join(lines)
 

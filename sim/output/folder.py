@@ -57,6 +57,8 @@ class RunInfo:
     step_days: int = 7
     horizon_days: int | None = None
     version: str = ""
+    requested: int = 0
+    """Replications asked for when one stood for all (no random inputs); 0 otherwise."""
 
     @classmethod
     def from_provenance(cls, prov: dict[str, Any]) -> RunInfo:
@@ -68,6 +70,7 @@ class RunInfo:
             step_days=int(prov.get("step_days") or 7),
             horizon_days=prov.get("horizon_days"),
             version=str(prov.get("package_version", "")),
+            requested=int(prov.get("replications_requested") or 0),
         )
 
     def footer(self) -> str:
@@ -122,6 +125,7 @@ class Results:
                 info.step_days,
                 int(self.scenario["horizon_days"]),
                 info.version,
+                info.requested,
             )
         return info
 

@@ -97,6 +97,12 @@ def provenance(
     }
 
 
+def exact_fields(ensemble: Ensemble) -> dict[str, Any]:
+    """Provenance of an ensemble that ran one replication for all it was asked (no random
+    inputs): `replications_requested`; nothing otherwise."""
+    return {"replications_requested": ensemble.requested} if ensemble.exact else {}
+
+
 def drivers_of(result: RunResult) -> pd.DataFrame:
     """What drives each short market's first-shortfall date in a run (`analysis.drivers`)."""
     return shortfall_drivers(result, R.market_summary(result))
@@ -221,6 +227,7 @@ def write_ensemble(
         ensemble.wall_seconds,
         argv,
         replications=ensemble.reps,
+        **exact_fields(ensemble),
         executor=ensemble.executor,
         workers=ensemble.workers,
         batch_size=ensemble.batch_size,
@@ -274,6 +281,7 @@ def write_comparison(
         sum(e.wall_seconds for e in runs.values()),
         argv,
         replications=base.reps,
+        **exact_fields(base),
         executor=base.executor,
         workers=base.workers,
         batch_size=base.batch_size,

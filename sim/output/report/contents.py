@@ -38,6 +38,8 @@ def document(results: Results, drawn: Sequence[Chart]) -> tuple[str, list[Block]
     spec, info = results.scenario, results.info
     name = spec.get("name") or info.scenario
     reps = f"{info.replications:,} replication" + ("s" if info.replications != 1 else "")
+    if info.requested > info.replications:
+        reps += " (exact: no random inputs)"
     policies = [p for p in results.policies if p != BASELINE]
     study = results.kind in ("stress", "sensitivity", "optimise")  # no markets.csv, findings
     if policies:
