@@ -90,7 +90,7 @@ def test_noise_scale_spreads_each_draw_around_normal_demand() -> None:
         scenario = loader.from_dict(data)
         spec = scenario.spec
         drawn = draw_inputs(spec.uncertainty, scenario.network, spec.seed, range(3), 9, 60, 7)
-        return drawn.demand["ev"].astype(float)
+        return drawn.demand["ev"].whole().astype(float)
 
     declared = factors(None)
     assert np.array_equal(factors(1.0), declared)

@@ -34,6 +34,7 @@ from sim.analysis.costs import PairedShipments
 from sim.engine import simulate as engine
 from sim.faults import OutOfMemory
 from sim.scenario import exactness
+from sim.scenario.chunks import CHUNK_REVIEWS, GENERATOR_BYTES
 from sim.scenario.loader import Scenario
 from sim.scenario.network import MarketSpec
 from sim.vocabulary import BAND_VARIABLES, BANDS_COLUMNS, COMPONENT, COVER_DAYS
@@ -215,16 +216,25 @@ def default_batch_size(reps: int, workers: int, scenario: Scenario) -> int:
 
 
 def batch_bytes_per_rep(scenario: Scenario) -> int:
-    """Estimated bytes one replication adds to a batch in an ensemble run: per-review market
-    series, random draws held for the horizon, the transit ring and stocks."""
+    """Estimated bytes one replication adds to a batch in an ensemble run: a chunk of
+    per-review random draws and their generators (`sim.scenario.chunks`), the transit ring and
+    stocks; none of it grows with the horizon."""
     network, spec = scenario.network, scenario.spec
     periods = engine.n_periods(scenario)
     markets = len(network.of_kind("market"))
     random_links = sum(len(rule.links.select(network)) for rule in spec.uncertainty.transit)
-    per_review = 6 * random_links + 8 * markets * bool(spec.uncertainty.demand)
+    noisy = markets * bool(spec.uncertainty.demand)
+    per_review = 6 * random_links + 8 * noisy
+    streams = (random_links + noisy) * GENERATOR_BYTES
     ring = 8 * len(network.links) * min(periods, 64)
     bands = 8 * 4 * markets * 260
-    return periods * per_review + ring + bands + 64 * len(network.nodes) * 8
+    return (
+        min(periods, CHUNK_REVIEWS) * per_review
+        + streams
+        + ring
+        + bands
+        + 64 * len(network.nodes) * 8
+    )
 
 
 def run_ensemble(

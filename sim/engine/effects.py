@@ -11,11 +11,12 @@ links' passing shares at each review they are in force (`apply_link_outages`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+import heapq
+import itertools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
 from sim.scenario.network import Network
 from sim.scenario.schedules import Schedules
@@ -55,10 +56,33 @@ class Modifiers:
         self.randoms = randoms
         self.node_index = {name: i for i, name in enumerate(network.nodes)}
         self.active = [np.zeros(reps, dtype=bool) for _ in shocks]
+        """Per shock: the replications in which it is active at this review (bool, (R,))."""
+        self.change_days = np.unique(
+            np.concatenate([[np.inf], *(d.begin for d in shocks), *(d.end for d in shocks)])
+        )
+        """Every day some replication's shock starts or ends, sorted, then +inf."""
+        self.next_change = 0
+        """Position in `change_days` of the first change not yet looked at."""
         self.recompute()
 
+    def review(self, day: float) -> None:
+        """Switch the shocks on and off for the review on `day`: each is active where
+        `begin <= day < end`, so one starting on day d acts on the review of day d. The effect
+        arrays are rebuilt only when some start or end fell since the last review and changed
+        what is active."""
+        if self.change_days[self.next_change] > day:
+            return
+        self.next_change = int(np.searchsorted(self.change_days, day, side="right"))
+        changed = False
+        for number, d in enumerate(self.shocks):
+            now = (d.begin <= day) & (day < d.end)
+            if not np.array_equal(now, self.active[number]):
+                self.active[number], changed = now, True
+        if changed:
+            self.recompute()
+
     def recompute(self) -> None:
-        """Rebuild the effect arrays from the shocks active now (after one switched)."""
+        """Rebuild the effect arrays from the shocks active now (after some switched)."""
         arrays = EffectArrays.neutral(self.network, self.reps, self.step_days, self.node_index)
         for d, active in zip(self.shocks, self.active, strict=True):
             if active.any():
@@ -128,30 +152,57 @@ class Modifiers:
         return factors
 
 
-def shock_process(
-    env: simpy.Environment, number: int, mods: Modifiers, log: list[dict[str, Any]]
-) -> Generator[simpy.Event, None, None]:
-    """Switch one shock on and off at each replication's start and end (SimPy process).
+def shock_events(shocks: Sequence[ShockDraws], until: float) -> list[dict[str, Any]]:
+    """The log of shock starts and ends before day `until`: one entry per shock, day and kind
+    (`start`, `end`) with the number of replications switching then.
 
-    One event per distinct time: two for a shock whose timing is fixed.
+    Each shock is looked at on day 0 and at each later distinct day of its replications' starts
+    and ends, reached as a clock adds the gap to the last day it looked at (so a day is the sum
+    SimPy would give); a replication starts at the first such day inside its window and ends at
+    the first one at or after its end. Entries follow the days; on a day several shocks share,
+    the shock whose previous day came first logs first (day 0: in scenario order), start before
+    end.
     """
-    d = mods.shocks[number]
-    label = shock_label(d.shock, d.index)
-    times = np.unique(np.concatenate([[0.0], d.begin, d.end]))
-    for time in times[times >= 0]:
-        if time > env.now:
-            yield env.timeout(time - env.now)
-        now = (d.begin <= env.now) & (env.now < d.end)
-        started, ended = now & ~mods.active[number], ~now & mods.active[number]
-        mods.active[number] = now
-        mods.recompute()
-        for event, mask in (("start", started), ("end", ended)):
-            if mask.any():
+    seen: list[np.ndarray] = []
+    counts: list[tuple[np.ndarray, np.ndarray]] = []
+    for d in shocks:
+        times = np.unique(np.concatenate([[0.0], d.begin, d.end]))
+        days, now = [0.0], 0.0
+        for time in times[times > 0].tolist():
+            if time > now:
+                now = now + (time - now)
+                days.append(now)
+        looked = np.array([day for day in days if day < until])
+        on = np.searchsorted(looked, d.begin, side="left")
+        off = np.searchsorted(looked, d.end, side="left")
+        acts = on < off
+        ends = acts & (off < looked.size)
+        seen.append(looked)
+        counts.append(
+            (
+                np.bincount(on[acts], minlength=looked.size),
+                np.bincount(off[ends], minlength=looked.size),
+            )
+        )
+    log: list[dict[str, Any]] = []
+    order = itertools.count()
+    queue: list[tuple[float, int, int, int]] = [
+        (0.0, -1, number, 0) for number in range(len(shocks))
+    ]
+    while queue:
+        _, _, number, step = heapq.heappop(queue)
+        d, looked = shocks[number], seen[number]
+        label = shock_label(d.shock, d.index)
+        for event, count in zip(("start", "end"), counts[number], strict=True):
+            if count[step]:
                 log.append(
                     {
-                        "day": float(env.now),
+                        "day": float(looked[step]),
                         "shock": label,
                         "event": event,
-                        "replications": int(mask.sum()),
+                        "replications": int(count[step]),
                     }
                 )
+        if step + 1 < looked.size:
+            heapq.heappush(queue, (float(looked[step + 1]), next(order), number, step + 1))
+    return log

@@ -2,11 +2,10 @@
 inputs, on a batch of replications at once.
 
 The clock is one SimPy process that wakes once per review period and runs the phases of a
-review over all nodes (cost grows with nodes x periods, never with tonnes). Shocks are their own
-processes that switch on and off at their exact days; when a shock and a review fall on the same
-day, the shock acts first (it was scheduled first), so a shock starting on day d affects the
-review on day d. Every quantity is an array over the batch's replications, so one event advances
-them all.
+review over all nodes (cost grows with nodes x periods, never with tonnes). Each review first
+switches the shocks whose windows [start, end) began or ended since the last one
+(`Modifiers.review`), so a shock starting on day d affects the review on day d. Every quantity
+is an array over the batch's replications, so one event advances them all.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import numpy as np
 import simpy
 
 from sim.engine import shipping as P
-from sim.engine.effects import Modifiers, shock_process
+from sim.engine.effects import Modifiers, shock_events
 from sim.engine.markets import Markets
 from sim.engine.prices import PriceBook
 from sim.engine.recorder import Recorder, series_keys
@@ -127,10 +126,8 @@ def run(
         len(starts),
     )
     recorder = Recorder(network, periods, count, full=full, bucket_starts=starts, tracker=tracker)
-    events: list[dict[str, Any]] = []
+    events = shock_events(shocks, periods * step)
     env = simpy.Environment()
-    for number in range(len(shocks)):
-        env.process(shock_process(env, number, mods, events))
     if scenario.schedules.share_switches:
         env.process(share_switches(env, state, scenario.schedules, planner))
     if scenario.world.replans:
@@ -213,6 +210,7 @@ def period_clock(
     for period in range(periods):
         day = float(env.now)
         recorder.period = period
+        mods.review(day)
         if review.network is not state.network:  # shares switched since the last review
             review = Review(state, mods, recorder)
         if book is not None:

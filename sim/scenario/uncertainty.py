@@ -1,19 +1,22 @@
 """Random inputs declared in a scenario: outages (of producers, links or chokepoints), transit-time
 variability and demand noise.
 
-Each is drawn per replication from its own named stream (`randomness.py`), for the whole horizon
-at the start of a batch, so that one SimPy event advances every replication of the batch.
+Each is drawn per replication from its own named stream (`randomness.py`): outages for the whole
+horizon at the start of a batch, per-review inputs (transit times, demand noise) a chunk of
+reviews at a time (`chunks.py`), for every replication of the batch at once.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from sim.scenario.chunks import PeriodDraws, Stream
 from sim.scenario.errors import Problem, Where
 from sim.scenario.network import Kind, Link, Mineral, Network
 from sim.scenario.randomness import AnyDistribution, Distribution, draws, generator
@@ -244,14 +247,18 @@ class RandomInputs:
 
     transit_links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     """Links whose transit time is random."""
-    transit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.float32))
-    """Days in transit of a shipment sent at each review, shape (periods, random links, R)."""
-    transit_reviews: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.int16))
-    """The same as whole reviews until the shipment is usable (at least 1). When no shock can
-    add days to a shipment, only these are kept (`transit` is then empty)."""
-    demand: dict[str, np.ndarray] = field(default_factory=dict)
-    """Per market: demand factor, shape (periods, R), float32 (draws are kept for the whole
-    horizon, so they are stored at half size)."""
+    transit: PeriodDraws | np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0, 0), dtype=np.float32)
+    )
+    """Days in transit of a shipment sent at each review: `transit[period]` has shape (random
+    links, R), float32."""
+    transit_reviews: PeriodDraws | np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0, 0), np.int16)
+    )
+    """The same as whole reviews until the shipment is usable (at least 1), int16. When no
+    shock can add days to a shipment, only these are drawn (`transit` is then empty)."""
+    demand: dict[str, PeriodDraws] = field(default_factory=dict)
+    """Per market: demand factor, `demand[name][period]` of shape (R,), float32."""
     outages: dict[str, list[tuple[np.ndarray, np.ndarray, float]]] = field(default_factory=dict)
     """Per node: (starts, ends, fraction) with starts/ends of shape (R, K), NaN-padded."""
     link_outages: LinkOutages | None = None
@@ -277,28 +284,35 @@ def draw_inputs(
         for link in rule.links.select(network):
             rules[link.index] = (link, rule)
     inputs.transit_links = np.array(sorted(rules), dtype=np.intp)
-    shape = (periods, len(rules), len(reps))
-    inputs.transit = np.empty(shape if keep_days else (0, 0, 0), dtype=np.float32)
-    inputs.transit_reviews = np.empty(shape, dtype=np.int16)
-    for column, index in enumerate(inputs.transit_links):
-        link, rule = rules[int(index)]
-        drawn = np.maximum(
-            draws(seed, reps, f"transit:{link.label}", rule.transit_days, periods), 0.0
-        ).T
-        if keep_days:
-            inputs.transit[:, column, :] = drawn
-        reviews = np.maximum(np.ceil(drawn / step_days - 1e-9), 1)
-        inputs.transit_reviews[:, column, :] = np.minimum(reviews, np.iinfo(np.int16).max)
+    chosen = [rules[int(index)] for index in inputs.transit_links]
+
+    def transit_streams() -> list[Stream]:
+        return [Stream(seed, reps, f"transit:{k.label}", rule.transit_days) for k, rule in chosen]
+
+    def transit_days(streams: Sequence[Stream], size: int) -> np.ndarray:
+        out = np.empty((size, len(streams), len(reps)), dtype=np.float32)
+        for column, stream in enumerate(streams):
+            out[:, column, :] = np.maximum(stream.next(size), 0.0).T
+        return out
+
+    def transit_reviews(streams: Sequence[Stream], size: int) -> np.ndarray:
+        out = np.empty((size, len(streams), len(reps)), dtype=np.int16)
+        for column, stream in enumerate(streams):
+            drawn = np.maximum(stream.next(size), 0.0).T
+            reviews = np.maximum(np.ceil(drawn / step_days - 1e-9), 1)
+            out[:, column, :] = np.minimum(reviews, np.iinfo(np.int16).max)
+        return out
+
+    if chosen and keep_days:
+        inputs.transit = PeriodDraws(periods, transit_streams, transit_days)
+    inputs.transit_reviews = PeriodDraws(periods, transit_streams, transit_reviews)
+    noises: dict[str, list[tuple[str, DemandNoise]]] = {}
     for number, noise in enumerate(spec.demand):
         for name in noise.select.select(network):
             if network.nodes[name].kind == "market":
-                stream = f"demand:{number}:{name}"
-                factor = draws(seed, reps, stream, noise.factor, periods)
-                if noise.scale != 1.0:  # the spread around normal demand (1)
-                    factor = 1.0 + noise.scale * (factor - 1.0)
-                factor = np.clip(factor, 0.0, MAX_FACTOR)
-                total = inputs.demand.get(name, 1.0) * np.ascontiguousarray(factor.T)
-                inputs.demand[name] = np.asarray(total, dtype=np.float32)
+                noises.setdefault(name, []).append((f"demand:{number}:{name}", noise))
+    for name, rules_of in noises.items():
+        inputs.demand[name] = _demand(rules_of, seed, reps, periods)
     for number, outage in enumerate(spec.outages):
         for name in outage.select.select(network) if outage.select is not None else ():
             if network.nodes[name].kind in ("mine", "refinery", "plant", "recycler"):
@@ -312,6 +326,28 @@ def draw_inputs(
         for name in varied.select.select(network):
             inputs.cover_days[name] = drawn
     return inputs
+
+
+def _demand(
+    rules: list[tuple[str, DemandNoise]], seed: int, reps: range, periods: int
+) -> PeriodDraws:
+    """One market's demand factor per review, shape (R,) per review: the product of its noise
+    rules' draws (each spread by its `scale`, kept within 0-100), float32."""
+
+    def streams() -> list[Stream]:
+        return [Stream(seed, reps, name, noise.factor) for name, noise in rules]
+
+    def fill(streams: Sequence[Stream], size: int) -> np.ndarray:
+        total: float | np.ndarray = 1.0
+        for stream, (_, noise) in zip(streams, rules, strict=True):
+            factor = stream.next(size)
+            if noise.scale != 1.0:  # the spread around normal demand (1)
+                factor = 1.0 + noise.scale * (factor - 1.0)
+            factor = np.clip(factor, 0.0, MAX_FACTOR)
+            total = np.asarray(total * np.ascontiguousarray(factor.T), dtype=np.float32)
+        return np.asarray(total)
+
+    return PeriodDraws(periods, streams, fill)
 
 
 def _link_outages(
