@@ -69,9 +69,11 @@ def produce_numpy(
         np.minimum(made, fed * yields, out=made)
         used = made / yields
         stocks[feed] = np.maximum(fed - used, 0.0)  # rounding only
-        np.add.at(ledger, mineral, used - made)
+        booked = used - made
     else:
-        np.add.at(ledger, mineral, made)
+        booked = made
+    for i, m in enumerate(mineral.tolist()):  # in node order, as np.add.at but faster
+        ledger[m] += booked[i]
     stocks[out] += made
 
 
