@@ -30,20 +30,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import review_kernels as kernels
 from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
 from sim.engine.joint import make_jointly
 from sim.engine.quotas import within_quota
 from sim.engine.recipes import Recipes
 from sim.engine.recorder import Recorder
-from sim.engine.recycled import RecycledFirst, RecyclerLinks, split_supply
+from sim.engine.recycled import RecycledFirst
+from sim.engine.review_tables import joint_table, order_plans, order_table
 from sim.engine.scrap import ProcessScrap
 from sim.engine.state import Cover, State, cover_of, per_replication
 from sim.scenario.network import (
     OUTPUT_STAGE,
-    MarketSpec,
     MineSpec,
-    Network,
     RecyclerSpec,
     RefinerySpec,
     StockpileSpec,
@@ -51,7 +51,6 @@ from sim.scenario.network import (
     inputs,
     is_joint,
     outputs,
-    transit_periods,
 )
 from sim.vocabulary import PRODUCTION_T, SCRAP, fill_ratio
 
@@ -81,10 +80,33 @@ class _Group:
     converts: bool
     ledger_sum: SegmentSum | None = None
     scrap: ProcessScrap | None = None
+    made: np.ndarray | None = None
+    """What each node made at this review, t, (n, R) (`review_kernels.produce` fills it)."""
 
 
 class Review:
     """Static index arrays for the vectorized phases, and the phases themselves."""
+
+    # Order plans, set by `review_tables.order_plans` (one per buyer and ordered input):
+    plan_rows: np.ndarray
+    plan_base: np.ndarray
+    supply: np.ndarray
+    supply_plan: np.ndarray
+    supply_share: np.ndarray
+    supply_cap: np.ndarray
+    spot: bool
+    recycled: RecycledFirst | None
+    spot_due: np.ndarray | None
+    pile_plans: list[tuple[int, str]]
+    market_plan_rows: np.ndarray
+    market_plan_node: np.ndarray
+    market_plan_market: np.ndarray
+    market_plan_tpu: np.ndarray
+    market_plan_pair: np.ndarray
+    refinery_plan_rows: np.ndarray
+    refinery_plan_out: np.ndarray
+    refinery_plan_yield: np.ndarray
+    plant_plans: list[tuple[str, list[tuple[int, float]], list[tuple[int, float, str]]]]
 
     def __init__(self, state: State, mods: Modifiers, rec: Recorder):
         self.state, self.mods, self.rec = state, mods, rec
@@ -179,99 +201,14 @@ class Review:
         for g in self.groups:
             g.ledger_sum = SegmentSum(g.mineral)
             g.scrap = ProcessScrap(net, [(n, outputs(net.nodes[n])[0][0]) for n in g.names])
+            g.made = np.zeros((len(g.names), state.reps))
         self.joint_scrap = ProcessScrap(net, [(n.name, m) for n in self.joint for m in basket(n)])
         self.seller_of_sale = np.searchsorted(self.sellers, self.sales_from)
         self.recipes = Recipes(mods.network, state.pairs)
-        self._order_plans(net)
-
-    def _order_plans(self, net: Network) -> None:
-        """One plan per buyer and ordered input: its stock row, target and supply links."""
-        state, step = self.state, self.step
-        rows: list[int] = []
-        base: list[Cover] = []
-        links: list[int] = []
-        plan_of: list[int] = []
-        shares: list[Cover] = []
-        market_plans: list[tuple[int, MarketSpec, float]] = []
-        market_minerals: list[str] = []
-        self.pile_plans: list[tuple[int, str]] = []
-        refinery_plans: list[tuple[int, int, float]] = []
-        plant_plans: dict[str, list[tuple[int, float, str]]] = {}
-        recycled: RecyclerLinks = []
-        for node in net.nodes.values():
-            for commodity in inputs(node):
-                supply = net.supply_links(node.name, commodity)
-                if commodity[1] == SCRAP or not supply:
-                    continue  # recyclers take what markets collect; they do not order it
-                p = len(rows)
-                rows.append(state.slot[(node.name, commodity)])
-                use = net.expected_use_tpd(node.name, commodity)
-                first, primary, weights = split_supply(net, supply, use)
-                lead = sum(
-                    w * (transit_periods(k.transit_days, step) + 1) * step
-                    for w, k in zip(weights, supply, strict=True)
-                )
-                if isinstance(node, StockpileSpec):
-                    base.append(node.initial_t if node.target_t is None else node.target_t)
-                    self.pile_plans.append((p, node.name))
-                else:
-                    base.append(use * (cover_of(node, self.covers) + lead))
-                if isinstance(node, MarketSpec):
-                    market_plans.append((p, node, node.intensity_kg_per_unit[commodity[0]] / 1e3))
-                    market_minerals.append(commodity[0])
-                elif is_joint(node):
-                    per_batch = basket(node)[commodity[0]] / node.yield_  # type: ignore[attr-defined]
-                    plant_plans.setdefault(node.name, []).append((p, per_batch, commodity[0]))
-                elif isinstance(node, RefinerySpec):
-                    out = state.slot[(node.name, outputs(node)[0])]
-                    refinery_plans.append((p, out, node.yield_))
-                for k, share in primary:
-                    links.append(k.index)
-                    plan_of.append(p)
-                    shares.append(share)
-                recycled += [(k, p, use * step) for k in first]
-        markets = [n for n in net.nodes.values() if isinstance(n, MarketSpec)]
-        self.market_plan_rows = np.array([p for p, _, _ in market_plans], dtype=np.intp)
-        self.market_plan_node = np.array(
-            [self.mods.node_index[m.name] for _, m, _ in market_plans], dtype=np.intp
-        )
-        self.market_plan_market = np.array(
-            [markets.index(m) for _, m, _ in market_plans], dtype=np.intp
-        )
-        self.market_plan_tpu = np.array([t for _, _, t in market_plans])[:, None]
-        self.market_plan_pair = np.array(
-            [
-                state.pairs.index((m.name, c))
-                for (_, m, _), c in zip(market_plans, market_minerals, strict=True)
-            ],
-            dtype=np.intp,
-        )
-        self.refinery_plan_rows = np.array([p for p, _, _ in refinery_plans], dtype=np.intp)
-        self.refinery_plan_out = np.array([o for _, o, _ in refinery_plans], dtype=np.intp)
-        self.refinery_plan_yield = np.array([y for _, _, y in refinery_plans])[:, None]
-        self.plant_plans = []
-        for name, plans in plant_plans.items():
-            node = net.nodes[name]
-            stage = OUTPUT_STAGE[node.kind]
-            outs = [(state.slot[(name, (m, stage))], share) for m, share in basket(node).items()]
-            self.plant_plans.append((name, outs, plans))
-        self.plan_rows = np.array(rows, dtype=np.intp)
-        self.plan_base = per_replication(base, state.reps)
-        self.supply = np.array(links, dtype=np.intp)
-        self.supply_plan = np.array(plan_of, dtype=np.intp)
-        self.supply_share = per_replication(shares, state.reps)
-        caps = [
-            np.inf
-            if np.isinf(net.links[k].flex)  # no limit, even on a link expecting no flow
-            else (1.0 + net.links[k].flex) * net.expected_link_tpd[k] * step
-            for k in links
-        ]
-        self.supply_cap = per_replication(caps, state.reps)
-        """Most a buyer may order per review on each supply link as contract, t (inf: no
-        limit); the rest of its order is a spot request."""
-        self.spot = bool(np.isfinite(self.supply_cap).any())
-        self.recycled = RecycledFirst(state, self.mods, recycled) if recycled else None
-        self.spot_due: np.ndarray | None = None
+        order_plans(self, net)
+        self.joint_table = joint_table(self)
+        self.order_table = order_table(self)
+        self.no_spot = np.zeros((0, state.reps))
 
     # -- phases -----------------------------------------------------------------------------
 
@@ -313,6 +250,12 @@ class Review:
             cap = g.cap * mods.capacity_factors(g.rows, g.names, day)
             if mods.any_cap:  # production quotas
                 cap = np.minimum(cap, mods.production_cap_t[g.rows])
+            if origin is None and not g.scrap.any:  # type: ignore[union-attr]
+                ledger_rows = ledger.losses_rows if g.converts else ledger.mined_rows
+                args = (g.target, due_by_row, stocks, g.out, g.feed, g.yields, ledger_rows)
+                kernels.produce(cap, *args, g.mineral, g.made)
+                self.rec.put_rows(g.record, g.made)  # type: ignore[arg-type]
+                continue
             need = g.target + due_by_row[g.out] - stocks[g.out]
             made = np.clip(np.minimum(cap, need), 0.0, None)
             if g.converts:
@@ -332,6 +275,9 @@ class Review:
         if self.joint:
             recipe = self.recipes.factors(ratio)
             caps = mods.capacity_factors(self.joint_rows, [n.name for n in self.joint], day)
+            if origin is None and not self.joint_scrap.any and not recipe:
+                self._produce_joint(caps, due_by_row)
+                return
             for node, factor, row in zip(self.joint, caps, self.joint_rows, strict=True):
                 rate = node.capacity_tpa * node.availability  # type: ignore[attr-defined]
                 cap = rate * factor * self.step / 365.0
@@ -340,6 +286,27 @@ class Review:
                 make_jointly(self, node, cap, due_by_row, recipe)
         if origin is not None:
             origin.flush()
+
+    def _produce_joint(self, factors: np.ndarray, due_by_row: np.ndarray) -> None:
+        """`make_jointly` for every joint node at once (capacity `factors` (J, R)), when no
+        origin is tracked, no scrap is sent and recipes stay as defined."""
+        state, t = self.state, self.joint_table
+        cap = t.rates * factors * self.step / 365.0
+        if self.mods.any_cap:  # production quotas: on the total output over the basket
+            cap = np.minimum(cap, self.mods.production_cap_t[self.joint_rows])
+        args = (t.first, t.out, t.feed, t.share, t.yields, t.mineral)
+        ledger = state.ledger
+        kernels.produce_joint(
+            cap,
+            t.target,
+            due_by_row,
+            state.stocks,
+            *args,
+            ledger.mined_rows,
+            ledger.losses_rows,
+            t.made,
+        )
+        self.rec.put_rows(t.record, t.made)
 
     def fill(self, due: np.ndarray, due_by_row: np.ndarray, day: float = 0.0) -> None:
         """Ship the orders due from stock, pro rata when short; note what went unfilled.
@@ -351,6 +318,11 @@ class Review:
         if not self.sales.size:
             return
         spot = self.spot_due
+        first = self._priority_due(due, day)
+        if spot is None and first is None:
+            args = (self.sellers, self.seller_of_sale, self.sales, state.outgoing)
+            kernels.fill(due, due_by_row, state.stocks, *args, state.unfilled_rows)
+            return
         if spot is None:
             totals = due_by_row[self.sellers]
         else:
@@ -359,7 +331,6 @@ class Review:
             totals = totals[self.sellers]
         on_hand = state.stocks[self.sellers]
         shipped = np.zeros_like(due)
-        first = self._priority_due(due, day)
         if first is not None:
             wanted = np.zeros_like(on_hand)
             np.add.at(wanted, self.seller_of_sale, first)
@@ -430,6 +401,20 @@ class Review:
         if not self.supply.size and self.recycled is None:
             return
         rows = self.plan_rows
+        recipe = self.recipes.factors(markets.ratio(day)) if markets is not None else {}
+        prices = mods.prices
+        if not (
+            (markets is not None and markets.varies)
+            or (prices is not None and prices.any_demand)
+            or recipe
+            or self.recycled is not None
+            or any(holding.get(name) is not None for _, name in self.pile_plans)
+        ):
+            head, middle, tail = self.order_table
+            demand = (mods.demand_rows, state.backlog_rows, *middle, state.unfilled_rows)
+            spot = state.pending_spot if self.spot else self.no_spot
+            kernels.order(*head, *demand, state.stocks, inbound, rows, *tail, state.pending, spot)
+            return
         target = np.broadcast_to(self.plan_base, (len(self.plan_base), state.reps)).copy()
         if self.market_plan_rows.size:
             mp = self.market_plan_rows
@@ -439,7 +424,6 @@ class Review:
                 now = markets.intensity(day)[self.market_plan_pair]
                 target[mp] *= now / tpu
                 tpu = now
-            prices = mods.prices
             if prices is not None and prices.any_demand:  # demand destruction
                 demand = demand * prices.demand[self.market_plan_market]
             target[mp] = target[mp] * demand + state.backlog_rows[self.market_plan_market] * tpu
@@ -448,7 +432,6 @@ class Review:
             target[self.refinery_plan_rows] += (
                 unfilled[self.refinery_plan_out] / self.refinery_plan_yield
             )
-        recipe = self.recipes.factors(markets.ratio(day)) if markets is not None else {}
         for name, plant, plans in self.plant_plans:
             batches = np.max([unfilled[row] / share for row, share in plant], axis=0)
             for p, per_batch, mineral in plans:
