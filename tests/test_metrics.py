@@ -192,7 +192,9 @@ def test_running_tracker_matches_the_definitions(
         1, reps, step, onset[None, :], end[None, :], 0.99, settle, np.zeros(periods, dtype=int), 1
     )
     for p in range(periods):
-        tracker.update(p, days[p], np.stack([np.ones((1, reps)), fill[p][None, :], 1.0 - fill[p][None, :]]))
+        tracker.update(
+            p, days[p], np.stack([np.ones((1, reps)), fill[p][None, :], 1.0 - fill[p][None, :]])
+        )
     np.testing.assert_array_equal(
         tracker.tts[0, 0], metrics.time_to_survive(fill, days, onset, 0.99)
     )

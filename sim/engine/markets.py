@@ -232,8 +232,7 @@ class Markets:
             t_per_unit,
             self.index,
         )
-        new, built, unmet = units[0], units[1], units[2]
-        used = pair_t[0]
+        built, used = units[1], pair_t[0]
         for q, ring in state.in_use_rings.items():
             slot = period % len(ring)
             eol[q] = ring[slot]

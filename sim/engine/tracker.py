@@ -72,4 +72,3 @@ class MarketTracker:
         below the threshold and did not recover within the horizon, NaN when it never fell
         below it after the shock's onset (recovery is then undefined, DESIGN.md s. 6)."""
         return np.where(np.isinf(self.tts), np.nan, self.ttr)
-
