@@ -143,6 +143,7 @@ class Markets:
         self.cover_index[0, :Q], self.cover_index[2] = self.pair_slot, first
         self.records = [(where, v) for v, where in self.pair_where.items() if recorded(where)]
         self.units_recorded = recorded(self.unit_where)
+        self.cover_recorded = recorded(self.cover_where)
         if state.cohorts is not None and state.origin is None:
             # book at once the cohorts nothing reads per review (origin tracking reads every
             # in-use pool at every review)
@@ -304,7 +305,7 @@ class Markets:
         are scanned one at a time (`market_kernels.first_short_numpy`)."""
         from sim.engine import market_kernels as kernels  # here: numba's import is not for --help
 
-        if not self.names or not recorded(self.cover_where):
+        if not self.names or not self.cover_recorded:
             return
         ratio = self.ratio(day)
         demand, rows = self.demand_source(day)
