@@ -192,7 +192,9 @@ def test_running_tracker_matches_the_definitions(
         1, reps, step, onset[None, :], end[None, :], 0.99, settle, np.zeros(periods, dtype=int), 1
     )
     for p in range(periods):
-        tracker.update(p, days[p], np.ones((1, reps)), fill[p][None, :], 1.0 - fill[p][None, :])
+        tracker.update(
+            p, days[p], np.stack([np.ones((1, reps)), fill[p][None, :], 1.0 - fill[p][None, :]])
+        )
     np.testing.assert_array_equal(
         tracker.tts[0, 0], metrics.time_to_survive(fill, days, onset, 0.99)
     )
@@ -254,20 +256,16 @@ def test_first_short_review_scan_matches_the_whole_ring_computation() -> None:
     """The review-by-review scan with its early stop gives, element by element, the first
     review at which on hand + arrivals fall short: the same as summing the whole ring and
     taking the smallest short review (random rings, two links feeding one pair)."""
-    from types import SimpleNamespace
-
-    from sim.engine.markets import Markets
+    from sim.engine.market_kernels import first_short_numpy
 
     rng = np.random.default_rng(7)
     depth, links, reps, step = 9, 3, 50, 7
     ring = rng.exponential(5.0, (depth, links, reps)) * (rng.random((depth, links, reps)) < 0.4)
-    state = SimpleNamespace(ring=ring, step_days=step)
-    levels = [(np.array([0, 1]), np.array([0, 1])), (np.array([2]), np.array([1]))]
-    fake = SimpleNamespace(state=state, cover_levels=levels, every_pair_fed=True)
+    first, feed = np.array([0, 1, 3]), np.array([0, 1, 2])  # link 0 feeds pair 0, 1 and 2 pair 1
     on_hand = rng.exponential(20.0, (2, reps))
     per_day = np.full((2, reps), 1.5)
     for period in (0, 4, 8):
-        got = Markets._first_short(fake, on_hand, per_day, period)  # type: ignore[arg-type]
+        got = first_short_numpy(ring, first, feed, on_hand, per_day, period, step)
         arrivals = np.zeros((depth - 1, 2, reps))
         for j in range(1, depth):
             slot = (period + j) % depth

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.arrays import SegmentSum
 from sim.engine.cohorts import unread_pairs
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
@@ -83,9 +82,6 @@ class Markets:
             [pairs.index((m, next(iter(spec[m].intensity_kg_per_unit)))) for m in self.names],
             dtype=np.intp,
         )
-        self.uncollected = SegmentSum(
-            np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
-        )
         scrap = [k for k in net.links if k.stage == SCRAP and k.supplier in spec]
         self.scrap = np.array([k.index for k in scrap], dtype=np.intp)
         self.scrap_pair = np.array(
@@ -112,22 +108,42 @@ class Markets:
             v: rec.locate([(m, x, COMPONENT, v) for m, x in pairs]) for v in PAIR_VARIABLES
         }
         self.cover_where = rec.locate([(m, x, COMPONENT, COVER_DAYS) for m, x in pairs])
-        # The links whose buyer is a market pair's stock row (what reaches each market), in
-        # levels: level k holds the k-th link (in link order) of every pair with more than k.
+        # The links whose buyer is a market pair's stock row (what reaches each market), per
+        # pair in link order: pair q's are feed_links[first[q]:first[q + 1]].
         slot_pair = {int(slot): q for q, slot in enumerate(self.pair_slot.tolist())}
-        feeding: dict[int, list[int]] = {}
+        feeding: list[list[int]] = [[] for _ in pairs]
         for k, slot in enumerate(state.buyer_slot.tolist()):
             if slot in slot_pair:
-                feeding.setdefault(slot_pair[slot], []).append(k)
-        depth_in = max((len(v) for v in feeding.values()), default=0)
-        self.cover_levels = [
-            (
-                np.array([v[level] for _, v in sorted(feeding.items()) if len(v) > level]),
-                np.array([q for q, v in sorted(feeding.items()) if len(v) > level]),
-            )
-            for level in range(depth_in)
-        ]
-        self.every_pair_fed = len(feeding) == len(pairs)
+                feeding[slot_pair[slot]].append(k)
+        self.feed_links = np.array([k for v in feeding for k in v], dtype=np.intp)
+        first = np.cumsum([0] + [len(v) for v in feeding])
+        Q, M, R = len(pairs), len(self.names), state.reps
+        pad = np.zeros(Q, dtype=np.intp)
+        self.index = np.array(  # build's rows: pair_slot, pair_market, starts, backlogs
+            [self.pair_slot, self.pair_market, pad, pad], dtype=np.intp
+        )
+        self.index[2, :M], self.index[3, :M] = self.starts, self.backlogs[:, 0]
+        self.units = np.zeros((4, M, R))
+        """Units per market this review: wanted new, built, unmet, backlog."""
+        self.pair_t = np.zeros((3, Q, R))
+        """t per pair this review: used, demanded, short."""
+        self.eol, self.collected = np.zeros((2, Q, R))
+        self.cover = np.zeros((Q, R))
+        self.noise = np.zeros((len(self.noisy), R))
+        self.noisy_rows = np.array([i for i, _ in self.noisy], dtype=np.intp)
+        self.given = np.zeros(Q, dtype=bool)
+        """Pairs whose end-of-life flow comes from a fixed-lifetime ring or cohorts."""
+        self.given[list(state.in_use_rings)] = True
+        if state.cohorts is not None:
+            self.given[state.cohorts.rows] = True
+        self.target = np.array([state.ledger.index[x] for _, x in pairs], dtype=np.intp)
+        self.scrap_rows = np.array([self.scrap, self.scrap_pair], dtype=np.intp).reshape(2, -1)
+        self.ones = np.ones((Q, 1))
+        self.cover_index = np.zeros((3, Q + 1), dtype=np.intp)  # pair_slot, demand row, first
+        self.cover_index[0, :Q], self.cover_index[2] = self.pair_slot, first
+        self.records = [(where, v) for v, where in self.pair_where.items() if recorded(where)]
+        self.units_recorded = recorded(self.unit_where)
+        self.cover_recorded = recorded(self.cover_where)
         if state.cohorts is not None and state.origin is None:
             # book at once the cohorts nothing reads per review (origin tracking reads every
             # in-use pool at every review)
@@ -184,27 +200,40 @@ class Markets:
         use = self.demand_now(day)[self.pair_market]
         return use if ratio is None else use * ratio
 
+    def demand_source(self, day: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each market's demand factor now (`demand_now`) as an array and each market's row
+        in it: the shocks' rows themselves unless demand paths or prices move them."""
+        prices = self.mods.prices
+        if self.mods.planner is None and (prices is None or not prices.any_demand):
+            return self.mods.demand_rows, self.rows
+        return self.demand_now(day), np.arange(len(self.names), dtype=np.intp)
+
     def step(self, period: int, day: float) -> None:
+        """Demand, units built and in-use stock at the review (`market_kernels`)."""
+        from sim.engine import market_kernels as kernels  # here: numba's import is not for --help
+
         state, mods, rec = self.state, self.mods, self.rec
         if not self.names:
             return
         t_per_unit = self.intensity(day)
-        stocks = state.stocks
-        new = self.base * self.demand_now(day)
-        for i, noise in self.noisy:
-            new[i] *= noise[period]
-        wanted = new + state.backlog_rows
-        on_hand = stocks[self.pair_slot]
-        units = np.divide(  # a mineral thrifted away entirely (0 t per unit) limits nothing
-            on_hand, t_per_unit, out=np.full_like(on_hand, np.inf), where=t_per_unit > 0
+        for k, (_, noise) in enumerate(self.noisy):
+            self.noise[k] = noise[period]
+        demand, rows = self.demand_source(day)
+        units, pair_t, eol = self.units, self.pair_t, self.eol
+        kernels.build(
+            state.stocks,
+            state.backlog_rows,
+            units,
+            pair_t,
+            demand,
+            rows,
+            self.base,
+            self.noise,
+            self.noisy_rows,
+            t_per_unit,
+            self.index,
         )
-        possible = np.minimum.reduceat(units, self.starts, axis=0)
-        built = np.maximum(np.minimum(possible, wanted), 0.0)
-        unmet = wanted - built  # lost sales, or for a backlog market the units still waiting
-        state.backlog_rows[:] = np.where(self.backlogs, unmet, 0.0)
-        used = built[self.pair_market] * t_per_unit
-        stocks[self.pair_slot] = np.maximum(stocks[self.pair_slot] - used, 0.0)  # rounding only
-        eol = np.repeat(state.in_use_legacy, state.reps, axis=1)
+        built, used = units[1], pair_t[0]
         for q, ring in state.in_use_rings.items():
             slot = period % len(ring)
             eol[q] = ring[slot]
@@ -218,66 +247,47 @@ class Markets:
                 collection[q] = shift.value(day)
         if mods.prices is not None and mods.prices.any_collection:  # collection follows price
             collection = mods.prices.collection_rates(collection)
-        collected = eol * collection
-        self.uncollected.add_into(state.ledger.uncollected_rows, eol - collected)
-        if self.scrap.size:
-            state.outgoing[self.scrap] += collected[self.scrap_pair] * self.scrap_share
-        if state.origin is not None:
+        before = state.in_use_rows.copy() if state.origin is not None else None
+        kernels.retire(
+            eol,
+            self.collected,
+            state.in_use_rows,
+            state.ledger.uncollected_rows,
+            state.outgoing,
+            used,
+            state.in_use_legacy,
+            self.given,
+            collection,
+            self.target,
+            self.scrap_rows,
+            self.scrap_share,
+        )
+        if before is not None:
+            assert state.origin is not None
             state.origin.market(
                 period,
                 used,
                 eol,
-                collected,
-                state.in_use_rows - eol,
+                self.collected,
+                before - eol,
                 built,
                 self.scrap_pair,
                 self.scrap_share,
             )
-        state.in_use_rows += used - eol
-        rec.put_rows(self.unit_where, np.concatenate([new, built, unmet, state.backlog_rows]))
+        if self.units_recorded:
+            rec.put_rows(self.unit_where, units.reshape(-1, units.shape[2]))
         if rec.tracker is not None:
-            rec.tracker.update(period, day, new, built, unmet)
+            rec.tracker.update(period, day, units[:3])
         pair_values = {
-            DEMAND_T: lambda: new[self.pair_market] * t_per_unit,
-            DELIVERED_T: lambda: used,
-            SHORTFALL_T: lambda: unmet[self.pair_market] * t_per_unit,
-            EOL_T: lambda: eol,
-            COLLECTED_T: lambda: collected,
-            IN_USE_T: lambda: state.in_use_rows,
+            DEMAND_T: pair_t[1],
+            DELIVERED_T: used,
+            SHORTFALL_T: pair_t[2],
+            EOL_T: eol,
+            COLLECTED_T: self.collected,
+            IN_USE_T: state.in_use_rows,
         }
-        for variable, where in self.pair_where.items():
-            if recorded(where):
-                rec.put_rows(where, pair_values[variable]())
-
-    def _first_short(self, on_hand: np.ndarray, per_day: np.ndarray, period: int) -> np.ndarray:
-        """Per (pair, replication): (on hand + arrivals up to review j) / daily use at the first
-        next review j that falls short of j reviews of use, days; inf where none does within
-        the ring's reach. Scans the next reviews one at a time and stops as soon as every
-        element is settled (short already, or covered to the ring's end by what it holds)."""
-        state = self.state
-        depth = state.ring.shape[0]
-        step = float(state.step_days)
-        found = np.full(on_hand.shape, np.inf)
-        open_ = np.ones(on_hand.shape, dtype=bool)
-        held = on_hand.copy()
-        for j in range(1, depth):
-            slot = (period + j) % depth
-            (links, rows), *more = self.cover_levels
-            if self.every_pair_fed:  # rows are 0 .. Q-1: the first level is the arrivals
-                arriving = state.ring[slot, links]
-            else:
-                arriving = np.zeros(on_hand.shape)
-                arriving[rows] = state.ring[slot, links]
-            for links, rows in more:  # further links of a pair, added in link order
-                arriving[rows] += state.ring[slot, links]
-            held = arriving + held  # on hand + arrivals up to review j
-            days = held / per_day
-            short = open_ & (days < j * step - 1e-9)
-            found[short] = days[short]
-            open_ &= ~short
-            if not (open_ & (days < (depth - 1) * step - 1e-9)).any():
-                break  # the rest hold enough for every review the ring reaches
-        return found
+        for where, variable in self.records:
+            rec.put_rows(where, pair_values[variable])
 
     def record_cover(self, inbound: np.ndarray, day: float, period: int) -> None:
         """Days of cover per (market, mineral) at the end of the review: how long the market
@@ -291,19 +301,27 @@ class Markets:
         and j reviews); when no review falls short it is DESIGN's (on hand + all in transit) /
         daily use. So a market short at the next review has less than one review of cover,
         where DESIGN's ratio counted material held back for weeks (a licence review) as if it
-        were on the shelf (issue 16). Days; inf where expected use is zero."""
-        if not self.names or not recorded(self.cover_where):
+        were on the shelf (issue 16). Days; inf where expected use is zero. The next reviews
+        are scanned one at a time (`market_kernels.first_short_numpy`)."""
+        from sim.engine import market_kernels as kernels  # here: numba's import is not for --help
+
+        if not self.names or not self.cover_recorded:
             return
         ratio = self.ratio(day)
-        use = self.expected_use * self.demand_now(day)[self.pair_market]
-        if ratio is not None:
-            use = use * ratio
+        demand, rows = self.demand_source(day)
         state = self.state
-        on_hand = state.stocks[self.pair_slot]
-        per_day = np.where(use > 1e-12, use, 1.0)
-        everything = (on_hand + inbound[self.pair_slot]) / per_day
-        depth = state.ring.shape[0]
-        if self.cover_levels and depth > 1:
-            everything = np.minimum(everything, self._first_short(on_hand, per_day, period))
-        cover = np.where(use > 1e-12, everything, np.inf)
-        self.rec.put_rows(self.cover_where, cover)
+        self.cover_index[1, : len(self.pair_market)] = rows[self.pair_market]
+        kernels.cover(
+            self.cover,
+            state.stocks,
+            inbound,
+            state.ring,
+            demand,
+            self.expected_use,
+            self.ones if ratio is None else ratio,
+            self.cover_index,
+            self.feed_links,
+            period,
+            float(state.step_days),
+        )
+        self.rec.put_rows(self.cover_where, self.cover)

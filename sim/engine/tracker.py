@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.vocabulary import BAND_SUMS, fill_rate
+from sim.vocabulary import BAND_SUMS
 
 
 class MarketTracker:
@@ -34,58 +34,38 @@ class MarketTracker:
         self.step = step_days
         self.threshold = threshold
         self.settle = max(1, settle_reviews)
-        self.onsets = np.clip(onsets, 0.0, None)[:, None, :]
         # The first review at or after each shock's end (reviews fall on multiples of step).
         first = np.ceil(ends / step_days) * step_days
         first = np.where(first < ends, first + step_days, first)  # exact for tiny ends too
-        self.recover_from = first[:, None, :]
-        self.demand = np.zeros(shape)
-        self.delivered = np.zeros(shape)
-        self.peak = np.zeros(shape)
-        self.first_short = np.full(shape, np.inf)
-        self.run_start = np.zeros(shape)
+        self.bounds = np.stack([np.clip(onsets, 0.0, None), first])[:, :, None, :]
+        """Each shock's onset and the first review from which it may recover, (2, shocks, 1, R)."""
+        self.running = np.zeros((5, *shape))
+        """Demand and delivery sums, peak shortfall, first day short, start of the calm run."""
+        self.demand, self.delivered, self.peak, self.first_short, self.run_start = self.running
+        self.first_short[:] = np.inf
         self.run_length = np.zeros(shape, dtype=np.int64)
-        self.tts = np.full((onsets.shape[0], *shape), np.inf)
-        self.ttr = np.full((onsets.shape[0], *shape), np.inf)
+        self.times = np.full((2, onsets.shape[0], *shape), np.inf)
+        """Time to survive and time to recover per shock, days."""
+        self.tts, self.ttr = self.times
         self.bucket_of = bucket_of
         self.bands = np.zeros((buckets, len(BAND_SUMS), *shape))
 
-    def update(
-        self,
-        period: int,
-        day: float,
-        demand: np.ndarray,
-        delivered: np.ndarray,
-        shortfall: np.ndarray,
-    ) -> None:
-        """One review: its demand, deliveries and shortfall (units), each (markets, R)."""
-        self.demand += demand
-        self.delivered += delivered
-        np.maximum(self.peak, shortfall, out=self.peak)
-        short = shortfall > 1e-9 * np.maximum(demand, 1.0)
-        self.first_short[short & np.isinf(self.first_short)] = day
-        band = self.bands[self.bucket_of[period]]
-        band[0] += demand
-        band[1] += delivered
-        band[2] += shortfall
-        below = fill_rate(delivered, demand) < self.threshold
-        self.run_start = np.where(self.run_length == 0, day, self.run_start)
-        self.run_length = np.where(below, 0, self.run_length + 1)
-        if not self.tts.shape[0]:
-            return
-        survived = below & (day >= self.onsets) & np.isinf(self.tts)
-        self.tts[survived] = np.broadcast_to(day - self.onsets, self.tts.shape)[survived]
-        # Recovery is counted only once the market has fallen below the threshold after the
-        # onset (finite TTS): the calm run then started after that review, so TTR > TTS.
-        start = np.maximum(self.run_start, self.recover_from)
-        steady = (
-            (self.run_length > 0)
-            & np.isfinite(self.tts)
-            & (day >= start)
-            & ((day - start) / self.step + 1 >= self.settle - 1e-9)
-            & np.isinf(self.ttr)
+    def update(self, period: int, day: float, units: np.ndarray) -> None:
+        """One review: its demand, deliveries and shortfall (units), (3, markets, R)."""
+        from sim.engine import market_kernels  # here: numba's import is not for `sim --help`
+
+        market_kernels.track(
+            self.running,
+            self.run_length,
+            self.times,
+            self.bounds,
+            self.bands[self.bucket_of[period]],
+            units,
+            day,
+            float(self.step),
+            float(self.settle),
+            float(self.threshold),
         )
-        self.ttr[steady] = (start - self.onsets)[steady]
 
     def recovery(self) -> np.ndarray:
         """Time to recover per shock, market and replication: days, inf when the market fell
