@@ -359,3 +359,123 @@ def test_a_selector_can_choose_nodes_by_their_owner_country() -> None:
     loaded = scenario.from_dict(data)
     assert loaded.spec.shocks[0].acts_on(loaded.network)[1] == frozenset({"refinery"})
     assert "owned from CN" in loaded.spec.shocks[0].describe()[0]
+
+
+RETIRED_BELOW_ZERO: dict[str, Any] = {
+    "horizon_days": 47,
+    "name": "generated",
+    "network": {
+        "links": [
+            {
+                "chokepoints": [],
+                "from": "mine_lithium_0",
+                "share": 1.0,
+                "to": "ref_lithium_0",
+                "transit_days": 0.0,
+            },
+            {"from": "ref_lithium_0", "share": 1.0, "to": "plant_0", "transit_days": 0.0},
+            {"from": "ref_lithium_0", "share": 1.0, "to": "plant_1", "transit_days": 0.0},
+            {"from": "plant_0", "mineral": "lithium", "to": "market_0", "transit_days": 0.0},
+            {"from": "plant_0", "mineral": "lithium", "to": "market_1", "transit_days": 0.0},
+        ],
+        "nodes": [
+            {
+                "capacity_tpa": 50.0,
+                "country": "AU",
+                "cover_days": 0.0,
+                "kind": "mine",
+                "mineral": "lithium",
+                "name": "mine_lithium_0",
+            },
+            {
+                "capacity_tpa": 50.0,
+                "country": "AU",
+                "cover_days": 0.0,
+                "kind": "refinery",
+                "mineral": "lithium",
+                "name": "ref_lithium_0",
+                "yield": 1.0,
+            },
+            {
+                "capacity_tpa": 50.0,
+                "country": "CN",
+                "cover_days": 1.0,
+                "kind": "plant",
+                "name": "plant_0",
+                "recipe": {"lithium": 1.0},
+                "yield": 1.0,
+            },
+            {
+                "capacity_tpa": 50.0,
+                "country": "AU",
+                "cover_days": 0.0,
+                "kind": "plant",
+                "name": "plant_1",
+                "recipe": {"lithium": 1.0},
+                "yield": 1.0,
+            },
+            {
+                "collection_rate": 0.0,
+                "country": "AU",
+                "cover_days": 0.0,
+                "demand_units_per_year": 1.0,
+                "eol_history_share": 1.0,
+                "intensity_kg_per_unit": {"lithium": 1.0},
+                "kind": "market",
+                "lifetime_years": 0.125,
+                "name": "market_0",
+                "sector": "ev",
+                "unmet": "lost",
+            },
+            {
+                "collection_rate": 0.0,
+                "country": "AU",
+                "cover_days": 0.0,
+                "demand_units_per_year": 0.0,
+                "eol_history_share": 0.0,
+                "intensity_kg_per_unit": {"lithium": 1.0},
+                "kind": "market",
+                "lifetime_years": 1.0,
+                "name": "market_1",
+                "sector": "ev",
+                "unmet": "lost",
+            },
+        ],
+    },
+    "seed": 0,
+    "shocks": [
+        {
+            "country": "AU",
+            "duration_days": 1,
+            "licence_delay_days": 0.0,
+            "mineral": "lithium",
+            "severity": 0.0,
+            "start": 0,
+            "type": "export_ban",
+        }
+    ],
+    "step_days": 1,
+    "uncertainty": {},
+}
+"""A generated network (hypothesis) where market_1's products sold before the start retire
+until its in-use stock ends at -3e-20 t (rounding): mixing once divided by the empty threshold
+there and gave compositions of 1e280."""
+
+
+def test_in_use_a_rounding_below_zero_keeps_shares_within_one() -> None:
+    rule = content_rule(
+        origin_country="AU",
+        minerals=["lithium"],
+        stages=["refined", "component"],
+        threshold=0.0,
+        approval_rate=0.0,
+        processing_days=7,
+        whole_item=False,
+    )
+    data = RETIRED_BELOW_ZERO
+    result = engine.run(scenario.from_dict({**data, "shocks": [*data["shocks"], rule]}), 2)
+    assert result.state.in_use_rows.min() < 0.0  # the case: a rounding below zero
+    book = book_of(result)
+    assert np.abs(book.U).max() <= 1.0 + 1e-12
+    terms = book.balance(result.state)
+    assert np.abs(terms["residual"]).max() <= 1e-15

@@ -325,6 +325,9 @@ class OriginBook:
         recyclers, by `scrap_pair`/`scrap_share` per scrap link); `pool` is what stays in use
         after the end of life left, (Q, R); `built` the units built per market, (M, R)."""
         U = self.U
+        # In use may end a hair below 0 t once the stock sold before the start has retired
+        # (rounding); mixing must see no mass there, not divide by the empty threshold.
+        pool = np.maximum(pool, 0.0)
         if self.eol_links.size:
             self.eol_comp = U[scrap_pair]
         bucket = self.bucket_of[period]
