@@ -164,9 +164,13 @@ class Recorder:
             bucket = self.bucket_of[self.period]
             self.bucket_mins[bucket, min_rows] = np.minimum(self.bucket_mins[bucket, min_rows], low)
 
+    def shipments(self) -> np.ndarray:
+        """Where this review's shipments on every link add up, t, shape (links, R)."""
+        return self.shipped[self.period if self.full else 0]
+
     def ship_all(self, qty: np.ndarray) -> None:
         """Shipments of this review on every link, shape (links, R)."""
-        self.shipped[self.period if self.full else 0] += qty
+        self.shipments()[...] += qty
 
     def arrive_all(self, qty: np.ndarray) -> None:
         """Full mode: what arrived on every link at this review (usable from it), (links, R)."""

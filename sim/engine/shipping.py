@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import ship_kernels as K
 from sim.engine.arrays import SegmentSum
 from sim.engine.effects import Modifiers
 from sim.engine.recorder import Recorder
@@ -77,15 +78,27 @@ class Shipper:
             state.ring[slots, self.links[:, 0]] += qty
             if origin is not None:
                 origin.dispatch(qty, slots)
-        elif not mods.any_delay:  # random transit times only: review counts drawn up front
+        elif not mods.any_delay and origin is None:  # random transit times only: one kernel
+            K.dispatch(
+                state.ring,
+                state.in_transit,
+                self.rec.shipments(),
+                qty,
+                period,
+                self.static_reviews,
+                self.fixed_links,
+                self.randoms.transit_links,
+                self.randoms.transit_reviews[period],
+            )
+            return
+        elif not mods.any_delay:  # random transit, origin tracked: review counts drawn up front
             fixed, drawn = self.fixed_links, self.randoms.transit_links
             state.ring[(period + self.static_reviews[fixed]) % depth, fixed] += qty[fixed]
             reviews = self.randoms.transit_reviews[period].astype(np.intp)  # stored as int16
             flat = ((period + reviews) % depth) * qty.size + self.offsets[drawn]
             state.ring.reshape(-1)[flat] += qty[drawn]
-            if origin is not None:
-                slots = (period + self.static_reviews) % depth
-                origin.dispatch(qty, slots, drawn, (period + reviews) % depth)
+            slots = (period + self.static_reviews) % depth
+            origin.dispatch(qty, slots, drawn, (period + reviews) % depth)
         else:
             delay = np.broadcast_to(self.nominal[:, None], qty.shape).copy()
             if random_transit:
