@@ -137,8 +137,8 @@ def supply_demand_bands(
     n = int(bands["replications"].max()) if "replications" in bands else info.replications
     fig = new_figure(
         info,
-        f"{name or market}{place}: demand, deliveries and shortfall across {n:,} "
-        f"replications (median and P5-P95), {units}",
+        f"{name or market}{place}: demand, deliveries and shortfall "
+        f"{'in one run' if n == 1 else f'across {n:,} replications (median and P5-P95)'}, {units}",
         5.4,
     )
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1))
@@ -354,8 +354,8 @@ def cover_bands(
     n = int(rows["replications"].max()) if "replications" in rows else info.replications
     fig = new_figure(
         info,
-        f"{name or market}{place}: lowest days of cover over its minerals, across {n:,} "
-        "replications (median and P5-P95)",
+        f"{name or market}{place}: lowest days of cover over its minerals, "
+        + ("in one run" if n == 1 else f"across {n:,} replications (median and P5-P95)"),
         4.6,
     )
     ax = fig.subplots()

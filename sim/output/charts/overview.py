@@ -116,8 +116,11 @@ def fill_rate_overview_bands(
         info,
         windows,
         f"Fill rate of every market over time{f' ({policy})' if policy else ''}, "
-        f"across {n:,} replications (mean delivered / mean demand per time "
-        "bucket)",
+        + (
+            "in one run (delivered / demand per time bucket)"
+            if n == 1
+            else f"across {n:,} replications (mean delivered / mean demand per time bucket)"
+        ),
         "fill rate (ratio of means)",
     )
 
