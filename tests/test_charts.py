@@ -3,6 +3,7 @@ whose answers are known, nothing leaks into pyplot, and `charts_for` saves what 
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -696,3 +697,21 @@ def test_policy_costs_place_each_policy_by_cost_and_effect(compared: Path) -> No
         point = [float(v) for v in got[row["policy"]]]
         assert point == pytest.approx([row["shortfall_avoided_t"], row["cost_usd"] / 1e6])
     assert ax.get_ylabel() == "cost (million USD)"
+
+
+def test_charts_render_the_same_bytes_in_worker_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figures = []
+    for k in range(3):
+        fig = Figure()
+        fig.add_subplot().plot([0, 1, 2], [k, 1, 0], label=f"line {k}")
+        figures.append(fig)
+    monkeypatch.setenv("SIM_CHART_WORKERS", "1")
+    alone = saving.render_all(figures)
+    monkeypatch.setenv("SIM_CHART_WORKERS", "2")
+    assert saving.chart_workers(6) == (
+        2 if "fork" in multiprocessing.get_all_start_methods() else 1
+    )
+    assert saving.render_all(figures) == alone
+    assert len(alone) == 6 and alone[0].startswith(b"\x89PNG") and b"<svg" in alone[1]

@@ -164,7 +164,7 @@ def test_main_rebuilds_results_folders_and_skips_others(
 def test_a_policy_comparison_reports_the_ranking_and_the_effects(compared: Path) -> None:
     results = load(compared)
     title, blocks = report_page.document(results, [])
-    assert title == "chain: baseline and 2 policies, 1 replication (exact: no random inputs) each"
+    assert title == "chain: baseline and 2 policies, 3 replications each"
     headings = [b.text for b in blocks if b.kind in ("h2", "h3")]
     assert "Key findings without a policy (baseline)" in headings
     assert {"Policies", "Ranking", "Effect on the markets under stress"} <= set(headings)
