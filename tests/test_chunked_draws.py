@@ -70,11 +70,14 @@ def test_the_reference_inputs_are_the_same_in_any_chunking(monkeypatch: pytest.M
 
 
 def test_bytes_per_replication_do_not_grow_with_the_horizon() -> None:
-    short, long = (
+    short, long, longer = (
         ensemble.batch_bytes_per_rep(loader.from_dict(reference(horizon_days=days)))
-        for days in (3650, 14600)
+        for days in (3650, 14600, 29200)
     )
-    assert short == long
+    # 4 markets x 3 minerals with 12-year product lifetimes: in-use rings (8 bytes x 4380 daily
+    # reviews each) once the horizon is longer than the lifetime, and nothing more after it
+    assert long - short == 4 * 3 * 8 * 4380
+    assert longer == long
     inputs = draw_inputs(
         (s := loader.from_dict(reference(horizon_days=14600))).spec.uncertainty,
         s.network,

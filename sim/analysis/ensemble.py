@@ -217,11 +217,19 @@ def default_batch_size(reps: int, workers: int, scenario: Scenario) -> int:
 
 def batch_bytes_per_rep(scenario: Scenario) -> int:
     """Estimated bytes one replication adds to a batch in an ensemble run: a chunk of
-    per-review random draws and their generators (`sim.scenario.chunks`), the transit ring and
-    stocks; none of it grows with the horizon."""
+    per-review random draws and their generators (`sim.scenario.chunks`), the transit ring,
+    the in-use rings of fixed product lifetimes shorter than the horizon and stocks; none of it
+    grows with the horizon past the longest such lifetime."""
     network, spec = scenario.network, scenario.spec
     periods = engine.n_periods(scenario)
     markets = len(network.of_kind("market"))
+    lifetimes = [
+        max(1, round(m.lifetime_years * 365.0 / spec.step_days))
+        for m in network.of_kind("market")
+        if isinstance(m, MarketSpec) and not m.spread_lifetime
+        for _ in m.intensity_kg_per_unit
+    ]
+    in_use = 8 * sum(lifetime for lifetime in lifetimes if lifetime < periods)
     random_links = sum(len(rule.links.select(network)) for rule in spec.uncertainty.transit)
     noisy = markets * bool(spec.uncertainty.demand)
     per_review = 6 * random_links + 8 * noisy
@@ -232,6 +240,7 @@ def batch_bytes_per_rep(scenario: Scenario) -> int:
         min(periods, CHUNK_REVIEWS) * per_review
         + streams
         + ring
+        + in_use
         + bands
         + 64 * len(network.nodes) * 8
     )
