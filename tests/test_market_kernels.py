@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from sim.engine import market_kernels as kernels
@@ -116,6 +116,7 @@ def test_track_matches_numpy_bitwise_over_reviews(seed: int, shocks: int) -> Non
 
 
 @given(seed=st.integers(0, 2**32 - 1), each=st.booleans(), period=st.integers(0, 20))
+@example(seed=1269219, each=False, period=0)  # every cover inf: still compared bitwise
 @settings(max_examples=40, deadline=None)
 def test_cover_matches_numpy_bitwise(seed: int, each: bool, period: int) -> None:
     rng = np.random.default_rng(seed)
@@ -136,7 +137,7 @@ def test_cover_matches_numpy_bitwise(seed: int, each: bool, period: int) -> None
     for cover, out in zip((kernels.cover, kernels.cover_numpy), covers, strict=True):
         cover(out, stocks, inbound, ring, demand, expected_use, ratio, index, links, period, step)
     assert _same(covers[0], covers[1])
-    assert np.isfinite(covers[1]).any()
+    assume(np.isfinite(covers[1]).any())  # a draw where every pair's cover is inf tells little
 
 
 def test_scalar_fill_rates_match_the_vocabulary() -> None:
